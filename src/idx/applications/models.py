@@ -1,0 +1,127 @@
+"""Applications (申請), their history, attachments and the per-year receipt-number sequence."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from idx.common.models import Municipality, TenantModel
+from idx.identity.models import Department
+from idx.procedures.models import Procedure, ProcedureVersion
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    IN_REVIEW = "in_review", _("In review")
+    CORRECTION_REQUESTED = "correction_requested", _("Correction requested")  # 差し戻し
+    RESUBMITTED = "resubmitted", _("Resubmitted")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+DECIDED = {Status.APPROVED, Status.REJECTED}
+CLOSED = {Status.APPROVED, Status.REJECTED, Status.WITHDRAWN}
+
+
+class Application(TenantModel):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="applications")
+    procedure_version = models.ForeignKey(ProcedureVersion, on_delete=models.PROTECT, related_name="applications")
+    # Copied from the procedure when started, so department-scoped queues need no join.
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="applications")
+    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="applications")
+    applicant_name = models.CharField(max_length=100, blank=True, db_index=True)
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.DRAFT)
+    answers = models.JSONField(default=dict, blank=True)
+    language = models.CharField(max_length=10, default="ja")
+    receipt_number = models.CharField(max_length=24, null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    due_date = models.DateField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_cases"
+    )
+    # Per-item notes of the open correction request (差し戻し): {"children[0].birth_date": "..."}.
+    correction_notes = models.JSONField(default=dict, blank=True)
+    correction_message = models.TextField(blank=True)
+    declaration_accepted_at = models.DateTimeField(null=True, blank=True)
+    # Optimistic concurrency: every write checks and bumps it, so two clerks cannot both win.
+    row_version = models.PositiveIntegerField(default=1)
+    idempotency_key = models.CharField(max_length=80, null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "receipt_number"], name="receipt_number_unique_per_municipality"),
+            models.UniqueConstraint(fields=["applicant", "idempotency_key"], name="application_idempotency_key_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["municipality", "department", "status", "due_date"], name="case_queue_idx"),
+            models.Index(fields=["municipality", "department", "due_date", "id"], name="case_due_idx"),
+            models.Index(fields=["applicant", "-updated_at"], name="resident_applications_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.receipt_number or f"draft {self.public_id}"
+
+    @property
+    def is_decided(self) -> bool:
+        return self.status in DECIDED
+
+
+class StatusChange(models.Model):
+    """One step of the application's history, shown to the resident and staff."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=24, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=24, choices=Status.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class CaseComment(models.Model):
+    """An internal note between staff; never shown to the resident."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(max_length=4000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    return f"attachments/{instance.municipality_id}/{instance.public_id}"
+
+
+class Attachment(TenantModel):
+    public_id = models.CharField(max_length=40, unique=True)
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="attachments")
+    field_path = models.CharField(max_length=120)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=60)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    file = models.FileField(upload_to=attachment_path)
+
+
+class ReceiptSequence(models.Model):
+    """The last receipt number issued per municipality and year (IGA-2026-000123)."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["municipality", "year"], name="receipt_sequence_unique")]

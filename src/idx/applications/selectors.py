@@ -1,0 +1,110 @@
+"""Reads of applications, always scoped: a resident sees their own, staff their department's."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from idx.applications.models import CLOSED, Application, Status
+from idx.identity.models import User
+from idx.identity.policy import Action, can, is_city_wide
+
+
+def _uuid(value: object) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def applications_for_resident(*, resident: User) -> QuerySet[Application]:
+    return (
+        Application.objects.filter(municipality_id=resident.municipality_id, applicant=resident)
+        .select_related("procedure", "department")
+        .order_by("-updated_at")
+    )
+
+
+def application_get_for_resident(*, resident: User, public_id: object) -> Application | None:
+    key = _uuid(public_id)
+    if key is None:
+        return None
+    return (
+        Application.objects.filter(municipality_id=resident.municipality_id, applicant=resident, public_id=key)
+        .select_related("procedure", "procedure_version", "department", "municipality")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    procedure: str = ""
+    status: str = ""
+    assignee: str = ""  # "", "me", "none", or a staff id
+    due: str = ""  # "", "overdue", "week"
+    query: str = ""  # receipt number or applicant name
+    department: str = ""  # city-wide roles only
+
+
+def _staff_scope(staff: User) -> QuerySet[Application]:
+    cases = Application.objects.filter(municipality_id=staff.municipality_id).exclude(status=Status.DRAFT)
+    if not is_city_wide(staff):
+        cases = cases.filter(department_id=staff.department_id)
+    return cases
+
+
+def case_list_for_staff(*, staff: User, filters: CaseFilters) -> QuerySet[Application]:
+    """The queue: open cases first by due date (overdue on top), then the rest."""
+    if not can(staff, Action.VIEW_CASE):
+        return Application.objects.none()
+    cases = _staff_scope(staff)
+    if filters.department and is_city_wide(staff):
+        cases = cases.filter(department__code=filters.department)
+    if filters.procedure:
+        cases = cases.filter(procedure__code=filters.procedure)
+    if filters.status == "open":
+        cases = cases.exclude(status__in=CLOSED)
+    elif filters.status:
+        cases = cases.filter(status=filters.status)
+    if filters.assignee == "me":
+        cases = cases.filter(assignee=staff)
+    elif filters.assignee == "none":
+        cases = cases.filter(assignee__isnull=True)
+    elif filters.assignee.isdigit():
+        cases = cases.filter(assignee_id=int(filters.assignee))
+    today = timezone.localdate()
+    if filters.due == "overdue":
+        cases = cases.filter(due_date__lt=today).exclude(status__in=CLOSED)
+    elif filters.due == "week":
+        cases = cases.filter(due_date__lte=today + dt.timedelta(days=7)).exclude(status__in=CLOSED)
+    query = filters.query.strip()
+    if query:
+        cases = cases.filter(Q(receipt_number__iexact=query) | Q(applicant_name__startswith=query))
+    return cases.select_related("procedure", "assignee", "department").order_by("due_date", "id")
+
+
+def case_get_for_staff(*, staff: User, public_id: object) -> Application | None:
+    key = _uuid(public_id)
+    if key is None or not can(staff, Action.VIEW_CASE):
+        return None
+    return (
+        _staff_scope(staff)
+        .filter(public_id=key)
+        .select_related("procedure", "procedure_version", "department", "assignee", "applicant", "municipality")
+        .first()
+    )
+
+
+def decided_cases_for_export(*, staff: User, procedure_code: str) -> QuerySet[Application]:
+    if not can(staff, Action.EXPORT_CASES):
+        return Application.objects.none()
+    return (
+        _staff_scope(staff)
+        .filter(procedure__code=procedure_code, status__in=[Status.APPROVED, Status.REJECTED])
+        .select_related("procedure_version")
+        .order_by("id")
+    )

@@ -1,0 +1,468 @@
+"""Writes to applications. Every state change goes through ``_transition`` and the workflow table.
+
+Each service owns its transaction, writes its audit entry inside it, and defers e-mail to
+``transaction.on_commit`` so that nothing is sent for a change that did not commit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import datetime as dt
+import json
+import re
+import secrets
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from idx.applications import workflow
+from idx.applications.answers import applicant_name_from, get_path, merge_flagged, set_path, visible_answers
+from idx.applications.attachments import check_upload
+from idx.applications.models import Application, Attachment, CaseComment, ReceiptSequence, Status, StatusChange
+from idx.applications.workflow import Actor, Event, InvalidTransition
+from idx.audit.services import audit_record
+from idx.identity.models import User
+from idx.identity.policy import Action, can
+from idx.procedures.definition import AnswerError, validate_answers
+from idx.procedures.models import Procedure
+
+MAX_ANSWERS_BYTES = 256 * 1024
+
+
+class ApplicationError(Exception):
+    code = "application_error"
+
+
+class NotPermitted(ApplicationError):
+    code = "not_permitted"
+
+
+class ChangedMeanwhile(ApplicationError):
+    """Someone else changed the application since the caller read it (optimistic concurrency)."""
+
+    code = "changed_meanwhile"
+
+
+class NotEditable(ApplicationError):
+    code = "not_editable"
+
+
+class AnswersInvalid(ApplicationError):
+    code = "answers_invalid"
+
+    def __init__(self, errors: list[AnswerError]):
+        super().__init__(f"{len(errors)} answer problem(s)")
+        self.errors = errors
+
+
+class DeclarationMissing(ApplicationError):
+    code = "declaration_missing"
+
+
+class AnswersTooLarge(ApplicationError):
+    code = "answers_too_large"
+
+
+def _require_owner(application: Application, actor: User) -> None:
+    if actor.pk != application.applicant_id or actor.municipality_id != application.municipality_id:
+        raise NotPermitted()
+
+
+def _require_staff(application: Application, staff: User, action: Action) -> None:
+    if not can(staff, action, application.department):
+        raise NotPermitted()
+
+
+def application_start(
+    *, resident: User, procedure: Procedure, language: str = "ja", idempotency_key: str | None = None
+) -> Application:
+    """A new draft bound to the procedure's published version."""
+    if procedure.municipality_id != resident.municipality_id or procedure.published_version_id is None:
+        raise NotPermitted()
+    if idempotency_key:
+        existing = Application.objects.filter(applicant=resident, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
+    try:
+        with transaction.atomic():
+            application = Application.objects.create(
+                municipality_id=resident.municipality_id,
+                procedure=procedure,
+                procedure_version_id=procedure.published_version_id,
+                department_id=procedure.department_id,
+                applicant=resident,
+                applicant_name=resident.full_name,
+                language=language,
+                idempotency_key=idempotency_key or None,
+            )
+            audit_record(
+                municipality=resident.municipality,
+                actor=resident,
+                action="application.start",
+                target_type="application",
+                target_id=application.public_id,
+                after={"procedure": procedure.code, "version": application.procedure_version.number},
+            )
+    except IntegrityError:
+        # The same idempotency key raced in from a replayed request: return the first one.
+        return Application.objects.get(applicant=resident, idempotency_key=idempotency_key)
+    return application
+
+
+def application_save_answers(
+    *, application: Application, actor: User, answers: Mapping[str, Any], fields: Iterable[str] | None = None
+) -> Application:
+    """Store answers as typed (valid or not: a draft never loses input).
+
+    ``fields`` limits the update to those top-level fields (one step of the form). While a
+    correction is requested only the flagged items change; everything else stays as submitted.
+    """
+    _require_owner(application, actor)
+    with transaction.atomic():
+        current = Application.objects.select_for_update().get(pk=application.pk)
+        if current.status == Status.DRAFT:
+            merged = dict(current.answers)
+            keys = set(fields) if fields is not None else set(answers) | set(current.answers)
+            for key in keys:
+                if key in answers:
+                    merged[key] = answers[key]
+                else:
+                    merged.pop(key, None)
+        elif current.status == Status.CORRECTION_REQUESTED:
+            merged = merge_flagged(current.answers, answers, list(current.correction_notes))
+        else:
+            raise NotEditable()
+        if len(json.dumps(merged, ensure_ascii=False).encode()) > MAX_ANSWERS_BYTES:
+            raise AnswersTooLarge()
+        definition = current.procedure_version.parsed
+        Application.objects.filter(pk=current.pk).update(
+            answers=merged,
+            applicant_name=applicant_name_from(definition, merged) or actor.full_name,
+            updated_at=timezone.now(),
+        )
+        current.refresh_from_db()
+    return current
+
+
+def attachment_add(*, application: Application, actor: User, field_path: str, name: str, data: bytes) -> Attachment:
+    """Check an upload by content, strip metadata, store it and point the answer at it."""
+    _require_owner(application, actor)
+    if application.status not in (Status.DRAFT, Status.CORRECTION_REQUESTED):
+        raise NotEditable()
+    if application.status == Status.CORRECTION_REQUESTED and field_path not in application.correction_notes:
+        raise NotEditable()
+    generic = _generic_path(field_path)
+    item = application.procedure_version.parsed.item(generic)
+    if item is None or item.widget != "file":
+        raise NotPermitted()
+    checked = check_upload(name=name, data=data, accept=item.spec.get("accept"))
+    with transaction.atomic():
+        attachment = Attachment(
+            municipality_id=application.municipality_id,
+            public_id=f"att_{secrets.token_hex(16)}",
+            application=application,
+            field_path=field_path,
+            original_name=name[-200:],
+            content_type=checked.content_type,
+            size=len(checked.content),
+            sha256=checked.sha256,
+        )
+        attachment.file.save(attachment.public_id, ContentFile(checked.content), save=False)
+        attachment.save()
+        answers = dict(application.answers)
+        set_path(answers, field_path, attachment.public_id)
+        Application.objects.filter(pk=application.pk).update(answers=answers, updated_at=timezone.now())
+        audit_record(
+            municipality=application.municipality,
+            actor=actor,
+            action="attachment.add",
+            target_type="application",
+            target_id=application.public_id,
+            after={"field": field_path, "attachment": attachment.public_id, "type": checked.content_type},
+        )
+    application.refresh_from_db()
+    return attachment
+
+
+def _generic_path(path: str) -> str:
+    return re.sub(r"\[\d+\]", "[]", path)
+
+
+def _validate_for_submission(application: Application) -> dict[str, Any]:
+    definition = application.procedure_version.parsed
+    answers = visible_answers(definition, application.answers)
+    errors = validate_answers(definition, answers)
+    known = set(application.attachments.values_list("public_id", flat=True))
+    for item in definition.items():
+        if item.widget == "file":
+            value = get_path(answers, item.path) if "[]" not in item.path else None
+            if isinstance(value, str) and value not in known:
+                errors.append(AnswerError(path=item.path, code="format:attachment"))
+    if errors:
+        raise AnswersInvalid(errors)
+    return answers
+
+
+def _next_receipt_number(application: Application, now: dt.datetime) -> str:
+    year = timezone.localtime(now).year
+    ReceiptSequence.objects.get_or_create(municipality_id=application.municipality_id, year=year)
+    sequence = ReceiptSequence.objects.select_for_update().get(municipality_id=application.municipality_id, year=year)
+    sequence.last_number += 1
+    sequence.save(update_fields=["last_number"])
+    return f"{application.municipality.receipt_prefix}-{year}-{sequence.last_number:06d}"
+
+
+def _transition(
+    *,
+    application: Application,
+    event: Event,
+    actor: User,
+    actor_kind: Actor,
+    expected_version: int | None = None,
+    reason: str = "",
+    updates: dict[str, Any] | None = None,
+    audit_extra: dict[str, Any] | None = None,
+) -> Application:
+    """Apply one workflow event with an optimistic check; callers hold the transaction."""
+    target = workflow.next_status(event, application.status, actor_kind)
+    version = application.row_version if expected_version is None else expected_version
+    now = timezone.now()
+    changes: dict[str, Any] = {"status": target, "updated_at": now, **(updates or {})}
+    count = Application.objects.filter(pk=application.pk, row_version=version, status=application.status).update(
+        row_version=F("row_version") + 1, **changes
+    )
+    if count != 1:
+        raise ChangedMeanwhile()
+    before = {"status": application.status, "row_version": version}
+    StatusChange.objects.create(
+        application=application, from_status=application.status, to_status=target, actor=actor, reason=reason
+    )
+    audit_record(
+        municipality=application.municipality,
+        actor=actor,
+        action=f"application.{event.value}",
+        target_type="application",
+        target_id=application.public_id,
+        before=before,
+        after={"status": target, **(audit_extra or {})},
+    )
+    application.refresh_from_db()
+    application_id = application.pk
+    if not _muted.get():
+        transaction.on_commit(lambda: _enqueue_status_email(application_id, target))
+    return application
+
+
+_muted = contextvars.ContextVar("idx_notifications_muted", default=False)
+
+
+@contextlib.contextmanager
+def notifications_muted() -> Iterator[None]:
+    """Bulk loads (the demo, imports of historical cases) change statuses without e-mailing anyone."""
+    token = _muted.set(True)
+    try:
+        yield
+    finally:
+        _muted.reset(token)
+
+
+def _enqueue_status_email(application_id: int, status: str) -> None:
+    from idx.applications.tasks import send_status_email
+
+    if _muted.get():
+        return
+    send_status_email.enqueue(application_id, status)
+
+
+def application_submit(*, application: Application, actor: User, declaration_accepted: bool) -> Application:
+    """Validate everything, number the receipt and hand the application to its department."""
+    _require_owner(application, actor)
+    if application.status != Status.DRAFT:
+        raise InvalidTransition(Event.SUBMIT, application.status)
+    if not declaration_accepted:
+        raise DeclarationMissing()
+    answers = _validate_for_submission(application)
+    with transaction.atomic():
+        now = timezone.now()
+        locked = Application.objects.select_for_update().select_related("municipality").get(pk=application.pk)
+        if locked.status != Status.DRAFT:
+            raise InvalidTransition(Event.SUBMIT, locked.status)
+        receipt_number = _next_receipt_number(locked, now)
+        days = int(locked.procedure_version.definition["processing_days"])
+        return _transition(
+            application=locked,
+            event=Event.SUBMIT,
+            actor=actor,
+            actor_kind=Actor.RESIDENT,
+            updates={
+                "answers": answers,
+                "receipt_number": receipt_number,
+                "submitted_at": now,
+                "declaration_accepted_at": now,
+                "due_date": timezone.localdate(now) + dt.timedelta(days=days),
+            },
+            audit_extra={"receipt_number": receipt_number},
+        )
+
+
+def application_resubmit(*, application: Application, actor: User) -> Application:
+    """Send the corrected items back to the department (差し戻し → 再提出)."""
+    _require_owner(application, actor)
+    answers = _validate_for_submission(application)
+    with transaction.atomic():
+        locked = Application.objects.select_for_update().get(pk=application.pk)
+        return _transition(
+            application=locked,
+            event=Event.RESUBMIT,
+            actor=actor,
+            actor_kind=Actor.RESIDENT,
+            updates={"answers": answers, "correction_notes": {}, "correction_message": ""},
+            audit_extra={"corrected": sorted(application.correction_notes)},
+        )
+
+
+def application_withdraw(*, application: Application, actor: User, reason: str = "") -> Application:
+    _require_owner(application, actor)
+    with transaction.atomic():
+        locked = Application.objects.select_for_update().get(pk=application.pk)
+        return _transition(
+            application=locked, event=Event.WITHDRAW, actor=actor, actor_kind=Actor.RESIDENT, reason=reason[:1000]
+        )
+
+
+def application_discard_draft(*, application: Application, actor: User) -> None:
+    _require_owner(application, actor)
+    if application.status != Status.DRAFT:
+        raise NotEditable()
+    with transaction.atomic():
+        audit_record(
+            municipality=application.municipality,
+            actor=actor,
+            action="application.discard_draft",
+            target_type="application",
+            target_id=application.public_id,
+        )
+        application.delete()
+
+
+def case_start_review(*, application: Application, staff: User, expected_version: int) -> Application:
+    _require_staff(application, staff, Action.WORK_CASE)
+    with transaction.atomic():
+        updates = {} if application.assignee_id else {"assignee": staff}
+        return _transition(
+            application=application,
+            event=Event.START_REVIEW,
+            actor=staff,
+            actor_kind=Actor.STAFF,
+            expected_version=expected_version,
+            updates=updates,
+        )
+
+
+def case_request_correction(
+    *, application: Application, staff: User, notes: Mapping[str, str], message: str, expected_version: int
+) -> Application:
+    """Ask the resident to fix the listed items; only those become editable for them."""
+    _require_staff(application, staff, Action.WORK_CASE)
+    notes = {path: note.strip()[:500] for path, note in notes.items() if note.strip()}
+    if not notes:
+        raise AnswersInvalid([AnswerError(path="", code="no_items_flagged")])
+    with transaction.atomic():
+        return _transition(
+            application=application,
+            event=Event.REQUEST_CORRECTION,
+            actor=staff,
+            actor_kind=Actor.STAFF,
+            expected_version=expected_version,
+            reason=message[:2000],
+            updates={"correction_notes": notes, "correction_message": message[:2000]},
+            audit_extra={"flagged": sorted(notes)},
+        )
+
+
+def case_decide(
+    *, application: Application, staff: User, approve: bool, reason: str, expected_version: int
+) -> Application:
+    _require_staff(application, staff, Action.DECIDE_CASE)
+    if not approve and not reason.strip():
+        raise AnswersInvalid([AnswerError(path="reason", code="required")])
+    with transaction.atomic():
+        return _transition(
+            application=application,
+            event=Event.APPROVE if approve else Event.REJECT,
+            actor=staff,
+            actor_kind=Actor.STAFF,
+            expected_version=expected_version,
+            reason=reason[:2000],
+            updates={"decided_at": timezone.now(), "decision_reason": reason[:2000]},
+        )
+
+
+def case_assign(*, application: Application, staff: User, assignee: User | None, expected_version: int) -> Application:
+    """Assign a case; clerks may take a case themselves, supervisors may give it to anyone in the department."""
+    _require_staff(application, staff, Action.WORK_CASE)
+    if assignee is not None and assignee.pk != staff.pk:
+        _require_staff(application, staff, Action.ASSIGN_OTHERS)
+    if assignee is not None and (assignee.department_id != application.department_id or not assignee.is_staff_member):
+        raise NotPermitted()
+    with transaction.atomic():
+        count = Application.objects.filter(pk=application.pk, row_version=expected_version).update(
+            assignee=assignee, row_version=F("row_version") + 1, updated_at=timezone.now()
+        )
+        if count != 1:
+            raise ChangedMeanwhile()
+        audit_record(
+            municipality=application.municipality,
+            actor=staff,
+            action="case.assign",
+            target_type="application",
+            target_id=application.public_id,
+            before={"assignee": application.assignee_id},
+            after={"assignee": assignee.pk if assignee else None},
+        )
+    application.refresh_from_db()
+    return application
+
+
+def cases_bulk_assign(*, staff: User, applications: Iterable[Application], assignee: User) -> int:
+    """Assign several cases at once; every case is checked and audited on its own."""
+    done = 0
+    with transaction.atomic():
+        for application in applications:
+            case_assign(application=application, staff=staff, assignee=assignee, expected_version=application.row_version)
+            done += 1
+    return done
+
+
+def case_comment_add(*, application: Application, staff: User, body: str) -> CaseComment:
+    _require_staff(application, staff, Action.WORK_CASE)
+    body = body.strip()
+    if not body:
+        raise AnswersInvalid([AnswerError(path="body", code="required")])
+    with transaction.atomic():
+        comment = CaseComment.objects.create(application=application, author=staff, body=body[:4000])
+        audit_record(
+            municipality=application.municipality,
+            actor=staff,
+            action="case.comment",
+            target_type="application",
+            target_id=application.public_id,
+            after={"comment": comment.pk},
+        )
+    return comment
+
+
+def case_record_view(*, application: Application, staff: User, what: str = "case") -> None:
+    """Every staff view of a resident's personal data leaves a trace."""
+    audit_record(
+        municipality=application.municipality,
+        actor=staff,
+        action=f"personal_data.view.{what}",
+        target_type="application",
+        target_id=application.public_id,
+    )

@@ -1,0 +1,409 @@
+"""Staff pages: queues, cases, exports and the procedure editor."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import yaml
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from idx.applications import services
+from idx.applications.exports import export_csv_rows, export_json_chunks
+from idx.applications.models import Application, Status
+from idx.applications.presentation import answer_rows
+from idx.applications.selectors import CaseFilters, case_get_for_staff, case_list_for_staff, decided_cases_for_export
+from idx.applications.workflow import Actor, InvalidTransition, allowed_events
+from idx.audit.selectors import audit_entries_for_target
+from idx.audit.services import audit_record
+from idx.identity.models import User
+from idx.identity.policy import Action, can, is_city_wide
+from idx.procedures.definition import DefinitionError, parse
+from idx.procedures.i18n import pick
+from idx.procedures.models import Procedure
+from idx.procedures.rendering import step_fields
+from idx.procedures.services import procedure_version_publish, procedure_version_save_draft
+
+PAGE_SIZE = 50
+
+
+def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if not user.is_authenticated or not user.is_staff_member:  # type: ignore[union-attr]
+            return redirect(f"{reverse('backoffice:login')}?next={request.path}")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _case(request: HttpRequest, public_id: str) -> Application:
+    application = case_get_for_staff(staff=request.user, public_id=public_id)  # type: ignore[arg-type]
+    if application is None:
+        raise Http404
+    return application
+
+
+def sign_in(request: HttpRequest) -> HttpResponse:
+    error = ""
+    if request.method == "POST":
+        user = authenticate(request, email=request.POST.get("email", ""), password=request.POST.get("password", ""))
+        if user is None or not user.is_staff_member:  # type: ignore[attr-defined]
+            error = _("The e-mail address or password is not correct.")
+            audit_record(
+                municipality=request.municipality,  # type: ignore[attr-defined]
+                actor=None,
+                action="staff.sign_in_failed",
+                target_type="user",
+                target_id="-",
+            )
+        else:
+            login(request, user)
+            audit_record(
+                municipality=request.municipality,  # type: ignore[attr-defined]
+                actor=user,  # type: ignore[arg-type]
+                action="staff.sign_in",
+                target_type="user",
+                target_id=user.pk,
+            )
+            target = request.GET.get("next", "")
+            if not target.startswith("/staff/"):
+                target = reverse("backoffice:queue")
+            return HttpResponseRedirect(target)
+    return render(request, "backoffice/sign_in.html", {"error": error}, status=422 if error else 200)
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return redirect("backoffice:login")
+
+
+def _filters(request: HttpRequest) -> CaseFilters:
+    get = request.GET
+    return CaseFilters(
+        procedure=get.get("procedure", "")[:80],
+        status=get.get("status", "open")[:24],
+        assignee=get.get("assignee", "")[:12],
+        due=get.get("due", "")[:10],
+        query=get.get("q", "")[:60],
+        department=get.get("department", "")[:40],
+    )
+
+
+@staff_required
+def queue(request: HttpRequest) -> HttpResponse:
+    staff: User = request.user  # type: ignore[assignment]
+    filters = _filters(request)
+    cases = case_list_for_staff(staff=staff, filters=filters)
+    # Offset pages without COUNT(*): a count over a million rows costs more than the page itself.
+    number = int(request.GET.get("page", "1")) if request.GET.get("page", "1").isdigit() else 1
+    number = max(1, min(number, 10_000))
+    rows = list(cases[(number - 1) * PAGE_SIZE : number * PAGE_SIZE + 1])
+    page = {
+        "cases": rows[:PAGE_SIZE],
+        "number": number,
+        "has_next": len(rows) > PAGE_SIZE,
+        "has_previous": number > 1,
+    }
+    procedures = Procedure.objects.filter(municipality_id=staff.municipality_id).order_by("id")
+    if not is_city_wide(staff):
+        procedures = procedures.filter(department_id=staff.department_id)
+    colleagues = User.objects.filter(municipality_id=staff.municipality_id, department_id=staff.department_id).exclude(
+        role="resident"
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "backoffice/queue.html",
+        {
+            "page": page,
+            "filters": filters,
+            "procedures": [(procedure.code, pick(procedure.names)) for procedure in procedures],
+            "statuses": Status.choices,
+            "colleagues": colleagues,
+            "can_assign_others": can(staff, Action.ASSIGN_OTHERS),
+            "can_export": can(staff, Action.EXPORT_CASES),
+            "query_string": query.urlencode(),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@require_POST
+@staff_required
+def bulk_assign(request: HttpRequest) -> HttpResponse:
+    staff: User = request.user  # type: ignore[assignment]
+    assignee = User.objects.filter(
+        pk=request.POST.get("assignee") or 0, municipality_id=staff.municipality_id, department_id=staff.department_id
+    ).first()
+    cases = [
+        case
+        for case in (case_get_for_staff(staff=staff, public_id=value) for value in request.POST.getlist("cases")[:200])
+        if case is not None
+    ]
+    if assignee is None or not cases:
+        messages.error(request, _("Choose cases and a colleague."))
+        return redirect("backoffice:queue")
+    try:
+        done = services.cases_bulk_assign(staff=staff, applications=cases, assignee=assignee)
+        messages.success(request, _("%(count)s cases assigned.") % {"count": done})
+    except services.NotPermitted:
+        messages.error(request, _("You may not assign cases to others."))
+    except services.ChangedMeanwhile:
+        messages.error(request, _("A case was changed meanwhile. Nothing was assigned; please try again."))
+    return redirect("backoffice:queue")
+
+
+@staff_required
+def case_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    staff: User = request.user  # type: ignore[assignment]
+    application = _case(request, public_id)
+    services.case_record_view(application=application, staff=staff)
+    events = [event.value for event in allowed_events(application.status, Actor.STAFF)]
+    may_work = can(staff, Action.WORK_CASE, application.department)
+    definition = application.procedure_version.parsed
+    return render(
+        request,
+        "backoffice/case_detail.html",
+        {
+            "application": application,
+            "procedure_name": pick(definition.data["name"]),
+            "rows": answer_rows(application),
+            "history": application.status_changes.select_related("actor"),
+            "comments": application.comments.select_related("author"),
+            "attachments": application.attachments.all(),
+            "events": events if may_work else [],
+            "may_work": may_work,
+            "may_decide": may_work and can(staff, Action.DECIDE_CASE, application.department),
+            "audit": audit_entries_for_target(
+                municipality=application.municipality, target_type="application", target_id=application.public_id
+            ).order_by("-id")[:50]
+            if can(staff, Action.VIEW_AUDIT, application.department) or may_work
+            else [],
+        },
+    )
+
+
+def _expected_version(request: HttpRequest) -> int:
+    value = request.POST.get("row_version", "")
+    return int(value) if value.isdigit() else -1
+
+
+def _case_action(request: HttpRequest, public_id: str, action: Callable[[Application, User, int], Any]) -> HttpResponse:
+    staff: User = request.user  # type: ignore[assignment]
+    application = _case(request, public_id)
+    try:
+        action(application, staff, _expected_version(request))
+    except services.ChangedMeanwhile:
+        messages.error(
+            request, _("This case was changed by someone else meanwhile. Check the latest state below and try again.")
+        )
+    except InvalidTransition:
+        messages.error(request, _("That action is not possible in the case's current state."))
+    except services.NotPermitted:
+        messages.error(request, _("You may not do that."))
+    except services.AnswersInvalid:
+        messages.error(request, _("Fill in the required items (a reason, a note per flagged item)."))
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("backoffice:case_detail", public_id=application.public_id)
+
+
+@require_POST
+@staff_required
+def case_assign_self(request: HttpRequest, public_id: str) -> HttpResponse:
+    return _case_action(
+        request,
+        public_id,
+        lambda application, staff, version: services.case_assign(
+            application=application, staff=staff, assignee=staff, expected_version=version
+        ),
+    )
+
+
+@require_POST
+@staff_required
+def case_start_review(request: HttpRequest, public_id: str) -> HttpResponse:
+    return _case_action(
+        request,
+        public_id,
+        lambda application, staff, version: services.case_start_review(
+            application=application, staff=staff, expected_version=version
+        ),
+    )
+
+
+@require_POST
+@staff_required
+def case_request_correction(request: HttpRequest, public_id: str) -> HttpResponse:
+    flagged = request.POST.getlist("flag")
+    notes = {path: request.POST.get(f"note:{path}", "") or _("Please check this item.") for path in flagged[:100]}
+    return _case_action(
+        request,
+        public_id,
+        lambda application, staff, version: services.case_request_correction(
+            application=application,
+            staff=staff,
+            notes=notes,
+            message=request.POST.get("message", ""),
+            expected_version=version,
+        ),
+    )
+
+
+@require_POST
+@staff_required
+def case_decide(request: HttpRequest, public_id: str) -> HttpResponse:
+    approve = request.POST.get("decision") == "approve"
+    return _case_action(
+        request,
+        public_id,
+        lambda application, staff, version: services.case_decide(
+            application=application,
+            staff=staff,
+            approve=approve,
+            reason=request.POST.get("reason", ""),
+            expected_version=version,
+        ),
+    )
+
+
+@require_POST
+@staff_required
+def case_comment(request: HttpRequest, public_id: str) -> HttpResponse:
+    return _case_action(
+        request,
+        public_id,
+        lambda application, staff, _version: services.case_comment_add(
+            application=application, staff=staff, body=request.POST.get("body", "")
+        ),
+    )
+
+
+@staff_required
+def case_attachment(request: HttpRequest, public_id: str, attachment_id: str) -> HttpResponse:
+    application = _case(request, public_id)
+    attachment = application.attachments.filter(public_id=attachment_id).first()
+    if attachment is None:
+        raise Http404
+    services.case_record_view(application=application, staff=request.user, what="attachment")  # type: ignore[arg-type]
+    return FileResponse(
+        attachment.file.open("rb"), content_type=attachment.content_type, as_attachment=True, filename=attachment.original_name
+    )
+
+
+@staff_required
+def export(request: HttpRequest) -> HttpResponse:
+    staff: User = request.user  # type: ignore[assignment]
+    if not can(staff, Action.EXPORT_CASES):
+        raise Http404
+    procedures = Procedure.objects.filter(municipality_id=staff.municipality_id)
+    if not is_city_wide(staff):
+        procedures = procedures.filter(department_id=staff.department_id)
+    code = request.GET.get("procedure", "")
+    output = request.GET.get("format", "")
+    procedure = procedures.filter(code=code).select_related("published_version").first()
+    if procedure is None or output not in ("csv", "json"):
+        return render(
+            request,
+            "backoffice/export.html",
+            {"procedures": [(p.code, pick(p.names)) for p in procedures.order_by("id")]},
+        )
+    cases = decided_cases_for_export(staff=staff, procedure_code=code)
+    definition = procedure.published_version.parsed  # type: ignore[union-attr]
+    audit_record(
+        municipality=staff.municipality,
+        actor=staff,
+        action="cases.export",
+        target_type="procedure",
+        target_id=procedure.code,
+        after={"format": output},
+    )
+    if output == "csv":
+        response = StreamingHttpResponse(export_csv_rows(cases, definition), content_type="text/csv; charset=utf-8")
+    else:
+        response = StreamingHttpResponse(export_json_chunks(cases, definition), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="{procedure.code}-decided.{output}"'
+    return response
+
+
+@staff_required
+def procedure_list(request: HttpRequest) -> HttpResponse:
+    staff: User = request.user  # type: ignore[assignment]
+    if not can(staff, Action.EDIT_PROCEDURE):
+        raise Http404
+    procedures = Procedure.objects.filter(municipality_id=staff.municipality_id).select_related(
+        "department", "published_version"
+    )
+    if not is_city_wide(staff):
+        procedures = procedures.filter(department_id=staff.department_id)
+    return render(
+        request,
+        "backoffice/procedure_list.html",
+        {"procedures": [(procedure, pick(procedure.names)) for procedure in procedures.order_by("id")]},
+    )
+
+
+@staff_required
+def procedure_edit(request: HttpRequest, code: str) -> HttpResponse:
+    """Edit a definition as JSON or YAML: check it, preview it, save it as a draft, publish it."""
+    staff: User = request.user  # type: ignore[assignment]
+    procedure = (
+        Procedure.objects.filter(municipality_id=staff.municipality_id, code=code)
+        .select_related("department", "published_version")
+        .first()
+    )
+    if procedure is None or not can(staff, Action.EDIT_PROCEDURE, procedure.department):
+        raise Http404
+    draft = procedure.versions.filter(status="draft").order_by("-number").first()
+    source_version = draft or procedure.published_version
+    text = json.dumps(source_version.definition if source_version else {}, ensure_ascii=False, indent=2)
+    problems: list[str] = []
+    preview: list[dict[str, Any]] = []
+    if request.method == "POST":
+        text = request.POST.get("definition", "")[:500_000]
+        action = request.POST.get("action", "preview")
+        try:
+            data = yaml.safe_load(text)  # YAML is a superset of JSON: either can be pasted
+            definition = parse(data)
+            preview = [
+                {"title": pick(step.title), "fields": step_fields(definition, step, definition.data.get("example") or {})}
+                for step in definition.steps
+            ]
+            if action in ("save", "publish"):
+                version = procedure_version_save_draft(procedure=procedure, data=data, actor=staff)
+                if action == "publish":
+                    procedure_version_publish(version=version, actor=staff)
+                    messages.success(request, _("Published as version %(number)s.") % {"number": version.number})
+                else:
+                    messages.success(request, _("Saved as draft version %(number)s.") % {"number": version.number})
+                return redirect("backoffice:procedure_edit", code=procedure.code)
+        except yaml.YAMLError as exc:
+            problems = [_("The text is not valid JSON or YAML: %(error)s") % {"error": str(exc)[:300]}]
+        except DefinitionError as exc:
+            problems = exc.problems
+    return render(
+        request,
+        "backoffice/procedure_edit.html",
+        {
+            "procedure": procedure,
+            "name": pick(procedure.names),
+            "text": text,
+            "problems": problems,
+            "preview": preview,
+            "versions": procedure.versions.order_by("-number")[:20],
+        },
+        status=422 if problems else 200,
+    )

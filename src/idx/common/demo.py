@@ -1,0 +1,240 @@
+"""Demo content: two municipalities, their departments and staff, residents and applications.
+
+Everything here is ordinary data a city would enter itself; nothing in the product depends on it.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from PIL import Image
+
+from idx.applications import services
+from idx.applications.models import Application
+from idx.common.models import Municipality, MunicipalityHost
+from idx.identity.models import Department, Role, User
+from idx.identity.services import staff_create
+from idx.procedures.models import Procedure
+from idx.procedures.services import procedure_import, shipped_definitions
+
+DEMO_PASSWORD = "idx-demo-2026"
+
+MUNICIPALITIES = [
+    {
+        "code": "242161",
+        "slug": "iga",
+        "name": "伊賀市",
+        "name_en": "Iga City",
+        "prefecture": "三重県",
+        "receipt_prefix": "IGA",
+        "phone": "0595-22-9611",
+        "address": "518-8501 三重県伊賀市四十九町3184番地",
+        "hosts": ["127.0.0.1", "localhost", "iga.localhost"],
+        "public_url": "http://127.0.0.1:8000",
+        "staff_domain": "staff.iga.example.jp",
+    },
+    {
+        "code": "244708",
+        "slug": "watarai",
+        "name": "度会町",
+        "name_en": "Watarai Town",
+        "prefecture": "三重県",
+        "receipt_prefix": "WAT",
+        "phone": "0596-62-1111",
+        "address": "516-2195 三重県度会郡度会町棚橋1215番地1",
+        "hosts": ["watarai.localhost"],
+        "public_url": "http://watarai.localhost:8000",
+        "staff_domain": "staff.watarai.example.jp",
+    },
+]
+
+DEPARTMENTS = [
+    ("kodomo-katei", "こども家庭課", "Child and Family Division", "0595-22-9654", "本庁舎1階 12番窓口"),
+    ("hoiku-youchien", "保育幼稚園課", "Nursery and Kindergarten Division", "0595-22-9674", "本庁舎1階 13番窓口"),
+    ("kenko-suishin", "健康推進課", "Health Promotion Division", "0595-22-9653", "ハイトピア伊賀 4階"),
+    ("kaigo-koureifukushi", "介護高齢福祉課", "Long-term Care and Elderly Welfare Division", "0595-26-3939", "本庁舎1階 15番窓口"),
+    ("jumin", "住民課", "Resident Registration Division", "0595-22-9645", "本庁舎1階 1番窓口"),
+    ("shimin-seikatsu", "市民生活課", "Civic Life Division", "0595-22-9638", "本庁舎2階"),
+    ("haikibutsu", "廃棄物対策課", "Waste Management Division", "0595-20-1050", "さくらリサイクルセンター"),
+    ("zeimu", "税務課", "Taxation Division", "0595-22-9617", "本庁舎1階 8番窓口"),
+    ("kiki-kanri", "危機管理課", "Crisis Management Division", "0595-22-9640", "本庁舎3階"),
+]
+COUNTER_HOURS = "平日 午前8時30分から午後5時15分まで（土日祝日・年末年始を除く）"
+
+RESIDENT_NAMES = [
+    ("伊賀 花子", "イガ ハナコ"),
+    ("上野 太郎", "ウエノ タロウ"),
+    ("阿山 美咲", "アヤマ ミサキ"),
+    ("青山 健一", "アオヤマ ケンイチ"),
+    ("柘植 由美", "ツゲ ユミ"),
+    ("島田 大輔", "シマダ ダイスケ"),
+    ("Silva Ana", "シルバ アナ"),
+    ("Nguyen Van An", "グエン ヴァン アン"),
+    ("大山田 恵子", "オオヤマダ ケイコ"),
+    ("名張 翔", "ナバリ ショウ"),
+]
+
+
+@dataclass
+class DemoSummary:
+    municipalities: list[Municipality]
+    accounts: list[tuple[str, str, str]]  # (municipality, e-mail, what)
+    applications: int
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 210, 230)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def _attachment_paths(value: Any, prefix: str = "") -> list[str]:
+    if isinstance(value, dict):
+        found: list[str] = []
+        for key, child in value.items():
+            found += _attachment_paths(child, f"{prefix}.{key}" if prefix else key)
+        return found
+    if isinstance(value, list):
+        found = []
+        for index, child in enumerate(value):
+            found += _attachment_paths(child, f"{prefix}[{index}]")
+        return found
+    return [prefix] if isinstance(value, str) and value.startswith("att_") else []
+
+
+def load_municipality(spec: dict[str, Any]) -> tuple[Municipality, list[tuple[str, str, str]]]:
+    municipality, _ = Municipality.objects.update_or_create(
+        code=spec["code"],
+        defaults={
+            key: spec[key]
+            for key in ("slug", "name", "name_en", "prefecture", "receipt_prefix", "phone", "address", "public_url")
+        },
+    )
+    for host in spec["hosts"]:
+        MunicipalityHost.objects.update_or_create(hostname=host, defaults={"municipality": municipality})
+    departments = {}
+    for code, name, name_en, phone, counter in DEPARTMENTS:
+        departments[code], _ = Department.objects.update_or_create(
+            municipality=municipality,
+            code=code,
+            defaults={"name": name, "name_en": name_en, "phone": phone, "counter": counter, "counter_hours": COUNTER_HOURS},
+        )
+    accounts: list[tuple[str, str, str]] = []
+    domain = spec["staff_domain"]
+
+    def ensure_staff(email: str, full_name: str, role: Role, department: Department | None, what: str) -> None:
+        if not User.objects.filter(municipality=municipality, email=email).exists():
+            staff_create(
+                municipality=municipality, email=email, password=DEMO_PASSWORD, full_name=full_name, role=role, department=department
+            )
+        accounts.append((municipality.name, email, what))
+
+    for code, name, *_rest in DEPARTMENTS:
+        ensure_staff(f"{code}@{domain}", f"{name} 担当", Role.CLERK, departments[code], f"clerk, {name}")
+    ensure_staff(f"supervisor@{domain}", "こども家庭課 係長", Role.SUPERVISOR, departments["kodomo-katei"], "supervisor, こども家庭課")
+    ensure_staff(f"admin@{domain}", "情報政策課 管理者", Role.CITY_ADMIN, None, "city administrator")
+    for index, (name, kana) in enumerate(RESIDENT_NAMES[:5], start=1):
+        email = f"resident{index}@{spec['slug']}.example.jp"
+        if not User.objects.filter(municipality=municipality, email=email).exists():
+            User.objects.create_user(
+                municipality=municipality,
+                email=email,
+                password=DEMO_PASSWORD,
+                full_name=name,
+                full_name_kana=kana,
+                email_verified_at=timezone.now(),
+            )
+        accounts.append((municipality.name, email, "resident"))
+    for data in shipped_definitions():
+        procedure_import(municipality=municipality, data=data)
+    return municipality, accounts
+
+
+def load_applications(municipality: Municipality, count: int, seed: int = 2026) -> int:
+    """Applications in every status, made through the same services residents and staff use."""
+    if Application.objects.filter(municipality=municipality).exists():
+        return 0
+    rng = random.Random(seed)  # noqa: S311 - demo data, not security
+    residents = list(User.objects.filter(municipality=municipality, role=Role.RESIDENT))
+    procedures = list(Procedure.objects.filter(municipality=municipality).select_related("published_version"))
+    clerks = {user.department_id: user for user in User.objects.filter(municipality=municipality, role=Role.CLERK)}
+    outcomes = ["draft", "submitted", "submitted", "in_review", "correction_requested", "resubmitted", "approved", "approved", "rejected", "withdrawn"]
+    made = 0
+    with services.notifications_muted():
+        for index in range(count):
+            procedure = procedures[index % len(procedures)]
+            resident = rng.choice(residents)
+            example = copy.deepcopy(procedure.published_version.definition.get("example") or {})  # type: ignore[union-attr]
+            outcome = rng.choice(outcomes)
+            with transaction.atomic():
+                application = services.application_start(resident=resident, procedure=procedure)
+                attachment_paths = _attachment_paths(example)
+                for path in attachment_paths:
+                    from idx.applications.answers import set_path
+
+                    set_path(example, path, None)
+                application = services.application_save_answers(application=application, actor=resident, answers=example)
+                for path in attachment_paths:
+                    services.attachment_add(application=application, actor=resident, field_path=path, name="photo.png", data=_png())
+                application.refresh_from_db()
+                made += 1
+                if outcome == "draft":
+                    continue
+                application = services.application_submit(application=application, actor=resident, declaration_accepted=True)
+                if outcome == "withdrawn":
+                    services.application_withdraw(application=application, actor=resident, reason="重複して申請したため")
+                    continue
+                clerk = clerks[application.department_id]
+                if outcome == "submitted":
+                    continue
+                application = services.case_start_review(application=application, staff=clerk, expected_version=application.row_version)
+                if outcome == "in_review":
+                    continue
+                first_path = next(iter(_scalar_paths(application.answers)), None)
+                if outcome in ("correction_requested", "resubmitted") and first_path:
+                    application = services.case_request_correction(
+                        application=application,
+                        staff=clerk,
+                        notes={first_path: "記載内容を確認のうえ、訂正してください。"},
+                        message="一部の項目について確認をお願いします。",
+                        expected_version=application.row_version,
+                    )
+                    if outcome == "resubmitted":
+                        services.application_resubmit(application=application, actor=resident)
+                    continue
+                services.case_decide(
+                    application=application,
+                    staff=clerk,
+                    approve=outcome == "approved",
+                    reason="" if outcome == "approved" else "要件を満たしていないため。",
+                    expected_version=application.row_version,
+                )
+    return made
+
+
+def _scalar_paths(answers: dict[str, Any]) -> list[str]:
+    paths = []
+    for key, value in answers.items():
+        if isinstance(value, dict):
+            paths += [f"{key}.{child}" for child, item in value.items() if isinstance(item, str) and not item.startswith("att_")]
+        elif isinstance(value, str) and not value.startswith("att_"):
+            paths.append(key)
+    return paths
+
+
+def load_demo(applications: int = 200) -> DemoSummary:
+    municipalities = []
+    accounts: list[tuple[str, str, str]] = []
+    made = 0
+    for index, spec in enumerate(MUNICIPALITIES):
+        municipality, municipality_accounts = load_municipality(spec)
+        municipalities.append(municipality)
+        accounts += municipality_accounts
+        made += load_applications(municipality, applications if index == 0 else max(applications // 10, 1))
+    return DemoSummary(municipalities=municipalities, accounts=accounts, applications=made)

@@ -1,0 +1,24 @@
+"""Resolve the request's municipality from its host name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
+
+from idx.common.tenancy import municipality_for_host
+
+
+class MunicipalityMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        municipality = municipality_for_host(request.get_host().split(":")[0].lower())
+        if municipality is None and not request.path.startswith(("/static/", "/healthz")):
+            return HttpResponseNotFound(
+                "<!doctype html><html lang=ja><title>Not found</title>"
+                "<p>この名前で提供している自治体はありません。 No municipality is served at this address.</p>"
+            )
+        request.municipality = municipality  # type: ignore[attr-defined]
+        return self.get_response(request)

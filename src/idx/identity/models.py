@@ -1,0 +1,109 @@
+"""Departments, residents and staff members."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from idx.common.models import Municipality, TenantModel
+
+
+class Department(TenantModel):
+    """A 課 that owns procedures and handles their cases."""
+
+    code = models.SlugField(max_length=40)
+    name = models.CharField(max_length=60)
+    name_en = models.CharField(max_length=100)
+    phone = models.CharField(max_length=20, blank=True)
+    email = models.EmailField(blank=True)
+    counter = models.CharField(max_length=100, blank=True, help_text="窓口の場所 (e.g. 本庁舎1階 3番窓口)")
+    counter_hours = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "code"], name="department_code_unique_per_municipality")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    RESIDENT = "resident", _("Resident")
+    CLERK = "clerk", _("Clerk")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    DEPARTMENT_ADMIN = "department_admin", _("Department administrator")
+    CITY_ADMIN = "city_admin", _("City administrator")
+    AUDITOR = "auditor", _("Auditor (read only)")
+    OPERATOR = "operator", _("System operator")
+
+
+STAFF_ROLES = {role for role in Role if role != Role.RESIDENT}
+
+
+class UserManager(BaseUserManager["User"]):
+    def create_user(
+        self, *, municipality: Municipality, email: str, password: str | None = None, **fields: object
+    ) -> User:
+        user = self.model(municipality=municipality, email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save()
+        return user
+
+
+class User(AbstractBaseUser):
+    """A resident or a staff member of one municipality; the e-mail is unique within it."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="users")
+    email = models.EmailField(max_length=254)
+    full_name = models.CharField(max_length=60, blank=True)
+    full_name_kana = models.CharField(max_length=60, blank=True)
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.RESIDENT)
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT, related_name="staff")
+    preferred_language = models.CharField(max_length=10, default="ja")
+    email_verified_at = models.DateTimeField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(auto_now_add=True)
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["municipality", "email"], name="email_unique_per_municipality")]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    @property
+    def is_staff_member(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def is_resident(self) -> bool:
+        return self.role == Role.RESIDENT
+
+
+class ApiToken(TenantModel):
+    """A bearer token for API clients (LINE bots, kiosks); only its SHA-256 is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=60)
+    token_hash = models.CharField(max_length=64, unique=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    @staticmethod
+    def hash(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    @staticmethod
+    def new_raw_token() -> str:
+        return "idx_" + secrets.token_urlsafe(32)

@@ -1,0 +1,506 @@
+"""Resident-facing pages. Views parse input, call one service or selector, and render."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from functools import wraps
+from typing import Any, Callable
+
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from idx.applications import services
+from idx.applications.attachments import UploadRejected
+from idx.applications.models import Application, Status
+from idx.applications.presentation import answer_rows, attachment_names
+from idx.applications.receipts import receipt_pdf
+from idx.applications.selectors import application_get_for_resident, applications_for_resident
+from idx.applications.workflow import InvalidTransition
+from idx.identity.services import EmailTaken, resident_sign_up, resident_verify_email
+from idx.portal.forms import SignInForm, SignUpForm, WithdrawForm
+from idx.procedures.definition import AnswerError, validate_answers
+from idx.procedures.i18n import pick
+from idx.procedures.models import Category, LifeEvent
+from idx.procedures.rendering import answers_from_form, error_message, html_id, step_fields
+from idx.procedures.selectors import procedure_catalog, procedure_get_published
+
+
+
+def resident_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if not user.is_authenticated or not user.is_resident:  # type: ignore[union-attr]
+            return redirect(f"{reverse('portal:login')}?next={request.path}")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _own_application(request: HttpRequest, public_id: object) -> Application:
+    application = application_get_for_resident(resident=request.user, public_id=public_id)  # type: ignore[arg-type]
+    if application is None:
+        raise Http404
+    return application
+
+
+def catalog(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")[:100]
+    category = request.GET.get("category", "")
+    life_event = request.GET.get("life_event", "")
+    procedures = procedure_catalog(
+        municipality=request.municipality,  # type: ignore[attr-defined]
+        query=query,
+        category=category if category in Category.values else "",
+        life_event=life_event if life_event in LifeEvent.values else "",
+    )
+    return render(
+        request,
+        "portal/catalog.html",
+        {
+            "procedures": [(procedure, pick(procedure.names), pick(procedure.summaries)) for procedure in procedures],
+            "query": query,
+            "category": category,
+            "life_event": life_event,
+            "categories": Category.choices,
+            "life_events": LifeEvent.choices,
+        },
+    )
+
+
+def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
+    procedure = procedure_get_published(municipality=request.municipality, code=code)  # type: ignore[attr-defined]
+    if procedure is None:
+        raise Http404
+    version = procedure.published_version
+    assert version is not None
+    data = version.definition
+    return render(
+        request,
+        "portal/procedure_detail.html",
+        {
+            "procedure": procedure,
+            "name": pick(data["name"]),
+            "summary": pick(data["summary"]),
+            "eligibility": pick(data["eligibility"]),
+            "legal_basis": pick(data["legal_basis"]),
+            "documents": [pick(doc) for doc in data["required_documents"]],
+            "fee": data.get("fee"),
+            "data": data,
+            "steps": [pick(step["title"]) for step in data["steps"]],
+            "department": procedure.department,
+            # One token per rendering: a double-clicked "start" makes one draft, not two.
+            "start_token": secrets.token_hex(12),
+        },
+    )
+
+
+@require_POST
+@resident_required
+def application_start(request: HttpRequest, code: str) -> HttpResponse:
+    procedure = procedure_get_published(municipality=request.municipality, code=code)  # type: ignore[attr-defined]
+    if procedure is None:
+        raise Http404
+    application = services.application_start(
+        resident=request.user,  # type: ignore[arg-type]
+        procedure=procedure,
+        language=translation.get_language() or "ja",
+        idempotency_key=request.POST.get("start_token", "")[:80] or None,
+    )
+    first = application.procedure_version.parsed.steps[0].id
+    return redirect("portal:application_step", public_id=application.public_id, step_id=first)
+
+
+def _single_values(request: HttpRequest) -> dict[str, str]:
+    return {key: request.POST.get(key, "") for key in request.POST}
+
+
+def _step_context(application: Application, step_id: str, errors: list[AnswerError] | None) -> dict[str, Any]:
+    definition = application.procedure_version.parsed
+    step = definition.step(step_id)
+    if step is None:
+        raise Http404
+    index = definition.steps.index(step)
+    fields = step_fields(definition, step, application.answers, errors, attachments=attachment_names(application))
+    summary = [
+        {"html_id": html_id(error.path), "message": error_message(error, definition.item(_generic(error.path)))}
+        for error in (errors or [])
+    ]
+    return {
+        "application": application,
+        "procedure_name": pick(definition.data["name"]),
+        "step": step,
+        "step_title": pick(step.title),
+        "step_description": pick(step.description),
+        "fields": fields,
+        "step_number": index + 1,
+        "step_count": len(definition.steps),
+        "previous_step": definition.steps[index - 1].id if index > 0 else None,
+        "error_summary": summary,
+        "department": application.department,
+    }
+
+
+def _generic(path: str) -> str:
+    return re.sub(r"\[\d+\]", "[]", path)
+
+
+@resident_required
+def application_step(request: HttpRequest, public_id: str, step_id: str) -> HttpResponse:
+    application = _own_application(request, public_id)
+    if application.status != Status.DRAFT:
+        return redirect("portal:application_detail", public_id=application.public_id)
+    definition = application.procedure_version.parsed
+    step = definition.step(step_id)
+    if step is None:
+        raise Http404
+    if request.method != "POST":
+        return render(request, "portal/application_step.html", _step_context(application, step_id, None))
+
+    action = request.POST.get("action", "next")
+    answers = answers_from_form(step, _single_values(request), application.answers)
+    # Buttons that add or remove a repeat entry work without JavaScript.
+    if action.startswith("add:"):
+        field = action.split(":", 1)[1]
+        entries = list(answers.get(field, []))
+        entries.append({"_new": True})
+        answers[field] = entries
+    elif action.startswith("remove:"):
+        _, field, index = (action.split(":") + ["", ""])[:3]
+        entries = list(answers.get(field, []))
+        if index.isdigit() and int(index) < len(entries):
+            entries.pop(int(index))
+        answers[field] = entries
+    application = services.application_save_answers(
+        application=application, actor=request.user, answers=_strip_markers(answers), fields=step.fields  # type: ignore[arg-type]
+    )
+    upload_errors = _take_uploads(request, application, step)
+    if action.startswith(("add:", "remove:", "upload")) or upload_errors:
+        context = _step_context(application, step_id, upload_errors or None)
+        if action.startswith("add:"):
+            _add_blank_entry(context, action.split(":", 1)[1])
+        return render(request, "portal/application_step.html", context, status=422 if upload_errors else 200)
+    if action == "save_exit":
+        messages.success(request, _("Your answers have been saved. You can continue later from “My applications”."))
+        return redirect("portal:my_applications")
+    if action == "back":
+        previous = definition.steps[max(definition.steps.index(step) - 1, 0)]
+        return redirect("portal:application_step", public_id=application.public_id, step_id=previous.id)
+    errors = validate_answers(definition, _visible(definition, application.answers), only_fields=step.fields)
+    if errors:
+        context = _step_context(application, step_id, errors)
+        return render(request, "portal/application_step.html", context, status=422)
+    index = definition.steps.index(step)
+    if index + 1 < len(definition.steps):
+        return redirect("portal:application_step", public_id=application.public_id, step_id=definition.steps[index + 1].id)
+    return redirect("portal:application_review", public_id=application.public_id)
+
+
+def _visible(definition: Any, answers: dict[str, Any]) -> dict[str, Any]:
+    from idx.applications.answers import visible_answers
+
+    return visible_answers(definition, answers)
+
+
+def _strip_markers(answers: dict[str, Any]) -> dict[str, Any]:
+    for key, value in answers.items():
+        if isinstance(value, list):
+            answers[key] = [entry for entry in value if isinstance(entry, dict) and entry != {"_new": True}]
+    return answers
+
+
+def _add_blank_entry(context: dict[str, Any], field: str) -> None:
+    """Show one more empty entry after "add" (empty entries are not stored)."""
+    for view in context["fields"]:
+        if view.path == field and view.widget == "repeat":
+            maximum = view.item.schema.get("maxItems", 100)
+            if len(view.entries) >= maximum:
+                return
+            from idx.procedures.rendering import _field
+
+            index = len(view.entries)
+            view.entries.append(
+                [
+                    _field(child, f"{field}[{index}].{child.field}", {}, None, {}, {}, {}, False)
+                    for child in view.item.children
+                ]
+            )
+
+
+def _take_uploads(request: HttpRequest, application: Application, step: Any) -> list[AnswerError]:
+    errors: list[AnswerError] = []
+    for name, upload in request.FILES.items():
+        if not name.startswith("f."):
+            continue
+        path = _path_from_html_name(name[2:])
+        if path.split(".")[0].split("[")[0] not in step.fields:
+            continue
+        try:
+            services.attachment_add(
+                application=application,
+                actor=request.user,  # type: ignore[arg-type]
+                field_path=path,
+                name=upload.name or "",
+                data=upload.read(),
+            )
+        except UploadRejected as exc:
+            errors.append(AnswerError(path=path, code=f"upload:{exc.code}"))
+    application.refresh_from_db()
+    return errors
+
+
+def _path_from_html_name(name: str) -> str:
+    parts = name.split(".")
+    path = ""
+    for part in parts:
+        if part.isdigit():
+            path += f"[{part}]"
+        else:
+            path += ("." if path else "") + part
+    return path
+
+
+@resident_required
+def application_review(request: HttpRequest, public_id: str) -> HttpResponse:
+    application = _own_application(request, public_id)
+    if application.status != Status.DRAFT:
+        return redirect("portal:application_detail", public_id=application.public_id)
+    definition = application.procedure_version.parsed
+    context: dict[str, Any] = {
+        "application": application,
+        "procedure_name": pick(definition.data["name"]),
+        "declaration": pick(definition.data["declaration"]),
+        "rows": answer_rows(application),
+        "steps": {step.id: pick(step.title) for step in definition.steps},
+        "fee": None,
+    }
+    from idx.procedures.definition import fee_for
+
+    context["fee"] = fee_for(definition, application.answers) if definition.data.get("fee") else None
+    if request.method == "POST":
+        try:
+            application = services.application_submit(
+                application=application,
+                actor=request.user,  # type: ignore[arg-type]
+                declaration_accepted=request.POST.get("declaration") == "yes",
+            )
+        except services.DeclarationMissing:
+            context["declaration_error"] = _("Confirm the declaration to submit.")
+            return render(request, "portal/application_review.html", context, status=422)
+        except services.AnswersInvalid as exc:
+            first = exc.errors[0]
+            step = definition.step_of_field(first.path) or definition.steps[0]
+            return render(request, "portal/application_step.html", _step_context(application, step.id, exc.errors), status=422)
+        except (InvalidTransition, services.ChangedMeanwhile):
+            pass  # a double-clicked submit: the first one won; show its receipt
+        return redirect("portal:application_receipt", public_id=application.public_id)
+    return render(request, "portal/application_review.html", context)
+
+
+@resident_required
+def application_receipt(request: HttpRequest, public_id: str) -> HttpResponse:
+    application = _own_application(request, public_id)
+    if application.receipt_number is None:
+        return redirect("portal:application_review", public_id=application.public_id)
+    return render(
+        request,
+        "portal/application_receipt.html",
+        {"application": application, "procedure_name": pick(application.procedure_version.definition["name"])},
+    )
+
+
+@resident_required
+def application_receipt_pdf(request: HttpRequest, public_id: str) -> HttpResponse:
+    application = _own_application(request, public_id)
+    if application.receipt_number is None:
+        raise Http404
+    pdf = receipt_pdf(application, translation.get_language() or "ja")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{application.receipt_number}.pdf"'
+    return response
+
+
+@resident_required
+def my_applications(request: HttpRequest) -> HttpResponse:
+    applications = applications_for_resident(resident=request.user)[:200]  # type: ignore[arg-type]
+    return render(
+        request,
+        "portal/my_applications.html",
+        {"applications": [(application, pick(application.procedure.names)) for application in applications]},
+    )
+
+
+@resident_required
+def application_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    application = _own_application(request, public_id)
+    definition = application.procedure_version.parsed
+    return render(
+        request,
+        "portal/application_detail.html",
+        {
+            "application": application,
+            "procedure_name": pick(definition.data["name"]),
+            "rows": answer_rows(application),
+            "history": application.status_changes.all(),
+            "can_withdraw": application.status
+            in (Status.SUBMITTED, Status.IN_REVIEW, Status.CORRECTION_REQUESTED, Status.RESUBMITTED),
+            "withdraw_form": WithdrawForm(),
+            "first_step": definition.steps[0].id,
+        },
+    )
+
+
+@require_POST
+@resident_required
+def application_withdraw(request: HttpRequest, public_id: str) -> HttpResponse:
+    application = _own_application(request, public_id)
+    form = WithdrawForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        services.application_withdraw(application=application, actor=request.user, reason=reason)  # type: ignore[arg-type]
+        messages.success(request, _("Your application has been withdrawn."))
+    except (InvalidTransition, services.ChangedMeanwhile):
+        messages.error(request, _("This application can no longer be withdrawn."))
+    return redirect("portal:application_detail", public_id=application.public_id)
+
+
+@require_POST
+@resident_required
+def application_discard(request: HttpRequest, public_id: str) -> HttpResponse:
+    application = _own_application(request, public_id)
+    try:
+        services.application_discard_draft(application=application, actor=request.user)  # type: ignore[arg-type]
+        messages.success(request, _("The draft has been deleted."))
+    except services.NotEditable:
+        messages.error(request, _("Only drafts can be deleted."))
+    return redirect("portal:my_applications")
+
+
+@resident_required
+def application_correct(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Answer a correction request by editing only the flagged items."""
+    application = _own_application(request, public_id)
+    if application.status != Status.CORRECTION_REQUESTED:
+        return redirect("portal:application_detail", public_id=application.public_id)
+    definition = application.procedure_version.parsed
+    flagged_fields = {path.split(".")[0].split("[")[0] for path in application.correction_notes}
+    steps = [step for step in definition.steps if set(step.fields) & flagged_fields]
+    errors: list[AnswerError] = []
+    if request.method == "POST":
+        data = _single_values(request)
+        answers: dict[str, Any] = {}
+        for step in steps:
+            answers.update(answers_from_form(step, data, application.answers))
+        application = services.application_save_answers(application=application, actor=request.user, answers=answers)  # type: ignore[arg-type]
+        for step in steps:
+            errors += _take_uploads(request, application, step)
+        if not errors:
+            try:
+                services.application_resubmit(application=application, actor=request.user)  # type: ignore[arg-type]
+                messages.success(request, _("Your corrections have been sent."))
+                return redirect("portal:application_detail", public_id=application.public_id)
+            except services.AnswersInvalid as exc:
+                errors = exc.errors
+            except (InvalidTransition, services.ChangedMeanwhile):
+                return redirect("portal:application_detail", public_id=application.public_id)
+    sections = [
+        {
+            "title": pick(step.title),
+            "fields": [
+                view
+                for view in step_fields(
+                    definition,
+                    step,
+                    application.answers,
+                    errors,
+                    notes=application.correction_notes,
+                    attachments=attachment_names(application),
+                    lock_unflagged=True,
+                )
+                if view.editable
+            ],
+        }
+        for step in steps
+    ]
+    summary = [
+        {"html_id": html_id(error.path), "message": error_message(error, definition.item(_generic(error.path)))}
+        for error in errors
+    ]
+    return render(
+        request,
+        "portal/application_correct.html",
+        {
+            "application": application,
+            "procedure_name": pick(definition.data["name"]),
+            "sections": sections,
+            "error_summary": summary,
+            "message": application.correction_message,
+        },
+        status=422 if errors else 200,
+    )
+
+
+@resident_required
+def attachment_download(request: HttpRequest, public_id: str, attachment_id: str) -> HttpResponse:
+    application = _own_application(request, public_id)
+    attachment = application.attachments.filter(public_id=attachment_id).first()
+    if attachment is None:
+        raise Http404
+    return FileResponse(attachment.file.open("rb"), content_type=attachment.content_type, as_attachment=True, filename=attachment.original_name)
+
+
+def sign_up(request: HttpRequest) -> HttpResponse:
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            resident_sign_up(
+                municipality=request.municipality,  # type: ignore[attr-defined]
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+                full_name=form.cleaned_data["full_name"],
+                language=translation.get_language() or "ja",
+            )
+        except EmailTaken:
+            pass  # same answer either way: the page must not reveal who has an account
+        return render(request, "portal/sign_up_done.html", {"email": form.cleaned_data["email"]})
+    return render(request, "portal/sign_up.html", {"form": form}, status=422 if form.errors else 200)
+
+
+def verify_email(request: HttpRequest, token: str) -> HttpResponse:
+    user = resident_verify_email(municipality=request.municipality, token=token)  # type: ignore[attr-defined]
+    if user is None:
+        return render(request, "portal/verify_failed.html", status=400)
+    messages.success(request, _("Your e-mail address is confirmed. Please sign in."))
+    return redirect("portal:login")
+
+
+def sign_in(request: HttpRequest) -> HttpResponse:
+    form = SignInForm(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        user = authenticate(request, email=form.cleaned_data["email"], password=form.cleaned_data["password"])
+        if user is None or not user.is_resident:  # type: ignore[attr-defined]
+            error = _("The e-mail address or password is not correct.")
+        elif user.email_verified_at is None:  # type: ignore[attr-defined]
+            error = _("Confirm your e-mail address first: open the link in the message we sent you.")
+        else:
+            login(request, user)
+            translation.activate(user.preferred_language)  # type: ignore[attr-defined]
+            target = request.GET.get("next", "")
+            if not target.startswith("/") or target.startswith("//"):
+                target = reverse("portal:my_applications")
+            return HttpResponseRedirect(target)
+    return render(request, "portal/sign_in.html", {"form": form, "error": error}, status=422 if error else 200)
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return redirect("portal:catalog")

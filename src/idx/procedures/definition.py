@@ -1,0 +1,497 @@
+"""The declarative procedure definition: structure checks and answer validation.
+
+A definition (see docs/procedure-definitions.md) couples a JSON Schema 2020-12 document for
+the answers with a presentation (steps and items). This module knows nothing about the
+database: the loader, the back-office editor and the tests all call it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import jsonschema
+from jsonschema import Draft202012Validator, FormatChecker
+
+from idx.common.wareki import DateParseError, parse_date
+
+CATEGORIES = ("childcare", "nursing_care", "disaster", "registry", "environment", "events")
+LIFE_EVENTS = ("pregnancy_birth", "childrearing", "nursing_care", "disaster", "daily_life")
+SCALAR_WIDGETS = {
+    "text",
+    "textarea",
+    "number",
+    "date",
+    "email",
+    "tel",
+    "postal_code",
+    "select",
+    "radio",
+    "checkbox",
+    "yes_no",
+    "file",
+}
+GROUP_WIDGETS = {"fieldset", "repeat"}
+REQUIRED_LANGUAGES = ("ja", "en")
+KNOWN_LANGUAGES = {"ja", "ja-easy", "en", "pt-br", "vi", "zh-hans", "es", "fil"}
+TOP_LEVEL_KEYS = {
+    "code",
+    "name",
+    "summary",
+    "category",
+    "life_event",
+    "department",
+    "legal_basis",
+    "eligibility",
+    "required_documents",
+    "fee",
+    "identity_verification",
+    "signature_required",
+    "proxy_allowed",
+    "processing_days",
+    "declaration",
+    "standard_items",
+    "schema",
+    "steps",
+    "example",
+}
+REQUIRED_TOP_LEVEL = TOP_LEVEL_KEYS - {"fee", "standard_items", "example"}
+
+_POSTAL = re.compile(r"^\d{3}-\d{4}$")
+_PHONE = re.compile(r"^0\d{1,4}-\d{1,4}-\d{3,4}$|^0\d{9,10}$")
+_KATAKANA = re.compile(r"^[\u30A0-\u30FF\u3000 ]+$")
+_ATTACHMENT = re.compile(r"^att_[0-9a-f]{32}$")
+_CODE = re.compile(r"^[a-z0-9][a-z0-9-]{1,79}$")
+
+format_checker = FormatChecker()
+
+
+@format_checker.checks("date", raises=ValueError)
+def _is_iso_date(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    dt.date.fromisoformat(value)
+    return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", value))
+
+
+@format_checker.checks("jp-postal-code")
+def _is_postal_code(value: object) -> bool:
+    return not isinstance(value, str) or bool(_POSTAL.match(value))
+
+
+@format_checker.checks("jp-phone")
+def _is_phone(value: object) -> bool:
+    return not isinstance(value, str) or bool(_PHONE.match(value))
+
+
+@format_checker.checks("katakana")
+def _is_katakana(value: object) -> bool:
+    return not isinstance(value, str) or bool(_KATAKANA.match(value))
+
+
+@format_checker.checks("attachment")
+def _is_attachment(value: object) -> bool:
+    return not isinstance(value, str) or bool(_ATTACHMENT.match(value))
+
+
+@format_checker.checks("email")
+def _is_email(value: object) -> bool:
+    return not isinstance(value, str) or bool(re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value))
+
+
+class DefinitionError(ValueError):
+    """A definition breaks the rules of docs/procedure-definitions.md; ``problems`` says where."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Item:
+    """One question as presented; ``path`` is its place in the answers (``children[].name``)."""
+
+    field: str
+    widget: str
+    spec: Mapping[str, Any]
+    path: str
+    schema: Mapping[str, Any]
+    required: bool
+    children: tuple[Item, ...] = ()
+
+    @property
+    def label(self) -> Mapping[str, str]:
+        return self.spec.get("label", {})
+
+    @property
+    def help(self) -> Mapping[str, str]:
+        return self.spec.get("help", {})
+
+    @property
+    def when(self) -> Mapping[str, Any] | None:
+        return self.spec.get("when")
+
+    @property
+    def options(self) -> list[Mapping[str, Any]]:
+        return list(self.spec.get("options", []))
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    title: Mapping[str, str]
+    description: Mapping[str, str]
+    items: tuple[Item, ...]
+
+    @property
+    def fields(self) -> list[str]:
+        return [item.field for item in self.items]
+
+
+@dataclass
+class Definition:
+    data: Mapping[str, Any]
+    steps: list[Step] = field(default_factory=list)
+
+    @property
+    def code(self) -> str:
+        return str(self.data["code"])
+
+    @property
+    def schema(self) -> Mapping[str, Any]:
+        return self.data["schema"]
+
+    def step(self, step_id: str) -> Step | None:
+        return next((step for step in self.steps if step.id == step_id), None)
+
+    def step_of_field(self, name: str) -> Step | None:
+        top = name.split(".")[0].split("[")[0]
+        return next((step for step in self.steps if top in step.fields), None)
+
+    def items(self) -> Iterator[Item]:
+        """Every item, groups before their children, in form order."""
+        for step in self.steps:
+            for item in step.items:
+                yield item
+                yield from item.children
+
+    def item(self, path: str) -> Item | None:
+        return next((item for item in self.items() if item.path == path), None)
+
+
+def _text_problems(value: object, where: str) -> list[str]:
+    if not isinstance(value, Mapping):
+        return [f"{where}: must be a map of language code to text"]
+    problems = [
+        f"{where}: missing language '{lang}'"
+        for lang in REQUIRED_LANGUAGES
+        if not isinstance(value.get(lang), str) or not value.get(lang, "").strip()
+    ]
+    # An unquoted comma in YAML flow style splits a text into a junk key: catch it here.
+    problems += [f"{where}: unknown language code '{key}'" for key in value if key not in KNOWN_LANGUAGES]
+    problems += [f"{where}.{key}: must be text" for key, text in value.items() if not isinstance(text, str)]
+    return problems
+
+
+def parse(data: Mapping[str, Any]) -> Definition:
+    """Check a definition's structure and build its steps; raise DefinitionError listing every problem."""
+    problems: list[str] = []
+    if not isinstance(data, Mapping):
+        raise DefinitionError(["the definition must be a mapping"])
+    missing = sorted(REQUIRED_TOP_LEVEL - set(data))
+    problems += [f"missing key '{key}'" for key in missing]
+    problems += [f"unknown key '{key}'" for key in sorted(set(data) - TOP_LEVEL_KEYS)]
+    if problems:
+        raise DefinitionError(problems)
+
+    if not isinstance(data["code"], str) or not _CODE.match(data["code"]):
+        problems.append("code: use lowercase letters, digits and hyphens")
+    for key in ("name", "summary", "legal_basis", "eligibility", "declaration"):
+        problems += _text_problems(data[key], key)
+    if not isinstance(data["required_documents"], list):
+        problems.append("required_documents: must be a list")
+    else:
+        for index, doc in enumerate(data["required_documents"]):
+            problems += _text_problems(doc, f"required_documents[{index}]")
+    if data["category"] not in CATEGORIES:
+        problems.append(f"category: one of {', '.join(CATEGORIES)}")
+    if data["life_event"] not in LIFE_EVENTS:
+        problems.append(f"life_event: one of {', '.join(LIFE_EVENTS)}")
+    if data["identity_verification"] not in ("none", "optional", "required"):
+        problems.append("identity_verification: none, optional or required")
+    for key in ("signature_required", "proxy_allowed"):
+        if not isinstance(data[key], bool):
+            problems.append(f"{key}: true or false")
+    days = data["processing_days"]
+    if not isinstance(days, int) or isinstance(days, bool) or not 0 < days <= 365:
+        problems.append("processing_days: a whole number of days from 1 to 365")
+    if not isinstance(data.get("department"), str) or not data["department"]:
+        problems.append("department: the owning department's code")
+
+    schema = data["schema"]
+    try:
+        Draft202012Validator.check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        problems.append(f"schema: {exc.message} at {'/'.join(str(p) for p in exc.absolute_path)}")
+        raise DefinitionError(problems) from exc
+    if schema.get("type") != "object" or not isinstance(schema.get("properties"), Mapping):
+        problems.append("schema: must be an object with properties")
+        raise DefinitionError(problems)
+
+    steps, step_problems = _build_steps(data.get("steps"), schema)
+    problems += step_problems
+    presented = [item.field for step in steps for item in step.items]
+    for name in schema["properties"]:
+        if presented.count(name) == 0:
+            problems.append(f"schema property '{name}' is not presented in any step")
+    for name in {n for n in presented if presented.count(n) > 1}:
+        problems.append(f"field '{name}' is presented more than once")
+
+    fee = data.get("fee")
+    if fee is not None:
+        if not isinstance(fee, Mapping) or not isinstance(fee.get("amount"), int) or fee["amount"] < 0:
+            problems.append("fee: {amount: yen, per_item: field}")
+        elif fee.get("per_item") and fee["per_item"] not in schema["properties"]:
+            problems.append(f"fee.per_item: unknown field '{fee['per_item']}'")
+
+    definition = Definition(data=data, steps=steps)
+    known_paths = {item.path for item in definition.items()}
+    for path in (data.get("standard_items") or {}).keys():
+        if path not in known_paths:
+            problems.append(f"standard_items: unknown answer path '{path}'")
+    if "example" in data and not problems:
+        example_errors = validate_answers(definition, data["example"])
+        problems += [f"example: {error.path}: {error.code}" for error in example_errors]
+    if problems:
+        raise DefinitionError(problems)
+    return definition
+
+
+def _build_steps(raw_steps: object, schema: Mapping[str, Any]) -> tuple[list[Step], list[str]]:
+    problems: list[str] = []
+    if not isinstance(raw_steps, list) or not raw_steps:
+        return [], ["steps: at least one step"]
+    steps: list[Step] = []
+    ids: set[str] = set()
+    for index, raw in enumerate(raw_steps):
+        where = f"steps[{index}]"
+        if not isinstance(raw, Mapping) or not re.fullmatch(r"[a-z0-9_]+", str(raw.get("id", ""))):
+            problems.append(f"{where}: needs an id of lowercase letters, digits, underscores")
+            continue
+        if raw["id"] in ids:
+            problems.append(f"{where}: duplicate id '{raw['id']}'")
+        ids.add(raw["id"])
+        problems += _text_problems(raw.get("title"), f"{where}.title")
+        items: list[Item] = []
+        for item_index, raw_item in enumerate(raw.get("items") or []):
+            item, item_problems = _build_item(
+                raw_item, schema, parent_path="", where=f"{where}.items[{item_index}]"
+            )
+            problems += item_problems
+            if item is not None:
+                items.append(item)
+        if not items:
+            problems.append(f"{where}: no items")
+        steps.append(
+            Step(
+                id=raw["id"],
+                title=raw.get("title") or {},
+                description=raw.get("description") or {},
+                items=tuple(items),
+            )
+        )
+    return steps, problems
+
+
+def _build_item(
+    raw: object, schema: Mapping[str, Any], *, parent_path: str, where: str
+) -> tuple[Item | None, list[str]]:
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("field"), str):
+        return None, [f"{where}: needs a field"]
+    name = raw["field"]
+    properties = schema.get("properties", {})
+    if name not in properties:
+        return None, [f"{where}: '{name}' is not a property of the schema"]
+    prop = properties[name]
+    widget = raw.get("widget")
+    problems = _text_problems(raw.get("label"), f"{where}.label")
+    if "help" in raw:
+        problems += _text_problems(raw["help"], f"{where}.help")
+    path = f"{parent_path}{name}"
+    required = name in schema.get("required", [])
+    children: list[Item] = []
+    if widget in GROUP_WIDGETS:
+        if parent_path:
+            problems.append(f"{where}: groups cannot be nested")
+        if widget == "fieldset":
+            sub_schema = prop
+            child_prefix = f"{path}."
+            if prop.get("type") != "object":
+                problems.append(f"{where}: a fieldset needs an object property")
+        else:
+            sub_schema = prop.get("items", {})
+            child_prefix = f"{path}[]."
+            if prop.get("type") != "array" or sub_schema.get("type") != "object":
+                problems.append(f"{where}: a repeat needs an array of objects")
+            problems += _text_problems(raw.get("add_label"), f"{where}.add_label")
+        presented: list[str] = []
+        for child_index, raw_child in enumerate(raw.get("items") or []):
+            child, child_problems = _build_item(
+                raw_child, sub_schema, parent_path=child_prefix, where=f"{where}.items[{child_index}]"
+            )
+            problems += child_problems
+            if child is not None:
+                children.append(child)
+                presented.append(child.field)
+        for sub_name in sub_schema.get("properties", {}):
+            if sub_name not in presented:
+                problems.append(f"{where}: property '{sub_name}' is not presented")
+    elif widget in SCALAR_WIDGETS:
+        problems += _scalar_problems(raw, prop, where)
+    else:
+        problems.append(f"{where}: unknown widget '{widget}'")
+    when = raw.get("when")
+    if when is not None:
+        if parent_path:
+            problems.append(f"{where}: 'when' is only allowed on top-level items")
+        elif not isinstance(when, Mapping) or when.get("field") not in properties or "equals" not in when:
+            problems.append(f"{where}: when needs {{field: <top-level field>, equals: <value>}}")
+    item = Item(
+        field=name,
+        widget=str(widget),
+        spec=raw,
+        path=path,
+        schema=prop,
+        required=required,
+        children=tuple(children),
+    )
+    return item, problems
+
+
+def _scalar_problems(raw: Mapping[str, Any], prop: Mapping[str, Any], where: str) -> list[str]:
+    problems: list[str] = []
+    widget = raw["widget"]
+    kind = prop.get("type")
+    if widget in ("select", "radio"):
+        enum = prop.get("enum") or []
+        values = [option.get("value") for option in raw.get("options") or []]
+        if list(enum) != values:
+            problems.append(f"{where}: options must list the schema enum {enum} in order")
+        for option_index, option in enumerate(raw.get("options") or []):
+            problems += _text_problems(option.get("label"), f"{where}.options[{option_index}].label")
+    if widget in ("checkbox", "yes_no") and kind != "boolean":
+        problems.append(f"{where}: {widget} needs a boolean property")
+    if widget == "number" and kind not in ("integer", "number"):
+        problems.append(f"{where}: number needs an integer or number property")
+    if widget in ("text", "textarea", "email", "tel", "postal_code", "date", "file"):
+        if kind != "string":
+            problems.append(f"{where}: {widget} needs a string property")
+        elif "maxLength" not in prop and "format" not in prop and "pattern" not in prop and "enum" not in prop:
+            problems.append(f"{where}: a text answer needs maxLength")
+    if widget == "date" and prop.get("format") != "date":
+        problems.append(f"{where}: date needs format: date")
+    if widget == "file" and prop.get("format") != "attachment":
+        problems.append(f"{where}: file needs format: attachment")
+    return problems
+
+
+@dataclass(frozen=True)
+class AnswerError:
+    """One problem with the answers: where (``children[1].name``) and what (a stable code)."""
+
+    path: str
+    code: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def top_field(self) -> str:
+        return self.path.split(".")[0].split("[")[0]
+
+
+def _path_text(parts: Iterable[object]) -> str:
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _errors_from(error: jsonschema.ValidationError) -> Iterator[AnswerError]:
+    if error.validator in ("allOf", "anyOf", "oneOf") and error.context:
+        for sub in error.context:
+            yield from _errors_from(sub)
+        return
+    parts = list(error.absolute_path)
+    validator = str(error.validator)
+    params: dict[str, Any] = {}
+    if validator == "required":
+        match = re.match(r"'(.+)' is a required property", error.message)
+        missing = match.group(1) if match else ""
+        parts.append(missing)
+        code = "required"
+    elif validator == "format":
+        code = f"format:{error.validator_value}"
+    elif validator in ("maxLength", "minLength", "minimum", "maximum", "minItems", "maxItems"):
+        code = validator
+        params["limit"] = error.validator_value
+    elif validator == "additionalProperties":
+        code = "unknown_field"
+    else:
+        code = validator
+    yield AnswerError(path=_path_text(parts), code=code, params=params)
+
+
+def validate_answers(
+    definition: Definition, answers: Mapping[str, Any], *, only_fields: Iterable[str] | None = None
+) -> list[AnswerError]:
+    """Every problem with ``answers``; with ``only_fields``, only those on the given top-level fields."""
+    validator = Draft202012Validator(definition.schema, format_checker=format_checker)
+    errors: list[AnswerError] = []
+    seen: set[tuple[str, str]] = set()
+    for error in validator.iter_errors(dict(answers)):
+        for answer_error in _errors_from(error):
+            key = (answer_error.path, answer_error.code)
+            if key not in seen:
+                seen.add(key)
+                errors.append(answer_error)
+    if only_fields is not None:
+        wanted = set(only_fields)
+        errors = [error for error in errors if error.top_field in wanted]
+    return sorted(errors, key=lambda error: _form_position(definition, error.path))
+
+
+def _form_position(definition: Definition, path: str) -> tuple[int, str]:
+    order = {item.path: index for index, item in enumerate(definition.items())}
+    generic = re.sub(r"\[\d+\]", "[]", path)
+    return order.get(generic, len(order)), path
+
+
+def is_visible(item: Item, answers: Mapping[str, Any]) -> bool:
+    """A conditional item shows when the field it depends on holds the expected value."""
+    when = item.when
+    if not when:
+        return True
+    return answers.get(when["field"]) == when["equals"]
+
+
+def normalise_date_text(text: str) -> str:
+    """ISO form of a typed date, or the text unchanged when it is not a date (validation says so)."""
+    try:
+        return parse_date(text).isoformat()
+    except DateParseError:
+        return text
+
+
+def fee_for(definition: Definition, answers: Mapping[str, Any]) -> int:
+    """The fee in yen for these answers (0 when the procedure is free)."""
+    fee = definition.data.get("fee")
+    if not fee:
+        return 0
+    amount = int(fee["amount"])
+    per_item = fee.get("per_item")
+    if per_item:
+        count = answers.get(per_item)
+        return amount * count if isinstance(count, int) and not isinstance(count, bool) else 0
+    return amount

@@ -1,0 +1,89 @@
+"""The procedure catalog: each procedure has numbered versions; one of them is published."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from idx.common.models import TenantModel
+from idx.identity.models import Department
+from idx.procedures.definition import Definition, parse
+
+
+class Category(models.TextChoices):
+    CHILDCARE = "childcare", _("Child-rearing")
+    NURSING_CARE = "nursing_care", _("Nursing care and older people")
+    DISASTER = "disaster", _("Disasters")
+    REGISTRY = "registry", _("Residence records and certificates")
+    ENVIRONMENT = "environment", _("Waste and environment")
+    EVENTS = "events", _("Courses and events")
+
+
+class LifeEvent(models.TextChoices):
+    PREGNANCY_BIRTH = "pregnancy_birth", _("Pregnancy and birth")
+    CHILDREARING = "childrearing", _("Raising children")
+    NURSING_CARE = "nursing_care", _("Nursing care")
+    DISASTER = "disaster", _("Disaster")
+    DAILY_LIFE = "daily_life", _("Daily life")
+
+
+class Procedure(TenantModel):
+    """A catalog entry (手続). Name and search text mirror the published version for fast listing."""
+
+    code = models.SlugField(max_length=80)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="procedures")
+    category = models.CharField(max_length=20, choices=Category.choices)
+    life_event = models.CharField(max_length=20, choices=LifeEvent.choices)
+    names = models.JSONField(default=dict)
+    summaries = models.JSONField(default=dict)
+    search_text = models.TextField(blank=True)
+    published_version = models.ForeignKey(
+        "ProcedureVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    is_listed = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["category", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "code"], name="procedure_code_unique_per_municipality")
+        ]
+
+    def __str__(self) -> str:
+        return self.names.get("ja", self.code)
+
+
+class ProcedureVersion(models.Model):
+    """An immutable numbered version of a procedure's definition; applications point at one."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        RETIRED = "retired", _("Retired")
+
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    definition = models.JSONField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["procedure", "number"]
+        constraints = [models.UniqueConstraint(fields=["procedure", "number"], name="procedure_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.procedure.code} v{self.number}"
+
+    @cached_property
+    def parsed(self) -> Definition:
+        return parse(self.definition)
+
+    def text(self, key: str) -> Any:
+        return self.definition.get(key)

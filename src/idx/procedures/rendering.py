@@ -1,0 +1,407 @@
+"""Turning a definition's step into form fields, reading them back, and saying what went wrong.
+
+The portal, the assisted counter and the editor's live preview all render through here, so a
+procedure looks and behaves the same wherever it appears. Templates get plain ``FieldView``
+objects; no widget logic lives in templates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from idx.common.wareki import DateParseError, format_both, parse_date
+from idx.procedures.definition import AnswerError, Definition, Item, Step, is_visible, normalise_date_text
+from idx.procedures.i18n import pick
+
+INPUT_TYPES = {"email": "email", "tel": "tel", "number": "text", "postal_code": "text", "date": "text"}
+INPUT_MODES = {"number": "numeric", "tel": "tel", "postal_code": "numeric", "email": "email"}
+
+
+@dataclass
+class FieldView:
+    item: Item
+    path: str
+    name: str
+    html_id: str
+    label: str
+    help: str
+    widget: str
+    value: Any
+    required: bool
+    errors: list[str] = field(default_factory=list)
+    options: list[dict[str, Any]] = field(default_factory=list)
+    children: list[FieldView] = field(default_factory=list)
+    entries: list[list[FieldView]] = field(default_factory=list)
+    add_label: str = ""
+    visible: bool = True
+    when_id: str = ""
+    when_value: str = ""
+    note: str = ""
+    editable: bool = True
+    input_type: str = "text"
+    input_mode: str = ""
+    autocomplete: str = ""
+    max_length: int | None = None
+    attachment_name: str = ""
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.errors) or any(child.has_errors for child in self.children) or any(
+            child.has_errors for entry in self.entries for child in entry
+        )
+
+
+def html_name(path: str) -> str:
+    return "f." + path.replace("[", ".").replace("]", "")
+
+
+def html_id(path: str) -> str:
+    return "f-" + re.sub(r"[^a-zA-Z0-9]+", "-", path).strip("-")
+
+
+def _display_value(item: Item, value: Any) -> Any:
+    if value is None:
+        return ""
+    if item.widget == "date" and isinstance(value, str):
+        try:
+            date = dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+        return date.isoformat()
+    if isinstance(value, bool) and item.widget in ("yes_no",):
+        return "true" if value else "false"
+    return value
+
+
+def error_message(error: AnswerError, item: Item | None) -> str:
+    label = pick(item.label) if item is not None else ""
+    kind = (item.schema.get("type") if item is not None else None) or ""
+    limit = error.params.get("limit")
+    code = error.code
+    if code == "required":
+        return _("Answer “%(label)s”.") % {"label": label} if label else _("This item is required.")
+    if code == "type":
+        if kind == "integer":
+            return _("Enter a whole number in half-width digits.")
+        if kind == "boolean":
+            return _("Choose yes or no.")
+        return _("Check this answer.")
+    messages = {
+        "format:date": _("Enter a date that exists, for example 2026-01-05 or 令和8年1月5日."),
+        "format:jp-postal-code": _("Enter the postal code as 7 digits, for example 518-8501."),
+        "format:jp-phone": _("Enter a phone number, for example 0595-22-9611."),
+        "format:email": _("Enter an e-mail address, for example name@example.jp."),
+        "format:katakana": _("Use full-width katakana."),
+        "format:attachment": _("Upload the file again."),
+        "pattern": _("Check the format: see the hint below the question."),
+        "enum": _("Choose one of the options."),
+        "const": _("Please confirm this item."),
+        "unknown_field": _("This item is not part of the form."),
+        "no_items_flagged": _("Flag at least one item and write what to correct."),
+    }
+    uploads = {
+        "upload:too_large": _("The file is too large."),
+        "upload:unsupported_type": _("Upload a JPEG or PNG image or a PDF file."),
+        "upload:name_mismatch": _("The file's content does not match its name."),
+        "upload:not_accepted": _("This kind of file is not accepted for this item."),
+        "upload:damaged": _("The file could not be read. It may be damaged."),
+        "upload:too_many_pixels": _("The image is too large. Take a smaller photo."),
+    }
+    messages.update(uploads)
+    if code in messages:
+        return messages[code]
+    if code == "maxLength":
+        return _("Use %(limit)s characters or fewer.") % {"limit": limit}
+    if code == "minLength":
+        return _("Use at least %(limit)s characters.") % {"limit": limit}
+    if code == "minimum":
+        return _("Enter %(limit)s or more.") % {"limit": limit}
+    if code == "maximum":
+        return _("Enter %(limit)s or less.") % {"limit": limit}
+    if code == "minItems":
+        return _("Add at least %(limit)s.") % {"limit": limit}
+    if code == "maxItems":
+        return _("You can add up to %(limit)s.") % {"limit": limit}
+    return _("Check this answer.")
+
+
+def _errors_by_path(definition: Definition, errors: list[AnswerError]) -> dict[str, list[str]]:
+    by_path: dict[str, list[str]] = {}
+    for error in errors:
+        item = definition.item(re.sub(r"\[\d+\]", "[]", error.path))
+        by_path.setdefault(error.path, []).append(error_message(error, item))
+    return by_path
+
+
+def _field(
+    item: Item,
+    path: str,
+    answers: Mapping[str, Any],
+    value: Any,
+    errors: Mapping[str, list[str]],
+    notes: Mapping[str, str],
+    attachments: Mapping[str, str],
+    lock_unflagged: bool,
+) -> FieldView:
+    view = FieldView(
+        item=item,
+        path=path,
+        name=html_name(path),
+        html_id=html_id(path),
+        label=pick(item.label),
+        help=pick(item.help),
+        widget=item.widget,
+        value=_display_value(item, value),
+        required=item.required,
+        errors=list(errors.get(path, [])),
+        add_label=pick(item.spec.get("add_label")),
+        note=notes.get(path, ""),
+        input_type=INPUT_TYPES.get(item.widget, "text"),
+        input_mode=INPUT_MODES.get(item.widget, ""),
+        autocomplete=str(item.spec.get("autocomplete", "")),
+        max_length=item.schema.get("maxLength"),
+    )
+    if lock_unflagged:
+        view.editable = path in notes or any(note.startswith(path + ".") or note.startswith(path + "[") for note in notes)
+    view.options = [
+        {"value": option["value"], "label": pick(option["label"]), "selected": option["value"] == value}
+        for option in item.options
+    ]
+    if item.widget == "file" and isinstance(value, str):
+        view.attachment_name = attachments.get(value, "")
+    if item.when:
+        view.visible = is_visible(item, answers)
+        view.when_id = html_id(item.when["field"])
+        equals = item.when["equals"]
+        view.when_value = "true" if equals is True else "false" if equals is False else str(equals)
+    if item.widget == "fieldset":
+        group = value if isinstance(value, Mapping) else {}
+        view.children = [
+            _field(child, f"{path}.{child.field}", answers, group.get(child.field), errors, notes, attachments, lock_unflagged)
+            for child in item.children
+        ]
+    if item.widget == "repeat":
+        entries = value if isinstance(value, list) else []
+        count = max(len(entries), int(item.schema.get("minItems", 1) or 1))
+        for index in range(count):
+            entry = entries[index] if index < len(entries) and isinstance(entries[index], Mapping) else {}
+            view.entries.append(
+                [
+                    _field(
+                        child,
+                        f"{path}[{index}].{child.field}",
+                        answers,
+                        entry.get(child.field),
+                        errors,
+                        notes,
+                        attachments,
+                        lock_unflagged,
+                    )
+                    for child in item.children
+                ]
+            )
+    return view
+
+
+def step_fields(
+    definition: Definition,
+    step: Step,
+    answers: Mapping[str, Any],
+    errors: list[AnswerError] | None = None,
+    *,
+    notes: Mapping[str, str] | None = None,
+    attachments: Mapping[str, str] | None = None,
+    lock_unflagged: bool = False,
+) -> list[FieldView]:
+    by_path = _errors_by_path(definition, errors or [])
+    return [
+        _field(
+            item,
+            item.field,
+            answers,
+            answers.get(item.field),
+            by_path,
+            notes or {},
+            attachments or {},
+            lock_unflagged,
+        )
+        for item in step.items
+    ]
+
+
+# ---- reading a submitted step back into answers -------------------------------------------
+
+
+def _clean_text(raw: str) -> str:
+    return raw.replace("\r\n", "\n").strip()
+
+
+def _parse_scalar(item: Item, raw: str | None) -> Any:
+    """The typed value of one input; text that does not parse is kept as typed for the resident to fix."""
+    if item.widget == "checkbox":
+        return raw is not None
+    if raw is None:
+        return None
+    text = _clean_text(raw)
+    if text == "":
+        return None
+    if item.widget == "yes_no":
+        return {"true": True, "false": False}.get(text, text)
+    if item.widget == "number" or item.schema.get("type") in ("integer", "number"):
+        normalised = unicodedata.normalize("NFKC", text).replace(",", "")
+        try:
+            return int(normalised) if item.schema.get("type") == "integer" else float(normalised)
+        except ValueError:
+            return text
+    if item.widget == "date":
+        return normalise_date_text(text)
+    if item.widget == "postal_code":
+        digits = unicodedata.normalize("NFKC", text).replace("ー", "-").replace("−", "-")
+        compact = digits.replace("-", "")
+        return f"{compact[:3]}-{compact[3:]}" if compact.isdigit() and len(compact) == 7 else text
+    if item.widget == "tel":
+        return re.sub(r"[ー−‐－]", "-", unicodedata.normalize("NFKC", text))
+    if item.schema.get("pattern") and re.fullmatch(r"[0-9０-９]+", text):
+        return unicodedata.normalize("NFKC", text)
+    return text
+
+
+def _group_value(item: Item, prefix: str, data: Mapping[str, str], present: set[str]) -> dict[str, Any]:
+    group: dict[str, Any] = {}
+    for child in item.children:
+        name = f"{prefix}.{child.field}"
+        if child.widget == "file":
+            kept = data.get(name + ".kept")
+            if kept:
+                group[child.field] = kept
+            continue
+        raw = data.get(name) if name in present or child.widget == "checkbox" else None
+        value = _parse_scalar(child, raw)
+        if value is not None:
+            group[child.field] = value
+    return group
+
+
+def _is_blank(group: Mapping[str, Any]) -> bool:
+    return all(value is None or value is False for value in group.values())
+
+
+def answers_from_form(step: Step, data: Mapping[str, str], existing: Mapping[str, Any]) -> dict[str, Any]:
+    """The answers to one step from form data (a QueryDict flattened to single values).
+
+    Repeat entries come back in order; an entry left completely empty is dropped, so the
+    "add" and "remove" buttons need no JavaScript.
+    """
+    present = set(data)
+    answers: dict[str, Any] = {}
+    for item in step.items:
+        name = html_name(item.field)
+        if item.widget == "fieldset":
+            group = _group_value(item, name, data, present)
+            if not _is_blank(group):
+                answers[item.field] = group
+        elif item.widget == "repeat":
+            count = int(data.get(name + ".count", "0") or 0) if str(data.get(name + ".count", "0")).isdigit() else 0
+            entries = []
+            for index in range(min(count, 100)):
+                entry = _group_value(item, f"{name}.{index}", data, present)
+                if not _is_blank(entry):
+                    entries.append(entry)
+            if entries:
+                answers[item.field] = entries
+        elif item.widget == "file":
+            kept = data.get(name + ".kept")
+            if kept:
+                answers[item.field] = kept
+        else:
+            raw = data.get(name) if name in present or item.widget == "checkbox" else None
+            value = _parse_scalar(item, raw)
+            if value is not None:
+                answers[item.field] = value
+    return answers
+
+
+# ---- showing answers (review page, case page, PDF) ------------------------------------------
+
+
+@dataclass
+class AnswerRow:
+    path: str
+    label: str
+    value: str
+    depth: int = 0
+    is_group: bool = False
+    step_title: str = ""
+    step_id: str = ""
+
+
+def display_value(item: Item, value: Any, attachments: Mapping[str, str] | None = None) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if item.widget in ("select", "radio"):
+        for option in item.options:
+            if option["value"] == value:
+                return pick(option["label"])
+    if item.widget == "date" and isinstance(value, str):
+        try:
+            return format_both(parse_date(value))
+        except DateParseError:
+            return value
+    if item.widget == "file":
+        return (attachments or {}).get(str(value), _("Attached file"))
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def answer_rows_for(
+    definition: Definition, answers: Mapping[str, Any], attachments: Mapping[str, str] | None = None
+) -> list[AnswerRow]:
+    rows: list[AnswerRow] = []
+    for step in definition.steps:
+        first = True
+        for item in step.items:
+            if not is_visible(item, answers):
+                continue
+            value = answers.get(item.field)
+            title = pick(step.title) if first else ""
+            step_id = step.id if first else ""
+            first = False
+            if item.widget == "fieldset":
+                rows.append(AnswerRow(item.field, pick(item.label), "", 0, True, title, step_id))
+                group = value if isinstance(value, Mapping) else {}
+                for child in item.children:
+                    rows.append(
+                        AnswerRow(
+                            f"{item.field}.{child.field}",
+                            pick(child.label),
+                            display_value(child, group.get(child.field), attachments),
+                            1,
+                        )
+                    )
+            elif item.widget == "repeat":
+                rows.append(AnswerRow(item.field, pick(item.label), "", 0, True, title, step_id))
+                for index, entry in enumerate(value if isinstance(value, list) else []):
+                    for child in item.children:
+                        rows.append(
+                            AnswerRow(
+                                f"{item.field}[{index}].{child.field}",
+                                f"{index + 1}. {pick(child.label)}",
+                                display_value(child, entry.get(child.field) if isinstance(entry, Mapping) else None, attachments),
+                                1,
+                            )
+                        )
+            else:
+                rows.append(
+                    AnswerRow(item.field, pick(item.label), display_value(item, value, attachments), 0, False, title, step_id)
+                )
+    return rows

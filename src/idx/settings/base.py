@@ -1,0 +1,184 @@
+"""Settings shared by every deployment; everything that varies comes from the environment.
+
+docs/configuration.md documents each variable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from idx.common.env import env_bool, env_int, env_list, env_secret, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(env_str("IDX_DATA_DIR", str(Path.cwd() / "var")))
+
+SECRET_KEY = env_secret("IDX_SECRET_KEY", "insecure-development-key-change-me")
+DEBUG = env_bool("IDX_DEBUG", False)
+ALLOWED_HOSTS = env_list("IDX_ALLOWED_HOSTS", ["127.0.0.1", "localhost", ".localhost"])
+CSRF_TRUSTED_ORIGINS = env_list("IDX_CSRF_TRUSTED_ORIGINS", [])
+
+# Which front doors this process mounts (三層の対策): the internet-facing resident portal,
+# the internal back office, or both (the demo).
+IDX_ROLE = env_str("IDX_ROLE", "all")
+if IDX_ROLE not in ("portal", "backoffice", "all"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("IDX_ROLE must be portal, backoffice or all")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_tasks",
+    "django_tasks_db",
+    "idx.common",
+    "idx.identity",
+    "idx.audit",
+    "idx.procedures",
+    "idx.applications",
+    "idx.portal",
+    "idx.backoffice",
+    "idx.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "idx.common.middleware.MunicipalityMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "idx.identity.middleware.TenantUserMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "idx.urls"
+WSGI_APPLICATION = "idx.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "idx.common.context_processors.municipality",
+            ],
+        },
+    }
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_secret("DATABASE_URL", f"sqlite:///{DATA_DIR / 'idx.sqlite3'}"),
+        conn_max_age=env_int("IDX_DB_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL and a busy timeout let the web server and the worker share the file.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "identity.User"
+AUTHENTICATION_BACKENDS = ["idx.identity.backends.MunicipalityEmailBackend"]
+# Emails are unique per municipality, not globally; the backend above knows that.
+SILENCED_SYSTEM_CHECKS = ["auth.W004"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "portal:login"
+
+LANGUAGE_CODE = "ja"
+LANGUAGES = [("ja", "日本語"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Tokyo"
+USE_I18N = True
+USE_TZ = True
+LANGUAGE_COOKIE_NAME = "idx_language"
+LANGUAGE_COOKIE_SECURE = env_bool("IDX_SECURE_COOKIES", False)
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+MEDIA_ROOT = DATA_DIR / "media"
+STORAGES = {
+    # Uploads live outside the web root and are only served through access-checked views.
+    "default": {"BACKEND": env_str("IDX_FILE_STORAGE", "django.core.files.storage.FileSystemStorage")},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+IDX_ATTACHMENT_MAX_BYTES = env_int("IDX_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+IDX_IMAGE_MAX_PIXELS = env_int("IDX_IMAGE_MAX_PIXELS", 40_000_000)
+
+SESSION_COOKIE_SECURE = env_bool("IDX_SECURE_COOKIES", False)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SECURE = env_bool("IDX_SECURE_COOKIES", False)
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = env_int("IDX_SESSION_AGE_SECONDS", 60 * 60 * 8)
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+EMAIL_BACKEND = env_str("IDX_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("IDX_EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = env_int("IDX_EMAIL_PORT", 1025)
+EMAIL_HOST_USER = env_str("IDX_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_secret("IDX_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("IDX_EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("IDX_EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("IDX_DEFAULT_FROM_EMAIL", "no-reply@idx.localhost")
+
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "rq": "django_tasks_rq.RQBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+IDX_TASK_BACKEND = env_str("IDX_TASK_BACKEND", "database")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[IDX_TASK_BACKEND], "QUEUES": ["default", "email"]}}
+if IDX_TASK_BACKEND == "rq":
+    RQ_QUEUES = {
+        name: {"URL": env_str("IDX_REDIS_URL", "redis://127.0.0.1:6379/0")} for name in ("default", "email")
+    }
+    INSTALLED_APPS.append("django_rq")
+
+IDX_RECEIPT_PDF_FONT = env_str("IDX_RECEIPT_PDF_FONT", "Noto Sans CJK JP")
+IDX_DEMO = env_bool("IDX_DEMO", False)
+IDX_API_PAGE_SIZE_MAX = 200
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("IDX_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

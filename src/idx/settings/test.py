@@ -1,0 +1,20 @@
+"""The test suite: fast hashing, tasks run immediately, SQLite unless DATABASE_URL says otherwise."""
+
+import os
+
+import dj_database_url
+
+from .base import *  # noqa: F403
+
+IDX_DEMO = True
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default", "email"]}}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+if "DATABASE_URL" in os.environ:
+    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"])}
+else:
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
