@@ -88,10 +88,10 @@ def export_csv_rows(cases: QuerySet[Application], definition: Definition) -> Ite
 
 
 def export_json_chunks(cases: QuerySet[Application], definition: Definition) -> Iterator[str]:
-    yield '{"procedure": %s, "standard_items": %s, "cases": [' % (
-        json.dumps(definition.code),
-        json.dumps(definition.data.get("standard_items") or {}, ensure_ascii=False),
-    )
+    code = json.dumps(definition.code)
+    items = json.dumps(definition.data.get("standard_items") or {}, ensure_ascii=False)
+    yield f'{{"procedure": {code}, "standard_items": {items}, "cases": ['
+
     first = True
     for application in cases.select_related("procedure", "procedure_version").iterator(chunk_size=500):
         record = dict(zip(FIXED_COLUMNS, _fixed(application), strict=True))

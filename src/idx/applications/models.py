@@ -88,6 +88,9 @@ class StatusChange(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.from_status or '-'} → {self.to_status}"
+
 
 class CaseComment(models.Model):
     """An internal note between staff; never shown to the resident."""
@@ -99,6 +102,9 @@ class CaseComment(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"comment {self.pk}"
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:
@@ -115,6 +121,9 @@ class Attachment(TenantModel):
     sha256 = models.CharField(max_length=64)
     file = models.FileField(upload_to=attachment_path)
 
+    def __str__(self) -> str:
+        return self.public_id
+
 
 class ReceiptSequence(models.Model):
     """The last receipt number issued per municipality and year (IGA-2026-000123)."""
@@ -125,3 +134,6 @@ class ReceiptSequence(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["municipality", "year"], name="receipt_sequence_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.municipality_id}/{self.year}: {self.last_number}"

@@ -53,7 +53,7 @@ class CaseFilters:
 def _staff_scope(staff: User) -> QuerySet[Application]:
     cases = Application.objects.filter(municipality_id=staff.municipality_id).exclude(status=Status.DRAFT)
     if not is_city_wide(staff):
-        cases = cases.filter(department_id=staff.department_id)
+        cases = cases.filter(department_id=staff.department_id or 0)
     return cases
 
 

@@ -23,7 +23,14 @@ from django.utils import timezone
 from idx.applications import workflow
 from idx.applications.answers import applicant_name_from, get_path, merge_flagged, set_path, visible_answers
 from idx.applications.attachments import check_upload
-from idx.applications.models import Application, Attachment, CaseComment, ReceiptSequence, Status, StatusChange
+from idx.applications.models import (
+    Application,
+    Attachment,
+    CaseComment,
+    ReceiptSequence,
+    Status,
+    StatusChange,
+)
 from idx.applications.workflow import Actor, Event, InvalidTransition
 from idx.audit.services import audit_record
 from idx.identity.models import User

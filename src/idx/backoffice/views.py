@@ -25,13 +25,13 @@ from idx.applications.selectors import CaseFilters, case_get_for_staff, case_lis
 from idx.applications.workflow import Actor, InvalidTransition, allowed_events
 from idx.audit.selectors import audit_entries_for_target
 from idx.audit.services import audit_record
-from idx.identity.models import User
+from idx.identity.models import Department, User
 from idx.identity.policy import Action, can, is_city_wide
 from idx.procedures.definition import DefinitionError, parse
 from idx.procedures.i18n import pick
 from idx.procedures.models import Procedure
 from idx.procedures.rendering import step_fields
-from idx.procedures.services import procedure_version_publish, procedure_version_save_draft
+from idx.procedures.services import procedure_create, procedure_version_publish, procedure_version_save_draft
 
 PAGE_SIZE = 50
 
@@ -353,6 +353,33 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
         request,
         "backoffice/procedure_list.html",
         {"procedures": [(procedure, pick(procedure.names)) for procedure in procedures.order_by("id")]},
+    )
+
+
+@staff_required
+def procedure_create_view(request: HttpRequest) -> HttpResponse:
+    """Add a procedure by pasting a definition; it starts as a draft and is published from the editor."""
+    staff: User = request.user  # type: ignore[assignment]
+    if not can(staff, Action.EDIT_PROCEDURE):
+        raise Http404
+    text = request.POST.get("definition", "")[:500_000] if request.method == "POST" else ""
+    problems: list[str] = []
+    if request.method == "POST":
+        try:
+            data = yaml.safe_load(text)
+            parse(data)
+            department = Department.objects.filter(municipality_id=staff.municipality_id, code=data["department"]).first()
+            if department is None or not can(staff, Action.EDIT_PROCEDURE, department):
+                raise DefinitionError([_("department: choose a department you administer")])
+            procedure = procedure_create(municipality=staff.municipality, data=data, actor=staff)
+            messages.success(request, _("The procedure was created as a draft. Publish it when it is ready."))
+            return redirect("backoffice:procedure_edit", code=procedure.code)
+        except yaml.YAMLError as exc:
+            problems = [_("The text is not valid JSON or YAML: %(error)s") % {"error": str(exc)[:300]}]
+        except DefinitionError as exc:
+            problems = exc.problems
+    return render(
+        request, "backoffice/procedure_create.html", {"text": text, "problems": problems}, status=422 if problems else 200
     )
 
 

@@ -11,7 +11,7 @@ from idx.identity.models import User
 
 
 class MunicipalityEmailBackend(BaseBackend):
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self, request: HttpRequest | None, email: str | None = None, password: str | None = None, **_: Any
     ) -> User | None:
         municipality = getattr(request, "municipality", None)

@@ -15,6 +15,6 @@ class TenantUserMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
         municipality = getattr(request, "municipality", None)
-        if user.is_authenticated and municipality is not None and user.municipality_id != municipality.id:  # type: ignore[union-attr]
+        if user.is_authenticated and municipality is not None and user.municipality_id != municipality.id:
             logout(request)
         return self.get_response(request)

@@ -67,7 +67,7 @@ class User(AbstractBaseUser):
     department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT, related_name="staff")
     preferred_language = models.CharField(max_length=10, default="ja")
     email_verified_at = models.DateTimeField(null=True, blank=True)
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(default=True)  # type: ignore[misc]
     date_joined = models.DateTimeField(auto_now_add=True)
 
     USERNAME_FIELD = "email"

@@ -259,7 +259,7 @@ def parse(data: Mapping[str, Any]) -> Definition:
 
     definition = Definition(data=data, steps=steps)
     known_paths = {item.path for item in definition.items()}
-    for path in (data.get("standard_items") or {}).keys():
+    for path in data.get("standard_items") or {}:
         if path not in known_paths:
             problems.append(f"standard_items: unknown answer path '{path}'")
     if "example" in data and not problems:

@@ -130,6 +130,35 @@ def procedure_import(*, municipality: Municipality, data: Mapping[str, Any], act
     return procedure
 
 
+@transaction.atomic
+def procedure_create(*, municipality: Municipality, data: Mapping[str, Any], actor: User) -> Procedure:
+    """A new procedure with its first version as an unpublished draft (not yet in the catalog)."""
+    definition = parse(data)
+    department = _department(municipality, str(data["department"]))
+    if Procedure.objects.filter(municipality=municipality, code=definition.code).exists():
+        raise DefinitionError([f"code: a procedure '{definition.code}' already exists"])
+    procedure = Procedure.objects.create(
+        municipality=municipality,
+        code=definition.code,
+        department=department,
+        category=data["category"],
+        life_event=data["life_event"],
+        names=data["name"],
+        summaries=data["summary"],
+        search_text=_search_text(data),
+    )
+    audit_record(
+        municipality=municipality,
+        actor=actor,
+        action="procedure.create",
+        target_type="procedure",
+        target_id=procedure.pk,
+        after={"code": procedure.code},
+    )
+    procedure_version_save_draft(procedure=procedure, data=data, actor=actor)
+    return procedure
+
+
 def shipped_definitions() -> list[dict[str, Any]]:
     """The definitions shipped with IDX (demo content; each city adapts them)."""
     return [

@@ -24,5 +24,5 @@ class Command(BaseCommand):
         out.write(f"  API: {summary.municipalities[0].public_url}/api/v1/docs")
         out.write(f"  Demo applications created now: {summary.applications}")
         out.write(f"  Every demo account's password: {DEMO_PASSWORD}")
-        for municipality, email, what in summary.accounts:
-            out.write(f"    {municipality}  {email:45} {what}")
+        for municipality_name, email, what in summary.accounts:
+            out.write(f"    {municipality_name}  {email:45} {what}")

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Debian/Ubuntu packages IDX needs: a browser for the end-to-end tests, Japanese fonts for PDFs
+# and screenshots, gettext for the translation catalogs, Tesseract for OCR.
+set -euo pipefail
+packages=(chromium fonts-noto-cjk gettext tesseract-ocr-jpn libpango-1.0-0 libpangoft2-1.0-0)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ "${#missing[@]}" -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -eq 0 ]; then sudo=(); else sudo=(sudo); fi
+echo "Installing Debian packages: ${missing[*]}"
+"${sudo[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Prepare a checkout: system packages, a virtualenv in .venv with IDX and its tools, compiled catalogs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-system-packages.sh
+python=${PYTHON:-python3.11}
+command -v "$python" >/dev/null || python=python3
+if [ ! -x .venv/bin/python ]; then
+  "$python" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e ".[dev]"
+(cd src/idx && DJANGO_SETTINGS_MODULE=idx.settings.dev ../../.venv/bin/python -m django compilemessages -v 0)
