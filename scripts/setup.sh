@@ -10,4 +10,6 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e ".[dev]"
-(cd src/idx && DJANGO_SETTINGS_MODULE=idx.settings.dev ../../.venv/bin/python -m django compilemessages -v 0)
+if [ -d src/idx/locale ]; then
+  (cd src/idx && DJANGO_SETTINGS_MODULE=idx.settings.dev ../../.venv/bin/python -m django compilemessages -v 0)
+fi

@@ -1,9 +1,9 @@
 """The ``idx`` console script: demo, serve, worker, and every Django management command.
 
-    idx demo              set up a SQLite demo and serve it on http://127.0.0.1:8000
-    idx serve             run the web server (gunicorn) with the configured settings
-    idx worker            run the background task worker
-    idx manage CMD ...    any Django management command (``idx migrate`` works too)
+idx demo              set up a SQLite demo and serve it on http://127.0.0.1:8000
+idx serve             run the web server (gunicorn) with the configured settings
+idx worker            run the background task worker
+idx manage CMD ...    any Django management command (``idx migrate`` works too)
 """
 
 from __future__ import annotations

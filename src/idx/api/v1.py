@@ -30,12 +30,17 @@ from idx.applications.selectors import (
     decided_cases_for_export,
 )
 from idx.applications.workflow import Event, InvalidTransition
+from idx.common.http import IdxRequest
 from idx.identity.models import ApiToken, User
 from idx.identity.policy import Action, can
 from idx.procedures.definition import AnswerError
 from idx.procedures.i18n import pick
 from idx.procedures.rendering import error_message
 from idx.procedures.selectors import procedure_catalog, procedure_get_published
+
+
+class ApiRequest(IdxRequest):
+    auth: User
 
 
 class TokenAuth(HttpBearer):
@@ -71,7 +76,7 @@ class SessionAuth(APIKeyHeader):
         # Cookies ride along on cross-site requests, so unsafe methods need the CSRF token.
         if request.method not in ("GET", "HEAD", "OPTIONS") and check_csrf(request, lambda: None) is not None:
             return None
-        return user  # type: ignore[return-value]
+        return user
 
     def authenticate(self, request: HttpRequest, key: str | None) -> User | None:
         return None
@@ -98,26 +103,34 @@ class ErrorOut(Schema):
     errors: list[ErrorItem] = []
 
 
-def _error(request: HttpRequest, status: int, code: str, message: str, errors: list[ErrorItem] | None = None) -> HttpResponse:
-    return api.create_response(request, {"code": code, "message": message, "errors": errors or []}, status=status)
+def _error(
+    request: HttpRequest, status: int, code: str, message: str, errors: list[ErrorItem] | None = None
+) -> HttpResponse:
+    return api.create_response(
+        request, {"code": code, "message": message, "errors": errors or []}, status=status
+    )
 
 
 @api.exception_handler(NinjaValidationError)
-def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+def _validation_error(request: ApiRequest, exc: NinjaValidationError) -> HttpResponse:
     items = [
-        ErrorItem(path=".".join(str(part) for part in error.get("loc", [])), code=str(error.get("type", "invalid")), message=str(error.get("msg", "")))
+        ErrorItem(
+            path=".".join(str(part) for part in error.get("loc", [])),
+            code=str(error.get("type", "invalid")),
+            message=str(error.get("msg", "")),
+        )
         for error in exc.errors
     ]
     return _error(request, 422, "invalid_request", "The request body or parameters are not valid.", items)
 
 
 @api.exception_handler(AuthenticationError)
-def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+def _auth_error(request: ApiRequest, exc: AuthenticationError) -> HttpResponse:
     return _error(request, 401, "unauthenticated", "Sign in or send a valid API token.")
 
 
 @api.exception_handler(HttpError)
-def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+def _http_error(request: ApiRequest, exc: HttpError) -> HttpResponse:
     codes = {400: "bad_request", 403: "forbidden", 404: "not_found", 409: "conflict"}
     return _error(request, exc.status_code, codes.get(exc.status_code, "error"), str(exc))
 
@@ -126,19 +139,38 @@ def _answer_errors(definition: Any, errors: list[AnswerError]) -> list[ErrorItem
     import re
 
     return [
-        ErrorItem(path=error.path, code=error.code, message=error_message(error, definition.item(re.sub(r"\[\d+\]", "[]", error.path))))
+        ErrorItem(
+            path=error.path,
+            code=error.code,
+            message=error_message(error, definition.item(re.sub(r"\[\d+\]", "[]", error.path))),
+        )
         for error in errors
     ]
 
 
-def _service_error(request: HttpRequest, exc: Exception, application: Application | None = None) -> HttpResponse:
+def _service_error(
+    request: HttpRequest, exc: Exception, application: Application | None = None
+) -> HttpResponse:
     if isinstance(exc, services.AnswersInvalid):
         definition = application.procedure_version.parsed if application else None
-        return _error(request, 422, exc.code, "Some answers need attention.", _answer_errors(definition, exc.errors) if definition else [])
+        return _error(
+            request,
+            422,
+            exc.code,
+            "Some answers need attention.",
+            _answer_errors(definition, exc.errors) if definition else [],
+        )
     if isinstance(exc, services.ChangedMeanwhile):
-        return _error(request, 409, exc.code, "The application was changed meanwhile; reload it and try again.")
+        return _error(
+            request, 409, exc.code, "The application was changed meanwhile; reload it and try again."
+        )
     if isinstance(exc, InvalidTransition):
-        return _error(request, 409, "invalid_transition", f"'{exc.event}' is not possible while the status is '{exc.status}'.")
+        return _error(
+            request,
+            409,
+            "invalid_transition",
+            f"'{exc.event}' is not possible while the status is '{exc.status}'.",
+        )
     if isinstance(exc, services.NotEditable):
         return _error(request, 409, exc.code, "The application cannot be changed in its current status.")
     if isinstance(exc, services.DeclarationMissing):
@@ -183,25 +215,29 @@ def _procedure_out(procedure: Any) -> dict[str, Any]:
 
 
 @catalog.get("/procedures", response=list[ProcedureOut])
-def list_procedures(request: HttpRequest, q: str = "", category: str = "", life_event: str = "") -> Any:
-    procedures = procedure_catalog(municipality=request.municipality, query=q[:100], category=category, life_event=life_event)  # type: ignore[attr-defined]
+def list_procedures(request: ApiRequest, q: str = "", category: str = "", life_event: str = "") -> Any:
+    procedures = procedure_catalog(
+        municipality=request.municipality, query=q[:100], category=category, life_event=life_event
+    )
     return [_procedure_out(procedure) for procedure in procedures]
 
 
 @catalog.get("/procedures/{code}", response={200: ProcedureDetailOut, 404: ErrorOut})
-def get_procedure(request: HttpRequest, code: str) -> Any:
-    procedure = procedure_get_published(municipality=request.municipality, code=code)  # type: ignore[attr-defined]
+def get_procedure(request: ApiRequest, code: str) -> Any:
+    procedure = procedure_get_published(municipality=request.municipality, code=code)
     if procedure is None:
         raise HttpError(404, "No such procedure.")
-    return {**_procedure_out(procedure), "definition": procedure.published_version.definition}  # type: ignore[union-attr]
+    assert procedure.published_version is not None
+    return {**_procedure_out(procedure), "definition": procedure.published_version.definition}
 
 
 @catalog.get("/procedures/{code}/schema", response={200: dict[str, Any], 404: ErrorOut})
-def get_procedure_schema(request: HttpRequest, code: str) -> Any:
-    procedure = procedure_get_published(municipality=request.municipality, code=code)  # type: ignore[attr-defined]
+def get_procedure_schema(request: ApiRequest, code: str) -> Any:
+    procedure = procedure_get_published(municipality=request.municipality, code=code)
     if procedure is None:
         raise HttpError(404, "No such procedure.")
-    return procedure.published_version.definition["schema"]  # type: ignore[union-attr]
+    assert procedure.published_version is not None
+    return procedure.published_version.definition["schema"]
 
 
 # ---- the resident's own applications -------------------------------------------------------
@@ -268,20 +304,25 @@ def _application_out(application: Application, history: bool = False) -> dict[st
     }
     if history:
         data["history"] = [
-            {"from_status": change.from_status, "to_status": change.to_status, "at": change.created_at, "reason": change.reason}
+            {
+                "from_status": change.from_status,
+                "to_status": change.to_status,
+                "at": change.created_at,
+                "reason": change.reason,
+            }
             for change in application.status_changes.all()
         ]
     return data
 
 
-def _resident(request: HttpRequest) -> User:
-    user: User = request.auth  # type: ignore[attr-defined]
+def _resident(request: ApiRequest) -> User:
+    user: User = request.auth
     if not user.is_resident:
         raise HttpError(403, "This endpoint is for residents.")
     return user
 
 
-def _own(request: HttpRequest, application_id: uuid.UUID) -> Application:
+def _own(request: ApiRequest, application_id: uuid.UUID) -> Application:
     application = application_get_for_resident(resident=_resident(request), public_id=application_id)
     if application is None:
         raise HttpError(404, "Not found.")
@@ -292,39 +333,50 @@ residents = Router(tags=["applications"])
 
 
 @residents.get("/applications", response=list[ApplicationOut])
-def list_my_applications(request: HttpRequest, limit: int = 50, offset: int = 0) -> Any:
+def list_my_applications(request: ApiRequest, limit: int = 50, offset: int = 0) -> Any:
     limit = max(1, min(limit, 200))
     applications = applications_for_resident(resident=_resident(request)).select_related("procedure_version")
-    return [_application_out(application) for application in applications[max(0, offset) : max(0, offset) + limit]]
+    return [
+        _application_out(application) for application in applications[max(0, offset) : max(0, offset) + limit]
+    ]
 
 
 @residents.post("/applications", response={201: ApplicationOut, 404: ErrorOut, 200: ApplicationOut})
-def create_application(request: HttpRequest, payload: ApplicationCreateIn) -> Any:
+def create_application(request: ApiRequest, payload: ApplicationCreateIn) -> Any:
     """Start a draft. Send an ``Idempotency-Key`` header so that a replayed request makes no second draft."""
     resident = _resident(request)
-    procedure = procedure_get_published(municipality=request.municipality, code=payload.procedure)  # type: ignore[attr-defined]
+    procedure = procedure_get_published(municipality=request.municipality, code=payload.procedure)
     if procedure is None:
         raise HttpError(404, "No such procedure.")
     key = request.headers.get("Idempotency-Key", "")[:80] or None
     before = Application.objects.filter(applicant=resident, idempotency_key=key).exists() if key else False
     application = services.application_start(
-        resident=resident, procedure=procedure, language=translation.get_language() or "ja", idempotency_key=key
+        resident=resident,
+        procedure=procedure,
+        language=translation.get_language() or "ja",
+        idempotency_key=key,
     )
     return (200 if before else 201), _application_out(application)
 
 
 @residents.get("/applications/{application_id}", response={200: ApplicationDetailOut, 404: ErrorOut})
-def get_application(request: HttpRequest, application_id: uuid.UUID) -> Any:
+def get_application(request: ApiRequest, application_id: uuid.UUID) -> Any:
     return _application_out(_own(request, application_id), history=True)
 
 
-@residents.patch("/applications/{application_id}", response={200: ApplicationOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut})
-def update_application(request: HttpRequest, application_id: uuid.UUID, payload: ApplicationUpdateIn) -> Any:
+@residents.patch(
+    "/applications/{application_id}",
+    response={200: ApplicationOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut},
+)
+def update_application(request: ApiRequest, application_id: uuid.UUID, payload: ApplicationUpdateIn) -> Any:
     """Replace the given top-level answers (a draft), or the flagged items (a correction request)."""
     application = _own(request, application_id)
     try:
         application = services.application_save_answers(
-            application=application, actor=_resident(request), answers=payload.answers, fields=list(payload.answers)
+            application=application,
+            actor=_resident(request),
+            answers=payload.answers,
+            fields=list(payload.answers),
         )
     except services.ApplicationError as exc:
         return _service_error(request, exc, application)
@@ -332,25 +384,30 @@ def update_application(request: HttpRequest, application_id: uuid.UUID, payload:
 
 
 @residents.get("/applications/{application_id}/validation", response={200: list[ErrorItem], 404: ErrorOut})
-def validate_application(request: HttpRequest, application_id: uuid.UUID) -> Any:
+def validate_application(request: ApiRequest, application_id: uuid.UUID) -> Any:
     """What would stop a submission now (empty when the answers are complete)."""
     from idx.applications.answers import visible_answers
     from idx.procedures.definition import validate_answers
 
     application = _own(request, application_id)
     definition = application.procedure_version.parsed
-    return _answer_errors(definition, validate_answers(definition, visible_answers(definition, application.answers)))
+    return _answer_errors(
+        definition, validate_answers(definition, visible_answers(definition, application.answers))
+    )
 
 
 @residents.post(
-    "/applications/{application_id}/submit", response={200: ApplicationOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+    "/applications/{application_id}/submit",
+    response={200: ApplicationOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
-def submit_application(request: HttpRequest, application_id: uuid.UUID, payload: SubmitIn) -> Any:
+def submit_application(request: ApiRequest, application_id: uuid.UUID, payload: SubmitIn) -> Any:
     application = _own(request, application_id)
     try:
         if application.status == "draft":
             application = services.application_submit(
-                application=application, actor=_resident(request), declaration_accepted=payload.declaration_accepted
+                application=application,
+                actor=_resident(request),
+                declaration_accepted=payload.declaration_accepted,
             )
         else:
             application = services.application_resubmit(application=application, actor=_resident(request))
@@ -359,11 +416,15 @@ def submit_application(request: HttpRequest, application_id: uuid.UUID, payload:
     return _application_out(application)
 
 
-@residents.post("/applications/{application_id}/withdraw", response={200: ApplicationOut, 404: ErrorOut, 409: ErrorOut})
-def withdraw_application(request: HttpRequest, application_id: uuid.UUID, payload: WithdrawIn) -> Any:
+@residents.post(
+    "/applications/{application_id}/withdraw", response={200: ApplicationOut, 404: ErrorOut, 409: ErrorOut}
+)
+def withdraw_application(request: ApiRequest, application_id: uuid.UUID, payload: WithdrawIn) -> Any:
     application = _own(request, application_id)
     try:
-        application = services.application_withdraw(application=application, actor=_resident(request), reason=payload.reason)
+        application = services.application_withdraw(
+            application=application, actor=_resident(request), reason=payload.reason
+        )
     except (services.ApplicationError, InvalidTransition) as exc:
         return _service_error(request, exc, application)
     return _application_out(application)
@@ -400,8 +461,8 @@ class TransitionIn(Schema):
 staff_router = Router(tags=["staff"])
 
 
-def _staff(request: HttpRequest) -> User:
-    user: User = request.auth  # type: ignore[attr-defined]
+def _staff(request: ApiRequest) -> User:
+    user: User = request.auth
     if not user.is_staff_member:
         raise HttpError(403, "This endpoint is for staff.")
     return user
@@ -423,7 +484,7 @@ def _case_out(application: Application) -> dict[str, Any]:
 
 @staff_router.get("/cases", response=list[CaseOut])
 def list_cases(
-    request: HttpRequest,
+    request: ApiRequest,
     procedure: str = "",
     status: str = "open",
     assignee: str = "",
@@ -434,13 +495,17 @@ def list_cases(
     offset: int = 0,
 ) -> Any:
     staff = _staff(request)
-    filters = CaseFilters(procedure=procedure, status=status, assignee=assignee, due=due, query=q[:60], department=department)
+    filters = CaseFilters(
+        procedure=procedure, status=status, assignee=assignee, due=due, query=q[:60], department=department
+    )
     limit = max(1, min(limit, 200))
     offset = max(0, min(offset, 1_000_000))
-    return [_case_out(case) for case in case_list_for_staff(staff=staff, filters=filters)[offset : offset + limit]]
+    return [
+        _case_out(case) for case in case_list_for_staff(staff=staff, filters=filters)[offset : offset + limit]
+    ]
 
 
-def _case(request: HttpRequest, application_id: uuid.UUID) -> Application:
+def _case(request: ApiRequest, application_id: uuid.UUID) -> Application:
     application = case_get_for_staff(staff=_staff(request), public_id=application_id)
     if application is None:
         raise HttpError(404, "Not found.")
@@ -448,7 +513,7 @@ def _case(request: HttpRequest, application_id: uuid.UUID) -> Application:
 
 
 @staff_router.get("/cases/{application_id}", response={200: CaseDetailOut, 404: ErrorOut})
-def get_case(request: HttpRequest, application_id: uuid.UUID) -> Any:
+def get_case(request: ApiRequest, application_id: uuid.UUID) -> Any:
     application = _case(request, application_id)
     services.case_record_view(application=application, staff=_staff(request), what="api")
     return {
@@ -459,17 +524,26 @@ def get_case(request: HttpRequest, application_id: uuid.UUID) -> Any:
     }
 
 
-@staff_router.post("/cases/{application_id}/transitions", response={200: CaseOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut})
-def transition_case(request: HttpRequest, application_id: uuid.UUID, payload: TransitionIn) -> Any:
+@staff_router.post(
+    "/cases/{application_id}/transitions",
+    response={200: CaseOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+)
+def transition_case(request: ApiRequest, application_id: uuid.UUID, payload: TransitionIn) -> Any:
     """Move a case: ``start_review``, ``request_correction`` (with ``notes``), ``approve`` or ``reject`` (with ``reason``)."""
     staff = _staff(request)
     application = _case(request, application_id)
     try:
         if payload.event == Event.START_REVIEW:
-            application = services.case_start_review(application=application, staff=staff, expected_version=payload.expected_version)
+            application = services.case_start_review(
+                application=application, staff=staff, expected_version=payload.expected_version
+            )
         elif payload.event == Event.REQUEST_CORRECTION:
             application = services.case_request_correction(
-                application=application, staff=staff, notes=payload.notes, message=payload.reason, expected_version=payload.expected_version
+                application=application,
+                staff=staff,
+                notes=payload.notes,
+                message=payload.reason,
+                expected_version=payload.expected_version,
             )
         elif payload.event in (Event.APPROVE, Event.REJECT):
             application = services.case_decide(
@@ -480,28 +554,38 @@ def transition_case(request: HttpRequest, application_id: uuid.UUID, payload: Tr
                 expected_version=payload.expected_version,
             )
         else:
-            return _error(request, 422, "unknown_event", "Use start_review, request_correction, approve or reject.")
+            return _error(
+                request, 422, "unknown_event", "Use start_review, request_correction, approve or reject."
+            )
     except (services.ApplicationError, InvalidTransition) as exc:
         return _service_error(request, exc, application)
     return _case_out(application)
 
 
 @staff_router.get("/exports/{procedure_code}", response={404: ErrorOut})
-def export_cases(request: HttpRequest, procedure_code: str, format: str = "csv") -> Any:  # noqa: A002
+def export_cases(request: ApiRequest, procedure_code: str, format: str = "csv") -> Any:  # noqa: A002
     """Decided cases of a procedure as CSV or JSON, streamed."""
     staff = _staff(request)
-    procedure = procedure_get_published(municipality=request.municipality, code=procedure_code)  # type: ignore[attr-defined]
+    procedure = procedure_get_published(municipality=request.municipality, code=procedure_code)
     if procedure is None or not can(staff, Action.EXPORT_CASES) or format not in ("csv", "json"):
         raise HttpError(404, "Not found.")
     from idx.audit.services import audit_record
 
     audit_record(
-        municipality=staff.municipality, actor=staff, action="cases.export", target_type="procedure", target_id=procedure.code, after={"format": format, "via": "api"}
+        municipality=staff.municipality,
+        actor=staff,
+        action="cases.export",
+        target_type="procedure",
+        target_id=procedure.code,
+        after={"format": format, "via": "api"},
     )
     cases = decided_cases_for_export(staff=staff, procedure_code=procedure_code)
-    definition = procedure.published_version.parsed  # type: ignore[union-attr]
+    assert procedure.published_version is not None
+    definition = procedure.published_version.parsed
     if format == "csv":
-        return StreamingHttpResponse(export_csv_rows(cases, definition), content_type="text/csv; charset=utf-8")
+        return StreamingHttpResponse(
+            export_csv_rows(cases, definition), content_type="text/csv; charset=utf-8"
+        )
     return StreamingHttpResponse(export_json_chunks(cases, definition), content_type="application/json")
 
 

@@ -62,7 +62,12 @@ def _cell(value: Any) -> str:
         return "1" if value else "0"
     text = str(value)
     # A leading =, +, - or @ would run as a formula in a spreadsheet (CSV injection).
-    return "'" + text if text[:1] in ("=", "+", "-", "@") and not text.lstrip("-").isdigit() else text
+    # Tab and carriage return count too (OWASP), as spreadsheets skip them before a formula.
+    return (
+        "'" + text
+        if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not text.lstrip("-").isdigit()
+        else text
+    )
 
 
 def export_csv_rows(cases: QuerySet[Application], definition: Definition) -> Iterator[str]:

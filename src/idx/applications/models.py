@@ -31,10 +31,14 @@ CLOSED = {Status.APPROVED, Status.REJECTED, Status.WITHDRAWN}
 class Application(TenantModel):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="applications")
-    procedure_version = models.ForeignKey(ProcedureVersion, on_delete=models.PROTECT, related_name="applications")
+    procedure_version = models.ForeignKey(
+        ProcedureVersion, on_delete=models.PROTECT, related_name="applications"
+    )
     # Copied from the procedure when started, so department-scoped queues need no join.
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="applications")
-    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="applications")
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="applications"
+    )
     applicant_name = models.CharField(max_length=100, blank=True, db_index=True)
     status = models.CharField(max_length=24, choices=Status.choices, default=Status.DRAFT)
     answers = models.JSONField(default=dict, blank=True)
@@ -45,7 +49,11 @@ class Application(TenantModel):
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.TextField(blank=True)
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_cases"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_cases",
     )
     # Per-item notes of the open correction request (差し戻し): {"children[0].birth_date": "..."}.
     correction_notes = models.JSONField(default=dict, blank=True)
@@ -58,8 +66,12 @@ class Application(TenantModel):
     class Meta:
         ordering = ["-id"]
         constraints = [
-            models.UniqueConstraint(fields=["municipality", "receipt_number"], name="receipt_number_unique_per_municipality"),
-            models.UniqueConstraint(fields=["applicant", "idempotency_key"], name="application_idempotency_key_unique"),
+            models.UniqueConstraint(
+                fields=["municipality", "receipt_number"], name="receipt_number_unique_per_municipality"
+            ),
+            models.UniqueConstraint(
+                fields=["applicant", "idempotency_key"], name="application_idempotency_key_unique"
+            ),
         ]
         indexes = [
             models.Index(fields=["municipality", "department", "status", "due_date"], name="case_queue_idx"),
@@ -133,7 +145,9 @@ class ReceiptSequence(models.Model):
     last_number = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["municipality", "year"], name="receipt_sequence_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "year"], name="receipt_sequence_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.municipality_id}/{self.year}: {self.last_number}"

@@ -11,4 +11,6 @@ def attachment_names(application: Application) -> dict[str, str]:
 
 
 def answer_rows(application: Application) -> list[AnswerRow]:
-    return answer_rows_for(application.procedure_version.parsed, application.answers, attachment_names(application))
+    return answer_rows_for(
+        application.procedure_version.parsed, application.answers, attachment_names(application)
+    )

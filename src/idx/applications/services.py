@@ -156,7 +156,9 @@ def application_save_answers(
     return current
 
 
-def attachment_add(*, application: Application, actor: User, field_path: str, name: str, data: bytes) -> Attachment:
+def attachment_add(
+    *, application: Application, actor: User, field_path: str, name: str, data: bytes
+) -> Attachment:
     """Check an upload by content, strip metadata, store it and point the answer at it."""
     _require_owner(application, actor)
     if application.status not in (Status.DRAFT, Status.CORRECTION_REQUESTED):
@@ -167,6 +169,13 @@ def attachment_add(*, application: Application, actor: User, field_path: str, na
     item = application.procedure_version.parsed.item(generic)
     if item is None or item.widget != "file":
         raise NotPermitted()
+    if "[]" in generic:
+        # An entry index beyond the repeat's maxItems would only grow a list of empty entries.
+        group = application.procedure_version.parsed.schema["properties"][generic.split("[]")[0]]
+        if any(
+            int(index) >= int(group.get("maxItems", 100)) for index in re.findall(r"\[(\d+)\]", field_path)
+        ):
+            raise NotPermitted()
     checked = check_upload(name=name, data=data, accept=item.spec.get("accept"))
     with transaction.atomic():
         attachment = Attachment(
@@ -218,7 +227,9 @@ def _validate_for_submission(application: Application) -> dict[str, Any]:
 def _next_receipt_number(application: Application, now: dt.datetime) -> str:
     year = timezone.localtime(now).year
     ReceiptSequence.objects.get_or_create(municipality_id=application.municipality_id, year=year)
-    sequence = ReceiptSequence.objects.select_for_update().get(municipality_id=application.municipality_id, year=year)
+    sequence = ReceiptSequence.objects.select_for_update().get(
+        municipality_id=application.municipality_id, year=year
+    )
     sequence.last_number += 1
     sequence.save(update_fields=["last_number"])
     return f"{application.municipality.receipt_prefix}-{year}-{sequence.last_number:06d}"
@@ -236,13 +247,16 @@ def _transition(
     audit_extra: dict[str, Any] | None = None,
 ) -> Application:
     """Apply one workflow event with an optimistic check; callers hold the transaction."""
+    if expected_version is not None and expected_version != application.row_version:
+        # The caller acted on a state that has changed since: say so, whatever the new status allows.
+        raise ChangedMeanwhile()
     target = workflow.next_status(event, application.status, actor_kind)
     version = application.row_version if expected_version is None else expected_version
     now = timezone.now()
     changes: dict[str, Any] = {"status": target, "updated_at": now, **(updates or {})}
-    count = Application.objects.filter(pk=application.pk, row_version=version, status=application.status).update(
-        row_version=F("row_version") + 1, **changes
-    )
+    count = Application.objects.filter(
+        pk=application.pk, row_version=version, status=application.status
+    ).update(row_version=F("row_version") + 1, **changes)
     if count != 1:
         raise ChangedMeanwhile()
     before = {"status": application.status, "row_version": version}
@@ -338,7 +352,11 @@ def application_withdraw(*, application: Application, actor: User, reason: str =
     with transaction.atomic():
         locked = Application.objects.select_for_update().get(pk=application.pk)
         return _transition(
-            application=locked, event=Event.WITHDRAW, actor=actor, actor_kind=Actor.RESIDENT, reason=reason[:1000]
+            application=locked,
+            event=Event.WITHDRAW,
+            actor=actor,
+            actor_kind=Actor.RESIDENT,
+            reason=reason[:1000],
         )
 
 
@@ -410,12 +428,16 @@ def case_decide(
         )
 
 
-def case_assign(*, application: Application, staff: User, assignee: User | None, expected_version: int) -> Application:
+def case_assign(
+    *, application: Application, staff: User, assignee: User | None, expected_version: int
+) -> Application:
     """Assign a case; clerks may take a case themselves, supervisors may give it to anyone in the department."""
     _require_staff(application, staff, Action.WORK_CASE)
     if assignee is not None and assignee.pk != staff.pk:
         _require_staff(application, staff, Action.ASSIGN_OTHERS)
-    if assignee is not None and (assignee.department_id != application.department_id or not assignee.is_staff_member):
+    if assignee is not None and (
+        assignee.department_id != application.department_id or not assignee.is_staff_member
+    ):
         raise NotPermitted()
     with transaction.atomic():
         count = Application.objects.filter(pk=application.pk, row_version=expected_version).update(
@@ -441,7 +463,12 @@ def cases_bulk_assign(*, staff: User, applications: Iterable[Application], assig
     done = 0
     with transaction.atomic():
         for application in applications:
-            case_assign(application=application, staff=staff, assignee=assignee, expected_version=application.row_version)
+            case_assign(
+                application=application,
+                staff=staff,
+                assignee=assignee,
+                expected_version=application.row_version,
+            )
             done += 1
     return done
 

@@ -12,7 +12,11 @@ urlpatterns = [
     path("cases/<str:public_id>/", views.case_detail, name="case_detail"),
     path("cases/<str:public_id>/assign-self/", views.case_assign_self, name="case_assign_self"),
     path("cases/<str:public_id>/start-review/", views.case_start_review, name="case_start_review"),
-    path("cases/<str:public_id>/request-correction/", views.case_request_correction, name="case_request_correction"),
+    path(
+        "cases/<str:public_id>/request-correction/",
+        views.case_request_correction,
+        name="case_request_correction",
+    ),
     path("cases/<str:public_id>/decide/", views.case_decide, name="case_decide"),
     path("cases/<str:public_id>/comment/", views.case_comment, name="case_comment"),
     path("cases/<str:public_id>/files/<str:attachment_id>/", views.case_attachment, name="case_attachment"),

@@ -10,7 +10,13 @@ from typing import Any
 import yaml
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,10 +27,16 @@ from idx.applications import services
 from idx.applications.exports import export_csv_rows, export_json_chunks
 from idx.applications.models import Application, Status
 from idx.applications.presentation import answer_rows
-from idx.applications.selectors import CaseFilters, case_get_for_staff, case_list_for_staff, decided_cases_for_export
+from idx.applications.selectors import (
+    CaseFilters,
+    case_get_for_staff,
+    case_list_for_staff,
+    decided_cases_for_export,
+)
 from idx.applications.workflow import Actor, InvalidTransition, allowed_events
 from idx.audit.selectors import audit_entries_for_target
 from idx.audit.services import audit_record
+from idx.common.http import IdxRequest
 from idx.identity.models import Department, User
 from idx.identity.policy import Action, can, is_city_wide
 from idx.procedures.definition import DefinitionError, parse
@@ -36,32 +48,34 @@ from idx.procedures.services import procedure_create, procedure_version_publish,
 PAGE_SIZE = 50
 
 
-def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def staff_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: IdxRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         user = request.user
-        if not user.is_authenticated or not user.is_staff_member:  # type: ignore[union-attr]
+        if not user.is_authenticated or not user.is_staff_member:
             return redirect(f"{reverse('backoffice:login')}?next={request.path}")
         return view(request, *args, **kwargs)
 
     return wrapper
 
 
-def _case(request: HttpRequest, public_id: str) -> Application:
-    application = case_get_for_staff(staff=request.user, public_id=public_id)  # type: ignore[arg-type]
+def _case(request: IdxRequest, public_id: str) -> Application:
+    application = case_get_for_staff(staff=request.user, public_id=public_id)
     if application is None:
         raise Http404
     return application
 
 
-def sign_in(request: HttpRequest) -> HttpResponse:
+def sign_in(request: IdxRequest) -> HttpResponseBase:
     error = ""
     if request.method == "POST":
-        user = authenticate(request, email=request.POST.get("email", ""), password=request.POST.get("password", ""))
-        if user is None or not user.is_staff_member:  # type: ignore[attr-defined]
+        user = authenticate(
+            request, email=request.POST.get("email", ""), password=request.POST.get("password", "")
+        )
+        if user is None or not user.is_staff_member:
             error = _("The e-mail address or password is not correct.")
             audit_record(
-                municipality=request.municipality,  # type: ignore[attr-defined]
+                municipality=request.municipality,
                 actor=None,
                 action="staff.sign_in_failed",
                 target_type="user",
@@ -70,8 +84,8 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         else:
             login(request, user)
             audit_record(
-                municipality=request.municipality,  # type: ignore[attr-defined]
-                actor=user,  # type: ignore[arg-type]
+                municipality=request.municipality,
+                actor=user,
                 action="staff.sign_in",
                 target_type="user",
                 target_id=user.pk,
@@ -84,12 +98,12 @@ def sign_in(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def sign_out(request: HttpRequest) -> HttpResponse:
+def sign_out(request: IdxRequest) -> HttpResponseBase:
     logout(request)
     return redirect("backoffice:login")
 
 
-def _filters(request: HttpRequest) -> CaseFilters:
+def _filters(request: IdxRequest) -> CaseFilters:
     get = request.GET
     return CaseFilters(
         procedure=get.get("procedure", "")[:80],
@@ -102,12 +116,12 @@ def _filters(request: HttpRequest) -> CaseFilters:
 
 
 @staff_required
-def queue(request: HttpRequest) -> HttpResponse:
-    staff: User = request.user  # type: ignore[assignment]
+def queue(request: IdxRequest) -> HttpResponseBase:
+    staff: User = request.user
     filters = _filters(request)
     cases = case_list_for_staff(staff=staff, filters=filters)
     # Offset pages without COUNT(*): a count over a million rows costs more than the page itself.
-    number = int(request.GET.get("page", "1")) if request.GET.get("page", "1").isdigit() else 1
+    number = int(request.GET.get("page", "1")) if request.GET.get("page", "1").isdecimal() else 1
     number = max(1, min(number, 10_000))
     rows = list(cases[(number - 1) * PAGE_SIZE : number * PAGE_SIZE + 1])
     page = {
@@ -118,10 +132,10 @@ def queue(request: HttpRequest) -> HttpResponse:
     }
     procedures = Procedure.objects.filter(municipality_id=staff.municipality_id).order_by("id")
     if not is_city_wide(staff):
-        procedures = procedures.filter(department_id=staff.department_id)
-    colleagues = User.objects.filter(municipality_id=staff.municipality_id, department_id=staff.department_id).exclude(
-        role="resident"
-    )
+        procedures = procedures.filter(department_id=staff.department_id or 0)
+    colleagues = User.objects.filter(
+        municipality_id=staff.municipality_id, department_id=staff.department_id or 0
+    ).exclude(role="resident")
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -143,14 +157,18 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @staff_required
-def bulk_assign(request: HttpRequest) -> HttpResponse:
-    staff: User = request.user  # type: ignore[assignment]
+def bulk_assign(request: IdxRequest) -> HttpResponseBase:
+    staff: User = request.user
     assignee = User.objects.filter(
-        pk=request.POST.get("assignee") or 0, municipality_id=staff.municipality_id, department_id=staff.department_id
+        pk=request.POST.get("assignee") or 0,
+        municipality_id=staff.municipality_id,
+        department_id=staff.department_id or 0,
     ).first()
     cases = [
         case
-        for case in (case_get_for_staff(staff=staff, public_id=value) for value in request.POST.getlist("cases")[:200])
+        for case in (
+            case_get_for_staff(staff=staff, public_id=value) for value in request.POST.getlist("cases")[:200]
+        )
         if case is not None
     ]
     if assignee is None or not cases:
@@ -167,8 +185,8 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def case_detail(request: HttpRequest, public_id: str) -> HttpResponse:
-    staff: User = request.user  # type: ignore[assignment]
+def case_detail(request: IdxRequest, public_id: str) -> HttpResponseBase:
+    staff: User = request.user
     application = _case(request, public_id)
     services.case_record_view(application=application, staff=staff)
     events = [event.value for event in allowed_events(application.status, Actor.STAFF)]
@@ -188,7 +206,9 @@ def case_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "may_work": may_work,
             "may_decide": may_work and can(staff, Action.DECIDE_CASE, application.department),
             "audit": audit_entries_for_target(
-                municipality=application.municipality, target_type="application", target_id=application.public_id
+                municipality=application.municipality,
+                target_type="application",
+                target_id=application.public_id,
             ).order_by("-id")[:50]
             if can(staff, Action.VIEW_AUDIT, application.department) or may_work
             else [],
@@ -196,19 +216,22 @@ def case_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     )
 
 
-def _expected_version(request: HttpRequest) -> int:
+def _expected_version(request: IdxRequest) -> int:
     value = request.POST.get("row_version", "")
-    return int(value) if value.isdigit() else -1
+    return int(value) if value.isdecimal() and len(value) <= 9 else -1
 
 
-def _case_action(request: HttpRequest, public_id: str, action: Callable[[Application, User, int], Any]) -> HttpResponse:
-    staff: User = request.user  # type: ignore[assignment]
+def _case_action(
+    request: IdxRequest, public_id: str, action: Callable[[Application, User, int], Any]
+) -> HttpResponseBase:
+    staff: User = request.user
     application = _case(request, public_id)
     try:
         action(application, staff, _expected_version(request))
     except services.ChangedMeanwhile:
         messages.error(
-            request, _("This case was changed by someone else meanwhile. Check the latest state below and try again.")
+            request,
+            _("This case was changed by someone else meanwhile. Check the latest state below and try again."),
         )
     except InvalidTransition:
         messages.error(request, _("That action is not possible in the case's current state."))
@@ -223,7 +246,7 @@ def _case_action(request: HttpRequest, public_id: str, action: Callable[[Applica
 
 @require_POST
 @staff_required
-def case_assign_self(request: HttpRequest, public_id: str) -> HttpResponse:
+def case_assign_self(request: IdxRequest, public_id: str) -> HttpResponseBase:
     return _case_action(
         request,
         public_id,
@@ -235,7 +258,7 @@ def case_assign_self(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_POST
 @staff_required
-def case_start_review(request: HttpRequest, public_id: str) -> HttpResponse:
+def case_start_review(request: IdxRequest, public_id: str) -> HttpResponseBase:
     return _case_action(
         request,
         public_id,
@@ -247,9 +270,11 @@ def case_start_review(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_POST
 @staff_required
-def case_request_correction(request: HttpRequest, public_id: str) -> HttpResponse:
+def case_request_correction(request: IdxRequest, public_id: str) -> HttpResponseBase:
     flagged = request.POST.getlist("flag")
-    notes = {path: request.POST.get(f"note:{path}", "") or _("Please check this item.") for path in flagged[:100]}
+    notes = {
+        path: request.POST.get(f"note:{path}", "") or _("Please check this item.") for path in flagged[:100]
+    }
     return _case_action(
         request,
         public_id,
@@ -265,7 +290,7 @@ def case_request_correction(request: HttpRequest, public_id: str) -> HttpRespons
 
 @require_POST
 @staff_required
-def case_decide(request: HttpRequest, public_id: str) -> HttpResponse:
+def case_decide(request: IdxRequest, public_id: str) -> HttpResponseBase:
     approve = request.POST.get("decision") == "approve"
     return _case_action(
         request,
@@ -282,7 +307,7 @@ def case_decide(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_POST
 @staff_required
-def case_comment(request: HttpRequest, public_id: str) -> HttpResponse:
+def case_comment(request: IdxRequest, public_id: str) -> HttpResponseBase:
     return _case_action(
         request,
         public_id,
@@ -293,25 +318,28 @@ def case_comment(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 @staff_required
-def case_attachment(request: HttpRequest, public_id: str, attachment_id: str) -> HttpResponse:
+def case_attachment(request: IdxRequest, public_id: str, attachment_id: str) -> HttpResponseBase:
     application = _case(request, public_id)
     attachment = application.attachments.filter(public_id=attachment_id).first()
     if attachment is None:
         raise Http404
-    services.case_record_view(application=application, staff=request.user, what="attachment")  # type: ignore[arg-type]
+    services.case_record_view(application=application, staff=request.user, what="attachment")
     return FileResponse(
-        attachment.file.open("rb"), content_type=attachment.content_type, as_attachment=True, filename=attachment.original_name
+        attachment.file.open("rb"),
+        content_type=attachment.content_type,
+        as_attachment=True,
+        filename=attachment.original_name,
     )
 
 
 @staff_required
-def export(request: HttpRequest) -> HttpResponse:
-    staff: User = request.user  # type: ignore[assignment]
+def export(request: IdxRequest) -> HttpResponseBase:
+    staff: User = request.user
     if not can(staff, Action.EXPORT_CASES):
         raise Http404
     procedures = Procedure.objects.filter(municipality_id=staff.municipality_id)
     if not is_city_wide(staff):
-        procedures = procedures.filter(department_id=staff.department_id)
+        procedures = procedures.filter(department_id=staff.department_id or 0)
     code = request.GET.get("procedure", "")
     output = request.GET.get("format", "")
     procedure = procedures.filter(code=code).select_related("published_version").first()
@@ -322,7 +350,10 @@ def export(request: HttpRequest) -> HttpResponse:
             {"procedures": [(p.code, pick(p.names)) for p in procedures.order_by("id")]},
         )
     cases = decided_cases_for_export(staff=staff, procedure_code=code)
-    definition = procedure.published_version.parsed  # type: ignore[union-attr]
+    version = procedure.published_version or procedure.versions.order_by("-number").first()
+    if version is None:
+        raise Http404
+    definition = version.parsed
     audit_record(
         municipality=staff.municipality,
         actor=staff,
@@ -332,23 +363,27 @@ def export(request: HttpRequest) -> HttpResponse:
         after={"format": output},
     )
     if output == "csv":
-        response = StreamingHttpResponse(export_csv_rows(cases, definition), content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(
+            export_csv_rows(cases, definition), content_type="text/csv; charset=utf-8"
+        )
     else:
-        response = StreamingHttpResponse(export_json_chunks(cases, definition), content_type="application/json")
+        response = StreamingHttpResponse(
+            export_json_chunks(cases, definition), content_type="application/json"
+        )
     response["Content-Disposition"] = f'attachment; filename="{procedure.code}-decided.{output}"'
     return response
 
 
 @staff_required
-def procedure_list(request: HttpRequest) -> HttpResponse:
-    staff: User = request.user  # type: ignore[assignment]
+def procedure_list(request: IdxRequest) -> HttpResponseBase:
+    staff: User = request.user
     if not can(staff, Action.EDIT_PROCEDURE):
         raise Http404
     procedures = Procedure.objects.filter(municipality_id=staff.municipality_id).select_related(
         "department", "published_version"
     )
     if not is_city_wide(staff):
-        procedures = procedures.filter(department_id=staff.department_id)
+        procedures = procedures.filter(department_id=staff.department_id or 0)
     return render(
         request,
         "backoffice/procedure_list.html",
@@ -357,9 +392,9 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def procedure_create_view(request: HttpRequest) -> HttpResponse:
+def procedure_create_view(request: IdxRequest) -> HttpResponseBase:
     """Add a procedure by pasting a definition; it starts as a draft and is published from the editor."""
-    staff: User = request.user  # type: ignore[assignment]
+    staff: User = request.user
     if not can(staff, Action.EDIT_PROCEDURE):
         raise Http404
     text = request.POST.get("definition", "")[:500_000] if request.method == "POST" else ""
@@ -368,7 +403,9 @@ def procedure_create_view(request: HttpRequest) -> HttpResponse:
         try:
             data = yaml.safe_load(text)
             parse(data)
-            department = Department.objects.filter(municipality_id=staff.municipality_id, code=data["department"]).first()
+            department = Department.objects.filter(
+                municipality_id=staff.municipality_id, code=data["department"]
+            ).first()
             if department is None or not can(staff, Action.EDIT_PROCEDURE, department):
                 raise DefinitionError([_("department: choose a department you administer")])
             procedure = procedure_create(municipality=staff.municipality, data=data, actor=staff)
@@ -379,14 +416,17 @@ def procedure_create_view(request: HttpRequest) -> HttpResponse:
         except DefinitionError as exc:
             problems = exc.problems
     return render(
-        request, "backoffice/procedure_create.html", {"text": text, "problems": problems}, status=422 if problems else 200
+        request,
+        "backoffice/procedure_create.html",
+        {"text": text, "problems": problems},
+        status=422 if problems else 200,
     )
 
 
 @staff_required
-def procedure_edit(request: HttpRequest, code: str) -> HttpResponse:
+def procedure_edit(request: IdxRequest, code: str) -> HttpResponseBase:
     """Edit a definition as JSON or YAML: check it, preview it, save it as a draft, publish it."""
-    staff: User = request.user  # type: ignore[assignment]
+    staff: User = request.user
     procedure = (
         Procedure.objects.filter(municipality_id=staff.municipality_id, code=code)
         .select_related("department", "published_version")
@@ -406,16 +446,23 @@ def procedure_edit(request: HttpRequest, code: str) -> HttpResponse:
             data = yaml.safe_load(text)  # YAML is a superset of JSON: either can be pasted
             definition = parse(data)
             preview = [
-                {"title": pick(step.title), "fields": step_fields(definition, step, definition.data.get("example") or {})}
+                {
+                    "title": pick(step.title),
+                    "fields": step_fields(definition, step, definition.data.get("example") or {}),
+                }
                 for step in definition.steps
             ]
             if action in ("save", "publish"):
                 version = procedure_version_save_draft(procedure=procedure, data=data, actor=staff)
                 if action == "publish":
                     procedure_version_publish(version=version, actor=staff)
-                    messages.success(request, _("Published as version %(number)s.") % {"number": version.number})
+                    messages.success(
+                        request, _("Published as version %(number)s.") % {"number": version.number}
+                    )
                 else:
-                    messages.success(request, _("Saved as draft version %(number)s.") % {"number": version.number})
+                    messages.success(
+                        request, _("Saved as draft version %(number)s.") % {"number": version.number}
+                    )
                 return redirect("backoffice:procedure_edit", code=procedure.code)
         except yaml.YAMLError as exc:
             problems = [_("The text is not valid JSON or YAML: %(error)s") % {"error": str(exc)[:300]}]

@@ -56,9 +56,21 @@ MUNICIPALITIES = [
 
 DEPARTMENTS = [
     ("kodomo-katei", "こども家庭課", "Child and Family Division", "0595-22-9654", "本庁舎1階 12番窓口"),
-    ("hoiku-youchien", "保育幼稚園課", "Nursery and Kindergarten Division", "0595-22-9674", "本庁舎1階 13番窓口"),
+    (
+        "hoiku-youchien",
+        "保育幼稚園課",
+        "Nursery and Kindergarten Division",
+        "0595-22-9674",
+        "本庁舎1階 13番窓口",
+    ),
     ("kenko-suishin", "健康推進課", "Health Promotion Division", "0595-22-9653", "ハイトピア伊賀 4階"),
-    ("kaigo-koureifukushi", "介護高齢福祉課", "Long-term Care and Elderly Welfare Division", "0595-26-3939", "本庁舎1階 15番窓口"),
+    (
+        "kaigo-koureifukushi",
+        "介護高齢福祉課",
+        "Long-term Care and Elderly Welfare Division",
+        "0595-26-3939",
+        "本庁舎1階 15番窓口",
+    ),
     ("jumin", "住民課", "Resident Registration Division", "0595-22-9645", "本庁舎1階 1番窓口"),
     ("shimin-seikatsu", "市民生活課", "Civic Life Division", "0595-22-9638", "本庁舎2階"),
     ("haikibutsu", "廃棄物対策課", "Waste Management Division", "0595-20-1050", "さくらリサイクルセンター"),
@@ -113,7 +125,16 @@ def load_municipality(spec: dict[str, Any]) -> tuple[Municipality, list[tuple[st
         code=spec["code"],
         defaults={
             key: spec[key]
-            for key in ("slug", "name", "name_en", "prefecture", "receipt_prefix", "phone", "address", "public_url")
+            for key in (
+                "slug",
+                "name",
+                "name_en",
+                "prefecture",
+                "receipt_prefix",
+                "phone",
+                "address",
+                "public_url",
+            )
         },
     )
     for host in spec["hosts"]:
@@ -123,21 +144,40 @@ def load_municipality(spec: dict[str, Any]) -> tuple[Municipality, list[tuple[st
         departments[code], _ = Department.objects.update_or_create(
             municipality=municipality,
             code=code,
-            defaults={"name": name, "name_en": name_en, "phone": phone, "counter": counter, "counter_hours": COUNTER_HOURS},
+            defaults={
+                "name": name,
+                "name_en": name_en,
+                "phone": phone,
+                "counter": counter,
+                "counter_hours": COUNTER_HOURS,
+            },
         )
     accounts: list[tuple[str, str, str]] = []
     domain = spec["staff_domain"]
 
-    def ensure_staff(email: str, full_name: str, role: Role, department: Department | None, what: str) -> None:
+    def ensure_staff(
+        email: str, full_name: str, role: Role, department: Department | None, what: str
+    ) -> None:
         if not User.objects.filter(municipality=municipality, email=email).exists():
             staff_create(
-                municipality=municipality, email=email, password=DEMO_PASSWORD, full_name=full_name, role=role, department=department
+                municipality=municipality,
+                email=email,
+                password=DEMO_PASSWORD,
+                full_name=full_name,
+                role=role,
+                department=department,
             )
         accounts.append((municipality.name, email, what))
 
     for code, name, *_rest in DEPARTMENTS:
         ensure_staff(f"{code}@{domain}", f"{name} 担当", Role.CLERK, departments[code], f"clerk, {name}")
-    ensure_staff(f"supervisor@{domain}", "こども家庭課 係長", Role.SUPERVISOR, departments["kodomo-katei"], "supervisor, こども家庭課")
+    ensure_staff(
+        f"supervisor@{domain}",
+        "こども家庭課 係長",
+        Role.SUPERVISOR,
+        departments["kodomo-katei"],
+        "supervisor, こども家庭課",
+    )
     ensure_staff(f"admin@{domain}", "情報政策課 管理者", Role.CITY_ADMIN, None, "city administrator")
     for index, (name, kana) in enumerate(RESIDENT_NAMES[:5], start=1):
         email = f"resident{index}@{spec['slug']}.example.jp"
@@ -163,8 +203,21 @@ def load_applications(municipality: Municipality, count: int, seed: int = 2026) 
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
     residents = list(User.objects.filter(municipality=municipality, role=Role.RESIDENT))
     procedures = list(Procedure.objects.filter(municipality=municipality).select_related("published_version"))
-    clerks = {user.department_id: user for user in User.objects.filter(municipality=municipality, role=Role.CLERK)}
-    outcomes = ["draft", "submitted", "submitted", "in_review", "correction_requested", "resubmitted", "approved", "approved", "rejected", "withdrawn"]
+    clerks = {
+        user.department_id: user for user in User.objects.filter(municipality=municipality, role=Role.CLERK)
+    }
+    outcomes = [
+        "draft",
+        "submitted",
+        "submitted",
+        "in_review",
+        "correction_requested",
+        "resubmitted",
+        "approved",
+        "approved",
+        "rejected",
+        "withdrawn",
+    ]
     made = 0
     with services.notifications_muted():
         for index in range(count):
@@ -179,21 +232,35 @@ def load_applications(municipality: Municipality, count: int, seed: int = 2026) 
                     from idx.applications.answers import set_path
 
                     set_path(example, path, None)
-                application = services.application_save_answers(application=application, actor=resident, answers=example)
+                application = services.application_save_answers(
+                    application=application, actor=resident, answers=example
+                )
                 for path in attachment_paths:
-                    services.attachment_add(application=application, actor=resident, field_path=path, name="photo.png", data=_png())
+                    services.attachment_add(
+                        application=application,
+                        actor=resident,
+                        field_path=path,
+                        name="photo.png",
+                        data=_png(),
+                    )
                 application.refresh_from_db()
                 made += 1
                 if outcome == "draft":
                     continue
-                application = services.application_submit(application=application, actor=resident, declaration_accepted=True)
+                application = services.application_submit(
+                    application=application, actor=resident, declaration_accepted=True
+                )
                 if outcome == "withdrawn":
-                    services.application_withdraw(application=application, actor=resident, reason="重複して申請したため")
+                    services.application_withdraw(
+                        application=application, actor=resident, reason="重複して申請したため"
+                    )
                     continue
                 clerk = clerks[application.department_id]
                 if outcome == "submitted":
                     continue
-                application = services.case_start_review(application=application, staff=clerk, expected_version=application.row_version)
+                application = services.case_start_review(
+                    application=application, staff=clerk, expected_version=application.row_version
+                )
                 if outcome == "in_review":
                     continue
                 first_path = next(iter(_scalar_paths(application.answers)), None)
@@ -222,7 +289,11 @@ def _scalar_paths(answers: dict[str, Any]) -> list[str]:
     paths = []
     for key, value in answers.items():
         if isinstance(value, dict):
-            paths += [f"{key}.{child}" for child, item in value.items() if isinstance(item, str) and not item.startswith("att_")]
+            paths += [
+                f"{key}.{child}"
+                for child, item in value.items()
+                if isinstance(item, str) and not item.startswith("att_")
+            ]
         elif isinstance(value, str) and not value.startswith("att_"):
             paths.append(key)
     return paths

@@ -26,4 +26,8 @@ class MunicipalityEmailBackend(BaseBackend):
         return None
 
     def get_user(self, user_id: int) -> User | None:
-        return User.objects.select_related("department", "municipality").filter(pk=user_id, is_active=True).first()
+        return (
+            User.objects.select_related("department", "municipality")
+            .filter(pk=user_id, is_active=True)
+            .first()
+        )

@@ -26,7 +26,9 @@ class Department(TenantModel):
     class Meta:
         ordering = ["code"]
         constraints = [
-            models.UniqueConstraint(fields=["municipality", "code"], name="department_code_unique_per_municipality")
+            models.UniqueConstraint(
+                fields=["municipality", "code"], name="department_code_unique_per_municipality"
+            )
         ]
 
     def __str__(self) -> str:
@@ -64,20 +66,24 @@ class User(AbstractBaseUser):
     full_name = models.CharField(max_length=60, blank=True)
     full_name_kana = models.CharField(max_length=60, blank=True)
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.RESIDENT)
-    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT, related_name="staff")
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
+    )
     preferred_language = models.CharField(max_length=10, default="ja")
     email_verified_at = models.DateTimeField(null=True, blank=True)
-    is_active = models.BooleanField(default=True)  # type: ignore[misc]
+    is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(auto_now_add=True)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: list[str] = []  # type: ignore[misc]
 
     objects = UserManager()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["municipality", "email"], name="email_unique_per_municipality")]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "email"], name="email_unique_per_municipality")
+        ]
 
     def __str__(self) -> str:
         return self.full_name or self.email

@@ -33,7 +33,13 @@ def resident_sign_up(
                 preferred_language=language,
                 role=Role.RESIDENT,
             )
-            audit_record(municipality=municipality, actor=user, action="account.sign_up", target_type="user", target_id=user.pk)
+            audit_record(
+                municipality=municipality,
+                actor=user,
+                action="account.sign_up",
+                target_type="user",
+                target_id=user.pk,
+            )
             user_id = user.pk
             transaction.on_commit(lambda: _enqueue_verification(user_id))
     except IntegrityError as exc:
@@ -56,14 +62,22 @@ def resident_verify_email(*, municipality: Municipality, token: str) -> User | N
         data = signing.loads(token, salt=VERIFY_SALT, max_age=VERIFY_MAX_AGE)
     except signing.BadSignature:
         return None
-    user = User.objects.filter(pk=data.get("user"), municipality=municipality, email=data.get("email")).first()
+    user = User.objects.filter(
+        pk=data.get("user"), municipality=municipality, email=data.get("email")
+    ).first()
     if user is None:
         return None
     if user.email_verified_at is None:
         with transaction.atomic():
             user.email_verified_at = timezone.now()
             user.save(update_fields=["email_verified_at"])
-            audit_record(municipality=municipality, actor=user, action="account.verify_email", target_type="user", target_id=user.pk)
+            audit_record(
+                municipality=municipality,
+                actor=user,
+                action="account.verify_email",
+                target_type="user",
+                target_id=user.pk,
+            )
     return user
 
 
@@ -91,5 +105,7 @@ def staff_create(
 def api_token_issue(*, user: User, name: str) -> str:
     """Create a token and return it once; only its hash is kept."""
     raw = ApiToken.new_raw_token()
-    ApiToken.objects.create(municipality_id=user.municipality_id, user=user, name=name, token_hash=ApiToken.hash(raw))
+    ApiToken.objects.create(
+        municipality_id=user.municipality_id, user=user, name=name, token_hash=ApiToken.hash(raw)
+    )
     return raw

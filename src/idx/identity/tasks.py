@@ -11,7 +11,9 @@ from idx.identity.services import verification_token
 
 @task(queue_name="email")
 def send_verification_email(user_id: int) -> bool:
-    user = User.objects.select_related("municipality").filter(pk=user_id, email_verified_at__isnull=True).first()
+    user = (
+        User.objects.select_related("municipality").filter(pk=user_id, email_verified_at__isnull=True).first()
+    )
     if user is None:
         return False
     with translation.override(user.preferred_language):

@@ -10,11 +10,21 @@ urlpatterns = [
     path("procedures/<slug:code>/start/", views.application_start, name="application_start"),
     path("my/applications/", views.my_applications, name="my_applications"),
     path("my/applications/<str:public_id>/", views.application_detail, name="application_detail"),
-    path("my/applications/<str:public_id>/steps/<slug:step_id>/", views.application_step, name="application_step"),
+    path(
+        "my/applications/<str:public_id>/steps/<slug:step_id>/",
+        views.application_step,
+        name="application_step",
+    ),
     path("my/applications/<str:public_id>/review/", views.application_review, name="application_review"),
     path("my/applications/<str:public_id>/receipt/", views.application_receipt, name="application_receipt"),
-    path("my/applications/<str:public_id>/receipt.pdf", views.application_receipt_pdf, name="application_receipt_pdf"),
-    path("my/applications/<str:public_id>/withdraw/", views.application_withdraw, name="application_withdraw"),
+    path(
+        "my/applications/<str:public_id>/receipt.pdf",
+        views.application_receipt_pdf,
+        name="application_receipt_pdf",
+    ),
+    path(
+        "my/applications/<str:public_id>/withdraw/", views.application_withdraw, name="application_withdraw"
+    ),
     path("my/applications/<str:public_id>/discard/", views.application_discard, name="application_discard"),
     path("my/applications/<str:public_id>/correct/", views.application_correct, name="application_correct"),
     path(

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -23,40 +26,40 @@ from idx.applications.presentation import answer_rows, attachment_names
 from idx.applications.receipts import receipt_pdf
 from idx.applications.selectors import application_get_for_resident, applications_for_resident
 from idx.applications.workflow import InvalidTransition
+from idx.common.http import IdxRequest
 from idx.identity.services import EmailTaken, resident_sign_up, resident_verify_email
 from idx.portal.forms import SignInForm, SignUpForm, WithdrawForm
-from idx.procedures.definition import AnswerError, validate_answers
+from idx.procedures.definition import AnswerError, step_is_shown, validate_answers
 from idx.procedures.i18n import pick
 from idx.procedures.models import Category, LifeEvent
 from idx.procedures.rendering import answers_from_form, error_message, html_id, step_fields
 from idx.procedures.selectors import procedure_catalog, procedure_get_published
 
 
-
-def resident_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def resident_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: IdxRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         user = request.user
-        if not user.is_authenticated or not user.is_resident:  # type: ignore[union-attr]
+        if not user.is_authenticated or not user.is_resident:
             return redirect(f"{reverse('portal:login')}?next={request.path}")
         return view(request, *args, **kwargs)
 
     return wrapper
 
 
-def _own_application(request: HttpRequest, public_id: object) -> Application:
-    application = application_get_for_resident(resident=request.user, public_id=public_id)  # type: ignore[arg-type]
+def _own_application(request: IdxRequest, public_id: object) -> Application:
+    application = application_get_for_resident(resident=request.user, public_id=public_id)
     if application is None:
         raise Http404
     return application
 
 
-def catalog(request: HttpRequest) -> HttpResponse:
+def catalog(request: IdxRequest) -> HttpResponseBase:
     query = request.GET.get("q", "")[:100]
     category = request.GET.get("category", "")
     life_event = request.GET.get("life_event", "")
     procedures = procedure_catalog(
-        municipality=request.municipality,  # type: ignore[attr-defined]
+        municipality=request.municipality,
         query=query,
         category=category if category in Category.values else "",
         life_event=life_event if life_event in LifeEvent.values else "",
@@ -65,7 +68,9 @@ def catalog(request: HttpRequest) -> HttpResponse:
         request,
         "portal/catalog.html",
         {
-            "procedures": [(procedure, pick(procedure.names), pick(procedure.summaries)) for procedure in procedures],
+            "procedures": [
+                (procedure, pick(procedure.names), pick(procedure.summaries)) for procedure in procedures
+            ],
             "query": query,
             "category": category,
             "life_event": life_event,
@@ -75,8 +80,8 @@ def catalog(request: HttpRequest) -> HttpResponse:
     )
 
 
-def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
-    procedure = procedure_get_published(municipality=request.municipality, code=code)  # type: ignore[attr-defined]
+def procedure_detail(request: IdxRequest, code: str) -> HttpResponseBase:
+    procedure = procedure_get_published(municipality=request.municipality, code=code)
     if procedure is None:
         raise Http404
     version = procedure.published_version
@@ -104,12 +109,12 @@ def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_POST
 @resident_required
-def application_start(request: HttpRequest, code: str) -> HttpResponse:
-    procedure = procedure_get_published(municipality=request.municipality, code=code)  # type: ignore[attr-defined]
+def application_start(request: IdxRequest, code: str) -> HttpResponseBase:
+    procedure = procedure_get_published(municipality=request.municipality, code=code)
     if procedure is None:
         raise Http404
     application = services.application_start(
-        resident=request.user,  # type: ignore[arg-type]
+        resident=request.user,
         procedure=procedure,
         language=translation.get_language() or "ja",
         idempotency_key=request.POST.get("start_token", "")[:80] or None,
@@ -118,7 +123,7 @@ def application_start(request: HttpRequest, code: str) -> HttpResponse:
     return redirect("portal:application_step", public_id=application.public_id, step_id=first)
 
 
-def _single_values(request: HttpRequest) -> dict[str, str]:
+def _single_values(request: IdxRequest) -> dict[str, str]:
     return {key: request.POST.get(key, "") for key in request.POST}
 
 
@@ -128,9 +133,14 @@ def _step_context(application: Application, step_id: str, errors: list[AnswerErr
     if step is None:
         raise Http404
     index = definition.steps.index(step)
-    fields = step_fields(definition, step, application.answers, errors, attachments=attachment_names(application))
+    fields = step_fields(
+        definition, step, application.answers, errors, attachments=attachment_names(application)
+    )
     summary = [
-        {"html_id": html_id(error.path), "message": error_message(error, definition.item(_generic(error.path)))}
+        {
+            "html_id": html_id(error.path),
+            "message": error_message(error, definition.item(_generic(error.path))),
+        }
         for error in (errors or [])
     ]
     return {
@@ -153,7 +163,7 @@ def _generic(path: str) -> str:
 
 
 @resident_required
-def application_step(request: HttpRequest, public_id: str, step_id: str) -> HttpResponse:
+def application_step(request: IdxRequest, public_id: str, step_id: str) -> HttpResponseBase:
     application = _own_application(request, public_id)
     if application.status != Status.DRAFT:
         return redirect("portal:application_detail", public_id=application.public_id)
@@ -173,13 +183,16 @@ def application_step(request: HttpRequest, public_id: str, step_id: str) -> Http
         entries.append({"_new": True})
         answers[field] = entries
     elif action.startswith("remove:"):
-        _, field, index = (action.split(":") + ["", ""])[:3]
+        _verb, field, entry_index = (action.split(":") + ["", ""])[:3]
         entries = list(answers.get(field, []))
-        if index.isdigit() and int(index) < len(entries):
-            entries.pop(int(index))
+        if entry_index.isdecimal() and int(entry_index) < len(entries):
+            entries.pop(int(entry_index))
         answers[field] = entries
     application = services.application_save_answers(
-        application=application, actor=request.user, answers=_strip_markers(answers), fields=step.fields  # type: ignore[arg-type]
+        application=application,
+        actor=request.user,
+        answers=_strip_markers(answers),
+        fields=step.fields,
     )
     upload_errors = _take_uploads(request, application, step)
     if action.startswith(("add:", "remove:", "upload")) or upload_errors:
@@ -188,18 +201,22 @@ def application_step(request: HttpRequest, public_id: str, step_id: str) -> Http
             _add_blank_entry(context, action.split(":", 1)[1])
         return render(request, "portal/application_step.html", context, status=422 if upload_errors else 200)
     if action == "save_exit":
-        messages.success(request, _("Your answers have been saved. You can continue later from “My applications”."))
+        messages.success(
+            request, _("Your answers have been saved. You can continue later from “My applications”.")
+        )
         return redirect("portal:my_applications")
+    position = definition.steps.index(step)
     if action == "back":
-        previous = definition.steps[max(definition.steps.index(step) - 1, 0)]
+        earlier = [s for s in definition.steps[:position] if step_is_shown(s, application.answers)]
+        previous = earlier[-1] if earlier else definition.steps[0]
         return redirect("portal:application_step", public_id=application.public_id, step_id=previous.id)
     errors = validate_answers(definition, _visible(definition, application.answers), only_fields=step.fields)
     if errors:
         context = _step_context(application, step_id, errors)
         return render(request, "portal/application_step.html", context, status=422)
-    index = definition.steps.index(step)
-    if index + 1 < len(definition.steps):
-        return redirect("portal:application_step", public_id=application.public_id, step_id=definition.steps[index + 1].id)
+    later = [s for s in definition.steps[position + 1 :] if step_is_shown(s, application.answers)]
+    if later:
+        return redirect("portal:application_step", public_id=application.public_id, step_id=later[0].id)
     return redirect("portal:application_review", public_id=application.public_id)
 
 
@@ -234,9 +251,12 @@ def _add_blank_entry(context: dict[str, Any], field: str) -> None:
             )
 
 
-def _take_uploads(request: HttpRequest, application: Application, step: Any) -> list[AnswerError]:
+def _take_uploads(request: IdxRequest, application: Application, step: Any) -> list[AnswerError]:
     errors: list[AnswerError] = []
-    for name, upload in request.FILES.items():
+    for name in request.FILES:
+        upload = request.FILES.get(name)
+        if upload is None:
+            continue
         if not name.startswith("f."):
             continue
         path = _path_from_html_name(name[2:])
@@ -245,13 +265,15 @@ def _take_uploads(request: HttpRequest, application: Application, step: Any) -> 
         try:
             services.attachment_add(
                 application=application,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 field_path=path,
                 name=upload.name or "",
                 data=upload.read(),
             )
         except UploadRejected as exc:
             errors.append(AnswerError(path=path, code=f"upload:{exc.code}"))
+        except services.NotPermitted:
+            continue  # a file sent for an item that takes none: ignore it
     application.refresh_from_db()
     return errors
 
@@ -260,7 +282,7 @@ def _path_from_html_name(name: str) -> str:
     parts = name.split(".")
     path = ""
     for part in parts:
-        if part.isdigit():
+        if part.isdecimal():
             path += f"[{part}]"
         else:
             path += ("." if path else "") + part
@@ -268,7 +290,7 @@ def _path_from_html_name(name: str) -> str:
 
 
 @resident_required
-def application_review(request: HttpRequest, public_id: str) -> HttpResponse:
+def application_review(request: IdxRequest, public_id: str) -> HttpResponseBase:
     application = _own_application(request, public_id)
     if application.status != Status.DRAFT:
         return redirect("portal:application_detail", public_id=application.public_id)
@@ -288,7 +310,7 @@ def application_review(request: HttpRequest, public_id: str) -> HttpResponse:
         try:
             application = services.application_submit(
                 application=application,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 declaration_accepted=request.POST.get("declaration") == "yes",
             )
         except services.DeclarationMissing:
@@ -297,7 +319,12 @@ def application_review(request: HttpRequest, public_id: str) -> HttpResponse:
         except services.AnswersInvalid as exc:
             first = exc.errors[0]
             step = definition.step_of_field(first.path) or definition.steps[0]
-            return render(request, "portal/application_step.html", _step_context(application, step.id, exc.errors), status=422)
+            return render(
+                request,
+                "portal/application_step.html",
+                _step_context(application, step.id, exc.errors),
+                status=422,
+            )
         except (InvalidTransition, services.ChangedMeanwhile):
             pass  # a double-clicked submit: the first one won; show its receipt
         return redirect("portal:application_receipt", public_id=application.public_id)
@@ -305,19 +332,22 @@ def application_review(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 @resident_required
-def application_receipt(request: HttpRequest, public_id: str) -> HttpResponse:
+def application_receipt(request: IdxRequest, public_id: str) -> HttpResponseBase:
     application = _own_application(request, public_id)
     if application.receipt_number is None:
         return redirect("portal:application_review", public_id=application.public_id)
     return render(
         request,
         "portal/application_receipt.html",
-        {"application": application, "procedure_name": pick(application.procedure_version.definition["name"])},
+        {
+            "application": application,
+            "procedure_name": pick(application.procedure_version.definition["name"]),
+        },
     )
 
 
 @resident_required
-def application_receipt_pdf(request: HttpRequest, public_id: str) -> HttpResponse:
+def application_receipt_pdf(request: IdxRequest, public_id: str) -> HttpResponseBase:
     application = _own_application(request, public_id)
     if application.receipt_number is None:
         raise Http404
@@ -328,8 +358,8 @@ def application_receipt_pdf(request: HttpRequest, public_id: str) -> HttpRespons
 
 
 @resident_required
-def my_applications(request: HttpRequest) -> HttpResponse:
-    applications = applications_for_resident(resident=request.user)[:200]  # type: ignore[arg-type]
+def my_applications(request: IdxRequest) -> HttpResponseBase:
+    applications = applications_for_resident(resident=request.user)[:200]
     return render(
         request,
         "portal/my_applications.html",
@@ -338,7 +368,7 @@ def my_applications(request: HttpRequest) -> HttpResponse:
 
 
 @resident_required
-def application_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+def application_detail(request: IdxRequest, public_id: str) -> HttpResponseBase:
     application = _own_application(request, public_id)
     definition = application.procedure_version.parsed
     return render(
@@ -359,12 +389,12 @@ def application_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_POST
 @resident_required
-def application_withdraw(request: HttpRequest, public_id: str) -> HttpResponse:
+def application_withdraw(request: IdxRequest, public_id: str) -> HttpResponseBase:
     application = _own_application(request, public_id)
     form = WithdrawForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
-        services.application_withdraw(application=application, actor=request.user, reason=reason)  # type: ignore[arg-type]
+        services.application_withdraw(application=application, actor=request.user, reason=reason)
         messages.success(request, _("Your application has been withdrawn."))
     except (InvalidTransition, services.ChangedMeanwhile):
         messages.error(request, _("This application can no longer be withdrawn."))
@@ -373,10 +403,10 @@ def application_withdraw(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_POST
 @resident_required
-def application_discard(request: HttpRequest, public_id: str) -> HttpResponse:
+def application_discard(request: IdxRequest, public_id: str) -> HttpResponseBase:
     application = _own_application(request, public_id)
     try:
-        services.application_discard_draft(application=application, actor=request.user)  # type: ignore[arg-type]
+        services.application_discard_draft(application=application, actor=request.user)
         messages.success(request, _("The draft has been deleted."))
     except services.NotEditable:
         messages.error(request, _("Only drafts can be deleted."))
@@ -384,7 +414,7 @@ def application_discard(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 @resident_required
-def application_correct(request: HttpRequest, public_id: str) -> HttpResponse:
+def application_correct(request: IdxRequest, public_id: str) -> HttpResponseBase:
     """Answer a correction request by editing only the flagged items."""
     application = _own_application(request, public_id)
     if application.status != Status.CORRECTION_REQUESTED:
@@ -398,12 +428,14 @@ def application_correct(request: HttpRequest, public_id: str) -> HttpResponse:
         answers: dict[str, Any] = {}
         for step in steps:
             answers.update(answers_from_form(step, data, application.answers))
-        application = services.application_save_answers(application=application, actor=request.user, answers=answers)  # type: ignore[arg-type]
+        application = services.application_save_answers(
+            application=application, actor=request.user, answers=answers
+        )
         for step in steps:
             errors += _take_uploads(request, application, step)
         if not errors:
             try:
-                services.application_resubmit(application=application, actor=request.user)  # type: ignore[arg-type]
+                services.application_resubmit(application=application, actor=request.user)
                 messages.success(request, _("Your corrections have been sent."))
                 return redirect("portal:application_detail", public_id=application.public_id)
             except services.AnswersInvalid as exc:
@@ -430,7 +462,10 @@ def application_correct(request: HttpRequest, public_id: str) -> HttpResponse:
         for step in steps
     ]
     summary = [
-        {"html_id": html_id(error.path), "message": error_message(error, definition.item(_generic(error.path)))}
+        {
+            "html_id": html_id(error.path),
+            "message": error_message(error, definition.item(_generic(error.path))),
+        }
         for error in errors
     ]
     return render(
@@ -448,59 +483,64 @@ def application_correct(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 @resident_required
-def attachment_download(request: HttpRequest, public_id: str, attachment_id: str) -> HttpResponse:
+def attachment_download(request: IdxRequest, public_id: str, attachment_id: str) -> HttpResponseBase:
     application = _own_application(request, public_id)
     attachment = application.attachments.filter(public_id=attachment_id).first()
     if attachment is None:
         raise Http404
-    return FileResponse(attachment.file.open("rb"), content_type=attachment.content_type, as_attachment=True, filename=attachment.original_name)
+    return FileResponse(
+        attachment.file.open("rb"),
+        content_type=attachment.content_type,
+        as_attachment=True,
+        filename=attachment.original_name,
+    )
 
 
-def sign_up(request: HttpRequest) -> HttpResponse:
+def sign_up(request: IdxRequest) -> HttpResponseBase:
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with contextlib.suppress(EmailTaken):  # same answer either way: no hint of who has an account
             resident_sign_up(
-                municipality=request.municipality,  # type: ignore[attr-defined]
+                municipality=request.municipality,
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password"],
                 full_name=form.cleaned_data["full_name"],
                 language=translation.get_language() or "ja",
             )
-        except EmailTaken:
-            pass  # same answer either way: the page must not reveal who has an account
         return render(request, "portal/sign_up_done.html", {"email": form.cleaned_data["email"]})
     return render(request, "portal/sign_up.html", {"form": form}, status=422 if form.errors else 200)
 
 
-def verify_email(request: HttpRequest, token: str) -> HttpResponse:
-    user = resident_verify_email(municipality=request.municipality, token=token)  # type: ignore[attr-defined]
+def verify_email(request: IdxRequest, token: str) -> HttpResponseBase:
+    user = resident_verify_email(municipality=request.municipality, token=token)
     if user is None:
         return render(request, "portal/verify_failed.html", status=400)
     messages.success(request, _("Your e-mail address is confirmed. Please sign in."))
     return redirect("portal:login")
 
 
-def sign_in(request: HttpRequest) -> HttpResponse:
+def sign_in(request: IdxRequest) -> HttpResponseBase:
     form = SignInForm(request.POST or None)
     error = ""
     if request.method == "POST" and form.is_valid():
         user = authenticate(request, email=form.cleaned_data["email"], password=form.cleaned_data["password"])
-        if user is None or not user.is_resident:  # type: ignore[attr-defined]
+        if user is None or not user.is_resident:
             error = _("The e-mail address or password is not correct.")
-        elif user.email_verified_at is None:  # type: ignore[attr-defined]
+        elif user.email_verified_at is None:
             error = _("Confirm your e-mail address first: open the link in the message we sent you.")
         else:
             login(request, user)
-            translation.activate(user.preferred_language)  # type: ignore[attr-defined]
+            translation.activate(user.preferred_language)
             target = request.GET.get("next", "")
             if not target.startswith("/") or target.startswith("//"):
                 target = reverse("portal:my_applications")
             return HttpResponseRedirect(target)
-    return render(request, "portal/sign_in.html", {"form": form, "error": error}, status=422 if error else 200)
+    return render(
+        request, "portal/sign_in.html", {"form": form, "error": error}, status=422 if error else 200
+    )
 
 
 @require_POST
-def sign_out(request: HttpRequest) -> HttpResponse:
+def sign_out(request: IdxRequest) -> HttpResponseBase:
     logout(request)
     return redirect("portal:catalog")

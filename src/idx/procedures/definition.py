@@ -60,8 +60,8 @@ TOP_LEVEL_KEYS = {
 }
 REQUIRED_TOP_LEVEL = TOP_LEVEL_KEYS - {"fee", "standard_items", "example"}
 
-_POSTAL = re.compile(r"^\d{3}-\d{4}$")
-_PHONE = re.compile(r"^0\d{1,4}-\d{1,4}-\d{3,4}$|^0\d{9,10}$")
+_POSTAL = re.compile(r"^[0-9]{3}-[0-9]{4}$")
+_PHONE = re.compile(r"^0[0-9]{1,4}-[0-9]{1,4}-[0-9]{3,4}$|^0[0-9]{9,10}$")
 _KATAKANA = re.compile(r"^[\u30A0-\u30FF\u3000 ]+$")
 _ATTACHMENT = re.compile(r"^att_[0-9a-f]{32}$")
 _CODE = re.compile(r"^[a-z0-9][a-z0-9-]{1,79}$")
@@ -389,7 +389,9 @@ def _scalar_problems(raw: Mapping[str, Any], prop: Mapping[str, Any], where: str
     if widget in ("text", "textarea", "email", "tel", "postal_code", "date", "file"):
         if kind != "string":
             problems.append(f"{where}: {widget} needs a string property")
-        elif "maxLength" not in prop and "format" not in prop and "pattern" not in prop and "enum" not in prop:
+        elif (
+            "maxLength" not in prop and "format" not in prop and "pattern" not in prop and "enum" not in prop
+        ):
             problems.append(f"{where}: a text answer needs maxLength")
     if widget == "date" and prop.get("format") != "date":
         problems.append(f"{where}: date needs format: date")
@@ -448,6 +450,7 @@ def validate_answers(
 ) -> list[AnswerError]:
     """Every problem with ``answers``; with ``only_fields``, only those on the given top-level fields."""
     validator = Draft202012Validator(definition.schema, format_checker=format_checker)
+    answers = _with_empty_groups(definition, answers)
     errors: list[AnswerError] = []
     seen: set[tuple[str, str]] = set()
     for error in validator.iter_errors(dict(answers)):
@@ -462,6 +465,20 @@ def validate_answers(
     return sorted(errors, key=lambda error: _form_position(definition, error.path))
 
 
+def _with_empty_groups(definition: Definition, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """A required group left blank is checked as one empty entry, so each missing item is named."""
+    filled = dict(answers)
+    for step in definition.steps:
+        for item in step.items:
+            if item.field in filled or not item.required or not is_visible(item, answers):
+                continue
+            if item.widget == "fieldset":
+                filled[item.field] = {}
+            elif item.widget == "repeat" and int(item.schema.get("minItems", 0) or 0) > 0:
+                filled[item.field] = [{}]
+    return filled
+
+
 def _form_position(definition: Definition, path: str) -> tuple[int, str]:
     order = {item.path: index for index, item in enumerate(definition.items())}
     generic = re.sub(r"\[\d+\]", "[]", path)
@@ -474,6 +491,11 @@ def is_visible(item: Item, answers: Mapping[str, Any]) -> bool:
     if not when:
         return True
     return answers.get(when["field"]) == when["equals"]
+
+
+def step_is_shown(step: Step, answers: Mapping[str, Any]) -> bool:
+    """A step whose every item is hidden by a condition is skipped."""
+    return any(is_visible(item, answers) for item in step.items)
 
 
 def normalise_date_text(text: str) -> str:

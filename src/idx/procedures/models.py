@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from functools import cached_property
 from typing import Any
 
@@ -49,11 +50,16 @@ class Procedure(TenantModel):
     class Meta:
         ordering = ["category", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["municipality", "code"], name="procedure_code_unique_per_municipality")
+            models.UniqueConstraint(
+                fields=["municipality", "code"], name="procedure_code_unique_per_municipality"
+            )
         ]
 
     def __str__(self) -> str:
         return self.names.get("ja", self.code)
+
+
+_parsed_definitions: dict[str, Definition] = {}
 
 
 class ProcedureVersion(models.Model):
@@ -76,14 +82,25 @@ class ProcedureVersion(models.Model):
 
     class Meta:
         ordering = ["procedure", "number"]
-        constraints = [models.UniqueConstraint(fields=["procedure", "number"], name="procedure_version_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["procedure", "number"], name="procedure_version_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.procedure.code} v{self.number}"
 
     @cached_property
     def parsed(self) -> Definition:
-        return parse(self.definition)
+        # Parsing checks the JSON schema against its meta-schema and validates the example: ~10 ms,
+        # the largest single cost of a submission. Each process parses a given definition once; the
+        # key is the definition's content, so drafts edited in place (and reused ids) never go stale.
+        key = json.dumps(self.definition, sort_keys=True, ensure_ascii=False)
+        definition = _parsed_definitions.get(key)
+        if definition is None:
+            if len(_parsed_definitions) >= 256:
+                _parsed_definitions.clear()
+            definition = _parsed_definitions[key] = parse(self.definition)
+        return definition
 
     def text(self, key: str) -> Any:
         return self.definition.get(key)

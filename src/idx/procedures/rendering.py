@@ -53,8 +53,10 @@ class FieldView:
 
     @property
     def has_errors(self) -> bool:
-        return bool(self.errors) or any(child.has_errors for child in self.children) or any(
-            child.has_errors for entry in self.entries for child in entry
+        return (
+            bool(self.errors)
+            or any(child.has_errors for child in self.children)
+            or any(child.has_errors for entry in self.entries for child in entry)
         )
 
 
@@ -169,7 +171,9 @@ def _field(
         max_length=item.schema.get("maxLength"),
     )
     if lock_unflagged:
-        view.editable = path in notes or any(note.startswith(path + ".") or note.startswith(path + "[") for note in notes)
+        view.editable = path in notes or any(
+            note.startswith(path + ".") or note.startswith(path + "[") for note in notes
+        )
     view.options = [
         {"value": option["value"], "label": pick(option["label"]), "selected": option["value"] == value}
         for option in item.options
@@ -184,7 +188,16 @@ def _field(
     if item.widget == "fieldset":
         group = value if isinstance(value, Mapping) else {}
         view.children = [
-            _field(child, f"{path}.{child.field}", answers, group.get(child.field), errors, notes, attachments, lock_unflagged)
+            _field(
+                child,
+                f"{path}.{child.field}",
+                answers,
+                group.get(child.field),
+                errors,
+                notes,
+                attachments,
+                lock_unflagged,
+            )
             for child in item.children
         ]
     if item.widget == "repeat":
@@ -308,7 +321,11 @@ def answers_from_form(step: Step, data: Mapping[str, str], existing: Mapping[str
             if not _is_blank(group):
                 answers[item.field] = group
         elif item.widget == "repeat":
-            count = int(data.get(name + ".count", "0") or 0) if str(data.get(name + ".count", "0")).isdigit() else 0
+            count = (
+                int(data.get(name + ".count", "0") or 0)
+                if str(data.get(name + ".count", "0")).isdecimal()
+                else 0
+            )
             entries = []
             for index in range(min(count, 100)):
                 entry = _group_value(item, f"{name}.{index}", data, present)
@@ -396,12 +413,24 @@ def answer_rows_for(
                             AnswerRow(
                                 f"{item.field}[{index}].{child.field}",
                                 f"{index + 1}. {pick(child.label)}",
-                                display_value(child, entry.get(child.field) if isinstance(entry, Mapping) else None, attachments),
+                                display_value(
+                                    child,
+                                    entry.get(child.field) if isinstance(entry, Mapping) else None,
+                                    attachments,
+                                ),
                                 1,
                             )
                         )
             else:
                 rows.append(
-                    AnswerRow(item.field, pick(item.label), display_value(item, value, attachments), 0, False, title, step_id)
+                    AnswerRow(
+                        item.field,
+                        pick(item.label),
+                        display_value(item, value, attachments),
+                        0,
+                        False,
+                        title,
+                        step_id,
+                    )
                 )
     return rows

@@ -106,7 +106,9 @@ def procedure_version_save_draft(
 
 
 @transaction.atomic
-def procedure_import(*, municipality: Municipality, data: Mapping[str, Any], actor: User | None = None) -> Procedure:
+def procedure_import(
+    *, municipality: Municipality, data: Mapping[str, Any], actor: User | None = None
+) -> Procedure:
     """Create or update a procedure from a definition; a changed definition becomes a new published version."""
     definition = parse(data)
     department = _department(municipality, str(data["department"]))

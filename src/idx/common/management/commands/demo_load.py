@@ -20,7 +20,9 @@ class Command(BaseCommand):
         out.write("")
         out.write("IDX demo is ready.")
         for municipality in summary.municipalities:
-            out.write(f"  {municipality.name} ({municipality.code}): portal {municipality.public_url}/  back office {municipality.public_url}/staff/")
+            out.write(
+                f"  {municipality.name} ({municipality.code}): portal {municipality.public_url}/  back office {municipality.public_url}/staff/"
+            )
         out.write(f"  API: {summary.municipalities[0].public_url}/api/v1/docs")
         out.write(f"  Demo applications created now: {summary.applications}")
         out.write(f"  Every demo account's password: {DEMO_PASSWORD}")

@@ -1,0 +1,232 @@
+"""Fixtures for the browser end-to-end suite.
+
+The suite drives a real, separately served IDX (gunicorn in a subprocess, fresh SQLite in a
+temporary directory or a throw-away PostgreSQL database) with Debian's chromium through
+Playwright, and catches the e-mails it sends with a real local SMTP server (aiosmtpd).
+Nothing here touches the Django test database of the in-process test suite.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from e2e_support import (
+    CHROMIUM_ARGS,
+    CHROMIUM_PATH,
+    Mailbox,
+    Server,
+    free_port,
+)
+
+OUTPUT_DIR = Path(__file__).resolve().parent / "output"
+
+
+# ---- SMTP ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def mailbox() -> Iterator[Mailbox]:
+    import logging
+
+    from aiosmtpd.controller import Controller
+
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # one INFO line per SMTP command otherwise
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    box.port = controller.port
+    try:
+        yield box
+    finally:
+        controller.stop()
+
+
+# ---- the served application ----------------------------------------------------------------
+
+
+def _run(args: list[str], env: dict[str, str], cwd: Path, timeout: int = 600) -> None:
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "idx.cli", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"`idx {' '.join(args)}` failed ({result.returncode}):\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+        )
+
+
+def _e2e_database(url: str) -> tuple[str, str, str]:
+    """(e2e database URL, maintenance connection URL, e2e database name) for a PostgreSQL DATABASE_URL.
+
+    The e2e server gets its own database next to the configured one, so the data there is never touched.
+    """
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/") or "idx"
+    e2e_name = f"{name}_e2e"
+    e2e_url = urlunsplit(parts._replace(path=f"/{e2e_name}"))
+    admin_url = urlunsplit(parts._replace(scheme="postgresql", path="/postgres", query=""))
+    return e2e_url, admin_url, e2e_name
+
+
+def _postgres(admin_url: str, statement: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(statement)  # type: ignore[arg-type]
+
+
+def _wait_healthy(base_url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited early ({process.returncode}):\n{log.read_text()[-4000:]}")
+        try:
+            with urllib.request.urlopen(f"{base_url}/healthz", timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"the server did not become healthy within {timeout}s:\n{log.read_text()[-4000:]}")
+
+
+@pytest.fixture(scope="session")
+def server(mailbox: Mailbox) -> Iterator[Server]:
+    data_dir = Path(tempfile.mkdtemp(prefix="idx-e2e-"))
+    port = free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "idx.settings.dev",
+        "IDX_DATA_DIR": str(data_dir),
+        "IDX_DEBUG": "false",
+        "IDX_TASK_BACKEND": "immediate",
+        "IDX_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "IDX_EMAIL_HOST": "127.0.0.1",
+        "IDX_EMAIL_PORT": str(mailbox.port),
+        "IDX_EMAIL_USE_TLS": "false",
+        "IDX_WEB_WORKERS": "2",
+        "IDX_LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+    }
+    postgres: tuple[str, str] | None = None
+    if os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql")):
+        e2e_url, admin_url, e2e_name = _e2e_database(os.environ["DATABASE_URL"])
+        _postgres(admin_url, f'DROP DATABASE IF EXISTS "{e2e_name}" WITH (FORCE)')
+        _postgres(admin_url, f'CREATE DATABASE "{e2e_name}"')
+        env["DATABASE_URL"] = e2e_url
+        postgres = (admin_url, e2e_name)
+    else:
+        env.pop("DATABASE_URL", None)
+
+    base_url = f"http://127.0.0.1:{port}"
+    log = data_dir / "server.log"
+    process: subprocess.Popen[bytes] | None = None
+    try:
+        # The Japanese interface needs compiled catalogues (*.mo are build output, not in git).
+        _run(["manage", "compilemessages"], env, data_dir)
+        _run(["manage", "migrate", "--noinput", "-v", "0"], env, data_dir)
+        _run(["manage", "demo_load", "--applications", "10"], env, data_dir)
+        _run(["manage", "collectstatic", "--noinput", "-v", "0"], env, data_dir)
+        _run(
+            [
+                "manage",
+                "shell",
+                "-c",
+                "from idx.common.models import Municipality; "
+                f"Municipality.objects.filter(code='242161').update(public_url='{base_url}'); "
+                f"Municipality.objects.filter(code='244708').update(public_url='http://watarai.localhost:{port}')",
+            ],
+            env,
+            data_dir,
+        )
+        with log.open("wb") as log_file:
+            process = subprocess.Popen(  # noqa: S603
+                [sys.executable, "-m", "idx.cli", "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+                env=env,
+                cwd=data_dir,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: gunicorn and its workers stop together
+            )
+        _wait_healthy(base_url, process, log)
+        yield Server(base_url=base_url, port=port, data_dir=data_dir, log=log)
+    finally:
+        if process is not None and process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
+        if postgres is not None:
+            try:
+                _postgres(postgres[0], f'DROP DATABASE IF EXISTS "{postgres[1]}" WITH (FORCE)')
+            except Exception as exc:  # noqa: BLE001 - teardown must not hide the test result
+                print(f"could not drop the e2e database: {exc}", file=sys.stderr)
+        if log.exists():
+            OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(log, OUTPUT_DIR / "server.log")
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+# ---- the browser ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
+    for old in OUTPUT_DIR.glob("*.png"):
+        old.unlink()
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+@pytest.fixture
+def new_context(browser: Any, server: Server) -> Iterator[Any]:
+    """A factory for fresh browser contexts (separate cookies: one per person)."""
+    contexts: list[Any] = []
+
+    def make(
+        width: int = 1280, height: int = 900, language: str | None = None, base_url: str | None = None
+    ) -> Any:
+        context = browser.new_context(
+            viewport={"width": width, "height": height},
+            base_url=base_url or server.base_url,
+            locale="ja-JP",
+        )
+        context.set_default_timeout(15_000)
+        if language:
+            host = (base_url or server.base_url).split("//", 1)[1].split(":")[0]
+            context.add_cookies([{"name": "idx_language", "value": language, "domain": host, "path": "/"}])
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()

@@ -1,0 +1,236 @@
+"""Helpers shared by the browser tests: mail capture, axe, screenshots and form filling."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+import socket
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+CHROMIUM_PATH = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+OUTPUT_DIR = Path(__file__).resolve().parent / "output"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+RECEIPT_PATTERN = re.compile(r"IGA-\d{4}-\d{6}")
+DEMO_PASSWORD = "idx-demo-2026"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    base_url: str
+    port: int
+    data_dir: Path
+    log: Path
+
+    def url(self, path: str, host: str = "127.0.0.1") -> str:
+        return f"http://{host}:{self.port}{path}"
+
+
+# ---- e-mail --------------------------------------------------------------------------------
+
+
+@dataclass
+class Mail:
+    sender: str
+    to: list[str]
+    subject: str
+    body: str
+
+
+@dataclass
+class Mailbox:
+    """An aiosmtpd handler that keeps every message, decoded (base64 / quoted-printable, UTF-8)."""
+
+    port: int = 0
+    messages: list[Mail] = field(default_factory=list)
+    _changed: threading.Condition = field(default_factory=threading.Condition)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's hook name
+        raw = envelope.original_content or envelope.content
+        message = email.message_from_bytes(
+            raw if isinstance(raw, bytes) else raw.encode(), policy=email.policy.default
+        )
+        part = message.get_body(preferencelist=("plain", "html"))
+        body = part.get_content() if part is not None else ""  # type: ignore[union-attr]
+        mail = Mail(
+            sender=envelope.mail_from,
+            to=[address.lower() for address in envelope.rcpt_tos],
+            subject=str(message.get("subject", "")).strip(),
+            body=body,
+        )
+        with self._changed:
+            self.messages.append(mail)
+            self._changed.notify_all()
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[Mail]:
+        with self._changed:
+            return [mail for mail in self.messages if address.lower() in mail.to]
+
+    def wait_for(
+        self, predicate: Callable[[Mail], bool], timeout: float = 20, what: str = "an e-mail"
+    ) -> Mail:
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                for mail in self.messages:
+                    if predicate(mail):
+                        return mail
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    seen = "\n".join(f"  to={m.to} subject={m.subject!r}" for m in self.messages)
+                    raise AssertionError(
+                        f"no {what} arrived within {timeout}s; received:\n{seen or '  (nothing)'}"
+                    )
+                self._changed.wait(remaining)
+
+
+# ---- accessibility and screenshots ---------------------------------------------------------
+
+_axe: Any = None
+
+
+def _format_violations(violations: list[dict[str, Any]]) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(
+            f"- {violation['id']} ({violation.get('impact')}): {violation['help']}  {violation.get('helpUrl', '')}"
+        )
+        for node in violation.get("nodes", [])[:10]:
+            lines.append(f"    target: {node.get('target')}")
+            lines.append(f"      html: {node.get('html', '')[:200]}")
+            summary = (node.get("failureSummary") or "").replace("\n", " | ")
+            if summary:
+                lines.append(f"      why:  {summary[:400]}")
+    return "\n".join(lines)
+
+
+def screenshot(page: Any, name: str) -> Path:
+    OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
+    path = OUTPUT_DIR / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', name)}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def assert_accessible(page: Any, name: str | None = None, *, styled: bool = True) -> None:
+    """Run axe-core (WCAG 2.0/2.1/2.2 A and AA rules) on the page; fail on any violation.
+
+    ``styled=False`` for Django's bare error pages, which have no style sheet.
+    """
+    global _axe
+    if _axe is None:
+        from axe_playwright_python.sync_playwright import Axe
+
+        _axe = Axe()
+    page.wait_for_load_state("load")
+    # Contrast and target sizes depend on the style sheet: make sure it really applied.
+    if styled:
+        applied = page.evaluate(
+            "() => [...document.styleSheets].some(s => { try { return s.cssRules.length > 0 } catch (e) { return false } })"
+        )
+        assert applied, f"the style sheet did not load on {page.url}"
+    results = _axe.run(
+        page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
+    )
+    violations = results.response.get("violations", [])
+    if name:
+        screenshot(page, name)
+    if violations:
+        if not name:
+            screenshot(page, "axe-failure")
+        raise AssertionError(
+            f"axe found {len(violations)} violation(s) on {page.url}:\n{_format_violations(violations)}"
+        )
+
+
+# ---- driving the forms ---------------------------------------------------------------------
+
+
+def click_and_wait(page: Any, locator: Any) -> None:
+    """Click something that submits or follows a link, and wait for the next page to load."""
+    with page.expect_navigation() as navigation:
+        locator.click()
+    response = navigation.value
+    if response is not None and response.status >= 500:
+        screenshot(page, "server-error")
+        raise AssertionError(
+            f"the server answered {response.status} for {response.request.method} {response.url}"
+        )
+
+
+def set_answer(page: Any, name: str, value: Any) -> None:
+    """Put one answer into the input called ``name`` (text, radio, yes/no, select or checkbox)."""
+    element = page.locator(f'[name="{name}"]').first
+    kind = element.evaluate(
+        "e => e.tagName.toLowerCase() === 'input' ? 'input:' + e.type : e.tagName.toLowerCase()"
+    )
+    if kind == "input:radio":
+        text = "true" if value is True else "false" if value is False else str(value)
+        page.locator(f'input[type="radio"][name="{name}"][value="{text}"]').check()
+    elif kind == "input:checkbox":
+        element.set_checked(bool(value))
+    elif kind == "select":
+        element.select_option(str(value))
+    elif kind == "input:file":
+        return
+    else:
+        element.fill(str(value))
+
+
+def _has_input(page: Any, name: str) -> bool:
+    return page.locator(f'[name="{name}"], [name^="{name}."]').count() > 0
+
+
+def fill_answers(page: Any, answers: Mapping[str, Any], prefix: str = "f") -> list[str]:
+    """Fill every answer whose input is on the current page; returns the top-level fields filled.
+
+    Repeat entries beyond those shown are added with the step's "add" button first.
+    """
+    filled = []
+    for key, value in answers.items():
+        name = f"{prefix}.{key}"
+        if not _has_input(page, name):
+            continue
+        filled.append(key)
+        _fill(page, name, key, value, prefix)
+    return filled
+
+
+def _fill(page: Any, name: str, path: str, value: Any, prefix: str) -> None:
+    if isinstance(value, Mapping):
+        for child, child_value in value.items():
+            if _has_input(page, f"{name}.{child}"):
+                _fill(page, f"{name}.{child}", f"{path}.{child}", child_value, prefix)
+    elif isinstance(value, list):
+        for index, entry in enumerate(value):
+            entry_name = f"{name}.{index}"
+            if not _has_input(page, entry_name):
+                click_and_wait(page, page.locator(f'button[name="action"][value="add:{path}"]'))
+            assert _has_input(page, entry_name), f"the add button did not add entry {index} of {path}"
+            _fill(page, entry_name, f"{path}[{index}]", entry, prefix)
+    else:
+        set_answer(page, name, value)
+
+
+def assert_no_form_errors(page: Any) -> None:
+    summary = page.locator("#error-summary")
+    if summary.count():
+        raise AssertionError(f"the form reported problems on {page.url}:\n{summary.inner_text()}")

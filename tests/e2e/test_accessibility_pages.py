@@ -1,0 +1,102 @@
+"""axe-core (WCAG 2.2 AA rules) on the main pages, on a phone and a desktop, in Japanese and English."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from e2e_support import DEMO_PASSWORD, assert_accessible, click_and_wait
+
+pytestmark = pytest.mark.e2e
+
+PROCEDURE = "child-allowance-certification"
+RESIDENT = "resident1@iga.example.jp"
+CITY_ADMIN = "admin@staff.iga.example.jp"
+
+
+def _choose_language(page: Any, language: str, via_form: bool) -> None:
+    """Switch language with the header form (as a person would) or trust the cookie set up front."""
+    page.goto("/")
+    if via_form:
+        page.select_option("#language-select", language)
+        click_and_wait(page, page.locator("form.language-form button[type=submit]"))
+    assert page.locator("html").get_attribute("lang") == language
+
+
+def _visit(page: Any, path: str, label: str, language: str) -> None:
+    response = page.goto(path)
+    assert response is not None and response.status == 200, f"{path}: {response and response.status}"
+    assert page.locator("html").get_attribute("lang") == language
+    assert_accessible(page, label)
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_accessibility_pages(new_context: Any, width: int, language: str) -> None:
+    prefix = f"a11y-{language}-{width}"
+    via_form = width == 1280  # one way on the phone, the other on the desktop
+    context = new_context(width=width, height=900, language=None if via_form else language)
+    page = context.new_page()
+    _choose_language(page, language, via_form)
+
+    # ---- anyone --------------------------------------------------------------------------
+    _visit(page, "/", f"{prefix}-catalog", language)
+    _visit(
+        page,
+        "/?q=%E5%85%90%E7%AB%A5%E6%89%8B%E5%BD%93&category=childcare",
+        f"{prefix}-catalog-filtered",
+        language,
+    )
+    _visit(page, f"/procedures/{PROCEDURE}/", f"{prefix}-procedure", language)
+    _visit(page, "/accounts/login/", f"{prefix}-signin", language)
+    _visit(page, "/accounts/signup/", f"{prefix}-signup", language)
+    _visit(page, "/staff/login/", f"{prefix}-staff-signin", language)
+
+    # A sign-up with mistakes shows the error summary: that page must be accessible too.
+    page.goto("/accounts/signup/")
+    page.fill("#id_email", "not-an-address")
+    page.fill("#id_password", "123")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state("load")
+    assert page.locator("#error-summary").count() == 1
+    assert_accessible(page, f"{prefix}-signup-errors")
+
+    # ---- a resident ------------------------------------------------------------------------
+    page.goto("/accounts/login/")
+    page.fill("#id_email", RESIDENT)
+    page.fill("#id_password", DEMO_PASSWORD)
+    click_and_wait(page, page.locator("main form button[type=submit]"))
+    assert "/my/applications/" in page.url
+    _visit(page, "/my/applications/", f"{prefix}-my-applications", language)
+    page.goto(f"/procedures/{PROCEDURE}/")
+    click_and_wait(page, page.locator("form[action$='/start/'] button[type=submit]"))
+    assert "/steps/" in page.url
+    assert page.locator("html").get_attribute("lang") == language
+    assert_accessible(page, f"{prefix}-first-step")
+    # The same step after "next" with nothing filled in: error summary and inline errors.
+    click_and_wait(page, page.locator('button[name="action"][value="next"]'))
+    assert page.locator("#error-summary").count() == 1
+    assert_accessible(page, f"{prefix}-first-step-errors")
+    # Leave no half-made drafts behind for the other tests.
+    click_and_wait(page, page.locator('button[name="action"][value="save_exit"]'))
+    page.locator("form.inline-form button[type=submit]").click()  # sign out
+    page.wait_for_load_state("load")
+
+    # ---- the city administrator ---------------------------------------------------------------
+    page.goto("/staff/login/")
+    page.fill("#email", CITY_ADMIN)
+    page.fill("#password", DEMO_PASSWORD)
+    click_and_wait(page, page.locator("main form button[type=submit]"))
+    assert page.url.endswith("/staff/"), page.url
+    _visit(page, "/staff/?status=", f"{prefix}-queue", language)
+    case_link = page.locator("table.cases tbody a").first
+    case_path = case_link.get_attribute("href")
+    assert case_path and "/staff/cases/" in case_path
+    _visit(page, case_path, f"{prefix}-case", language)
+    _visit(page, "/staff/exports/", f"{prefix}-exports", language)
+    _visit(page, "/staff/procedures/", f"{prefix}-procedures", language)
+    _visit(page, f"/staff/procedures/{PROCEDURE}/edit/", f"{prefix}-procedure-edit", language)
+    # The editor's preview renders the form as residents see it.
+    click_and_wait(page, page.locator('main button[name="action"][value="preview"]'))
+    assert page.locator("section.preview").count() == 1
+    assert_accessible(page, f"{prefix}-procedure-preview")
