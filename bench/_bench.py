@@ -30,7 +30,7 @@ def setup_django(database_url: str) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "idx.settings.dev")
     os.environ.setdefault("IDX_DEBUG", "false")
     os.environ.setdefault("IDX_TASK_BACKEND", "database")
-    os.environ.setdefault("IDX_DATA_DIR", "/tmp/idx_bench_var")
+    os.environ.setdefault("IDX_DATA_DIR", "var/bench")
     src = Path(__file__).resolve().parent.parent / "src"
     if str(src) not in sys.path:
         sys.path.insert(0, str(src))

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Start `idx serve` (gunicorn) against the benchmark database in the background and wait for /healthz.
-#   bench/serve.sh start WORKERS [PORT]   -> writes the master's pid to /tmp/idx_bench_serve_PORT.pid
+#   bench/serve.sh start WORKERS [PORT]   -> writes the master's pid to var/bench/serve_PORT.pid
 #   bench/serve.sh stop [PORT]
 # Environment: IDX_BIN (default: idx on PATH), BENCH_DATABASE_URL (default idx_bench on 127.0.0.1).
 set -euo pipefail
@@ -9,25 +9,25 @@ DB=${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/idx_bench}
 cmd=${1:?start or stop}
 if [ "$cmd" = start ]; then
   workers=${2:?workers}; port=${3:-8100}
-  mkdir -p /tmp/idx_bench_var
+  mkdir -p var/bench
   # The access log goes to a file, as it would to a log collector in production.
   DATABASE_URL=$DB DJANGO_SETTINGS_MODULE=idx.settings.dev IDX_DEBUG=false IDX_TASK_BACKEND=database \
-  IDX_DATA_DIR=/tmp/idx_bench_var IDX_WEB_WORKERS=$workers \
-    setsid "$IDX_BIN" serve --bind "127.0.0.1:$port" --pid "/tmp/idx_bench_serve_$port.pid" \
-    > "/tmp/idx_bench_serve_$port.log" 2>&1 &
+  IDX_DATA_DIR=var/bench IDX_WEB_WORKERS=$workers \
+    setsid "$IDX_BIN" serve --bind "127.0.0.1:$port" --pid "var/bench/serve_$port.pid" \
+    > "var/bench/serve_$port.log" 2>&1 &
   for _ in $(seq 1 100); do
     if curl -fs "http://127.0.0.1:$port/healthz" > /dev/null 2>&1; then
       sleep 2  # let every worker finish booting
-      echo "serving on 127.0.0.1:$port with $workers workers (master $(cat /tmp/idx_bench_serve_$port.pid))"
+      echo "serving on 127.0.0.1:$port with $workers workers (master $(cat var/bench/serve_$port.pid))"
       exit 0
     fi
     sleep 0.2
   done
-  echo "server did not come up; see /tmp/idx_bench_serve_$port.log" >&2
+  echo "server did not come up; see var/bench/serve_$port.log" >&2
   exit 1
 elif [ "$cmd" = stop ]; then
   port=${2:-8100}
-  pidfile=/tmp/idx_bench_serve_$port.pid
+  pidfile=var/bench/serve_$port.pid
   if [ -f "$pidfile" ]; then
     kill -TERM "$(cat "$pidfile")" || true
     for _ in $(seq 1 50); do [ -f "$pidfile" ] || break; sleep 0.2; done

@@ -53,7 +53,7 @@ CARE = [
 ]
 DISASTER = ["罹災証明書の発行申請"]
 OTHERS = ["住民票の写し等の交付請求", "粗大ごみ収集の申込", "イベント・講座の申込"]
-SEED = Path("/work/shared/seed/000_22d7328be2fdf1a3.txt")
+SEED = Path(__file__).resolve().parents[2].parent / "shared" / "seed" / "000_22d7328be2fdf1a3.txt"
 
 
 # ---- the shipped catalog --------------------------------------------------------------------

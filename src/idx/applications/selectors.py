@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from idx.applications.models import CLOSED, Application, Status
+from idx.applications.models import NOT_OPEN, Application, Status
 from idx.identity.models import User
 from idx.identity.policy import Action, can, is_city_wide
 
@@ -69,7 +69,7 @@ def case_list_for_staff(*, staff: User, filters: CaseFilters) -> QuerySet[Applic
     if filters.procedure:
         cases = cases.filter(procedure__code=filters.procedure)
     if filters.status == "open":
-        cases = cases.exclude(status__in=CLOSED)
+        cases = cases.exclude(status__in=NOT_OPEN)
     elif filters.status:
         cases = cases.filter(status=filters.status)
     if filters.assignee == "me":
@@ -80,9 +80,9 @@ def case_list_for_staff(*, staff: User, filters: CaseFilters) -> QuerySet[Applic
         cases = cases.filter(assignee_id=int(filters.assignee))
     today = timezone.localdate()
     if filters.due == "overdue":
-        cases = cases.filter(due_date__lt=today).exclude(status__in=CLOSED)
+        cases = cases.filter(due_date__lt=today).exclude(status__in=NOT_OPEN)
     elif filters.due == "week":
-        cases = cases.filter(due_date__lte=today + dt.timedelta(days=7)).exclude(status__in=CLOSED)
+        cases = cases.filter(due_date__lte=today + dt.timedelta(days=7)).exclude(status__in=NOT_OPEN)
     query = filters.query.strip()
     if query:
         # Receipt numbers are issued upper case (IGA-2026-000123); an IN on the typed and upper-cased text
@@ -90,7 +90,12 @@ def case_list_for_staff(*, staff: User, filters: CaseFilters) -> QuerySet[Applic
         # scanned the whole department: ~1 s with a million applications.
         receipts = sorted({query, query.upper()})
         cases = cases.filter(Q(receipt_number__in=receipts) | Q(applicant_name__startswith=query))
-    return cases.select_related("procedure", "assignee", "department").order_by("due_date", "id")
+    # A queue row never shows the answers: leave the largest column in the database.
+    return (
+        cases.select_related("procedure", "assignee", "department")
+        .defer("answers", "correction_notes", "procedure__search_text")
+        .order_by("due_date", "id")
+    )
 
 
 def case_get_for_staff(*, staff: User, public_id: object) -> Application | None:

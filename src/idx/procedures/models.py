@@ -94,7 +94,12 @@ class ProcedureVersion(models.Model):
         # Parsing checks the JSON schema against its meta-schema and validates the example: ~10 ms,
         # the largest single cost of a submission. Each process parses a given definition once; the
         # key is the definition's content, so drafts edited in place (and reused ids) never go stale.
-        key = json.dumps(self.definition, sort_keys=True, ensure_ascii=False)
+        # Published and retired versions never change, so their id is key enough; a draft is edited
+        # in place and is keyed by its content.
+        if self.pk is not None and self.status != self.Status.DRAFT and self.published_at is not None:
+            key = f"version:{self.pk}:{self.published_at.isoformat()}"
+        else:
+            key = json.dumps(self.definition, sort_keys=True, ensure_ascii=False)
         definition = _parsed_definitions.get(key)
         if definition is None:
             if len(_parsed_definitions) >= 256:
