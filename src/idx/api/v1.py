@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone, translation
 from ninja import NinjaAPI, Router, Schema
 from ninja.errors import AuthenticationError, HttpError
+from ninja.responses import Status
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyHeader, HttpBearer
 from ninja.utils import check_csrf
@@ -356,7 +357,7 @@ def create_application(request: ApiRequest, payload: ApplicationCreateIn) -> Any
         language=translation.get_language() or "ja",
         idempotency_key=key,
     )
-    return (200 if before else 201), _application_out(application)
+    return Status(200 if before else 201, _application_out(application))
 
 
 @residents.get("/applications/{application_id}", response={200: ApplicationDetailOut, 404: ErrorOut})
