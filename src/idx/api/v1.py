@@ -14,8 +14,8 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone, translation
 from ninja import NinjaAPI, Router, Schema
 from ninja.errors import AuthenticationError, HttpError
-from ninja.responses import Status
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.responses import Status
 from ninja.security import APIKeyHeader, HttpBearer
 from ninja.utils import check_csrf
 
