@@ -13,6 +13,27 @@ echo "== mypy"
 $venv/mypy src
 echo "== migrations"
 $venv/python -m django makemigrations --check --dry-run
+echo "== bandit"
+$venv/bandit -q -c pyproject.toml -r src -x 'src/idx/*/migrations'
+echo "== pip-audit"
+# Known vulnerabilities in the installed packages fail the run. When the vulnerability service
+# cannot be reached, the step says so loudly instead of failing (or of passing in silence).
+audit_log=$(mktemp)
+if $venv/pip-audit --progress-spinner off --skip-editable >"$audit_log" 2>&1; then
+  unaudited=$(grep -c "could not be audited" "$audit_log" || true)
+  if [ "$unaudited" -gt 0 ]; then
+    echo "WARNING: pip-audit could not look up $unaudited packages (vulnerability service unreachable?): NOT audited"
+  else
+    echo "pip-audit: no known vulnerabilities"
+  fi
+elif grep -qiE "ConnectionError|Max retries exceeded|Failed to establish|Name or service not known|timed out|Temporary failure in name resolution" "$audit_log"; then
+  echo "WARNING: pip-audit cannot reach its vulnerability service: installed packages NOT audited"
+else
+  cat "$audit_log"
+  rm -f "$audit_log"
+  exit 1
+fi
+rm -f "$audit_log"
 
 pg_url=${IDX_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/idx}
 echo "== tests on SQLite"

@@ -4,10 +4,12 @@ from django.conf import settings
 from django.urls import URLPattern, URLResolver, include, path
 from django.views.i18n import set_language
 
+from idx.common.security import security_txt
 from idx.common.views import healthz
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("healthz", healthz, name="healthz"),
+    path(".well-known/security.txt", security_txt, name="security_txt"),
     path("i18n/setlang/", set_language, name="set_language"),
 ]
 if settings.IDX_ROLE in ("backoffice", "all"):
@@ -15,3 +17,7 @@ if settings.IDX_ROLE in ("backoffice", "all"):
 if settings.IDX_ROLE in ("portal", "all"):
     urlpatterns.append(path("", include("idx.portal.urls")))
 urlpatterns.append(path("api/", include("idx.api.urls")))
+if settings.IDX_ROLE in ("portal", "all"):
+    urlpatterns.append(path("oidc/", include("idx.identity.contrib.oidc.urls")))
+if settings.IDX_DEMO_IDP:
+    urlpatterns.append(path("demo-idp/", include("idx.demo_idp.urls")))

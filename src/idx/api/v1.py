@@ -336,6 +336,7 @@ residents = Router(tags=["applications"])
 @residents.get("/applications", response=list[ApplicationOut])
 def list_my_applications(request: ApiRequest, limit: int = 50, offset: int = 0) -> Any:
     limit = max(1, min(limit, 200))
+    offset = max(0, min(offset, 1_000_000))  # a huge offset overflows the database's integer
     applications = applications_for_resident(resident=_resident(request)).select_related("procedure_version")
     return [
         _application_out(application) for application in applications[max(0, offset) : max(0, offset) + limit]

@@ -106,6 +106,10 @@ def application_start(
                 applicant_name=resident.full_name,
                 language=language,
                 idempotency_key=idempotency_key or None,
+                # A resident verified by My Number Card starts with 基本4情報 filled in.
+                answers=with_verified_identity(procedure.published_version.parsed, resident, {})  # type: ignore[union-attr]
+                if resident.identity_verified_at
+                else {},
             )
             audit_record(
                 municipality=resident.municipality,
@@ -119,6 +123,29 @@ def application_start(
         # The same idempotency key raced in from a replayed request: return the first one.
         return Application.objects.get(applicant=resident, idempotency_key=idempotency_key)
     return application
+
+
+def with_verified_identity(definition: Any, user: User, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """``answers`` with the applicant's 基本4情報 items set to the values verified by My Number Card."""
+    from idx.procedures.rendering import identity_fact_paths
+
+    birthdate = user.verified_birthdate
+    values = {
+        "name": user.verified_name,
+        "birth_date": birthdate.isoformat() if birthdate else "",
+        "gender": user.verified_gender,
+        "address": user.verified_address,
+    }
+    result = dict(answers)
+    for path, fact in identity_fact_paths(definition).items():
+        value = values[fact]
+        item = definition.item(path)
+        if not value or item is None or (item.options and value not in [o["value"] for o in item.options]):
+            continue
+        group, _dot, child = path.partition(".")
+        existing = result.get(group)
+        result[group] = {**(existing if isinstance(existing, dict) else {}), child: value}
+    return result
 
 
 def application_save_answers(
@@ -144,9 +171,12 @@ def application_save_answers(
             merged = merge_flagged(current.answers, answers, list(current.correction_notes))
         else:
             raise NotEditable()
+        definition = current.procedure_version.parsed
+        if actor.identity_verified_at and actor.pk == current.applicant_id:
+            # Verified items are not editable: whatever was sent, they keep the card's values.
+            merged = with_verified_identity(definition, actor, merged)
         if len(json.dumps(merged, ensure_ascii=False).encode()) > MAX_ANSWERS_BYTES:
             raise AnswersTooLarge()
-        definition = current.procedure_version.parsed
         Application.objects.filter(pk=current.pk).update(
             answers=merged,
             applicant_name=applicant_name_from(definition, merged) or actor.full_name,

@@ -21,6 +21,7 @@ urlpatterns = [
     path("cases/<str:public_id>/comment/", views.case_comment, name="case_comment"),
     path("cases/<str:public_id>/files/<str:attachment_id>/", views.case_attachment, name="case_attachment"),
     path("exports/", views.export, name="export"),
+    path("audit/", views.audit_export, name="audit_export"),
     path("procedures/", views.procedure_list, name="procedure_list"),
     path("procedures/new/", views.procedure_create_view, name="procedure_create"),
     path("procedures/<slug:code>/edit/", views.procedure_edit, name="procedure_edit"),

@@ -34,8 +34,10 @@ from idx.applications.selectors import (
     decided_cases_for_export,
 )
 from idx.applications.workflow import Actor, InvalidTransition, allowed_events
-from idx.audit.selectors import audit_entries_for_target
-from idx.audit.services import audit_record
+from idx.audit.exports import audit_csv_chunks
+from idx.audit.forms import AuditPeriodForm
+from idx.audit.selectors import audit_entries_for_period, audit_entries_for_target
+from idx.audit.services import audit_export_record, audit_record
 from idx.common.http import IdxRequest
 from idx.identity.models import Department, User
 from idx.identity.policy import Action, can, is_city_wide
@@ -371,6 +373,27 @@ def export(request: IdxRequest) -> HttpResponseBase:
             export_json_chunks(cases, definition), content_type="application/json"
         )
     response["Content-Disposition"] = f'attachment; filename="{procedure.code}-decided.{output}"'
+    return response
+
+
+@staff_required
+def audit_export(request: IdxRequest) -> HttpResponseBase:
+    """Auditors and city administrators download the audit log of a period as CSV (the download is audited)."""
+    staff: User = request.user
+    if not can(staff, Action.EXPORT_AUDIT):
+        raise Http404
+    form = AuditPeriodForm(request.GET if "date_from" in request.GET else None)
+    if not form.is_valid():
+        return render(
+            request, "backoffice/audit_export.html", {"form": form}, status=422 if form.is_bound else 200
+        )
+    date_from, date_to = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
+    audit_export_record(
+        municipality=staff.municipality, actor=staff, date_from=date_from, date_to=date_to, output="csv"
+    )
+    entries = audit_entries_for_period(municipality=staff.municipality, date_from=date_from, date_to=date_to)
+    response = StreamingHttpResponse(audit_csv_chunks(entries), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="audit-{date_from}-{date_to}.csv"'
     return response
 
 

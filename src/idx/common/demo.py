@@ -18,6 +18,7 @@ from PIL import Image
 from idx.applications import services
 from idx.applications.models import Application
 from idx.common.models import Municipality, MunicipalityHost
+from idx.demo_idp.provider import configure_for_municipality as configure_demo_identity_provider
 from idx.identity.models import Department, Role, User
 from idx.identity.services import staff_create
 from idx.procedures.models import Procedure
@@ -193,6 +194,8 @@ def load_municipality(spec: dict[str, Any]) -> tuple[Municipality, list[tuple[st
         accounts.append((municipality.name, email, "resident"))
     for data in shipped_definitions():
         procedure_import(municipality=municipality, data=data)
+    # Sign-in with My Number Card through the in-project demo provider (only when IDX_DEMO_IDP is on).
+    configure_demo_identity_provider(municipality)
     return municipality, accounts
 
 

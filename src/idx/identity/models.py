@@ -62,7 +62,8 @@ class User(AbstractBaseUser):
     """A resident or a staff member of one municipality; the e-mail is unique within it."""
 
     municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="users")
-    email = models.EmailField(max_length=254)
+    # Blank for a resident who signed up with My Number Card and has not added an address yet.
+    email = models.EmailField(max_length=254, blank=True)
     full_name = models.CharField(max_length=60, blank=True)
     full_name_kana = models.CharField(max_length=60, blank=True)
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.RESIDENT)
@@ -73,6 +74,12 @@ class User(AbstractBaseUser):
     email_verified_at = models.DateTimeField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(auto_now_add=True)
+    # 基本4情報 as read from My Number Card through an identity provider; never typed by the resident.
+    verified_name = models.CharField(max_length=100, blank=True)
+    verified_address = models.CharField(max_length=200, blank=True)
+    verified_birthdate = models.DateField(null=True, blank=True)
+    verified_gender = models.CharField(max_length=10, blank=True)
+    identity_verified_at = models.DateTimeField(null=True, blank=True)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -82,7 +89,11 @@ class User(AbstractBaseUser):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["municipality", "email"], name="email_unique_per_municipality")
+            models.UniqueConstraint(
+                fields=["municipality", "email"],
+                condition=~models.Q(email=""),
+                name="email_unique_per_municipality",
+            )
         ]
 
     def __str__(self) -> str:
@@ -113,3 +124,62 @@ class ApiToken(TenantModel):
     @staticmethod
     def new_raw_token() -> str:
         return "idx_" + secrets.token_urlsafe(32)
+
+
+class ProviderKind(models.TextChoices):
+    RESIDENT = "resident", _("Residents")
+    STAFF = "staff", _("Staff")
+    BUSINESS = "business", _("Businesses")
+
+
+class IdentityProvider(TenantModel):
+    """An OpenID Connect provider a municipality signs people in with (a login-method plugin).
+
+    デジタル認証アプリ (My Number Card), the city's staff directory or gBizID: each is one row,
+    configured by the city; ``method`` names the plugin in ``idx.identity.contrib.login_methods``.
+    """
+
+    slug = models.SlugField(max_length=40)
+    display_name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=20, choices=ProviderKind.choices, default=ProviderKind.RESIDENT)
+    method = models.CharField(max_length=40, default="oidc")
+    issuer = models.URLField(max_length=300, blank=True, help_text="Blank for the demo provider")
+    client_id = models.CharField(max_length=255)
+    # The RP's private key (PEM). Production should leave this blank and point private_key_file at a
+    # secret mounted from outside the database.
+    private_key_pem = models.TextField(blank=True)
+    private_key_file = models.CharField(max_length=500, blank=True)
+    signing_alg = models.CharField(
+        max_length=10, choices=[("ES256", "ES256"), ("RS256", "RS256")], default="ES256"
+    )
+    scopes = models.CharField(max_length=300, default="openid name address birthdate gender")
+    enabled = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "slug"], name="identity_provider_slug_unique_per_municipality"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class ExternalIdentity(models.Model):
+    """A provider's pairwise ``sub`` (per relying party) linked to one account."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="external_identities")
+    provider = models.ForeignKey(IdentityProvider, on_delete=models.PROTECT, related_name="identities")
+    subject = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_sign_in_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "subject"], name="external_identity_unique_subject"),
+            models.UniqueConstraint(fields=["provider", "user"], name="external_identity_one_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider.slug}:{self.user_id}"

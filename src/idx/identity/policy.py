@@ -1,52 +1,151 @@
 """Who may do what: the one place that answers authorization questions for staff.
 
-Scope is always the staff member's municipality; within it, department-bound roles see and act
-on their own department's cases only, while city-wide roles see every department.
+The permission matrix below is the single source: every staff role has, per action, a scope:
+its own department's records, every department of its municipality, or nothing. Records of
+another municipality are always out of scope. ``docs/permissions.md`` is generated from it
+(``idx permissions_doc``) and a test checks that the two agree.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
 
+from django.utils import translation
+
 from idx.identity.models import Department, Role, User
 
 
 class Action(StrEnum):
-    VIEW_CASE = "view_case"
-    WORK_CASE = "work_case"  # assign to self, comment, request correction
-    DECIDE_CASE = "decide_case"  # approve / reject
-    ASSIGN_OTHERS = "assign_others"
-    EXPORT_CASES = "export_cases"
-    EDIT_PROCEDURE = "edit_procedure"
-    VIEW_AUDIT = "view_audit"
+    VIEW_CASE = "view_case"  # see a case and its answers, attachments and history
+    WORK_CASE = "work_case"  # assign to self, start review, comment, request correction (差し戻し)
+    DECIDE_CASE = "decide_case"  # approve / reject (決裁)
+    ASSIGN_OTHERS = "assign_others"  # assign cases to colleagues
+    EXPORT_CASES = "export_cases"  # export decided cases for the core systems
+    EDIT_PROCEDURE = "edit_procedure"  # create, edit and publish procedure definitions
+    VIEW_AUDIT = "view_audit"  # read the audit log
+    EXPORT_AUDIT = "export_audit"  # export the audit log of a period
 
 
-DEPARTMENT_ROLES = {Role.CLERK, Role.SUPERVISOR, Role.DEPARTMENT_ADMIN}
-CITY_WIDE_ROLES = {Role.CITY_ADMIN, Role.AUDITOR}
+class Scope(StrEnum):
+    NONE = "none"
+    OWN_DEPARTMENT = "own_department"
+    ALL_DEPARTMENTS = "all_departments"  # every department of the staff member's municipality
 
-GRANTS: dict[Action, set[Role]] = {
-    Action.VIEW_CASE: {Role.CLERK, Role.SUPERVISOR, Role.DEPARTMENT_ADMIN, Role.CITY_ADMIN, Role.AUDITOR},
-    Action.WORK_CASE: {Role.CLERK, Role.SUPERVISOR, Role.DEPARTMENT_ADMIN},
-    Action.DECIDE_CASE: {Role.CLERK, Role.SUPERVISOR, Role.DEPARTMENT_ADMIN},
-    Action.ASSIGN_OTHERS: {Role.SUPERVISOR, Role.DEPARTMENT_ADMIN},
-    Action.EXPORT_CASES: {Role.SUPERVISOR, Role.DEPARTMENT_ADMIN, Role.CITY_ADMIN},
-    Action.EDIT_PROCEDURE: {Role.DEPARTMENT_ADMIN, Role.CITY_ADMIN},
-    Action.VIEW_AUDIT: {Role.CITY_ADMIN, Role.AUDITOR},
+
+ACTION_DESCRIPTIONS: dict[Action, str] = {
+    Action.VIEW_CASE: "see a case, its answers, attachments and history",
+    Action.WORK_CASE: "assign a case to oneself, start the review, comment, request a correction (差し戻し)",
+    Action.DECIDE_CASE: "approve or reject a case (決裁)",
+    Action.ASSIGN_OTHERS: "assign cases to colleagues",
+    Action.EXPORT_CASES: "export decided cases for the core systems",
+    Action.EDIT_PROCEDURE: "create, edit and publish procedure definitions",
+    Action.VIEW_AUDIT: "read the audit log",
+    Action.EXPORT_AUDIT: "export the audit log of a period (`/staff/audit/`, `idx audit export`)",
 }
+
+_OWN, _ALL = Scope.OWN_DEPARTMENT, Scope.ALL_DEPARTMENTS
+
+# Role -> action -> scope; an action missing from a role's row is not permitted (Scope.NONE).
+MATRIX: dict[Role, dict[Action, Scope]] = {
+    Role.CLERK: {
+        Action.VIEW_CASE: _OWN,
+        Action.WORK_CASE: _OWN,
+        Action.DECIDE_CASE: _OWN,
+    },
+    Role.SUPERVISOR: {
+        Action.VIEW_CASE: _OWN,
+        Action.WORK_CASE: _OWN,
+        Action.DECIDE_CASE: _OWN,
+        Action.ASSIGN_OTHERS: _OWN,
+        Action.EXPORT_CASES: _OWN,
+    },
+    Role.DEPARTMENT_ADMIN: {
+        Action.VIEW_CASE: _OWN,
+        Action.WORK_CASE: _OWN,
+        Action.DECIDE_CASE: _OWN,
+        Action.ASSIGN_OTHERS: _OWN,
+        Action.EXPORT_CASES: _OWN,
+        Action.EDIT_PROCEDURE: _OWN,
+    },
+    Role.CITY_ADMIN: {
+        Action.VIEW_CASE: _ALL,
+        Action.EXPORT_CASES: _ALL,
+        Action.EDIT_PROCEDURE: _ALL,
+        Action.VIEW_AUDIT: _ALL,
+        Action.EXPORT_AUDIT: _ALL,
+    },
+    # 監査担当: reads everything of the city, changes nothing.
+    Role.AUDITOR: {
+        Action.VIEW_CASE: _ALL,
+        Action.VIEW_AUDIT: _ALL,
+        Action.EXPORT_AUDIT: _ALL,
+    },
+    # 運用担当: runs the system (deployments, workers, `idx` commands), sees no cases.
+    Role.OPERATOR: {},
+    Role.RESIDENT: {},
+}
+
+STAFF_ROLES_IN_ORDER = [
+    Role.CLERK,
+    Role.SUPERVISOR,
+    Role.DEPARTMENT_ADMIN,
+    Role.CITY_ADMIN,
+    Role.AUDITOR,
+    Role.OPERATOR,
+]
+
+
+def scope_of(role: str, action: Action) -> Scope:
+    return MATRIX.get(Role(role), {}).get(action, Scope.NONE) if role in Role.values else Scope.NONE
 
 
 def is_city_wide(staff: User) -> bool:
-    return staff.role in CITY_WIDE_ROLES
+    """True when the staff member sees cases of every department (lists are not narrowed to one)."""
+    return scope_of(staff.role, Action.VIEW_CASE) == Scope.ALL_DEPARTMENTS
 
 
 def can(staff: User, action: Action, department: Department | None = None) -> bool:
-    """True when ``staff`` may perform ``action`` on something owned by ``department``."""
+    """True when ``staff`` may perform ``action`` on something owned by ``department``.
+
+    Without a department the question is whether the role may do it at all (lists and pages are
+    then narrowed by scope); with one, the department must be in the staff member's scope.
+    """
     if not staff.is_authenticated or not staff.is_active or not staff.is_staff_member:
         return False
-    if staff.role not in GRANTS[action]:
+    scope = scope_of(staff.role, action)
+    if scope == Scope.NONE:
         return False
     if department is None:
         return True
     if department.municipality_id != staff.municipality_id:
         return False
-    return is_city_wide(staff) or department.pk == staff.department_id
+    return scope == Scope.ALL_DEPARTMENTS or department.pk == staff.department_id
+
+
+_CELL = {Scope.OWN_DEPARTMENT: "own dept", Scope.ALL_DEPARTMENTS: "all depts", Scope.NONE: "—"}
+
+
+def permission_matrix_markdown() -> str:
+    """The permission matrix as ``docs/permissions.md`` (regenerate with ``idx permissions_doc``)."""
+    actions = list(Action)
+    with translation.override("en"):
+        labels = {role: str(role.label) for role in STAFF_ROLES_IN_ORDER}
+    lines = [
+        "# Permissions",
+        "",
+        "<!-- Generated from src/idx/identity/policy.py by `idx permissions_doc`; do not edit by hand. -->",
+        "",
+        "Staff roles × actions. A cell says on whose records the role may act: **own dept** (its own",
+        "department's), **all depts** (every department of its municipality) or **—** (not at all).",
+        "Records of another municipality are never in scope, for any role: lookups there answer",
+        '"not found". Residents hold none of these actions.',
+        "",
+        "| Role | " + " | ".join(f"`{action.value}`" for action in actions) + " |",
+        "|---|" + "---|" * len(actions),
+    ]
+    for role in STAFF_ROLES_IN_ORDER:
+        cells = [_CELL[scope_of(role, action)] for action in actions]
+        lines.append(f"| {labels[role]} (`{role.value}`) | " + " | ".join(cells) + " |")
+    lines += ["", "## Actions", ""]
+    lines += [f"- `{action.value}`: {ACTION_DESCRIPTIONS[action]}" for action in actions]
+    return "\n".join(lines) + "\n"

@@ -27,6 +27,7 @@ from idx.applications.receipts import receipt_pdf
 from idx.applications.selectors import application_get_for_resident, applications_for_resident
 from idx.applications.workflow import InvalidTransition
 from idx.common.http import IdxRequest
+from idx.identity.contrib.oidc.pages import allow_forms_to, card_provider_origins
 from idx.identity.services import EmailTaken, resident_sign_up, resident_verify_email
 from idx.portal.forms import SignInForm, SignUpForm, WithdrawForm
 from idx.procedures.definition import AnswerError, step_is_shown, validate_answers
@@ -360,11 +361,18 @@ def application_receipt_pdf(request: IdxRequest, public_id: str) -> HttpResponse
 @resident_required
 def my_applications(request: IdxRequest) -> HttpResponseBase:
     applications = applications_for_resident(resident=request.user)[:200]
-    return render(
+    origins = card_provider_origins(request.municipality)
+    response = render(
         request,
         "portal/my_applications.html",
-        {"applications": [(application, pick(application.procedure.names)) for application in applications]},
+        {
+            "applications": [
+                (application, pick(application.procedure.names)) for application in applications
+            ],
+            "card_sign_in": bool(origins),
+        },
     )
+    return allow_forms_to(response, origins)
 
 
 @resident_required
@@ -535,9 +543,14 @@ def sign_in(request: IdxRequest) -> HttpResponseBase:
             if not target.startswith("/") or target.startswith("//"):
                 target = reverse("portal:my_applications")
             return HttpResponseRedirect(target)
-    return render(
-        request, "portal/sign_in.html", {"form": form, "error": error}, status=422 if error else 200
+    origins = card_provider_origins(request.municipality)
+    response = render(
+        request,
+        "portal/sign_in.html",
+        {"form": form, "error": error, "card_sign_in": bool(origins)},
+        status=422 if error else 200,
     )
+    return allow_forms_to(response, origins)
 
 
 @require_POST

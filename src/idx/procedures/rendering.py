@@ -50,6 +50,9 @@ class FieldView:
     autocomplete: str = ""
     max_length: int | None = None
     attachment_name: str = ""
+    # 基本4情報 item (name / birth_date / gender / address) the applicant's verified identity fills in.
+    verified_fact: str = ""
+    verified_display: str = ""
 
     @property
     def has_errors(self) -> bool:
@@ -234,7 +237,7 @@ def step_fields(
     lock_unflagged: bool = False,
 ) -> list[FieldView]:
     by_path = _errors_by_path(definition, errors or [])
-    return [
+    views = [
         _field(
             item,
             item.field,
@@ -247,6 +250,38 @@ def step_fields(
         )
         for item in step.items
     ]
+    facts = identity_fact_paths(definition)
+    for view in views:
+        for child in view.children:
+            if child.path in facts:
+                child.verified_fact = facts[child.path]
+                child.verified_display = display_value(child.item, get_nested(answers, child.path))
+    return views
+
+
+IDENTITY_FACTS = ("name", "birth_date", "gender", "address")
+
+
+def identity_fact_paths(definition: Definition) -> dict[str, str]:
+    """The applicant's 基本4情報 items: in the first fieldset holding ``name`` and another of the facts.
+
+    ``{"claimant.name": "name", "claimant.birth_date": "birth_date", ...}``; a verified
+    identity (My Number Card) fills these in, and they are then not editable.
+    """
+    for step in definition.steps:
+        for item in step.items:
+            if item.widget != "fieldset":
+                continue
+            fields = {child.field for child in item.children}
+            if "name" in fields and len(fields & set(IDENTITY_FACTS)) >= 2:
+                return {f"{item.field}.{fact}": fact for fact in IDENTITY_FACTS if fact in fields}
+    return {}
+
+
+def get_nested(answers: Mapping[str, Any], path: str) -> Any:
+    group, _dot, child = path.partition(".")
+    value = answers.get(group)
+    return value.get(child) if isinstance(value, Mapping) else None
 
 
 # ---- reading a submitted step back into answers -------------------------------------------

@@ -37,6 +37,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tasks",
     "django_tasks_db",
+    "csp",
+    # So that /api/v1/docs serves Swagger UI from ninja's own static files, not from a CDN.
+    "ninja",
     "idx.common",
     "idx.identity",
     "idx.audit",
@@ -45,10 +48,13 @@ INSTALLED_APPS = [
     "idx.portal",
     "idx.backoffice",
     "idx.api",
+    "idx.demo_idp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "idx.common.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "idx.common.middleware.MunicipalityMiddleware",
@@ -59,6 +65,8 @@ MIDDLEWARE = [
     "idx.identity.middleware.TenantUserMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so that its process_view sees the resolved view, the user and a CSRF-checked request.
+    "idx.common.ratelimit.RateLimitMiddleware",
 ]
 
 ROOT_URLCONF = "idx.urls"
@@ -149,6 +157,59 @@ SESSION_COOKIE_AGE = env_int("IDX_SESSION_AGE_SECONDS", 60 * 60 * 8)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+IDX_PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=()"
+# No inline scripts, styles or event handlers anywhere (django-csp 4). The API docs page
+# (ninja's Swagger UI, served from ninja's local static files) fits this policy too: its settings
+# travel in a JSON data block, its code in static files.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
+# /.well-known/security.txt; empty means mailto:security@<the request's host>.
+IDX_SECURITY_CONTACT = env_str("IDX_SECURITY_CONTACT", "")
+
+# Shared cache: Redis when IDX_CACHE_URL names one (rate-limit counters then hold across workers
+# and servers), otherwise memory local to each process.
+IDX_CACHE_URL = env_secret("IDX_CACHE_URL", "")
+if IDX_CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": IDX_CACHE_URL,
+            "KEY_PREFIX": "idx",
+        }
+    }
+elif IDX_CACHE_URL:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("IDX_CACHE_URL must be a redis://, rediss:// or unix:// URL")
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "idx"}}
+
+# Rate limits (idx.common.ratelimit): "<requests>/<period>" per client address and, with the
+# _account suffix, per account (e-mail address tried, signed-in user or API token); "off" for none.
+IDX_RATELIMIT_ENABLED = env_bool("IDX_RATELIMIT_ENABLED", True)
+IDX_RATELIMITS = {
+    "sign_in": env_str("IDX_RATELIMIT_SIGN_IN", "30/10m"),
+    "sign_in_account": env_str("IDX_RATELIMIT_SIGN_IN_ACCOUNT", "10/10m"),
+    "sign_up": env_str("IDX_RATELIMIT_SIGN_UP", "10/1h"),
+    "sign_up_account": env_str("IDX_RATELIMIT_SIGN_UP_ACCOUNT", "3/1h"),
+    "submit": env_str("IDX_RATELIMIT_SUBMIT", "30/10m"),
+    "submit_account": env_str("IDX_RATELIMIT_SUBMIT_ACCOUNT", "10/10m"),
+    "api": env_str("IDX_RATELIMIT_API", "300/1m"),
+    "api_account": env_str("IDX_RATELIMIT_API_ACCOUNT", "120/1m"),
+}
+# How many reverse proxies in front append to X-Forwarded-For (0: use the peer address).
+IDX_PROXY_COUNT = env_int("IDX_PROXY_COUNT", 0)
 
 EMAIL_BACKEND = env_str("IDX_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env_str("IDX_EMAIL_HOST", "127.0.0.1")
@@ -180,7 +241,28 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Request bodies, cookies and headers never reach a log (idx.common.security).
+    "filters": {"drop_request_data": {"()": "idx.common.security.DropRequestDataFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["drop_request_data"]}
+    },
     "root": {"handlers": ["console"], "level": env_str("IDX_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.request": {"filters": ["drop_request_data"]},
+        "django.security": {"filters": ["drop_request_data"]},
+    },
 }
+
+# Sign-in through OpenID Connect providers (My Number Card via デジタル認証アプリ, staff SSO, gBizID).
+# Providers themselves are configured per municipality in the database (IdentityProvider).
+IDX_OIDC_HTTP_TIMEOUT = env_int("IDX_OIDC_HTTP_TIMEOUT", 10)
+IDX_OIDC_LEEWAY_SECONDS = env_int("IDX_OIDC_LEEWAY_SECONDS", 60)
+IDX_OIDC_JWKS_CACHE_SECONDS = env_int("IDX_OIDC_JWKS_CACHE_SECONDS", 3600)
+# Dotted path of a requests transport adapter for back-channel calls (tests route them to Django).
+IDX_OIDC_TRANSPORT = env_str("IDX_OIDC_TRANSPORT", "")
+# The in-project demo identity provider (/demo-idp/): demo and test settings only; production refuses it.
+IDX_DEMO_IDP = env_bool("IDX_DEMO_IDP", False)
+
+# Audit log retention (`idx audit prune` deletes older entries, keeping the chain verifiable).
+IDX_AUDIT_RETENTION_DAYS = env_int("IDX_AUDIT_RETENTION_DAYS", 3650)

@@ -7,7 +7,10 @@ import dj_database_url
 from .base import *  # noqa: F403
 
 IDX_DEMO = True
+IDX_DEMO_IDP = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# The whole suite signs in from 127.0.0.1 many times; tests/security turns limits on, set low.
+IDX_RATELIMIT_ENABLED = False
 TASKS = {
     "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default", "email"]}
 }

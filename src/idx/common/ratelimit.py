@@ -1,0 +1,218 @@
+"""Rate limits on sign-in, sign-up, submission and the API: fixed windows counted in Django's cache.
+
+Each request that matters counts towards one or more *buckets* (``sign_in``, ``sign_up``,
+``submit``, ``api``). A bucket has a limit per client address and, where the request tells whose
+account it is about, a limit per account. The counters live in the ``default`` cache: Redis when
+``IDX_CACHE_URL`` points at one (shared by every worker and server), local memory otherwise
+(per process). Keys are hashed, so no e-mail address or token ends up in the cache.
+
+Over a limit the request is answered with HTTP 429 and ``Retry-After``: a translated page for the
+portal and the back office, the API's error body (``{"code": "rate_limited", ...}``) for the API.
+The decision to write this instead of using django-ratelimit is in
+docs/decisions/0005-web-hardening.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import logging
+import math
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import caches
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.urls import ResolverMatch
+
+logger = logging.getLogger(__name__)
+
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd]?)\s*$")
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+@dataclass(frozen=True)
+class Rate:
+    limit: int
+    period: int  # seconds
+
+
+def parse_rate(text: str) -> Rate | None:
+    """``"10/5m"`` is ten requests per five minutes; ``""`` or ``"off"`` means no limit.
+
+    Units: ``s``, ``m``, ``h``, ``d`` (a bare number is seconds, a bare unit is one of it).
+    """
+    if text.strip().lower() in ("", "off", "none"):
+        return None
+    match = _RATE.match(text)
+    if match is None:
+        raise ValueError(f"not a rate: {text!r} (use e.g. 10/5m)")
+    limit, amount, unit = int(match.group(1)), match.group(2), match.group(3)
+    period = (int(amount) if amount else 1) * _UNIT_SECONDS[unit]
+    if period <= 0:
+        raise ValueError(f"not a rate: {text!r} (the period must be positive)")
+    return Rate(limit=limit, period=period)
+
+
+def client_address(request: HttpRequest) -> str:
+    """The client's address; behind ``IDX_PROXY_COUNT`` proxies, the one the outermost proxy saw.
+
+    IPv6 clients are grouped by their /64 network, which one household or device usually holds.
+    """
+    address = request.META.get("REMOTE_ADDR", "") or ""
+    depth = int(getattr(settings, "IDX_PROXY_COUNT", 0))
+    if depth > 0:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [part for part in forwarded if part]
+        if len(forwarded) >= depth:
+            address = forwarded[-depth]
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:64] or "unknown"
+    if parsed.version == 6:
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()[:32]
+
+
+def _posted_email(request: HttpRequest) -> str | None:
+    email = request.POST.get("email", "").strip().lower()
+    if not email:
+        return None
+    municipality = getattr(request, "municipality", None)
+    return f"{getattr(municipality, 'pk', '-')}:{email}"
+
+
+def _signed_in_account(request: HttpRequest) -> str | None:
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return f"user:{user.pk}"
+    return None
+
+
+def _api_account(request: HttpRequest) -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return f"token:{_digest(token.strip())}"
+    return _signed_in_account(request)
+
+
+AccountOf = Callable[[HttpRequest], "str | None"]
+
+# view name -> (bucket, which account the request is about); POST only.
+_POST_BUCKETS: dict[str, tuple[str, AccountOf]] = {
+    "portal:login": ("sign_in", _posted_email),
+    "backoffice:login": ("sign_in", _posted_email),
+    "portal:signup": ("sign_up", _posted_email),
+    "portal:application_review": ("submit", _signed_in_account),
+    "api-v1:submit_application": ("submit", _api_account),
+}
+_API_NAMESPACE = "api-v1"
+
+
+def buckets_for(request: HttpRequest, match: ResolverMatch) -> list[tuple[str, str | None]]:
+    """The buckets this request counts towards, each with the account it is about (if known)."""
+    found: list[tuple[str, str | None]] = []
+    if _API_NAMESPACE in match.namespaces:
+        found.append(("api", _api_account(request)))
+    if request.method == "POST" and match.view_name in _POST_BUCKETS:
+        bucket, account_of = _POST_BUCKETS[match.view_name]
+        found.append((bucket, account_of(request)))
+    return found
+
+
+def _rates(bucket: str) -> tuple[Rate | None, Rate | None]:
+    configured: dict[str, str] = getattr(settings, "IDX_RATELIMITS", {})
+    return parse_rate(configured.get(bucket, "")), parse_rate(configured.get(f"{bucket}_account", ""))
+
+
+def _count(key: str, rate: Rate, now: float) -> int | None:
+    """Count one hit; return the seconds to wait when over the limit, else None."""
+    window = int(now // rate.period)
+    cache_key = f"idx:rl:{key}:{rate.period}:{window}"
+    cache = caches[getattr(settings, "IDX_RATELIMIT_CACHE", "default")]
+    try:
+        cache.add(cache_key, 0, timeout=rate.period + 1)
+        try:
+            count = cache.incr(cache_key)
+        except ValueError:  # expired between add and incr
+            cache.set(cache_key, 1, timeout=rate.period + 1)
+            count = 1
+    except Exception:  # a cache outage must not take sign-in down with it; say so loudly
+        logger.warning("rate limit cache unavailable; request let through", exc_info=True)
+        return None
+    if count <= rate.limit:
+        return None
+    return max(1, math.ceil((window + 1) * rate.period - now))
+
+
+def check(request: HttpRequest, match: ResolverMatch) -> tuple[str, int] | None:
+    """Count the request in its buckets; ``(bucket, retry_after)`` when one of them is exceeded."""
+    now = time.time()
+    worst: tuple[str, int] | None = None
+    for bucket, account in buckets_for(request, match):
+        per_address, per_account = _rates(bucket)
+        waits = []
+        if per_address is not None:
+            waits.append(_count(_digest(f"{bucket}:ip:{client_address(request)}"), per_address, now))
+        if per_account is not None and account is not None:
+            waits.append(_count(_digest(f"{bucket}:account:{account}"), per_account, now))
+        for wait in waits:
+            if wait is not None and (worst is None or wait > worst[1]):
+                worst = (bucket, wait)
+    return worst
+
+
+def too_many_requests(request: HttpRequest, match: ResolverMatch, retry_after: int) -> HttpResponse:
+    response: HttpResponse
+    if _API_NAMESPACE in match.namespaces:
+        response = JsonResponse(
+            {
+                "code": "rate_limited",
+                "message": f"Too many requests. Try again in {retry_after} seconds.",
+                "errors": [],
+            },
+            status=429,
+        )
+    else:
+        minutes = max(1, math.ceil(retry_after / 60))
+        response = HttpResponse(
+            render_to_string("429.html", {"minutes": minutes}, request=request), status=429
+        )
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+class RateLimitMiddleware:
+    """Answers 429 once a client or an account goes over a limit (``IDX_RATELIMITS``)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: object, view_args: object, view_kwargs: object
+    ) -> HttpResponse | None:
+        if not getattr(settings, "IDX_RATELIMIT_ENABLED", True):
+            return None
+        match = request.resolver_match
+        if match is None:
+            return None
+        exceeded = check(request, match)
+        if exceeded is None:
+            return None
+        bucket, retry_after = exceeded
+        # No address or e-mail in the log (personal data): the bucket and the view show an attack.
+        logger.warning("rate limit exceeded: bucket=%s path=%s", bucket, match.view_name)
+        return too_many_requests(request, match, retry_after)

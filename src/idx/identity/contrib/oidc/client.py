@@ -1,0 +1,266 @@
+"""The OIDC relying party: discovery, authorization request, code exchange, ID token checks, userinfo.
+
+Authorization code flow with PKCE (S256), ``state`` and ``nonce``; the client authenticates at
+the token endpoint with ``private_key_jwt``; the ID token must be signed ES256 by a key of the
+provider's JWKS (cached; an unknown ``kid`` refetches the set once, so key rotation works).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+from authlib.common.security import generate_token
+from authlib.integrations.requests_client import OAuth2Session
+from authlib.oauth2.rfc7523 import PrivateKeyJWT
+from authlib.oidc.core import CodeIDToken
+from django.conf import settings
+from joserfc import jwt
+from joserfc.errors import (
+    BadSignatureError,
+    ExpiredTokenError,
+    InvalidClaimError,
+    JoseError,
+    MissingClaimError,
+)
+from joserfc.jwk import ECKey, KeySet, RSAKey
+from joserfc.jws import extract_compact
+
+logger = logging.getLogger("idx.identity.oidc")
+
+ID_TOKEN_ALGORITHMS = ["ES256"]
+
+
+class SignInRefused(Exception):
+    """The provider's answer cannot be trusted; ``reason`` is a short code for the log (no personal data)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class AuthorizationRequest:
+    url: str
+    state: str
+    nonce: str
+    code_verifier: str
+
+
+@dataclass
+class VerifiedSignIn:
+    subject: str
+    id_token_claims: dict[str, Any]
+    userinfo: dict[str, Any] = field(default_factory=dict)
+
+
+# ---- caches (per process) ------------------------------------------------------------------
+
+_lock = threading.Lock()
+_discovery: dict[str, tuple[float, dict[str, Any]]] = {}
+_jwks: dict[str, tuple[float, KeySet]] = {}
+
+
+def clear_caches() -> None:
+    with _lock:
+        _discovery.clear()
+        _jwks.clear()
+
+
+SessionFactory = Callable[[], requests.Session]
+
+
+class OidcClient:
+    def __init__(
+        self,
+        *,
+        issuer: str,
+        client_id: str,
+        private_key: ECKey | RSAKey,
+        signing_alg: str,
+        scopes: str,
+        mount: Callable[[requests.Session], None] | None = None,
+    ):
+        self.issuer = issuer.rstrip("/")
+        self.client_id = client_id
+        self.private_key = private_key
+        self.signing_alg = signing_alg
+        self.scopes = scopes
+        self._mount = mount
+
+    # ---- HTTP ----------------------------------------------------------------------------
+
+    def _session(self, **kwargs: Any) -> OAuth2Session:
+        session = OAuth2Session(
+            client_id=self.client_id,
+            default_timeout=settings.IDX_OIDC_HTTP_TIMEOUT,
+            **kwargs,
+        )
+        if self._mount is not None:
+            self._mount(session)
+        return session
+
+    def _get_json(self, url: str, what: str) -> dict[str, Any]:
+        try:
+            with self._session() as session:
+                response = session.get(url, headers={"Accept": "application/json"}, withhold_token=True)
+        except requests.RequestException as exc:
+            raise SignInRefused(f"{what}_unreachable") from exc
+        if response.status_code != 200:
+            raise SignInRefused(f"{what}_http_{response.status_code}")
+        try:
+            data = response.json()
+        except ValueError as exc:
+            raise SignInRefused(f"{what}_not_json") from exc
+        if not isinstance(data, dict):
+            raise SignInRefused(f"{what}_not_object")
+        return data
+
+    # ---- discovery and keys ----------------------------------------------------------------
+
+    def metadata(self) -> dict[str, Any]:
+        now = time.monotonic()
+        with _lock:
+            cached = _discovery.get(self.issuer)
+        if cached is not None and now - cached[0] < settings.IDX_OIDC_JWKS_CACHE_SECONDS:
+            return cached[1]
+        data = self._get_json(f"{self.issuer}/.well-known/openid-configuration", "discovery")
+        if str(data.get("issuer", "")).rstrip("/") != self.issuer:
+            raise SignInRefused("discovery_issuer_mismatch")
+        for key in ("authorization_endpoint", "token_endpoint", "jwks_uri", "userinfo_endpoint"):
+            if not isinstance(data.get(key), str):
+                raise SignInRefused(f"discovery_missing_{key}")
+        with _lock:
+            _discovery[self.issuer] = (now, data)
+        return data
+
+    def key_set(self, *, refresh: bool = False) -> KeySet:
+        uri = self.metadata()["jwks_uri"]
+        now = time.monotonic()
+        with _lock:
+            cached = _jwks.get(uri)
+        if not refresh and cached is not None and now - cached[0] < settings.IDX_OIDC_JWKS_CACHE_SECONDS:
+            return cached[1]
+        data = self._get_json(uri, "jwks")
+        try:
+            keys = KeySet.import_key_set(data)  # type: ignore[arg-type]
+        except (JoseError, ValueError, TypeError) as exc:
+            raise SignInRefused("jwks_invalid") from exc
+        with _lock:
+            _jwks[uri] = (now, keys)
+        return keys
+
+    def _signing_key(self, kid: str | None) -> KeySet:
+        """The key set holding ``kid``; a kid we do not know yet fetches the set once more (rotation)."""
+        keys = self.key_set()
+        if kid is not None and _has_kid(keys, kid):
+            return keys
+        keys = self.key_set(refresh=True)
+        if kid is None or not _has_kid(keys, kid):
+            raise SignInRefused("unknown_kid")
+        return keys
+
+    # ---- the flow ------------------------------------------------------------------------
+
+    def authorization_request(self, *, redirect_uri: str) -> AuthorizationRequest:
+        endpoint = self.metadata()["authorization_endpoint"]
+        state = generate_token(32)
+        nonce = generate_token(32)
+        code_verifier = generate_token(64)
+        with self._session(
+            scope=self.scopes, redirect_uri=redirect_uri, code_challenge_method="S256"
+        ) as session:
+            url, _state = session.create_authorization_url(
+                endpoint, state=state, code_verifier=code_verifier, nonce=nonce
+            )
+        return AuthorizationRequest(url=url, state=state, nonce=nonce, code_verifier=code_verifier)
+
+    def complete(self, *, code: str, redirect_uri: str, code_verifier: str, nonce: str) -> VerifiedSignIn:
+        metadata = self.metadata()
+        token_endpoint = metadata["token_endpoint"]
+        auth = PrivateKeyJWT(token_endpoint, alg=self.signing_alg)
+        with self._session(
+            client_secret=self.private_key,
+            token_endpoint_auth_method=auth,
+            redirect_uri=redirect_uri,
+            code_challenge_method="S256",
+        ) as session:
+            session.register_client_auth_method(auth)
+            try:
+                token = session.fetch_token(
+                    token_endpoint,
+                    grant_type="authorization_code",
+                    code=code,
+                    code_verifier=code_verifier,
+                )
+            except requests.RequestException as exc:
+                raise SignInRefused("token_unreachable") from exc
+            except Exception as exc:  # Authlib raises OAuthError for error responses
+                error = getattr(exc, "error", None) or type(exc).__name__
+                raise SignInRefused(f"token_error_{error}") from exc
+            id_token = token.get("id_token")
+            if not isinstance(id_token, str):
+                raise SignInRefused("token_without_id_token")
+            claims = self.verify_id_token(id_token, nonce=nonce)
+            try:
+                response = session.get(metadata["userinfo_endpoint"], headers={"Accept": "application/json"})
+            except requests.RequestException as exc:
+                raise SignInRefused("userinfo_unreachable") from exc
+        if response.status_code != 200:
+            raise SignInRefused(f"userinfo_http_{response.status_code}")
+        try:
+            userinfo = response.json()
+        except ValueError as exc:
+            raise SignInRefused("userinfo_not_json") from exc
+        if not isinstance(userinfo, dict) or userinfo.get("sub") != claims["sub"]:
+            raise SignInRefused("userinfo_sub_mismatch")
+        return VerifiedSignIn(subject=claims["sub"], id_token_claims=claims, userinfo=userinfo)
+
+    def verify_id_token(self, id_token: str, *, nonce: str) -> dict[str, Any]:
+        """Signature (ES256, by a key of the provider's JWKS), then iss, aud, exp, iat/nbf, nonce, azp."""
+        try:
+            header = extract_compact(id_token.encode()).protected
+        except (JoseError, ValueError) as exc:
+            raise SignInRefused("id_token_malformed") from exc
+        if header.get("alg") not in ID_TOKEN_ALGORITHMS:
+            raise SignInRefused("id_token_alg")
+        kid = header.get("kid")
+        keys = self._signing_key(kid if isinstance(kid, str) else None)
+        try:
+            token = jwt.decode(id_token, keys, algorithms=ID_TOKEN_ALGORITHMS)
+        except BadSignatureError as exc:
+            raise SignInRefused("id_token_bad_signature") from exc
+        except (JoseError, ValueError) as exc:
+            raise SignInRefused("id_token_malformed") from exc
+        claims = CodeIDToken(
+            token.claims,
+            token.header,
+            options={
+                "iss": {"essential": True, "value": self.issuer},
+                "aud": {"essential": True, "value": self.client_id},
+                "sub": {"essential": True},
+            },
+            params={"nonce": nonce, "client_id": self.client_id},
+        )
+        try:
+            claims.validate(leeway=settings.IDX_OIDC_LEEWAY_SECONDS)
+        except ExpiredTokenError as exc:
+            raise SignInRefused("id_token_expired") from exc
+        except InvalidClaimError as exc:
+            raise SignInRefused(f"id_token_invalid_{exc.claim}") from exc
+        except MissingClaimError as exc:
+            raise SignInRefused(f"id_token_missing_{exc.claim}") from exc
+        except JoseError as exc:
+            raise SignInRefused("id_token_invalid") from exc
+        if not nonce or claims.get("nonce") != nonce:
+            raise SignInRefused("id_token_invalid_nonce")
+        return dict(claims)
+
+
+def _has_kid(keys: KeySet, kid: str) -> bool:
+    return any(key.kid == kid for key in keys.keys)

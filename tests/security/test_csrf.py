@@ -1,0 +1,183 @@
+"""CSRF on every form: each GET page of the portal and the back office, as the people who see it.
+
+Every ``<form method="post">`` must carry ``csrfmiddlewaretoken``, and posts without the token
+are refused. The test walks the URL configuration itself, so a new page is checked as soon as it
+is added; a new page with URL parameters needs an entry in ``_kwargs`` below.
+"""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.conftest import IGA_HOST, make_draft, make_submitted, signed_in
+
+
+class _Forms(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[dict[str, Any]] = []
+        self._current: dict[str, Any] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "form":
+            self._current = {
+                "method": (found.get("method") or "get").lower(),
+                "action": found.get("action"),
+                "csrf": False,
+            }
+            self.forms.append(self._current)
+        elif tag == "input" and self._current is not None and found.get("name") == "csrfmiddlewaretoken":
+            self._current["csrf"] = bool(found.get("value"))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._current = None
+
+
+def _names(namespace: str) -> list[tuple[str, list[str]]]:
+    """(url name, its parameters) for each named pattern in a namespace."""
+    resolver = get_resolver()
+    found: list[tuple[str, list[str]]] = []
+
+    def walk(patterns: list[URLPattern | URLResolver]) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns)
+            elif pattern.name:
+                found.append((f"{namespace}:{pattern.name}", list(pattern.pattern.regex.groupindex)))
+
+    sub = resolver.namespace_dict[namespace][1]
+    walk(sub.url_patterns)
+    return found
+
+
+@pytest.fixture
+def objects(resident, clerk):
+    from idx.applications import services
+
+    draft = make_draft(resident)
+    submitted = make_submitted(resident)
+    correction = make_submitted(resident)
+    to_correct = services.case_request_correction(
+        application=correction,
+        staff=clerk,
+        notes={"claimant.phone": "確認してください"},
+        message="電話番号をご確認ください。",
+        expected_version=correction.row_version,
+    )
+    first_step = draft.procedure_version.parsed.steps[0].id
+    return {"draft": draft, "submitted": submitted, "correction": to_correct, "first_step": first_step}
+
+
+def _kwargs(name: str, objects: dict[str, Any]) -> list[dict[str, str]]:
+    draft, submitted, correction = objects["draft"], objects["submitted"], objects["correction"]
+    code = draft.procedure.code
+    table: dict[str, list[dict[str, str]]] = {
+        "portal:procedure_detail": [{"code": code}],
+        "portal:application_start": [{"code": code}],
+        "portal:application_detail": [
+            {"public_id": str(a.public_id)} for a in (draft, submitted, correction)
+        ],
+        "portal:application_step": [{"public_id": str(draft.public_id), "step_id": objects["first_step"]}],
+        "portal:application_review": [{"public_id": str(draft.public_id)}],
+        "portal:application_receipt": [{"public_id": str(submitted.public_id)}],
+        "portal:application_receipt_pdf": [],  # a PDF, no forms
+        "portal:application_withdraw": [{"public_id": str(submitted.public_id)}],
+        "portal:application_discard": [{"public_id": str(draft.public_id)}],
+        "portal:application_correct": [{"public_id": str(correction.public_id)}],
+        "portal:attachment_download": [],  # a file download
+        "portal:verify_email": [{"token": "not-a-valid-token"}],
+        "backoffice:case_detail": [{"public_id": str(a.public_id)} for a in (submitted, correction)],
+        "backoffice:case_assign_self": [{"public_id": str(submitted.public_id)}],
+        "backoffice:case_start_review": [{"public_id": str(submitted.public_id)}],
+        "backoffice:case_request_correction": [{"public_id": str(submitted.public_id)}],
+        "backoffice:case_decide": [{"public_id": str(submitted.public_id)}],
+        "backoffice:case_comment": [{"public_id": str(submitted.public_id)}],
+        "backoffice:case_attachment": [],  # a file download
+        "backoffice:procedure_edit": [{"code": code}],
+    }
+    if name not in table:
+        pytest.fail(
+            f"{name} takes URL parameters: add them to _kwargs in tests/security/test_csrf.py "
+            "so that its forms are checked for CSRF tokens"
+        )
+    return table[name]
+
+
+def _check_page(client: Client, url: str, seen: list[str]) -> None:
+    response = client.get(url)
+    if response.status_code >= 500:
+        pytest.fail(f"GET {url} answered {response.status_code}")
+    if not response.get("Content-Type", "").startswith("text/html") or not hasattr(response, "content"):
+        return
+    parser = _Forms()
+    parser.feed(response.content.decode())
+    for form in parser.forms:
+        if form["method"] == "post":
+            seen.append(url)
+            assert form["csrf"], f"a POST form on {url} (action {form['action']!r}) has no CSRF token"
+
+
+@pytest.mark.parametrize(("namespace", "who"), [("portal", "resident"), ("backoffice", "city_admin")])
+def test_every_post_form_carries_a_csrf_token(request, objects, namespace, who):
+    users = {
+        "resident": request.getfixturevalue("resident"),
+        "city_admin": request.getfixturevalue("city_admin"),
+    }
+    clients = [Client(HTTP_HOST=IGA_HOST), signed_in(users[who])]
+    if namespace == "backoffice":
+        clients.append(signed_in(request.getfixturevalue("clerk")))
+    seen: list[str] = []
+    for name, params in _names(namespace):
+        if name.endswith(":logout"):
+            continue  # POST only; signing out the client would spoil the rest of the walk
+        for kwargs in _kwargs(name, objects) if params else [{}]:
+            url = reverse(name, kwargs=kwargs)
+            for client in clients:
+                _check_page(client, url, seen)
+    # The walk found the forms it should have: sign-in, the language switch, the application steps…
+    assert len(seen) >= 5, seen
+
+
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("/accounts/login/", {"email": "resident1@iga.example.jp", "password": "x"}),
+        ("/accounts/signup/", {"full_name": "a", "email": "a@example.jp", "password": "kumo-no-ue-2026"}),
+        ("/staff/login/", {"email": "kodomo-katei@staff.iga.example.jp", "password": "x"}),
+        ("/i18n/setlang/", {"language": "en"}),
+    ],
+)
+def test_posts_without_a_csrf_token_are_refused(municipalities, path, data):
+    client = Client(HTTP_HOST=IGA_HOST, enforce_csrf_checks=True)
+    response = client.post(path, data)
+    assert response.status_code == 403
+
+
+def test_signed_in_posts_without_a_csrf_token_are_refused(resident):
+    draft = make_draft(resident)
+    client = signed_in(resident, enforce_csrf_checks=True)
+    for path in (
+        f"/my/applications/{draft.public_id}/review/",
+        f"/my/applications/{draft.public_id}/discard/",
+        "/accounts/logout/",
+    ):
+        assert client.post(path, {"declaration": "on"}).status_code == 403, path
+    draft.refresh_from_db()
+    assert draft.status == "draft"
+
+
+def test_api_session_writes_need_the_csrf_token(resident):
+    client = signed_in(resident, enforce_csrf_checks=True)
+    response = client.post(
+        "/api/v1/applications",
+        {"procedure": "child-allowance-certification"},
+        content_type="application/json",
+    )
+    assert response.status_code == 401
