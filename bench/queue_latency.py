@@ -89,6 +89,23 @@ def sign_in(base: str, email: str, password: str) -> str:
         cookies.load(header)
     if status != 302 or "sessionid" not in cookies:
         raise SystemExit(f"sign-in failed: {status} {body[:200]!r}")
+    # The second factor: the demo account's TOTP code (its secret is printed by demo_load).
+    import pyotp
+
+    from idx.common.demo import demo_totp_secret
+
+    form = urlencode(
+        {
+            "csrfmiddlewaretoken": token.group(1).decode(),
+            "code": pyotp.TOTP(demo_totp_secret(email)).now(),
+        }
+    ).encode()
+    headers["Cookie"] = f"csrftoken={cookies['csrftoken'].value}; sessionid={cookies['sessionid'].value}"
+    status, body, response = request(base, ("POST", "/staff/login/second-factor/", headers, form, 302, b""))
+    for header in response.headers.get_all("Set-Cookie") or []:
+        cookies.load(header)
+    if status != 302:
+        raise SystemExit(f"second factor failed: {status} {body[:200]!r}")
     return f"csrftoken={cookies['csrftoken'].value}; sessionid={cookies['sessionid'].value}"
 
 

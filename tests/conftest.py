@@ -137,6 +137,18 @@ def signed_in(user, host: str = IGA_HOST, **kwargs: Any) -> Client:
     return client
 
 
+def reauthenticated(client: Client) -> Client:
+    """A signed-in staff client that has just re-authenticated (as /staff/reauth/ records it)."""
+    import time
+
+    from idx.identity.reauth import SESSION_KEY
+
+    session = client.session
+    session[SESSION_KEY] = time.time()
+    session.save()
+    return client
+
+
 @pytest.fixture
 def resident_client(resident) -> Client:
     return signed_in(resident)

@@ -20,7 +20,7 @@ from idx.applications.exports import FIXED_COLUMNS
 from idx.applications.models import Application, CaseComment, Status
 from idx.audit.models import AuditEntry
 from idx.procedures.models import ProcedureVersion
-from tests.conftest import example_answers, make_draft, make_submitted, procedure, signed_in
+from tests.conftest import example_answers, make_draft, make_submitted, procedure, reauthenticated, signed_in
 
 
 def msg(msgid: str, **params: object) -> str:
@@ -43,9 +43,22 @@ def named(resident, name: str, code: str = "child-allowance-certification"):
 # ---- sign-in -------------------------------------------------------------------------------
 
 
+def _totp_now(user) -> str:
+    import pyotp
+
+    from idx.common.demo import demo_totp_secret
+
+    return pyotp.TOTP(demo_totp_secret(user.email)).now()
+
+
 def test_staff_sign_in(iga_client, clerk):
+    # The password alone does not sign in: it leads to the second factor (tests/mfa covers more).
     response = iga_client.post("/staff/login/", {"email": clerk.email, "password": "idx-demo-2026"})
     assert response.status_code == 302
+    assert response["Location"] == "/staff/login/second-factor/"
+    assert "_auth_user_id" not in iga_client.session
+    assert iga_client.get("/staff/").status_code == 302
+    response = iga_client.post("/staff/login/second-factor/", {"code": _totp_now(clerk)})
     assert response["Location"] == "/staff/"
     assert AuditEntry.objects.filter(action="staff.sign_in", actor=clerk).count() == 1
     assert iga_client.get("/staff/").status_code == 200
@@ -61,7 +74,8 @@ def test_resident_credentials_refused_on_staff_login(iga_client, resident):
 
 def test_staff_login_redirect_stays_in_staff(iga_client, clerk):
     data = {"email": clerk.email, "password": "idx-demo-2026"}
-    assert iga_client.post("/staff/login/?next=https://evil.example/", data)["Location"] == "/staff/"
+    iga_client.post("/staff/login/?next=https://evil.example/", data)
+    assert iga_client.post("/staff/login/second-factor/", {"code": _totp_now(clerk)})["Location"] == "/staff/"
 
 
 def test_staff_sign_out(clerk_client):
@@ -437,6 +451,7 @@ def _body(response) -> str:
 
 
 def test_export_csv(decided_cases, supervisor_client, supervisor):
+    reauthenticated(supervisor_client)
     response = supervisor_client.get(
         "/staff/exports/", {"procedure": "child-allowance-certification", "format": "csv"}
     )
@@ -468,6 +483,7 @@ def test_export_csv(decided_cases, supervisor_client, supervisor):
 
 
 def test_export_json(decided_cases, supervisor_client):
+    reauthenticated(supervisor_client)
     response = supervisor_client.get(
         "/staff/exports/", {"procedure": "child-allowance-certification", "format": "json"}
     )
@@ -480,6 +496,7 @@ def test_export_json(decided_cases, supervisor_client):
 
 
 def test_export_form_and_bad_parameters(supervisor_client):
+    reauthenticated(supervisor_client)
     assert supervisor_client.get("/staff/exports/").status_code == 200
     assert (
         supervisor_client.get(
@@ -491,6 +508,7 @@ def test_export_form_and_bad_parameters(supervisor_client):
 
 
 def test_export_of_another_departments_procedure(supervisor_client):
+    reauthenticated(supervisor_client)
     response = supervisor_client.get(
         "/staff/exports/", {"procedure": "care-needs-certification", "format": "csv"}
     )

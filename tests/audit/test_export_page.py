@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from idx.audit.models import AuditEntry
 from idx.audit.services import audit_record
-from tests.conftest import signed_in
+from tests.conftest import reauthenticated, signed_in
 
 URL = "/staff/audit/"
 
@@ -21,7 +21,7 @@ def _content(response) -> str:
 
 @pytest.mark.parametrize("persona", ["auditor", "city_admin"])
 def test_form_is_shown(request, persona):
-    response = signed_in(request.getfixturevalue(persona)).get(URL)
+    response = reauthenticated(signed_in(request.getfixturevalue(persona))).get(URL)
     assert response.status_code == 200
     assert 'name="date_from"' in response.content.decode()
 
@@ -44,7 +44,9 @@ def test_auditor_of_another_municipality_sees_only_its_own(iga, watarai, auditor
     audit_record(municipality=iga, actor=None, action="iga.only", target_type="t", target_id=1)
     other = StaffFactory(municipality=watarai, department=None, role=Role.AUDITOR)
     today = timezone.localdate().isoformat()
-    response = signed_in(other, host=WATARAI_HOST).get(URL, {"date_from": today, "date_to": today})
+    response = reauthenticated(signed_in(other, host=WATARAI_HOST)).get(
+        URL, {"date_from": today, "date_to": today}
+    )
     assert response.status_code == 200
     assert "iga.only" not in _content(response)
 
@@ -59,7 +61,7 @@ def test_auditor_downloads_csv_and_the_download_is_audited(iga, auditor, clerk):
         after={"status": "approved", "note": "=HYPERLINK()"},
     )
     today = timezone.localdate().isoformat()
-    response = signed_in(auditor).get(URL, {"date_from": today, "date_to": today})
+    response = reauthenticated(signed_in(auditor)).get(URL, {"date_from": today, "date_to": today})
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
@@ -78,7 +80,7 @@ def test_auditor_downloads_csv_and_the_download_is_audited(iga, auditor, clerk):
     [{"date_from": "2026-12-31", "date_to": "2026-01-01"}, {"date_from": "x", "date_to": "2026-01-01"}],
 )
 def test_bad_period_is_refused(auditor, params):
-    response = signed_in(auditor).get(URL, params)
+    response = reauthenticated(signed_in(auditor)).get(URL, params)
     assert response.status_code == 422
     assert not AuditEntry.objects.filter(action="audit.export").exists()
 

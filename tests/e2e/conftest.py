@@ -152,7 +152,14 @@ def server(mailbox: Mailbox) -> Iterator[Server]:
                 "-c",
                 "from idx.common.models import Municipality; "
                 f"Municipality.objects.filter(code='242161').update(public_url='{base_url}'); "
-                f"Municipality.objects.filter(code='244708').update(public_url='http://watarai.localhost:{port}')",
+                f"Municipality.objects.filter(code='244708').update(public_url='http://watarai.localhost:{port}'); "
+                # A clerk without a second factor, for the enrolment test.
+                "from idx.identity.models import Department, Role; "
+                "from idx.identity.services import staff_create; "
+                "iga = Municipality.objects.get(code='242161'); "
+                "staff_create(municipality=iga, email='newcomer@staff.iga.example.jp', password='idx-demo-2026', "
+                "full_name='新任 職員', role=Role.CLERK, "
+                "department=Department.objects.get(municipality=iga, code='kodomo-katei'))",
             ],
             env,
             data_dir,

@@ -234,3 +234,52 @@ def assert_no_form_errors(page: Any) -> None:
     summary = page.locator("#error-summary")
     if summary.count():
         raise AssertionError(f"the form reported problems on {page.url}:\n{summary.inner_text()}")
+
+
+# ---- staff sign-in with the second factor ----------------------------------------------------
+
+_LAST_TOTP_STEP: dict[str, int] = {}
+
+
+def totp_code(email_address: str) -> str:
+    """The current code of a demo staff account (its secret is printed by ``demo_load``).
+
+    A code is accepted once: a later step is used when this account already used the current one.
+    """
+    import pyotp
+
+    from idx.common.demo import demo_totp_secret
+
+    current = int(time.time() // 30)
+    # The server accepts one step ahead (clock drift), so a second code within 30 seconds need not wait.
+    step = max(current, _LAST_TOTP_STEP.get(email_address, -1) + 1)
+    if step > current + 1:
+        time.sleep((step - 1) * 30 - time.time() + 0.5)
+    _LAST_TOTP_STEP[email_address] = step
+    return pyotp.TOTP(demo_totp_secret(email_address)).at(step * 30)
+
+
+def staff_sign_in(page: Any, email_address: str, check: Callable[[Any, str], None] | None = None) -> None:
+    """Password, then the TOTP code; ends on the page the sign-in leads to (the queue by default)."""
+    if "/staff/login/" not in page.url:
+        page.goto("/staff/login/")
+    page.fill("#email", email_address)
+    page.fill("#password", DEMO_PASSWORD)
+    click_and_wait(page, page.locator("main form button[type=submit]"))
+    assert "/staff/login/second-factor/" in page.url, page.url
+    if check is not None:
+        check(page, "staff-second-factor")
+    page.fill("#code", totp_code(email_address))
+    click_and_wait(page, page.locator("main form button[type=submit]"))
+
+
+def staff_reauthenticate(
+    page: Any, email_address: str, check: Callable[[Any, str], None] | None = None
+) -> None:
+    """On the re-authentication page: password and a fresh code, then on to where it was going."""
+    assert "/staff/reauth/" in page.url, page.url
+    if check is not None:
+        check(page, "staff-reauth")
+    page.fill("#password", DEMO_PASSWORD)
+    page.fill("#code", totp_code(email_address))
+    click_and_wait(page, page.locator("main form button[type=submit]"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from e2e_support import DEMO_PASSWORD, assert_accessible, click_and_wait
+from e2e_support import DEMO_PASSWORD, assert_accessible, click_and_wait, staff_reauthenticate, staff_sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -84,15 +84,17 @@ def test_accessibility_pages(new_context: Any, width: int, language: str) -> Non
 
     # ---- the city administrator ---------------------------------------------------------------
     page.goto("/staff/login/")
-    page.fill("#email", CITY_ADMIN)
-    page.fill("#password", DEMO_PASSWORD)
-    click_and_wait(page, page.locator("main form button[type=submit]"))
+    staff_sign_in(page, CITY_ADMIN, lambda p, name: assert_accessible(p, f"{prefix}-{name}"))
     assert page.url.endswith("/staff/"), page.url
     _visit(page, "/staff/?status=", f"{prefix}-queue", language)
     case_link = page.locator("table.cases tbody a").first
     case_path = case_link.get_attribute("href")
     assert case_path and "/staff/cases/" in case_path
     _visit(page, case_path, f"{prefix}-case", language)
+    # Exports ask to re-authenticate first (password and a new code), then show the page.
+    page.goto("/staff/exports/")
+    staff_reauthenticate(page, CITY_ADMIN, lambda p, name: assert_accessible(p, f"{prefix}-{name}"))
+    assert page.url.endswith("/staff/exports/"), page.url
     _visit(page, "/staff/exports/", f"{prefix}-exports", language)
     _visit(page, "/staff/procedures/", f"{prefix}-procedures", language)
     _visit(page, f"/staff/procedures/{PROCEDURE}/edit/", f"{prefix}-procedure-edit", language)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from e2e_support import DEMO_PASSWORD, assert_accessible, click_and_wait
+from e2e_support import assert_accessible, staff_sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -14,10 +14,7 @@ WATARAI_CLERK = "kodomo-katei@staff.watarai.example.jp"
 
 
 def _staff_sign_in(page: Any, email: str) -> None:
-    page.goto("/staff/login/")
-    page.fill("#email", email)
-    page.fill("#password", DEMO_PASSWORD)
-    click_and_wait(page, page.locator("main form button[type=submit]"))
+    staff_sign_in(page, email)
     assert page.url.endswith("/staff/"), page.url
 
 

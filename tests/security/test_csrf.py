@@ -100,7 +100,10 @@ def _kwargs(name: str, objects: dict[str, Any]) -> list[dict[str, str]]:
         "backoffice:case_decide": [{"public_id": str(submitted.public_id)}],
         "backoffice:case_comment": [{"public_id": str(submitted.public_id)}],
         "backoffice:case_attachment": [],  # a file download
+        "backoffice:case_my_number": [{"public_id": str(submitted.public_id)}],
         "backoffice:procedure_edit": [{"code": code}],
+        "backoffice:passkey_options": [],  # JSON for webauthn.js, POST only
+        "backoffice:passkey_verify": [],
     }
     if name not in table:
         pytest.fail(

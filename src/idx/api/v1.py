@@ -368,10 +368,14 @@ def get_application(request: ApiRequest, application_id: uuid.UUID) -> Any:
 
 @residents.patch(
     "/applications/{application_id}",
-    response={200: ApplicationOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut},
+    response={200: ApplicationOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut},
 )
 def update_application(request: ApiRequest, application_id: uuid.UUID, payload: ApplicationUpdateIn) -> Any:
-    """Replace the given top-level answers (a draft), or the flagged items (a correction request)."""
+    """Replace the given top-level answers (a draft), or the flagged items (a correction request).
+
+    A 個人番号 is sealed at once; the answers then hold its token, never the number. An invalid
+    number answers 422 (``my_number_invalid``): nothing of it is stored, the other answers are.
+    """
     application = _own(request, application_id)
     try:
         application = services.application_save_answers(
@@ -564,13 +568,27 @@ def transition_case(request: ApiRequest, application_id: uuid.UUID, payload: Tra
     return _case_out(application)
 
 
-@staff_router.get("/exports/{procedure_code}", response={404: ErrorOut})
+@staff_router.get("/exports/{procedure_code}", response={403: ErrorOut, 404: ErrorOut})
 def export_cases(request: ApiRequest, procedure_code: str, format: str = "csv") -> Any:  # noqa: A002
-    """Decided cases of a procedure as CSV or JSON, streamed."""
+    """Decided cases of a procedure as CSV or JSON, streamed.
+
+    Called with the browser session, it needs a recent re-authentication (``/staff/reauth/``) like
+    the back-office export page. Called with an API token it does not: tokens belong to machines
+    (an import job of the city), are issued by an administrator and revoked when no longer needed.
+    """
+    from idx.identity.reauth import has_recent_reauth
+
     staff = _staff(request)
     procedure = procedure_get_published(municipality=request.municipality, code=procedure_code)
     if procedure is None or not can(staff, Action.EXPORT_CASES) or format not in ("csv", "json"):
         raise HttpError(404, "Not found.")
+    if TokenAuth()(request) is None and not has_recent_reauth(request):
+        return _error(
+            request,
+            403,
+            "reauthentication_required",
+            "Confirm your identity again at /staff/reauth/ before exporting, or use an API token.",
+        )
     from idx.audit.services import audit_record
 
     audit_record(

@@ -2,25 +2,51 @@
 
 Columns carry the national standard data-item names where the definition maps them
 (``standard_items``); rows stream from the database so memory stays flat however many there are.
+
+A sealed 個人番号 is exported as ``sealed`` unless the caller passes ``open_my_number`` (a back-
+office process with the private key, for a re-authenticated staff member who may see it; the
+callable audits each opening).
 """
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from idx.applications.answers import get_path
+from idx.applications.answers import get_path, set_path
 from idx.applications.models import Application
-from idx.procedures.definition import Definition
+from idx.common.my_number import is_sealed_token
+from idx.procedures.definition import Definition, my_number_paths
 
 FIXED_COLUMNS = ["受付番号", "手続コード", "様式版", "状態", "受付日時", "決定日時", "決定理由"]
 DEFAULT_REPEAT_COLUMNS = 10
+SEALED = "sealed"
+
+# (application, answer path) -> the clear number; audits the opening.
+MyNumberOpener = Callable[[Application, str], str]
+
+
+def _with_my_numbers(application: Application, opener: MyNumberOpener | None) -> dict[str, Any]:
+    """The answers with each sealed 個人番号 opened (``opener``) or replaced by ``sealed``."""
+    definition = application.procedure_version.parsed  # the version the answers were given to
+    paths = [
+        path
+        for path in my_number_paths(definition, application.answers, with_values_only=True)
+        if is_sealed_token(get_path(application.answers, path))
+    ]
+    if not paths:
+        return application.answers
+    answers = copy.deepcopy(application.answers)
+    for path in paths:
+        set_path(answers, path, opener(application, path) if opener is not None else SEALED)
+    return answers
 
 
 def export_columns(definition: Definition) -> list[tuple[str, str]]:
@@ -70,7 +96,9 @@ def _cell(value: Any) -> str:
     )
 
 
-def export_csv_rows(cases: QuerySet[Application], definition: Definition) -> Iterator[str]:
+def export_csv_rows(
+    cases: QuerySet[Application], definition: Definition, *, open_my_number: MyNumberOpener | None = None
+) -> Iterator[str]:
     columns = export_columns(definition)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -85,14 +113,17 @@ def export_csv_rows(cases: QuerySet[Application], definition: Definition) -> Ite
     writer.writerow(FIXED_COLUMNS + [name for _path, name in columns])
     yield flush()
     for application in cases.select_related("procedure", "procedure_version").iterator(chunk_size=500):
+        answers = _with_my_numbers(application, open_my_number)
         writer.writerow(
             [_cell(value) for value in _fixed(application)]
-            + [_cell(get_path(application.answers, path)) for path, _name in columns]
+            + [_cell(get_path(answers, path)) for path, _name in columns]
         )
         yield flush()
 
 
-def export_json_chunks(cases: QuerySet[Application], definition: Definition) -> Iterator[str]:
+def export_json_chunks(
+    cases: QuerySet[Application], definition: Definition, *, open_my_number: MyNumberOpener | None = None
+) -> Iterator[str]:
     code = json.dumps(definition.code)
     items = json.dumps(definition.data.get("standard_items") or {}, ensure_ascii=False)
     yield f'{{"procedure": {code}, "standard_items": {items}, "cases": ['
@@ -100,7 +131,7 @@ def export_json_chunks(cases: QuerySet[Application], definition: Definition) -> 
     first = True
     for application in cases.select_related("procedure", "procedure_version").iterator(chunk_size=500):
         record = dict(zip(FIXED_COLUMNS, _fixed(application), strict=True))
-        record["answers"] = application.answers
+        record["answers"] = _with_my_numbers(application, open_my_number)
         yield ("" if first else ",") + json.dumps(record, ensure_ascii=False)
         first = False
     yield "]}"

@@ -33,9 +33,10 @@ from idx.applications.models import (
 )
 from idx.applications.workflow import Actor, Event, InvalidTransition
 from idx.audit.services import audit_record
+from idx.common import my_number
 from idx.identity.models import User
 from idx.identity.policy import Action, can
-from idx.procedures.definition import AnswerError, validate_answers
+from idx.procedures.definition import AnswerError, Definition, my_number_paths, validate_answers
 from idx.procedures.models import Procedure
 
 MAX_ANSWERS_BYTES = 256 * 1024
@@ -65,6 +66,19 @@ class AnswersInvalid(ApplicationError):
     def __init__(self, errors: list[AnswerError]):
         super().__init__(f"{len(errors)} answer problem(s)")
         self.errors = errors
+
+
+class MyNumberInvalid(AnswersInvalid):
+    """A 個人番号 was not valid: nothing of it was stored; the other answers were saved.
+
+    ``application`` is the application as saved, for the caller to show again with the errors.
+    """
+
+    code = "my_number_invalid"
+
+    def __init__(self, errors: list[AnswerError], application: Application):
+        super().__init__(errors)
+        self.application = application
 
 
 class DeclarationMissing(ApplicationError):
@@ -175,6 +189,7 @@ def application_save_answers(
         if actor.identity_verified_at and actor.pk == current.applicant_id:
             # Verified items are not editable: whatever was sent, they keep the card's values.
             merged = with_verified_identity(definition, actor, merged)
+        my_number_errors = _seal_my_numbers(definition, merged, current)
         if len(json.dumps(merged, ensure_ascii=False).encode()) > MAX_ANSWERS_BYTES:
             raise AnswersTooLarge()
         Application.objects.filter(pk=current.pk).update(
@@ -183,7 +198,44 @@ def application_save_answers(
             updated_at=timezone.now(),
         )
         current.refresh_from_db()
+    if my_number_errors:
+        raise MyNumberInvalid(my_number_errors, current)
     return current
+
+
+def _seal_my_numbers(
+    definition: Definition, merged: dict[str, Any], current: Application
+) -> list[AnswerError]:
+    """Replace every clear 個人番号 in ``merged`` by its sealed token, in place, before anything is stored.
+
+    An invalid number is dropped (never stored, not even as typed) and reported. A token is only
+    accepted when it is the one already stored at that place (an API client sending back what it
+    read); a blank input keeps the stored token, as the form never shows it again.
+    """
+    errors: list[AnswerError] = []
+    previous = current.answers
+    for path in my_number_paths(definition, merged):
+        value = get_path(merged, path)
+        stored = get_path(previous, path)
+        if value is None or value == "":
+            parent = path.rpartition(".")[0]
+            if my_number.is_sealed_token(stored) and (
+                not parent or isinstance(get_path(merged, parent), dict)
+            ):
+                set_path(merged, path, stored)
+            elif value == "":
+                set_path(merged, path, None)
+            continue
+        if my_number.is_sealed_token(value) and value == stored:
+            continue
+        number = my_number.normalise(value) if isinstance(value, str) else ""
+        if my_number.is_valid(number):
+            set_path(merged, path, my_number.seal(number, context=str(current.public_id)))
+        else:
+            # Keep nothing of it: neither the clear value nor the token it would replace.
+            set_path(merged, path, None)
+            errors.append(AnswerError(path=path, code="format:my-number"))
+    return errors
 
 
 def attachment_add(
@@ -249,6 +301,10 @@ def _validate_for_submission(application: Application) -> dict[str, Any]:
         value = get_path(answers, item.path) if "[]" not in item.path else None
         if isinstance(value, str) and value not in known:
             errors.append(AnswerError(path=item.path, code="format:attachment"))
+    # A 個人番号 goes to the department sealed, never in clear (whatever reached the row).
+    for path in my_number_paths(definition, answers, with_values_only=True):
+        if not my_number.is_sealed_token(get_path(answers, path)):
+            errors.append(AnswerError(path=path, code="format:my-number"))
     if errors:
         raise AnswersInvalid(errors)
     return answers
@@ -559,3 +615,30 @@ def case_record_view(*, application: Application, staff: User, what: str = "case
         target_type="application",
         target_id=application.public_id,
     )
+
+
+def my_number_unseal(*, application: Application, staff: User, path: str) -> str:
+    """Open one sealed 個人番号 of a case for a staff member, and audit the opening.
+
+    The caller (a back-office view) has checked that the staff member re-authenticated recently.
+    Raises NotPermitted outside the staff member's scope, ``my_number.MyNumberUnavailable`` in a
+    process without the private key (the portal tier), and ``LookupError`` when nothing sealed
+    is stored at ``path``. The audit entry names the item, never the number.
+    """
+    _require_staff(application, staff, Action.UNSEAL_MY_NUMBER)
+    definition = application.procedure_version.parsed
+    if path not in my_number_paths(definition, application.answers, with_values_only=True):
+        raise LookupError(path)
+    token = get_path(application.answers, path)
+    if not my_number.is_sealed_token(token):
+        raise LookupError(path)
+    with transaction.atomic():
+        audit_record(
+            municipality=application.municipality,
+            actor=staff,
+            action="my_number.unseal",
+            target_type="application",
+            target_id=application.public_id,
+            after={"field": path},
+        )
+        return my_number.unseal(token, context=str(application.public_id))

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from idx.backoffice import views
+from idx.identity.mfa import views as mfa_views
 
 app_name = "backoffice"
 
@@ -8,6 +9,11 @@ urlpatterns = [
     path("", views.queue, name="queue"),
     path("login/", views.sign_in, name="login"),
     path("logout/", views.sign_out, name="logout"),
+    path("login/second-factor/", mfa_views.second_factor, name="mfa_verify"),
+    path("login/enrol/", mfa_views.enrol, name="mfa_enrol"),
+    path("passkey/<slug:purpose>/options/", mfa_views.passkey_options, name="passkey_options"),
+    path("passkey/<slug:purpose>/verify/", mfa_views.passkey_verify, name="passkey_verify"),
+    path("reauth/", mfa_views.reauth, name="reauth"),
     path("cases/bulk-assign/", views.bulk_assign, name="bulk_assign"),
     path("cases/<str:public_id>/", views.case_detail, name="case_detail"),
     path("cases/<str:public_id>/assign-self/", views.case_assign_self, name="case_assign_self"),
@@ -20,6 +26,7 @@ urlpatterns = [
     path("cases/<str:public_id>/decide/", views.case_decide, name="case_decide"),
     path("cases/<str:public_id>/comment/", views.case_comment, name="case_comment"),
     path("cases/<str:public_id>/files/<str:attachment_id>/", views.case_attachment, name="case_attachment"),
+    path("cases/<str:public_id>/my-number/", views.case_my_number, name="case_my_number"),
     path("exports/", views.export, name="export"),
     path("audit/", views.audit_export, name="audit_export"),
     path("procedures/", views.procedure_list, name="procedure_list"),

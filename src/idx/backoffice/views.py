@@ -6,10 +6,11 @@ import json
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
 
 import yaml
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import authenticate, logout
 from django.http import (
     FileResponse,
     Http404,
@@ -38,9 +39,14 @@ from idx.audit.exports import audit_csv_chunks
 from idx.audit.forms import AuditPeriodForm
 from idx.audit.selectors import audit_entries_for_period, audit_entries_for_target
 from idx.audit.services import audit_export_record, audit_record
+from idx.common import my_number
 from idx.common.http import IdxRequest
+from idx.identity.mfa import selectors as mfa_selectors
+from idx.identity.mfa import services as mfa_services
+from idx.identity.mfa import views as mfa_views
 from idx.identity.models import Department, User
 from idx.identity.policy import Action, can, is_city_wide
+from idx.identity.reauth import has_recent_reauth, reauth_required
 from idx.procedures.definition import DefinitionError, parse
 from idx.procedures.i18n import pick
 from idx.procedures.models import Procedure
@@ -61,6 +67,21 @@ def staff_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpR
     return wrapper
 
 
+def permitted(action: Action) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
+    """404 for staff whose role may not ``action`` (checked before asking them to re-authenticate)."""
+
+    def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+        @wraps(view)
+        def wrapper(request: IdxRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if not can(request.user, action):
+                raise Http404
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
 def _case(request: IdxRequest, public_id: str) -> Application:
     application = case_get_for_staff(staff=request.user, public_id=public_id)
     if application is None:
@@ -69,33 +90,36 @@ def _case(request: IdxRequest, public_id: str) -> Application:
 
 
 def sign_in(request: IdxRequest) -> HttpResponseBase:
+    """The password step. It does not sign in: the second factor (idx.identity.mfa.views) does."""
     error = ""
     if request.method == "POST":
-        user = authenticate(
-            request, email=request.POST.get("email", ""), password=request.POST.get("password", "")
+        email = request.POST.get("email", "")
+        user = authenticate(request, email=email, password=request.POST.get("password", ""))
+        account = (
+            user
+            if user is not None and user.is_staff_member
+            else mfa_selectors.staff_for_sign_in(municipality=request.municipality, email=email)
         )
-        if user is None or not user.is_staff_member:
+        if account is not None and mfa_selectors.is_locked(account):
+            error = mfa_views.locked_message()
+            mfa_services.sign_in_failure_record(user=account, step="password")
+        elif user is None or not user.is_staff_member:
             error = _("The e-mail address or password is not correct.")
-            audit_record(
-                municipality=request.municipality,
-                actor=None,
-                action="staff.sign_in_failed",
-                target_type="user",
-                target_id="-",
-            )
+            if account is not None and mfa_services.sign_in_failure_record(user=account, step="password"):
+                error = mfa_views.locked_message()
+            elif account is None:
+                audit_record(
+                    municipality=request.municipality,
+                    actor=None,
+                    action="staff.sign_in_failed",
+                    target_type="user",
+                    target_id="-",
+                )
         else:
-            login(request, user)
-            audit_record(
-                municipality=request.municipality,
-                actor=user,
-                action="staff.sign_in",
-                target_type="user",
-                target_id=user.pk,
-            )
             target = request.GET.get("next", "")
             if not target.startswith("/staff/"):
                 target = reverse("backoffice:queue")
-            return HttpResponseRedirect(target)
+            return mfa_views.begin_second_factor(request, user, target)
     return render(request, "backoffice/sign_in.html", {"error": error}, status=422 if error else 200)
 
 
@@ -207,6 +231,8 @@ def case_detail(request: IdxRequest, public_id: str) -> HttpResponseBase:
             "events": events if may_work else [],
             "may_work": may_work,
             "may_decide": may_work and can(staff, Action.DECIDE_CASE, application.department),
+            "may_unseal": can(staff, Action.UNSEAL_MY_NUMBER, application.department)
+            and my_number.can_unseal(),
             "audit": audit_entries_for_target(
                 municipality=application.municipality,
                 target_type="application",
@@ -335,6 +361,39 @@ def case_attachment(request: IdxRequest, public_id: str, attachment_id: str) -> 
 
 
 @staff_required
+def case_my_number(request: IdxRequest, public_id: str) -> HttpResponseBase:
+    """Open a sealed 個人番号 once: permission, recent re-authentication, POST; audited, never cached."""
+    staff: User = request.user
+    application = _case(request, public_id)
+    if not can(staff, Action.UNSEAL_MY_NUMBER, application.department):
+        raise Http404
+    path = (request.POST.get("path") or request.GET.get("path", ""))[:200]
+    if not has_recent_reauth(request):
+        # Back here (GET, with the item) after re-authenticating; opening then takes one more POST.
+        here = reverse("backoffice:case_my_number", args=[application.public_id])
+        query = urlencode({"next": f"{here}?{urlencode({'path': path})}"})
+        return HttpResponseRedirect(f"{reverse('backoffice:reauth')}?{query}")
+    context: dict[str, Any] = {"application": application, "path": path}
+    if request.method != "POST":
+        return render(request, "backoffice/my_number.html", context)
+    try:
+        number = services.my_number_unseal(application=application, staff=staff, path=path)
+    except (services.NotPermitted, LookupError) as exc:
+        raise Http404 from exc
+    except (my_number.MyNumberUnavailable, my_number.MyNumberSealBroken):
+        context["unavailable"] = True
+        response = render(request, "backoffice/my_number.html", context, status=503)
+    else:
+        context["number"] = f"{number[:4]} {number[4:8]} {number[8:]}"
+        response = render(request, "backoffice/my_number.html", context)
+    response["Cache-Control"] = "no-store"
+    response["Pragma"] = "no-cache"
+    return response
+
+
+@staff_required
+@permitted(Action.EXPORT_CASES)
+@reauth_required
 def export(request: IdxRequest) -> HttpResponseBase:
     staff: User = request.user
     if not can(staff, Action.EXPORT_CASES):
@@ -356,27 +415,42 @@ def export(request: IdxRequest) -> HttpResponseBase:
     if version is None:
         raise Http404
     definition = version.parsed
+    # 個人番号 is opened only for staff who may see it, recently re-authenticated, in a process
+    # holding the private key; otherwise the export says "sealed". Each opening is audited.
+    reveal = (
+        can(staff, Action.UNSEAL_MY_NUMBER, procedure.department)
+        and has_recent_reauth(request)
+        and my_number.can_unseal()
+    )
     audit_record(
         municipality=staff.municipality,
         actor=staff,
         action="cases.export",
         target_type="procedure",
         target_id=procedure.code,
-        after={"format": output},
+        after={"format": output, "my_number": "opened" if reveal else "sealed"},
     )
+
+    def opener(application: Application, path: str) -> str:
+        return services.my_number_unseal(application=application, staff=staff, path=path)
+
     if output == "csv":
         response = StreamingHttpResponse(
-            export_csv_rows(cases, definition), content_type="text/csv; charset=utf-8"
+            export_csv_rows(cases, definition, open_my_number=opener if reveal else None),
+            content_type="text/csv; charset=utf-8",
         )
     else:
         response = StreamingHttpResponse(
-            export_json_chunks(cases, definition), content_type="application/json"
+            export_json_chunks(cases, definition, open_my_number=opener if reveal else None),
+            content_type="application/json",
         )
     response["Content-Disposition"] = f'attachment; filename="{procedure.code}-decided.{output}"'
     return response
 
 
 @staff_required
+@permitted(Action.EXPORT_AUDIT)
+@reauth_required
 def audit_export(request: IdxRequest) -> HttpResponseBase:
     """Auditors and city administrators download the audit log of a period as CSV (the download is audited)."""
     staff: User = request.user

@@ -5,7 +5,9 @@ Everything here is ordinary data a city would enter itself; nothing in the produ
 
 from __future__ import annotations
 
+import base64
 import copy
+import hashlib
 import io
 import random
 from dataclasses import dataclass
@@ -19,12 +21,25 @@ from idx.applications import services
 from idx.applications.models import Application
 from idx.common.models import Municipality, MunicipalityHost
 from idx.demo_idp.provider import configure_for_municipality as configure_demo_identity_provider
+from idx.identity.mfa.selectors import has_totp
+from idx.identity.mfa.services import totp_enrol_fixed
 from idx.identity.models import Department, Role, User
 from idx.identity.services import staff_create
 from idx.procedures.models import Procedure
 from idx.procedures.services import procedure_import, shipped_definitions
 
 DEMO_PASSWORD = "idx-demo-2026"
+
+
+def demo_totp_secret(email: str) -> str:
+    """The fixed TOTP secret of a demo staff account (from a public demo seed: demo data only).
+
+    Demo staff are enrolled with it, so the demo printout can show it and browser tests and
+    benchmarks can compute codes with pyotp. Real staff enrol their own random secret.
+    """
+    digest = hashlib.sha256(f"idx-demo-totp-2026:{email}".encode()).digest()[:20]
+    return base64.b32encode(digest).decode()
+
 
 MUNICIPALITIES = [
     {
@@ -168,6 +183,9 @@ def load_municipality(spec: dict[str, Any]) -> tuple[Municipality, list[tuple[st
                 role=role,
                 department=department,
             )
+        staff = User.objects.get(municipality=municipality, email=email)
+        if not has_totp(staff):  # demo staff get their second factor pre-enrolled (printed by demo_load)
+            totp_enrol_fixed(user=staff, secret=demo_totp_secret(email))
         accounts.append((municipality.name, email, what))
 
     for code, name, *_rest in DEPARTMENTS:

@@ -183,3 +183,15 @@ class ExternalIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider.slug}:{self.user_id}"
+
+
+# Second factors and sign-in lockout of staff (models of this app kept in their own module).
+from idx.identity.mfa.models import (  # noqa: E402
+    SignInLockout as SignInLockout,
+)
+from idx.identity.mfa.models import (  # noqa: E402
+    TotpDevice as TotpDevice,
+)
+from idx.identity.mfa.models import (  # noqa: E402
+    WebAuthnCredential as WebAuthnCredential,
+)

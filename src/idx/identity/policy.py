@@ -24,6 +24,7 @@ class Action(StrEnum):
     EDIT_PROCEDURE = "edit_procedure"  # create, edit and publish procedure definitions
     VIEW_AUDIT = "view_audit"  # read the audit log
     EXPORT_AUDIT = "export_audit"  # export the audit log of a period
+    UNSEAL_MY_NUMBER = "unseal_my_number"  # open a sealed 個人番号 (back office, after re-authentication)
 
 
 class Scope(StrEnum):
@@ -41,6 +42,10 @@ ACTION_DESCRIPTIONS: dict[Action, str] = {
     Action.EDIT_PROCEDURE: "create, edit and publish procedure definitions",
     Action.VIEW_AUDIT: "read the audit log",
     Action.EXPORT_AUDIT: "export the audit log of a period (`/staff/audit/`, `idx audit export`)",
+    Action.UNSEAL_MY_NUMBER: (
+        "open a sealed 個人番号 on a case or in an export (back-office process with the private key, "
+        "after re-authentication; every opening is audited)"
+    ),
 }
 
 _OWN, _ALL = Scope.OWN_DEPARTMENT, Scope.ALL_DEPARTMENTS
@@ -51,6 +56,7 @@ MATRIX: dict[Role, dict[Action, Scope]] = {
         Action.VIEW_CASE: _OWN,
         Action.WORK_CASE: _OWN,
         Action.DECIDE_CASE: _OWN,
+        Action.UNSEAL_MY_NUMBER: _OWN,
     },
     Role.SUPERVISOR: {
         Action.VIEW_CASE: _OWN,
@@ -58,6 +64,7 @@ MATRIX: dict[Role, dict[Action, Scope]] = {
         Action.DECIDE_CASE: _OWN,
         Action.ASSIGN_OTHERS: _OWN,
         Action.EXPORT_CASES: _OWN,
+        Action.UNSEAL_MY_NUMBER: _OWN,
     },
     Role.DEPARTMENT_ADMIN: {
         Action.VIEW_CASE: _OWN,
@@ -66,6 +73,7 @@ MATRIX: dict[Role, dict[Action, Scope]] = {
         Action.ASSIGN_OTHERS: _OWN,
         Action.EXPORT_CASES: _OWN,
         Action.EDIT_PROCEDURE: _OWN,
+        Action.UNSEAL_MY_NUMBER: _OWN,
     },
     Role.CITY_ADMIN: {
         Action.VIEW_CASE: _ALL,

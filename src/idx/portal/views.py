@@ -189,13 +189,21 @@ def application_step(request: IdxRequest, public_id: str, step_id: str) -> HttpR
         if entry_index.isdecimal() and int(entry_index) < len(entries):
             entries.pop(int(entry_index))
         answers[field] = entries
-    application = services.application_save_answers(
-        application=application,
-        actor=request.user,
-        answers=_strip_markers(answers),
-        fields=step.fields,
-    )
+    my_number_errors: list[AnswerError] = []
+    try:
+        application = services.application_save_answers(
+            application=application,
+            actor=request.user,
+            answers=_strip_markers(answers),
+            fields=step.fields,
+        )
+    except services.MyNumberInvalid as exc:
+        # The other answers were saved; the number was not (nothing of it is kept).
+        application, my_number_errors = exc.application, exc.errors
     upload_errors = _take_uploads(request, application, step)
+    if my_number_errors:
+        context = _step_context(application, step_id, my_number_errors + upload_errors)
+        return render(request, "portal/application_step.html", context, status=422)
     if action.startswith(("add:", "remove:", "upload")) or upload_errors:
         context = _step_context(application, step_id, upload_errors or None)
         if action.startswith("add:"):
@@ -436,9 +444,12 @@ def application_correct(request: IdxRequest, public_id: str) -> HttpResponseBase
         answers: dict[str, Any] = {}
         for step in steps:
             answers.update(answers_from_form(step, data, application.answers))
-        application = services.application_save_answers(
-            application=application, actor=request.user, answers=answers
-        )
+        try:
+            application = services.application_save_answers(
+                application=application, actor=request.user, answers=answers
+            )
+        except services.MyNumberInvalid as exc:
+            application, errors = exc.application, list(exc.errors)
         for step in steps:
             errors += _take_uploads(request, application, step)
         if not errors:

@@ -16,6 +16,7 @@ from typing import Any
 import jsonschema
 from jsonschema import Draft202012Validator, FormatChecker
 
+from idx.common import my_number
 from idx.common.wareki import DateParseError, parse_date
 
 CATEGORIES = ("childcare", "nursing_care", "disaster", "registry", "environment", "events")
@@ -33,6 +34,7 @@ SCALAR_WIDGETS = {
     "checkbox",
     "yes_no",
     "file",
+    "my_number",  # 個人番号: sealed on receipt, see idx.common.my_number
 }
 GROUP_WIDGETS = {"fieldset", "repeat"}
 REQUIRED_LANGUAGES = ("ja", "en")
@@ -95,6 +97,12 @@ def _is_katakana(value: object) -> bool:
 @format_checker.checks("attachment")
 def _is_attachment(value: object) -> bool:
     return not isinstance(value, str) or bool(_ATTACHMENT.match(value))
+
+
+@format_checker.checks("my-number")
+def _is_my_number(value: object) -> bool:
+    # The clear number is checked before it is sealed; what is stored afterwards is the token.
+    return not isinstance(value, str) or my_number.is_valid(value) or my_number.is_sealed_token(value)
 
 
 @format_checker.checks("email")
@@ -265,6 +273,11 @@ def parse(data: Mapping[str, Any]) -> Definition:
     if "example" in data and not problems:
         example_errors = validate_answers(definition, data["example"])
         problems += [f"example: {error.path}: {error.code}" for error in example_errors]
+        if isinstance(data["example"], Mapping):
+            problems += [
+                f"example: {path}: leave 個人番号 out of examples"
+                for path in my_number_paths(definition, data["example"], with_values_only=True)
+            ]
     if problems:
         raise DefinitionError(problems)
     return definition
@@ -397,6 +410,13 @@ def _scalar_problems(raw: Mapping[str, Any], prop: Mapping[str, Any], where: str
         problems.append(f"{where}: date needs format: date")
     if widget == "file" and prop.get("format") != "attachment":
         problems.append(f"{where}: file needs format: attachment")
+    if widget == "my_number":
+        if kind != "string" or prop.get("format") != "my-number":
+            problems.append(f"{where}: my_number needs type: string and format: my-number")
+        if {"maxLength", "pattern", "enum", "const"} & set(prop):
+            problems.append(
+                f"{where}: my_number takes no maxLength, pattern, enum or const (the format checks it)"
+            )
     return problems
 
 
@@ -483,6 +503,41 @@ def _form_position(definition: Definition, path: str) -> tuple[int, str]:
     order = {item.path: index for index, item in enumerate(definition.items())}
     generic = re.sub(r"\[\d+\]", "[]", path)
     return order.get(generic, len(order)), path
+
+
+def my_number_paths(
+    definition: Definition, answers: Mapping[str, Any], *, with_values_only: bool = False
+) -> list[str]:
+    """Concrete paths of the ``my_number`` items (``claimant.my_number``, ``children[0].my_number``).
+
+    Items inside a repeat are listed once per entry present in ``answers``; with
+    ``with_values_only``, only paths that hold a value.
+    """
+    paths: list[str] = []
+    for item in definition.items():
+        if item.widget != "my_number":
+            continue
+        if "[]" in item.path:
+            group, _sep, child = item.path.partition("[].")
+            entries = answers.get(group)
+            count = len(entries) if isinstance(entries, list) else 0
+            candidates = [f"{group}[{index}].{child}" for index in range(count)]
+        else:
+            candidates = [item.path]
+        for path in candidates:
+            if not with_values_only or _value_at(answers, path) not in (None, ""):
+                paths.append(path)
+    return paths
+
+
+def _value_at(answers: Mapping[str, Any], path: str) -> Any:
+    node: Any = answers
+    for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", path):
+        if name:
+            node = node.get(name) if isinstance(node, Mapping) else None
+        else:
+            node = node[int(index)] if isinstance(node, list) and int(index) < len(node) else None
+    return node
 
 
 def is_visible(item: Item, answers: Mapping[str, Any]) -> bool:

@@ -16,12 +16,19 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from idx.common import my_number
 from idx.common.wareki import DateParseError, format_both, parse_date
 from idx.procedures.definition import AnswerError, Definition, Item, Step, is_visible, normalise_date_text
 from idx.procedures.i18n import pick
 
 INPUT_TYPES = {"email": "email", "tel": "tel", "number": "text", "postal_code": "text", "date": "text"}
-INPUT_MODES = {"number": "numeric", "tel": "tel", "postal_code": "numeric", "email": "email"}
+INPUT_MODES = {
+    "number": "numeric",
+    "tel": "tel",
+    "postal_code": "numeric",
+    "email": "email",
+    "my_number": "numeric",
+}
 
 
 @dataclass
@@ -53,6 +60,8 @@ class FieldView:
     # 基本4情報 item (name / birth_date / gender / address) the applicant's verified identity fills in.
     verified_fact: str = ""
     verified_display: str = ""
+    # 個人番号: a sealed number is stored; the input stays empty (the number is never shown again).
+    sealed: bool = False
 
     @property
     def has_errors(self) -> bool:
@@ -105,6 +114,7 @@ def error_message(error: AnswerError, item: Item | None) -> str:
         "format:email": _("Enter an e-mail address, for example name@example.jp."),
         "format:katakana": _("Use full-width katakana."),
         "format:attachment": _("Upload the file again."),
+        "format:my-number": _("Enter the 12-digit Individual Number (My Number). Check the digits."),
         "pattern": _("Check the format: see the hint below the question."),
         "enum": _("Choose one of the options."),
         "const": _("Please confirm this item."),
@@ -183,6 +193,12 @@ def _field(
     ]
     if item.widget == "file" and isinstance(value, str):
         view.attachment_name = attachments.get(value, "")
+    if item.widget == "my_number":
+        # Never echo a stored value: it is a sealed token, and a clear number never reaches here.
+        view.sealed = my_number.is_sealed_token(value)
+        view.value = ""
+        view.autocomplete = "off"
+        view.max_length = 16
     if item.when:
         view.visible = is_visible(item, answers)
         view.when_id = html_id(item.when["field"])
@@ -316,6 +332,8 @@ def _parse_scalar(item: Item, raw: str | None) -> Any:
         return f"{compact[:3]}-{compact[3:]}" if compact.isdigit() and len(compact) == 7 else text
     if item.widget == "tel":
         return re.sub(r"[ー−‐－]", "-", unicodedata.normalize("NFKC", text))
+    if item.widget == "my_number":
+        return my_number.normalise(text)
     if item.schema.get("pattern") and re.fullmatch(r"[0-9０-９]+", text):
         return unicodedata.normalize("NFKC", text)
     return text
@@ -392,11 +410,17 @@ class AnswerRow:
     is_group: bool = False
     step_title: str = ""
     step_id: str = ""
+    widget: str = ""
+    # A sealed 個人番号 (the back office offers to open it; everyone else sees only that it was given).
+    sealed: bool = False
 
 
 def display_value(item: Item, value: Any, attachments: Mapping[str, str] | None = None) -> str:
     if value is None or value == "":
         return "—"
+    if item.widget == "my_number":
+        # Only whether a number was given: even a few digits would need opening the seal.
+        return _("Submitted (encrypted)") if my_number.is_sealed_token(value) else "—"
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if item.widget in ("select", "radio"):
@@ -438,22 +462,24 @@ def answer_rows_for(
                             pick(child.label),
                             display_value(child, group.get(child.field), attachments),
                             1,
+                            widget=child.widget,
+                            sealed=child.widget == "my_number"
+                            and my_number.is_sealed_token(group.get(child.field)),
                         )
                     )
             elif item.widget == "repeat":
                 rows.append(AnswerRow(item.field, pick(item.label), "", 0, True, title, step_id))
                 for index, entry in enumerate(value if isinstance(value, list) else []):
                     for child in item.children:
+                        child_value = entry.get(child.field) if isinstance(entry, Mapping) else None
                         rows.append(
                             AnswerRow(
                                 f"{item.field}[{index}].{child.field}",
                                 f"{index + 1}. {pick(child.label)}",
-                                display_value(
-                                    child,
-                                    entry.get(child.field) if isinstance(entry, Mapping) else None,
-                                    attachments,
-                                ),
+                                display_value(child, child_value, attachments),
                                 1,
+                                widget=child.widget,
+                                sealed=child.widget == "my_number" and my_number.is_sealed_token(child_value),
                             )
                         )
             else:
@@ -466,6 +492,8 @@ def answer_rows_for(
                         False,
                         title,
                         step_id,
+                        widget=item.widget,
+                        sealed=item.widget == "my_number" and my_number.is_sealed_token(value),
                     )
                 )
     return rows

@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "idx.identity.middleware.TenantUserMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After authentication and messages: signs idle staff out with a message.
+    "idx.identity.mfa.middleware.StaffIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so that its process_view sees the resolved view, the user and a CSRF-checked request.
     "idx.common.ratelimit.RateLimitMiddleware",
@@ -266,3 +268,29 @@ IDX_DEMO_IDP = env_bool("IDX_DEMO_IDP", False)
 
 # Audit log retention (`idx audit prune` deletes older entries, keeping the chain verifiable).
 IDX_AUDIT_RETENTION_DAYS = env_int("IDX_AUDIT_RETENTION_DAYS", 3650)
+
+# 個人番号 (My Number) is sealed on receipt with the back office's X25519 public key (every role
+# needs it); only the back office holds the private key (`idx my_number_keygen` makes a pair).
+IDX_MY_NUMBER_PUBLIC_KEY = env_str("IDX_MY_NUMBER_PUBLIC_KEY", "")
+IDX_MY_NUMBER_PRIVATE_KEY = env_secret("IDX_MY_NUMBER_PRIVATE_KEY", "")
+# The demo (role all, no keys configured) makes a key pair here on first use.
+IDX_MY_NUMBER_DEMO_KEY_FILE = DATA_DIR / "my-number-demo.key"
+if IDX_MY_NUMBER_PRIVATE_KEY and IDX_ROLE == "portal":
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "IDX_MY_NUMBER_PRIVATE_KEY must not be configured with IDX_ROLE=portal: "
+        "the internet tier never opens sealed 個人番号"
+    )
+if IDX_MY_NUMBER_PRIVATE_KEY and not IDX_MY_NUMBER_PUBLIC_KEY:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("IDX_MY_NUMBER_PRIVATE_KEY needs its IDX_MY_NUMBER_PUBLIC_KEY")
+
+# Staff sign-in hardening (docs/decisions/0006-staff-mfa.md): lockout after repeated failures of
+# any step (password, second factor, re-authentication), idle timeout, recent re-authentication.
+IDX_STAFF_LOCKOUT_FAILURES = env_int("IDX_STAFF_LOCKOUT_FAILURES", 5)
+IDX_STAFF_LOCKOUT_SECONDS = env_int("IDX_STAFF_LOCKOUT_SECONDS", 15 * 60)
+IDX_STAFF_IDLE_SECONDS = env_int("IDX_STAFF_IDLE_SECONDS", 30 * 60)
+IDX_REAUTH_SECONDS = env_int("IDX_REAUTH_SECONDS", 5 * 60)
+IDX_MFA_PENDING_SECONDS = env_int("IDX_MFA_PENDING_SECONDS", 5 * 60)

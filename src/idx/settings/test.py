@@ -23,3 +23,11 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# A fixed X25519 key pair for sealing 個人番号 in tests (never used anywhere else).
+IDX_MY_NUMBER_PUBLIC_KEY = os.environ.get(
+    "IDX_MY_NUMBER_PUBLIC_KEY", "+ta8qTqYgx56mEphtR0rbc6bvMiuG30qYYBNeGel3Cw="
+)
+if IDX_ROLE != "portal":  # noqa: F405 - the internet tier never holds the private key
+    IDX_MY_NUMBER_PRIVATE_KEY = os.environ.get(
+        "IDX_MY_NUMBER_PRIVATE_KEY", "C1Bpm2UQxacelN31fjmfMYFUCju7weoBinPFjKmxEF4="
+    )

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from idx.common.demo import DEMO_PASSWORD, load_demo
+from idx.common.demo import DEMO_PASSWORD, demo_totp_secret, load_demo
 
 
 class Command(BaseCommand):
@@ -26,5 +26,7 @@ class Command(BaseCommand):
         out.write(f"  API: {summary.municipalities[0].public_url}/api/v1/docs")
         out.write(f"  Demo applications created now: {summary.applications}")
         out.write(f"  Every demo account's password: {DEMO_PASSWORD}")
+        out.write("  Staff also enter a code from an authenticator app (TOTP) set up with the secret shown:")
         for municipality_name, email, what in summary.accounts:
-            out.write(f"    {municipality_name}  {email:45} {what}")
+            totp = "" if what == "resident" else f"  TOTP secret: {demo_totp_secret(email)}"
+            out.write(f"    {municipality_name}  {email:45} {what}{totp}")
