@@ -230,7 +230,8 @@ def _revocation_reason(
     for url in _crl_urls(leaf):
         try:
             crl = x509.load_der_x509_crl(crl_fetcher(url))
-        except Exception:  # noqa: S112  # nosec B112 - any fetch/parse failure: try the next point
+        # Any fetch or parse failure: try the next distribution point.
+        except Exception:  # noqa: S112  # nosec B112
             continue
         next_update = crl.next_update_utc
         usable = (
