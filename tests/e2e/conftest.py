@@ -123,6 +123,13 @@ def server(mailbox: Mailbox) -> Iterator[Server]:
         "IDX_EMAIL_PORT": str(mailbox.port),
         "IDX_EMAIL_USE_TLS": "false",
         "IDX_WEB_WORKERS": "2",
+        # Every browser test signs in and up from 127.0.0.1: keep the limiter on, far above that.
+        "IDX_RATELIMIT_SIGN_IN": "10000/10m",
+        "IDX_RATELIMIT_SIGN_IN_ACCOUNT": "10000/10m",
+        "IDX_RATELIMIT_SIGN_UP": "10000/1h",
+        "IDX_RATELIMIT_SIGN_UP_ACCOUNT": "10000/1h",
+        "IDX_RATELIMIT_SUBMIT": "10000/10m",
+        "IDX_RATELIMIT_SUBMIT_ACCOUNT": "10000/10m",
         "IDX_LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
     }

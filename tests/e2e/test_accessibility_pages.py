@@ -56,8 +56,8 @@ def test_accessibility_pages(new_context: Any, width: int, language: str) -> Non
     page.goto("/accounts/signup/")
     page.fill("#id_email", "not-an-address")
     page.fill("#id_password", "123")
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state("load")
+    # Wait for the answer to the post itself: "load" alone may still be the page before it.
+    click_and_wait(page, page.locator("main form button[type=submit]"))
     assert page.locator("#error-summary").count() == 1
     assert_accessible(page, f"{prefix}-signup-errors")
 
@@ -79,8 +79,7 @@ def test_accessibility_pages(new_context: Any, width: int, language: str) -> Non
     assert_accessible(page, f"{prefix}-first-step-errors")
     # Leave no half-made drafts behind for the other tests.
     click_and_wait(page, page.locator('button[name="action"][value="save_exit"]'))
-    page.locator("form.inline-form button[type=submit]").click()  # sign out
-    page.wait_for_load_state("load")
+    click_and_wait(page, page.locator("form.inline-form button[type=submit]"))  # sign out
 
     # ---- the city administrator ---------------------------------------------------------------
     page.goto("/staff/login/")
