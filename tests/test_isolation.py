@@ -148,7 +148,7 @@ def test_iga_session_is_not_signed_in_at_watarai(resident):
     assert client.get("/my/applications/").status_code == 200
     response = client.get("/my/applications/", HTTP_HOST=WATARAI_HOST)
     assert response.status_code == 302
-    assert response["Location"] == "/accounts/login/?next=/my/applications/"
+    assert response["Location"] == "/accounts/login/?next=%2Fmy%2Fapplications%2F"
 
 
 def test_iga_staff_session_is_not_signed_in_at_watarai(clerk):

@@ -109,7 +109,7 @@ def test_sign_in_redirects_only_to_local_paths(iga_client):
 def test_pages_need_sign_in(iga_client):
     response = iga_client.get("/my/applications/")
     assert response.status_code == 302
-    assert response["Location"] == "/accounts/login/?next=/my/applications/"
+    assert response["Location"] == "/accounts/login/?next=%2Fmy%2Fapplications%2F"
 
 
 # ---- catalog -------------------------------------------------------------------------------

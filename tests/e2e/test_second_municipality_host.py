@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from e2e_support import assert_accessible, staff_sign_in
@@ -51,7 +52,7 @@ def test_second_municipality_host(new_context: Any, server: Any) -> None:
     # Nor can the Iga clerk's session be carried over to Watarai's host (cookies are per host),
     # and an unknown host serves nobody.
     assert iga.goto(server.url(case_path, host="watarai.localhost")).url.endswith(  # type: ignore[union-attr]
-        f"/staff/login/?next={case_path}"
+        "/staff/login/?" + urlencode({"next": case_path})
     )
     unknown = iga.goto(server.url("/", host="nowhere.localhost"))
     assert unknown is not None and unknown.status == 404

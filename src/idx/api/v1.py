@@ -20,6 +20,7 @@ from ninja.security import APIKeyHeader, HttpBearer
 from ninja.utils import check_csrf
 
 from idx.applications import services
+from idx.applications.answers import visible_answers
 from idx.applications.exports import export_csv_rows, export_json_chunks
 from idx.applications.models import Application
 from idx.applications.selectors import (
@@ -31,10 +32,12 @@ from idx.applications.selectors import (
     decided_cases_for_export,
 )
 from idx.applications.workflow import Event, InvalidTransition
+from idx.audit.services import audit_record
 from idx.common.http import IdxRequest
 from idx.identity.models import ApiToken, User
 from idx.identity.policy import Action, can
-from idx.procedures.definition import AnswerError
+from idx.identity.reauth import has_recent_reauth
+from idx.procedures.definition import AnswerError, validate_answers
 from idx.procedures.i18n import pick
 from idx.procedures.rendering import error_message
 from idx.procedures.selectors import procedure_catalog, procedure_get_published
@@ -137,13 +140,12 @@ def _http_error(request: ApiRequest, exc: HttpError) -> HttpResponse:
 
 
 def _answer_errors(definition: Any, errors: list[AnswerError]) -> list[ErrorItem]:
-    import re
 
     return [
         ErrorItem(
             path=error.path,
             code=error.code,
-            message=error_message(error, definition.item(re.sub(r"\[\d+\]", "[]", error.path))),
+            message=error_message(error, definition.item(error.path)),
         )
         for error in errors
     ]
@@ -392,9 +394,6 @@ def update_application(request: ApiRequest, application_id: uuid.UUID, payload: 
 @residents.get("/applications/{application_id}/validation", response={200: list[ErrorItem], 404: ErrorOut})
 def validate_application(request: ApiRequest, application_id: uuid.UUID) -> Any:
     """What would stop a submission now (empty when the answers are complete)."""
-    from idx.applications.answers import visible_answers
-    from idx.procedures.definition import validate_answers
-
     application = _own(request, application_id)
     definition = application.procedure_version.parsed
     return _answer_errors(
@@ -576,8 +575,6 @@ def export_cases(request: ApiRequest, procedure_code: str, format: str = "csv") 
     the back-office export page. Called with an API token it does not: tokens belong to machines
     (an import job of the city), are issued by an administrator and revoked when no longer needed.
     """
-    from idx.identity.reauth import has_recent_reauth
-
     staff = _staff(request)
     procedure = procedure_get_published(municipality=request.municipality, code=procedure_code)
     if procedure is None or not can(staff, Action.EXPORT_CASES) or format not in ("csv", "json"):
@@ -589,8 +586,6 @@ def export_cases(request: ApiRequest, procedure_code: str, format: str = "csv") 
             "reauthentication_required",
             "Confirm your identity again at /staff/reauth/ before exporting, or use an API token.",
         )
-    from idx.audit.services import audit_record
-
     audit_record(
         municipality=staff.municipality,
         actor=staff,

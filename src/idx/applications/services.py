@@ -247,13 +247,12 @@ def attachment_add(
         raise NotEditable()
     if application.status == Status.CORRECTION_REQUESTED and field_path not in application.correction_notes:
         raise NotEditable()
-    generic = _generic_path(field_path)
-    item = application.procedure_version.parsed.item(generic)
+    item = application.procedure_version.parsed.item(field_path)
     if item is None or item.widget != "file":
         raise NotPermitted()
-    if "[]" in generic:
+    if "[]" in item.path:
         # An entry index beyond the repeat's maxItems would only grow a list of empty entries.
-        group = application.procedure_version.parsed.schema["properties"][generic.split("[]")[0]]
+        group = application.procedure_version.parsed.schema["properties"][item.path.split("[]")[0]]
         if any(
             int(index) >= int(group.get("maxItems", 100)) for index in re.findall(r"\[(\d+)\]", field_path)
         ):
@@ -285,10 +284,6 @@ def attachment_add(
         )
     application.refresh_from_db()
     return attachment
-
-
-def _generic_path(path: str) -> str:
-    return re.sub(r"\[\d+\]", "[]", path)
 
 
 def _validate_for_submission(application: Application) -> dict[str, Any]:

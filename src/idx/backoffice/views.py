@@ -40,7 +40,7 @@ from idx.audit.forms import AuditPeriodForm
 from idx.audit.selectors import audit_entries_for_period, audit_entries_for_target
 from idx.audit.services import audit_export_record, audit_record
 from idx.common import my_number
-from idx.common.http import IdxRequest
+from idx.common.http import IdxRequest, sign_in_required
 from idx.identity.mfa import selectors as mfa_selectors
 from idx.identity.mfa import services as mfa_services
 from idx.identity.mfa import views as mfa_views
@@ -56,15 +56,7 @@ from idx.procedures.services import procedure_create, procedure_version_publish,
 PAGE_SIZE = 50
 
 
-def staff_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    @wraps(view)
-    def wrapper(request: IdxRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        user = request.user
-        if not user.is_authenticated or not user.is_staff_member:
-            return redirect(f"{reverse('backoffice:login')}?next={request.path}")
-        return view(request, *args, **kwargs)
-
-    return wrapper
+staff_required = sign_in_required(lambda user: user.is_staff_member, "backoffice:login")
 
 
 def permitted(action: Action) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:

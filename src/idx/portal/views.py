@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import re
 import secrets
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -20,32 +17,24 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from idx.applications import services
+from idx.applications.answers import visible_answers
 from idx.applications.attachments import UploadRejected
 from idx.applications.models import Application, Status
 from idx.applications.presentation import answer_rows, attachment_names
 from idx.applications.receipts import receipt_pdf
 from idx.applications.selectors import application_get_for_resident, applications_for_resident
 from idx.applications.workflow import InvalidTransition
-from idx.common.http import IdxRequest
+from idx.common.http import IdxRequest, sign_in_required
 from idx.identity.contrib.oidc.pages import allow_forms_to, card_provider_origins
 from idx.identity.services import EmailTaken, resident_sign_up, resident_verify_email
 from idx.portal.forms import SignInForm, SignUpForm, WithdrawForm
-from idx.procedures.definition import AnswerError, step_is_shown, validate_answers
+from idx.procedures.definition import AnswerError, fee_for, step_is_shown, validate_answers
 from idx.procedures.i18n import pick
 from idx.procedures.models import Category, LifeEvent
 from idx.procedures.rendering import answers_from_form, error_message, html_id, step_fields
 from idx.procedures.selectors import procedure_catalog, procedure_get_published
 
-
-def resident_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    @wraps(view)
-    def wrapper(request: IdxRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        user = request.user
-        if not user.is_authenticated or not user.is_resident:
-            return redirect(f"{reverse('portal:login')}?next={request.path}")
-        return view(request, *args, **kwargs)
-
-    return wrapper
+resident_required = sign_in_required(lambda user: user.is_resident, "portal:login")
 
 
 def _own_application(request: IdxRequest, public_id: object) -> Application:
@@ -140,7 +129,7 @@ def _step_context(application: Application, step_id: str, errors: list[AnswerErr
     summary = [
         {
             "html_id": html_id(error.path),
-            "message": error_message(error, definition.item(_generic(error.path))),
+            "message": error_message(error, definition.item(error.path)),
         }
         for error in (errors or [])
     ]
@@ -157,10 +146,6 @@ def _step_context(application: Application, step_id: str, errors: list[AnswerErr
         "error_summary": summary,
         "department": application.department,
     }
-
-
-def _generic(path: str) -> str:
-    return re.sub(r"\[\d+\]", "[]", path)
 
 
 @resident_required
@@ -219,7 +204,9 @@ def application_step(request: IdxRequest, public_id: str, step_id: str) -> HttpR
         earlier = [s for s in definition.steps[:position] if step_is_shown(s, application.answers)]
         previous = earlier[-1] if earlier else definition.steps[0]
         return redirect("portal:application_step", public_id=application.public_id, step_id=previous.id)
-    errors = validate_answers(definition, _visible(definition, application.answers), only_fields=step.fields)
+    errors = validate_answers(
+        definition, visible_answers(definition, application.answers), only_fields=step.fields
+    )
     if errors:
         context = _step_context(application, step_id, errors)
         return render(request, "portal/application_step.html", context, status=422)
@@ -227,12 +214,6 @@ def application_step(request: IdxRequest, public_id: str, step_id: str) -> HttpR
     if later:
         return redirect("portal:application_step", public_id=application.public_id, step_id=later[0].id)
     return redirect("portal:application_review", public_id=application.public_id)
-
-
-def _visible(definition: Any, answers: dict[str, Any]) -> dict[str, Any]:
-    from idx.applications.answers import visible_answers
-
-    return visible_answers(definition, answers)
 
 
 def _strip_markers(answers: dict[str, Any]) -> dict[str, Any]:
@@ -312,8 +293,6 @@ def application_review(request: IdxRequest, public_id: str) -> HttpResponseBase:
         "steps": {step.id: pick(step.title) for step in definition.steps},
         "fee": None,
     }
-    from idx.procedures.definition import fee_for
-
     context["fee"] = fee_for(definition, application.answers) if definition.data.get("fee") else None
     if request.method == "POST":
         try:
@@ -483,7 +462,7 @@ def application_correct(request: IdxRequest, public_id: str) -> HttpResponseBase
     summary = [
         {
             "html_id": html_id(error.path),
-            "message": error_message(error, definition.item(_generic(error.path))),
+            "message": error_message(error, definition.item(error.path)),
         }
         for error in errors
     ]

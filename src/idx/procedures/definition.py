@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import jsonschema
@@ -110,6 +111,14 @@ def _is_email(value: object) -> bool:
     return not isinstance(value, str) or bool(re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value))
 
 
+_INDEX = re.compile(r"\[\d+\]")
+
+
+def generic_path(path: str) -> str:
+    """``children[1].name`` → ``children[].name``: the path of the item, whatever the entry."""
+    return _INDEX.sub("[]", path)
+
+
 class DefinitionError(ValueError):
     """A definition breaks the rules of docs/procedure-definitions.md; ``problems`` says where."""
 
@@ -186,8 +195,19 @@ class Definition:
                 yield item
                 yield from item.children
 
+    @cached_property
+    def _positions(self) -> dict[str, tuple[int, Item]]:
+        return {item.path: (index, item) for index, item in enumerate(self.items())}
+
     def item(self, path: str) -> Item | None:
-        return next((item for item in self.items() if item.path == path), None)
+        """The item an answer path belongs to; concrete indices are accepted (``children[1].name``)."""
+        entry = self._positions.get(generic_path(path))
+        return entry[1] if entry else None
+
+    def position(self, path: str) -> int:
+        """Where the path's item stands in the form (unknown paths last)."""
+        entry = self._positions.get(generic_path(path))
+        return entry[0] if entry else len(self._positions)
 
 
 def _text_problems(value: object, where: str) -> list[str]:
@@ -500,9 +520,7 @@ def _with_empty_groups(definition: Definition, answers: Mapping[str, Any]) -> di
 
 
 def _form_position(definition: Definition, path: str) -> tuple[int, str]:
-    order = {item.path: index for index, item in enumerate(definition.items())}
-    generic = re.sub(r"\[\d+\]", "[]", path)
-    return order.get(generic, len(order)), path
+    return definition.position(path), path
 
 
 def my_number_paths(

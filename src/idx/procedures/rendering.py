@@ -150,7 +150,7 @@ def error_message(error: AnswerError, item: Item | None) -> str:
 def _errors_by_path(definition: Definition, errors: list[AnswerError]) -> dict[str, list[str]]:
     by_path: dict[str, list[str]] = {}
     for error in errors:
-        item = definition.item(re.sub(r"\[\d+\]", "[]", error.path))
+        item = definition.item(error.path)
         by_path.setdefault(error.path, []).append(error_message(error, item))
     return by_path
 
