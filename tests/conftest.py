@@ -7,6 +7,7 @@ test then runs inside a transaction that is rolled back.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from typing import Any
 
@@ -199,11 +200,64 @@ def make_draft(resident, code: str = CHILD_ALLOWANCE, answers: dict[str, Any] | 
     )
 
 
-def make_submitted(resident, code: str = CHILD_ALLOWANCE, answers: dict[str, Any] | None = None):
+def submit(*, application, actor, declaration_accepted: bool = True):
+    """``application_submit`` as a resident would do it: signed with a demo card made out to the
+    applicant when the procedure requires a signature (unsigned when the answers cannot be signed
+    for, so the service reports what is wrong with them)."""
     from idx.applications import services
+    from idx.applications.signing import SignatureRefused, requires_signature
+    from idx.demo_idp.jpki import demo_signature
 
+    signature = None
+    if requires_signature(application) and application.status == "draft":
+        with contextlib.suppress(SignatureRefused):
+            signature = demo_signature(application)
+    return services.application_submit(
+        application=application, actor=actor, declaration_accepted=declaration_accepted, signature=signature
+    )
+
+
+def card_signature(application, digest: bytes) -> dict[str, str]:
+    """What a card reader app sends to the API: the applicant's demo card signs ``digest``."""
+    import base64
+
+    from idx.applications.signing import applicant_facts
+    from idx.demo_idp.jpki import CardFacts, card_certificate, sign_digest
+
+    facts = applicant_facts(application)
+    card = card_certificate(
+        application.municipality,
+        CardFacts(
+            name=facts["name"], address=facts["address"], birthdate=facts["birth_date"], gender="other"
+        ),
+    )
+    return {
+        "value": base64.b64encode(sign_digest(card, digest)).decode(),
+        "certificate": base64.b64encode(bytes(card.certificate_der)).decode(),
+    }
+
+
+def sign_at_demo_idp(client: Client, started, *, holder: str = "iga-taro", password: str = "sign1234"):
+    """Follow the review page's redirect to the demo provider, sign there as ``holder`` and
+    return the portal's answer to the signing callback (a redirect to the receipt when accepted)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    assert started.status_code == 302, started.content[:500]
+    parts = urlsplit(started["Location"])
+    assert parts.path == "/demo-idp/authorize/", started["Location"]
+    page = client.get(f"{parts.path}?{parts.query}")
+    assert page.status_code == 200
+    fields = {key: values[0] for key, values in parse_qs(parts.query).items()}
+    back = client.post(parts.path, {**fields, "holder": holder, "pin": password, "action": "sign"})
+    assert back.status_code == 302, back.content[:500]
+    back_parts = urlsplit(back["Location"])
+    return client.get(f"{back_parts.path}?{back_parts.query}")
+
+
+def make_submitted(resident, code: str = CHILD_ALLOWANCE, answers: dict[str, Any] | None = None):
+    """A submitted application (signed when the procedure requires it)."""
     draft = make_draft(resident, code, answers)
-    return services.application_submit(application=draft, actor=resident, declaration_accepted=True)
+    return submit(application=draft, actor=resident)
 
 
 def make_in_review(resident, staff, code: str = CHILD_ALLOWANCE):
@@ -229,6 +283,18 @@ def submitted_application(resident):
 @pytest.fixture
 def draft_application(resident):
     return make_draft(resident)
+
+
+@pytest.fixture(autouse=True)
+def back_channel_through_django(settings):
+    """Server-to-server HTTP (OIDC back channel, CRL fetches) reaches this process's own views
+    through the Django test client; the e2e tests cover the same calls over real sockets."""
+    from idx.identity.signatures.trust import crl_cache
+
+    settings.IDX_OIDC_TRANSPORT = "tests.identity.transport.DjangoClientAdapter"
+    crl_cache.clear()
+    yield
+    crl_cache.clear()
 
 
 def pytest_configure(config):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import csv
+import hashlib
 import io
 import json
 
@@ -12,7 +14,7 @@ from django.test import Client
 from idx.applications import services
 from idx.applications.models import Application, ReceiptSequence, Status
 from idx.identity.services import api_token_issue
-from tests.conftest import IGA_HOST, example_answers, make_submitted, signed_in
+from tests.conftest import IGA_HOST, card_signature, example_answers, make_submitted, signed_in
 
 
 class Api:
@@ -164,8 +166,21 @@ def test_resident_flow(api, resident, child_allowance):
     assert fix.json()["answers"]["children"][1]["name"] == "伊賀 さくら"  # other top-level answers kept
     assert api.get(f"/applications/{application_id}/validation").json() == []
 
-    submitted = api.post(f"/applications/{application_id}/submit", {"declaration_accepted": True})
-    assert submitted.status_code == 200
+    unsigned = api.post(f"/applications/{application_id}/submit", {"declaration_accepted": True})
+    assert unsigned.status_code == 422
+    error_body(unsigned, "signature_required")
+    to_sign = api.get(f"/applications/{application_id}/signing-payload").json()
+    assert to_sign["signature_required"] is True
+    payload = base64.b64decode(to_sign["payload"])
+    assert hashlib.sha256(payload).digest() == base64.b64decode(to_sign["digest_sha256"])
+    assert json.loads(payload)["application"] == application_id
+    signature = card_signature(
+        Application.objects.get(public_id=application_id), base64.b64decode(to_sign["digest_sha256"])
+    )
+    submitted = api.post(
+        f"/applications/{application_id}/submit", {"declaration_accepted": True, "signature": signature}
+    )
+    assert submitted.status_code == 200, submitted.content
     body = submitted.json()
     assert body["status"] == "submitted"
     assert body["receipt_number"].startswith("IGA-") and body["receipt_number"].endswith("-000001")

@@ -20,7 +20,15 @@ from idx.applications.exports import FIXED_COLUMNS
 from idx.applications.models import Application, CaseComment, Status
 from idx.audit.models import AuditEntry
 from idx.procedures.models import ProcedureVersion
-from tests.conftest import example_answers, make_draft, make_submitted, procedure, reauthenticated, signed_in
+from tests.conftest import (
+    example_answers,
+    make_draft,
+    make_submitted,
+    procedure,
+    reauthenticated,
+    signed_in,
+    submit,
+)
 
 
 def msg(msgid: str, **params: object) -> str:
@@ -388,7 +396,7 @@ def test_case_attachment_download_is_audited(resident, clerk_client):
     attachment = services.attachment_add(
         application=application, actor=resident, field_path="bank_document", name="通帳.png", data=png()
     )
-    application = services.application_submit(
+    application = submit(
         application=Application.objects.get(pk=application.pk), actor=resident, declaration_accepted=True
     )
     response = clerk_client.get(f"/staff/cases/{application.public_id}/files/{attachment.public_id}/")
@@ -605,12 +613,8 @@ def test_editor_publish_creates_a_new_version(city_admin_client, iga, resident):
     assert before.procedure_version.number == 1
     after = make_draft(resident)
     assert after.procedure_version.number == 2
-    submitted_before = services.application_submit(
-        application=before, actor=resident, declaration_accepted=True
-    )
-    submitted_after = services.application_submit(
-        application=after, actor=resident, declaration_accepted=True
-    )
+    submitted_before = submit(application=before, actor=resident, declaration_accepted=True)
+    submitted_after = submit(application=after, actor=resident, declaration_accepted=True)
     assert Application.objects.get(pk=before.pk).procedure_version.number == 1
     assert submitted_before.due_date - timezone.localdate(submitted_before.submitted_at) == dt.timedelta(
         days=30

@@ -9,7 +9,7 @@ from idx.applications import services
 from idx.applications.models import Application, CaseComment, Status
 from idx.identity.services import api_token_issue
 from tests.applications.test_attachments import png
-from tests.conftest import IGA_HOST, WATARAI_HOST, make_draft, make_submitted, signed_in
+from tests.conftest import IGA_HOST, WATARAI_HOST, make_draft, make_submitted, signed_in, submit
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def victim_case(resident):
         application=application, actor=resident, field_path="bank_document", name="通帳.png", data=png()
     )
     application.refresh_from_db()
-    return services.application_submit(application=application, actor=resident, declaration_accepted=True)
+    return submit(application=application, actor=resident, declaration_accepted=True)
 
 
 def _pages(application):

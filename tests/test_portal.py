@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 from idx.applications.models import Application, Status
 from idx.identity.models import User
 from idx.procedures.services import shipped_definitions
-from tests.conftest import IGA_HOST, make_submitted, signed_in
+from tests.conftest import IGA_HOST, make_submitted, sign_at_demo_idp, signed_in
 
 
 def msg(msgid: str, **params: object) -> str:
@@ -167,10 +167,10 @@ def test_procedure_detail(iga_client):
 CLAIMANT = {
     "f.claimant.name": "伊賀 花子",
     "f.claimant.name_kana": "イガ ハナコ",
-    "f.claimant.birth_date": "昭和63年6月15日",
+    "f.claimant.birth_date": "昭和60年4月1日",
     "f.claimant.gender": "female",
     "f.claimant.postal_code": "５１８８５０１",
-    "f.claimant.address": "三重県伊賀市四十九町3184番地",
+    "f.claimant.address": "三重県伊賀市上野丸之内116番地",
     "f.claimant.phone": "0595-22-9611",
     "f.claimant.pension_type": "kosei_nenkin",
 }
@@ -253,7 +253,7 @@ def test_full_application_with_two_children(
 
     application.refresh_from_db()
     answers = application.answers
-    assert answers["claimant"]["birth_date"] == "1988-06-15"
+    assert answers["claimant"]["birth_date"] == "1985-04-01"
     assert answers["claimant"]["postal_code"] == "518-8501"
     assert answers["income_year"] == 2025
     assert [child["name"] for child in answers["children"]] == ["伊賀 一郎", "伊賀 二郎"]
@@ -265,7 +265,7 @@ def test_full_application_with_two_children(
     review = resident_client.get(f"/my/applications/{application.public_id}/review/")
     assert review.status_code == 200
     page = review.content.decode()
-    assert "1988年6月15日（昭和63年6月15日）" in page
+    assert "1985年4月1日（昭和60年4月1日）" in page
     assert "2020年4月8日（令和2年4月8日）" in page
     assert "伊賀 二郎" in page
 
@@ -274,10 +274,27 @@ def test_full_application_with_two_children(
     assert msg("Confirm the declaration to submit.") in missing.content.decode()
     assert Application.objects.get(pk=application.pk).status == Status.DRAFT
 
-    with django_capture_on_commit_callbacks(execute=True):
-        submitted = resident_client.post(
-            f"/my/applications/{application.public_id}/review/", {"declaration": "yes"}
+    # 児童手当 needs an electronic signature: the button leads to the card's signing service.
+    review_url = f"/my/applications/{application.public_id}/review/"
+    started = resident_client.post(review_url, {"declaration": "yes"})
+    assert Application.objects.get(pk=application.pk).status == Status.DRAFT
+    # Someone else's card: refused, back on the review page, nothing lost.
+    refused = sign_at_demo_idp(resident_client, started, holder="iga-taro")
+    assert refused["Location"] == review_url
+    page = resident_client.get(review_url).content.decode()
+    assert (
+        msg(
+            "The card that signed is not the applicant's: the %(items)s in the certificate differ from "
+            "the applicant's answers. Check the applicant's details, or sign with the applicant's own card.",
+            items="氏名、生年月日",
         )
+        in page
+    )
+    assert Application.objects.get(pk=application.pk).status == Status.DRAFT
+    assert Application.objects.get(pk=application.pk).answers == answers
+    started = resident_client.post(review_url, {"declaration": "yes"})
+    with django_capture_on_commit_callbacks(execute=True):
+        submitted = sign_at_demo_idp(resident_client, started, holder="iga-hanako")
     assert submitted.status_code == 302
     assert submitted["Location"] == f"/my/applications/{application.public_id}/receipt/"
     application.refresh_from_db()

@@ -21,7 +21,7 @@ from idx.applications.workflow import (
     next_status,
 )
 from idx.audit.models import AuditEntry
-from tests.conftest import WATARAI_HOST, make_draft, make_submitted, signed_in
+from tests.conftest import WATARAI_HOST, make_draft, make_submitted, signed_in, submit
 
 S = Status
 E = Event
@@ -121,7 +121,7 @@ def bring_to(status: str, resident, clerk) -> Application:
 def run_event(event: Event, application: Application, resident, clerk) -> Application:
     version = application.row_version
     if event == E.SUBMIT:
-        return services.application_submit(application=application, actor=resident, declaration_accepted=True)
+        return submit(application=application, actor=resident, declaration_accepted=True)
     if event == E.RESUBMIT:
         return services.application_resubmit(application=application, actor=resident)
     if event == E.WITHDRAW:
@@ -214,9 +214,7 @@ def test_submit_numbers_receipts_per_municipality(resident, other_resident, wata
 
 def test_submit_sets_due_date_and_timestamps(draft_application, resident):
     before = timezone.now()
-    application = services.application_submit(
-        application=draft_application, actor=resident, declaration_accepted=True
-    )
+    application = submit(application=draft_application, actor=resident, declaration_accepted=True)
     assert application.status == S.SUBMITTED
     assert before <= application.submitted_at <= timezone.now()
     assert application.declaration_accepted_at == application.submitted_at
@@ -229,16 +227,14 @@ def test_receipt_year_and_due_date_follow_japan_time(draft_application, resident
     from freezegun import freeze_time
 
     with freeze_time("2026-12-31T15:30:00Z"):  # 2027-01-01 00:30 in Tokyo
-        application = services.application_submit(
-            application=draft_application, actor=resident, declaration_accepted=True
-        )
+        application = submit(application=draft_application, actor=resident, declaration_accepted=True)
     assert application.receipt_number == "IGA-2027-000001"
     assert application.due_date == dt.date(2027, 1, 31)
 
 
 def test_submit_without_declaration_is_refused(draft_application, resident):
     with pytest.raises(services.DeclarationMissing):
-        services.application_submit(application=draft_application, actor=resident, declaration_accepted=False)
+        submit(application=draft_application, actor=resident, declaration_accepted=False)
     draft_application.refresh_from_db()
     assert draft_application.status == S.DRAFT
     assert draft_application.receipt_number is None
@@ -248,7 +244,7 @@ def test_submit_without_declaration_is_refused(draft_application, resident):
 def test_submit_with_invalid_answers_lists_problems(resident):
     application = make_draft(resident, answers={"claimant": {"name": "伊賀 花子", "postal_code": "5180873"}})
     with pytest.raises(services.AnswersInvalid) as caught:
-        services.application_submit(application=application, actor=resident, declaration_accepted=True)
+        submit(application=application, actor=resident, declaration_accepted=True)
     found = {(error.path, error.code) for error in caught.value.errors}
     assert ("claimant.postal_code", "format:jp-postal-code") in found
     assert ("claimant.name_kana", "required") in found
@@ -263,7 +259,7 @@ def test_submit_refuses_unknown_attachment_id(resident, child_allowance):
     answers["bank_document"] = "att_" + "0" * 32
     application = make_draft(resident, answers=answers)
     with pytest.raises(services.AnswersInvalid) as caught:
-        services.application_submit(application=application, actor=resident, declaration_accepted=True)
+        submit(application=application, actor=resident, declaration_accepted=True)
     assert [(e.path, e.code) for e in caught.value.errors] == [("bank_document", "format:attachment")]
 
 
@@ -273,31 +269,29 @@ def test_hidden_answers_are_dropped_on_submit(resident, child_allowance):
     answers = example_answers(child_allowance)
     answers["has_spouse"] = False  # spouse and spouse_income_yen are now hidden
     application = make_draft(resident, answers=answers)
-    application = services.application_submit(
-        application=application, actor=resident, declaration_accepted=True
-    )
+    application = submit(application=application, actor=resident, declaration_accepted=True)
     assert "spouse" not in application.answers
     assert "spouse_income_yen" not in application.answers
     assert application.answers["claimant"]["name"] == "伊賀 太郎"
 
 
 def test_double_submit(draft_application, resident):
-    first = services.application_submit(
-        application=draft_application, actor=resident, declaration_accepted=True
-    )
+    first = submit(application=draft_application, actor=resident, declaration_accepted=True)
     with pytest.raises(InvalidTransition):
-        services.application_submit(application=first, actor=resident, declaration_accepted=True)
+        submit(application=first, actor=resident, declaration_accepted=True)
     # A stale copy still saying "draft" is refused under the row lock as well.
     stale = Application.objects.get(pk=first.pk)
     stale.status = S.DRAFT
     with pytest.raises(InvalidTransition):
-        services.application_submit(application=stale, actor=resident, declaration_accepted=True)
+        submit(application=stale, actor=resident, declaration_accepted=True)
     assert ReceiptSequence.objects.get().last_number == 1
     assert Application.objects.get(pk=first.pk).receipt_number == first.receipt_number
     assert StatusChange.objects.filter(application=first, to_status=S.SUBMITTED).count() == 1
 
 
-def test_portal_double_submit_redirects_to_the_same_receipt(draft_application, resident_client):
+def test_portal_double_submit_redirects_to_the_same_receipt(resident, resident_client):
+    # A procedure without a signature: the review page's post submits at once.
+    draft_application = make_draft(resident, "residence-certificate-request")
     url = f"/my/applications/{draft_application.public_id}/review/"
     receipt = f"/my/applications/{draft_application.public_id}/receipt/"
     first = resident_client.post(url, {"declaration": "yes"})
@@ -413,7 +407,14 @@ def test_audit_trail_of_a_full_case(resident, clerk, supervisor, clerk_client):
     submit = entries.get(action="application.submit")
     assert submit.actor == resident
     assert submit.before == {"status": "draft", "row_version": 1}
-    assert submit.after == {"status": "submitted", "receipt_number": application.receipt_number}
+    assert submit.after == {
+        "status": "submitted",
+        "receipt_number": application.receipt_number,
+        "signature": {
+            "certificate_serial": application.signature.certificate_serial,
+            "certificate_issuer": application.signature.certificate_issuer,
+        },
+    }
     assert entries.get(action="personal_data.view.case").actor == clerk
     assert entries.get(action="case.assign").after == {"assignee": clerk.pk}
     assert entries.get(action="application.request_correction").after == {
@@ -663,9 +664,7 @@ def test_status_emails(language, resident, clerk, mailoutbox, django_capture_on_
     resident.save(update_fields=["preferred_language"])
     draft = make_draft(resident)
     with django_capture_on_commit_callbacks(execute=True):
-        application = services.application_submit(
-            application=draft, actor=resident, declaration_accepted=True
-        )
+        application = submit(application=draft, actor=resident, declaration_accepted=True)
     assert len(mailoutbox) == 1
     number = application.receipt_number
     message = mailoutbox[0]
@@ -727,7 +726,7 @@ def test_muted_notifications_send_nothing(
     draft_application, resident, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True), services.notifications_muted():
-        services.application_submit(application=draft_application, actor=resident, declaration_accepted=True)
+        submit(application=draft_application, actor=resident, declaration_accepted=True)
     assert mailoutbox == []
 
 

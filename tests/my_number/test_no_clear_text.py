@@ -10,7 +10,7 @@ from django.db import connection
 
 from idx.applications.models import Application
 from idx.identity.services import api_token_issue
-from tests.conftest import example_answers, make_draft, procedure
+from tests.conftest import example_answers, make_draft, procedure, sign_at_demo_idp
 from tests.my_number.conftest import MY_NUMBER, MY_NUMBER_SPACED, claimant_form
 from tests.test_api import Api
 
@@ -77,8 +77,10 @@ def test_full_flow_leaves_no_clear_number(
         or "Submitted (encrypted)" in responses["review"].content.decode()
     )
     with django_capture_on_commit_callbacks(execute=True):
-        responses["submit"] = resident_client.post(f"{base}/review/", {"declaration": "yes"}, follow=True)
-    assert responses["submit"].status_code == 200
+        responses["sign"] = resident_client.post(f"{base}/review/", {"declaration": "yes"})
+        responses["submit"] = sign_at_demo_idp(resident_client, responses["sign"], holder="iga-taro")
+        assert responses["submit"]["Location"] == f"{base}/receipt/"
+    assert responses["submit"].status_code == 302
     responses["detail"] = resident_client.get(f"{base}/")
     responses["receipt"] = resident_client.get(f"{base}/receipt/")
     responses["my applications"] = resident_client.get("/my/applications/")

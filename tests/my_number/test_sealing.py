@@ -10,7 +10,7 @@ from idx.applications import services
 from idx.applications.models import Application, Status
 from idx.common import my_number
 from idx.identity.services import api_token_issue
-from tests.conftest import example_answers, make_draft, procedure
+from tests.conftest import example_answers, make_draft, procedure, submit
 from tests.my_number.conftest import BAD_CHECK_DIGIT, MY_NUMBER, MY_NUMBER_SPACED, OTHER_NUMBER, claimant_form
 from tests.test_api import Api
 
@@ -86,15 +86,13 @@ def test_submission_requires_the_sealed_form(resident):
     Application.objects.filter(pk=application.pk).update(answers=answers)
     application.refresh_from_db()
     with pytest.raises(services.AnswersInvalid) as caught:
-        services.application_submit(application=application, actor=resident, declaration_accepted=True)
+        submit(application=application, actor=resident, declaration_accepted=True)
     assert ("claimant.my_number", "format:my-number") in [(e.path, e.code) for e in caught.value.errors]
 
 
 def test_submission_with_a_sealed_number(resident):
     application = make_draft(resident, answers=_with_number(resident, MY_NUMBER))
-    application = services.application_submit(
-        application=application, actor=resident, declaration_accepted=True
-    )
+    application = submit(application=application, actor=resident, declaration_accepted=True)
     assert application.status == Status.SUBMITTED
     assert my_number.is_sealed_token(application.answers["claimant"]["my_number"])
 

@@ -6,13 +6,15 @@ or the browser session. Errors are ``{"code": ..., "message": ..., "errors": [..
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 import uuid
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone, translation
-from ninja import NinjaAPI, Router, Schema
+from ninja import Field, NinjaAPI, Router, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.responses import Status
@@ -30,6 +32,14 @@ from idx.applications.selectors import (
     case_get_for_staff,
     case_list_for_staff,
     decided_cases_for_export,
+)
+from idx.applications.signing import (
+    MAX_CERTIFICATE_BYTES,
+    SignatureRefused,
+    decode_b64,
+    requires_signature,
+    signature_verify,
+    signing_payload,
 )
 from idx.applications.workflow import Event, InvalidTransition
 from idx.audit.services import audit_record
@@ -182,6 +192,19 @@ def _service_error(
         return _error(request, 413, exc.code, "The answers are too large.")
     if isinstance(exc, services.NotPermitted):
         return _error(request, 404, "not_found", "Not found.")
+    if isinstance(exc, services.SignatureRequired):
+        return _error(
+            request,
+            422,
+            "signature_required",
+            "This procedure needs an electronic signature: sign GET …/signing-payload with the "
+            "My Number Card's signing certificate and send it as 'signature'.",
+        )
+    if isinstance(exc, SignatureRefused):
+        detail = f" ({', '.join(exc.mismatched)} differ)" if exc.mismatched else ""
+        return _error(
+            request, 422, f"signature_{exc.reason}", f"The signature was refused: {exc.reason}{detail}."
+        )
     raise exc
 
 
@@ -281,8 +304,26 @@ class ApplicationUpdateIn(Schema):
     answers: dict[str, Any]
 
 
+class SignatureIn(Schema):
+    """A signature over the bytes of ``GET …/signing-payload``, made with the JPKI signing certificate."""
+
+    value: str = Field(description="RSASSA-PKCS1-v1_5 SHA-256 signature, base64")
+    certificate: str = Field(description="The signing certificate (DER, base64); it is not stored")
+    intermediates: list[str] = Field(default_factory=list, max_length=4)
+
+
 class SubmitIn(Schema):
     declaration_accepted: bool
+    signature: SignatureIn | None = Field(
+        default=None, description="Required when the procedure has signature_required"
+    )
+
+
+class SigningPayloadOut(Schema):
+    signature_required: bool
+    payload: str = Field(description="The exact bytes to sign (canonical JSON, UTF-8), base64")
+    digest_sha256: str = Field(description="SHA-256 of the payload, base64")
+    algorithm: str
 
 
 class WithdrawIn(Schema):
@@ -409,16 +450,46 @@ def submit_application(request: ApiRequest, application_id: uuid.UUID, payload: 
     application = _own(request, application_id)
     try:
         if application.status == "draft":
+            evidence = None
+            if payload.signature is not None:
+                evidence = signature_verify(
+                    application=application,
+                    signature=decode_b64(payload.signature.value, limit=2048),
+                    certificate_der=decode_b64(payload.signature.certificate, limit=MAX_CERTIFICATE_BYTES),
+                    intermediates=[
+                        decode_b64(item, limit=MAX_CERTIFICATE_BYTES)
+                        for item in payload.signature.intermediates
+                    ],
+                )
             application = services.application_submit(
                 application=application,
                 actor=_resident(request),
                 declaration_accepted=payload.declaration_accepted,
+                signature=evidence,
             )
         else:
             application = services.application_resubmit(application=application, actor=_resident(request))
-    except (services.ApplicationError, InvalidTransition) as exc:
+    except (services.ApplicationError, InvalidTransition, SignatureRefused) as exc:
         return _service_error(request, exc, application)
     return _application_out(application)
+
+
+@residents.get(
+    "/applications/{application_id}/signing-payload", response={200: SigningPayloadOut, 404: ErrorOut}
+)
+def signing_payload_of(request: ApiRequest, application_id: uuid.UUID) -> Any:
+    """What to sign for submission: the canonical bytes of this application and its current answers.
+
+    Saving answers afterwards changes the payload; a signature over an older payload is refused.
+    """
+    application = _own(request, application_id)
+    payload = signing_payload(application)
+    return {
+        "signature_required": requires_signature(application),
+        "payload": base64.b64encode(payload).decode(),
+        "digest_sha256": base64.b64encode(hashlib.sha256(payload).digest()).decode(),
+        "algorithm": "RSASSA-PKCS1-v1_5 SHA-256",
+    }
 
 
 @residents.post(

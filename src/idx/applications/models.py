@@ -133,6 +133,25 @@ class CaseComment(models.Model):
         return f"comment {self.pk}"
 
 
+class ApplicationSignature(models.Model):
+    """The verified electronic signature (電子署名) that replaced the seal on submission.
+
+    Keeps what identifies the certificate (serial number and issuer) and what was signed (the
+    payload digest and the signature value), never the certificate itself.
+    """
+
+    application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="signature")
+    signed_at = models.DateTimeField()
+    digest_sha256 = models.CharField(max_length=64)
+    signature_b64 = models.TextField()
+    certificate_serial = models.CharField(max_length=80)
+    certificate_issuer = models.CharField(max_length=500)
+    signer_name = models.CharField(max_length=100, blank=True)
+
+    def __str__(self) -> str:
+        return f"signature of {self.application_id}"
+
+
 def attachment_path(instance: Attachment, filename: str) -> str:
     return f"attachments/{instance.municipality_id}/{instance.public_id}"
 

@@ -25,11 +25,19 @@ from idx.applications.answers import applicant_name_from, get_path, merge_flagge
 from idx.applications.attachments import check_upload
 from idx.applications.models import (
     Application,
+    ApplicationSignature,
     Attachment,
     CaseComment,
     ReceiptSequence,
     Status,
     StatusChange,
+)
+from idx.applications.signing import (
+    SignatureEvidence,
+    SignatureRefused,
+    evidence_summary,
+    requires_signature,
+    signature_still_covers,
 )
 from idx.applications.workflow import Actor, Event, InvalidTransition
 from idx.audit.services import audit_record
@@ -83,6 +91,10 @@ class MyNumberInvalid(AnswersInvalid):
 
 class DeclarationMissing(ApplicationError):
     code = "declaration_missing"
+
+
+class SignatureRequired(ApplicationError):
+    """The procedure replaces the seal with an electronic signature, and none was given."""
 
 
 class AnswersTooLarge(ApplicationError):
@@ -410,21 +422,60 @@ def _lock(application: Application) -> None:
     application.row_version = row_version
 
 
-def application_submit(*, application: Application, actor: User, declaration_accepted: bool) -> Application:
-    """Validate everything, number the receipt and hand the application to its department."""
+def application_check_ready(*, application: Application, actor: User, declaration_accepted: bool) -> None:
+    """Raise what :func:`application_submit` would raise before a signature is asked for."""
+    _require_owner(application, actor)
+    if application.status != Status.DRAFT:
+        raise InvalidTransition(Event.SUBMIT, application.status)
+    if not declaration_accepted:
+        raise DeclarationMissing()
+    _validate_for_submission(application)
+
+
+def application_submit(
+    *,
+    application: Application,
+    actor: User,
+    declaration_accepted: bool,
+    signature: SignatureEvidence | None = None,
+) -> Application:
+    """Validate everything, number the receipt and hand the application to its department.
+
+    A procedure with ``signature_required`` needs ``signature``, verified by
+    :func:`idx.applications.signing.signature_verify` over the answers submitted now.
+    """
     _require_owner(application, actor)
     if application.status != Status.DRAFT:
         raise InvalidTransition(Event.SUBMIT, application.status)
     if not declaration_accepted:
         raise DeclarationMissing()
     answers = _validate_for_submission(application)
+    if signature is None and requires_signature(application):
+        raise SignatureRequired()
     with transaction.atomic():
         now = timezone.now()
         _lock(application)
         if application.status != Status.DRAFT:
             raise InvalidTransition(Event.SUBMIT, application.status)
+        if signature is not None:
+            # Read again under the lock: answers saved after signing void the signature.
+            application.answers = Application.objects.values_list("answers", flat=True).get(pk=application.pk)
+            if not signature_still_covers(application, signature.digest_sha256):
+                raise SignatureRefused("answers_changed")
+            ApplicationSignature.objects.create(
+                application=application,
+                signed_at=signature.signed_at,
+                digest_sha256=signature.digest_sha256,
+                signature_b64=signature.signature_b64,
+                certificate_serial=signature.serial_number,
+                certificate_issuer=signature.issuer,
+                signer_name=signature.signer_name[:100],
+            )
         receipt_number = _next_receipt_number(application, now)
         days = int(application.procedure_version.parsed.data["processing_days"])
+        audit_extra: dict[str, Any] = {"receipt_number": receipt_number}
+        if signature is not None:
+            audit_extra["signature"] = evidence_summary(signature)
         return _transition(
             application=application,
             event=Event.SUBMIT,
@@ -437,7 +488,7 @@ def application_submit(*, application: Application, actor: User, declaration_acc
                 "declaration_accepted_at": now,
                 "due_date": timezone.localdate(now) + dt.timedelta(days=days),
             },
-            audit_extra={"receipt_number": receipt_number},
+            audit_extra=audit_extra,
         )
 
 

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_POST
 
 from idx.applications import services
 from idx.applications.exports import export_csv_rows, export_json_chunks
-from idx.applications.models import Application, Status
+from idx.applications.models import Application, ApplicationSignature, Status
 from idx.applications.presentation import answer_rows
 from idx.applications.selectors import (
     CaseFilters,
@@ -34,6 +34,7 @@ from idx.applications.selectors import (
     case_list_for_staff,
     decided_cases_for_export,
 )
+from idx.applications.signing import signature_still_covers
 from idx.applications.workflow import Actor, InvalidTransition, allowed_events
 from idx.audit.exports import audit_csv_chunks
 from idx.audit.forms import AuditPeriodForm
@@ -210,11 +211,15 @@ def case_detail(request: IdxRequest, public_id: str) -> HttpResponseBase:
     events = [event.value for event in allowed_events(application.status, Actor.STAFF)]
     may_work = can(staff, Action.WORK_CASE, application.department)
     definition = application.procedure_version.parsed
+    signature = ApplicationSignature.objects.filter(application=application).first()
     return render(
         request,
         "backoffice/case_detail.html",
         {
             "application": application,
+            "signature": signature,
+            "signature_covers_answers": signature is not None
+            and signature_still_covers(application, signature.digest_sha256),
             "procedure_name": pick(definition.data["name"]),
             "rows": answer_rows(application),
             "history": application.status_changes.select_related("actor"),

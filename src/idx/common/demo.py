@@ -13,13 +13,16 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from PIL import Image
 
 from idx.applications import services
 from idx.applications.models import Application
+from idx.applications.signing import requires_signature
 from idx.common.models import Municipality, MunicipalityHost
+from idx.demo_idp.jpki import demo_signature
 from idx.demo_idp.provider import configure_for_municipality as configure_demo_identity_provider
 from idx.identity.mfa.selectors import has_totp
 from idx.identity.mfa.services import totp_enrol_fixed
@@ -268,8 +271,13 @@ def load_applications(municipality: Municipality, count: int, seed: int = 2026) 
                 made += 1
                 if outcome == "draft":
                     continue
+                signature = None
+                if requires_signature(application):
+                    if not settings.IDX_DEMO_IDP:
+                        continue  # nothing can sign it here: it stays a draft
+                    signature = demo_signature(application)
                 application = services.application_submit(
-                    application=application, actor=resident, declaration_accepted=True
+                    application=application, actor=resident, declaration_accepted=True, signature=signature
                 )
                 if outcome == "withdrawn":
                     services.application_withdraw(

@@ -13,6 +13,7 @@ from django.utils.crypto import salted_hmac
 from joserfc.jwk import ECKey
 
 from idx.common.models import Municipality
+from idx.demo_idp.jpki import CardFacts, authority
 from idx.demo_idp.models import DemoClient, DemoSigningKey
 
 
@@ -25,13 +26,27 @@ class CardHolder:
     address: str
     birthdate: str
     gender: str  # OIDC standard values: female / male
+    # A holder whose signing certificate was revoked (e.g. after moving house), to show refusal.
+    certificate_revoked: bool = False
+
+    def card_facts(self) -> CardFacts:
+        return CardFacts(name=self.name, address=self.address, birthdate=self.birthdate, gender=self.gender)
 
 
 CARD_HOLDERS = [
     CardHolder("iga-hanako", "伊賀 花子", "三重県伊賀市上野丸之内116番地", "1985-04-01", "female"),
+    CardHolder("iga-taro", "伊賀 太郎", "三重県伊賀市上野丸之内116番地", "1988-06-15", "male"),
     CardHolder("ueno-taro", "上野 太郎", "三重県伊賀市四十九町3184番地", "1979-11-23", "male"),
     CardHolder("tsuge-yumi", "柘植 由美", "三重県伊賀市柘植町1234番地", "1992-07-07", "female"),
     CardHolder("watarai-ken", "度会 健", "三重県度会郡度会町棚橋1215番地1", "1968-02-14", "male"),
+    CardHolder(
+        "shimagahara-jiro",
+        "島ヶ原 次郎",
+        "三重県伊賀市島ヶ原5555番地",
+        "1958-09-30",
+        "male",
+        certificate_revoked=True,
+    ),
 ]
 HOLDERS = {holder.id: holder for holder in CARD_HOLDERS}
 
@@ -70,13 +85,23 @@ def token_hash(raw: str) -> str:
 
 
 def register_client(
-    *, municipality: Municipality, client_id: str, public_jwk: dict[str, Any], redirect_path: str
+    *,
+    municipality: Municipality,
+    client_id: str,
+    public_jwk: dict[str, Any],
+    redirect_path: str,
+    signing_redirect_path: str = "",
 ) -> DemoClient:
     if not settings.IDX_DEMO_IDP:
         raise RuntimeError("the demo identity provider is not enabled")
     client, _ = DemoClient.objects.update_or_create(
         client_id=client_id,
-        defaults={"municipality": municipality, "public_jwk": public_jwk, "redirect_path": redirect_path},
+        defaults={
+            "municipality": municipality,
+            "public_jwk": public_jwk,
+            "redirect_path": redirect_path,
+            "signing_redirect_path": signing_redirect_path,
+        },
     )
     return client
 
@@ -105,13 +130,17 @@ def configure_for_municipality(municipality: Municipality, *, slug: str = "mynum
                 "client_id": client_id,
                 "private_key_pem": pem,
                 "signing_alg": "ES256",
+                "signing_endpoint": "",
                 "enabled": True,
             },
         )
+    # The demo CA's root becomes the municipality's trust anchor for electronic signatures.
+    authority(municipality)
     public = ECKey.import_key(provider.private_key_pem).as_dict(private=False)
     register_client(
         municipality=municipality,
         client_id=provider.client_id,
         public_jwk=public,
         redirect_path=reverse("oidc:callback", kwargs={"slug": slug}),
+        signing_redirect_path=reverse("portal:signature_callback"),
     )

@@ -153,6 +153,9 @@ class IdentityProvider(TenantModel):
         max_length=10, choices=[("ES256", "ES256"), ("RS256", "RS256")], default="ES256"
     )
     scopes = models.CharField(max_length=300, default="openid name address birthdate gender")
+    # Where the provider's signing API takes sign transactions (デジタル認証アプリ's
+    # /api/sign-transactions); blank when the provider offers sign-in only.
+    signing_endpoint = models.URLField(max_length=300, blank=True)
     enabled = models.BooleanField(default=True)
 
     class Meta:
@@ -194,4 +197,7 @@ from idx.identity.mfa.models import (  # noqa: E402
 )
 from idx.identity.mfa.models import (  # noqa: E402
     WebAuthnCredential as WebAuthnCredential,
+)
+from idx.identity.signatures.models import (  # noqa: E402
+    SigningTrustAnchor as SigningTrustAnchor,
 )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from idx.portal import views
+from idx.portal import signing, views
 
 app_name = "portal"
 
@@ -15,6 +15,7 @@ urlpatterns = [
         views.application_step,
         name="application_step",
     ),
+    path("my/signature/callback/", signing.signature_callback, name="signature_callback"),
     path("my/applications/<str:public_id>/review/", views.application_review, name="application_review"),
     path("my/applications/<str:public_id>/receipt/", views.application_receipt, name="application_receipt"),
     path(

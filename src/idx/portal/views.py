@@ -23,11 +23,13 @@ from idx.applications.models import Application, Status
 from idx.applications.presentation import answer_rows, attachment_names
 from idx.applications.receipts import receipt_pdf
 from idx.applications.selectors import application_get_for_resident, applications_for_resident
+from idx.applications.signing import requires_signature
 from idx.applications.workflow import InvalidTransition
 from idx.common.http import IdxRequest, sign_in_required
 from idx.identity.contrib.oidc.pages import allow_forms_to, card_provider_origins
 from idx.identity.services import EmailTaken, resident_sign_up, resident_verify_email
 from idx.portal.forms import SignInForm, SignUpForm, WithdrawForm
+from idx.portal.signing import begin_signing
 from idx.procedures.definition import AnswerError, fee_for, step_is_shown, validate_answers
 from idx.procedures.i18n import pick
 from idx.procedures.models import Category, LifeEvent
@@ -292,10 +294,18 @@ def application_review(request: IdxRequest, public_id: str) -> HttpResponseBase:
         "rows": answer_rows(application),
         "steps": {step.id: pick(step.title) for step in definition.steps},
         "fee": None,
+        "signature_required": requires_signature(application),
     }
     context["fee"] = fee_for(definition, application.answers) if definition.data.get("fee") else None
     if request.method == "POST":
         try:
+            if context["signature_required"]:
+                services.application_check_ready(
+                    application=application,
+                    actor=request.user,
+                    declaration_accepted=request.POST.get("declaration") == "yes",
+                )
+                return begin_signing(request, application)
             application = services.application_submit(
                 application=application,
                 actor=request.user,
@@ -303,7 +313,7 @@ def application_review(request: IdxRequest, public_id: str) -> HttpResponseBase:
             )
         except services.DeclarationMissing:
             context["declaration_error"] = _("Confirm the declaration to submit.")
-            return render(request, "portal/application_review.html", context, status=422)
+            return _review_page(request, context, status=422)
         except services.AnswersInvalid as exc:
             first = exc.errors[0]
             step = definition.step_of_field(first.path) or definition.steps[0]
@@ -316,7 +326,15 @@ def application_review(request: IdxRequest, public_id: str) -> HttpResponseBase:
         except (InvalidTransition, services.ChangedMeanwhile):
             pass  # a double-clicked submit: the first one won; show its receipt
         return redirect("portal:application_receipt", public_id=application.public_id)
-    return render(request, "portal/application_review.html", context)
+    return _review_page(request, context)
+
+
+def _review_page(request: IdxRequest, context: dict[str, Any], status: int = 200) -> HttpResponseBase:
+    response = render(request, "portal/application_review.html", context, status=status)
+    if context["signature_required"]:
+        # The sign button's post is redirected to the signing provider: allow that form target.
+        return allow_forms_to(response, card_provider_origins(request.municipality))
+    return response
 
 
 @resident_required

@@ -279,19 +279,30 @@ IDENTITY_FACTS = ("name", "birth_date", "gender", "address")
 
 
 def identity_fact_paths(definition: Definition) -> dict[str, str]:
-    """The applicant's 基本4情報 items: in the first fieldset holding ``name`` and another of the facts.
+    """The applicant's 基本4情報 items: a fieldset holding ``name`` and another of the facts.
 
     ``{"claimant.name": "name", "claimant.birth_date": "birth_date", ...}``; a verified
-    identity (My Number Card) fills these in, and they are then not editable.
+    identity (My Number Card) fills these in, and they are then not editable; a signature's
+    certificate must match them. A fieldset named ``applicant`` or ``claimant`` wins; otherwise the
+    first such fieldset, never one describing a deceased person.
     """
+    candidates: list[Item] = []
     for step in definition.steps:
         for item in step.items:
-            if item.widget != "fieldset":
+            if item.widget != "fieldset" or item.field in NOT_THE_APPLICANT:
                 continue
             fields = {child.field for child in item.children}
             if "name" in fields and len(fields & set(IDENTITY_FACTS)) >= 2:
-                return {f"{item.field}.{fact}": fact for fact in IDENTITY_FACTS if fact in fields}
-    return {}
+                candidates.append(item)
+    if not candidates:
+        return {}
+    chosen = next((item for item in candidates if item.field in APPLICANT_FIELDSETS), candidates[0])
+    fields = {child.field for child in chosen.children}
+    return {f"{chosen.field}.{fact}": fact for fact in IDENTITY_FACTS if fact in fields}
+
+
+APPLICANT_FIELDSETS = ("applicant", "claimant")
+NOT_THE_APPLICANT = ("deceased",)
 
 
 def get_nested(answers: Mapping[str, Any], path: str) -> Any:

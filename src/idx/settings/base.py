@@ -263,6 +263,9 @@ IDX_OIDC_LEEWAY_SECONDS = env_int("IDX_OIDC_LEEWAY_SECONDS", 60)
 IDX_OIDC_JWKS_CACHE_SECONDS = env_int("IDX_OIDC_JWKS_CACHE_SECONDS", 3600)
 # Dotted path of a requests transport adapter for back-channel calls (tests route them to Django).
 IDX_OIDC_TRANSPORT = env_str("IDX_OIDC_TRANSPORT", "")
+# How long a fetched JPKI CRL is trusted before it is fetched again (it is re-fetched sooner when
+# it is no longer current).
+IDX_JPKI_CRL_CACHE_SECONDS = env_int("IDX_JPKI_CRL_CACHE_SECONDS", 3600)
 # The in-project demo identity provider (/demo-idp/): demo and test settings only; production refuses it.
 IDX_DEMO_IDP = env_bool("IDX_DEMO_IDP", False)
 

@@ -132,6 +132,10 @@ class CRLCache:
             self._entries[url] = (now, body)
         return body
 
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
     def invalidate(self, url: str) -> None:
         with self._lock:
             self._entries.pop(url, None)

@@ -57,6 +57,8 @@ class VerifiedSignIn:
     subject: str
     id_token_claims: dict[str, Any]
     userinfo: dict[str, Any] = field(default_factory=dict)
+    # Kept for calls made on the holder's behalf after sign-in (the signing API's result).
+    access_token: str = field(default="", repr=False)
 
 
 # ---- caches (per process) ------------------------------------------------------------------
@@ -167,16 +169,19 @@ class OidcClient:
 
     # ---- the flow ------------------------------------------------------------------------
 
-    def authorization_request(self, *, redirect_uri: str) -> AuthorizationRequest:
+    def authorization_request(
+        self, *, redirect_uri: str, scope: str | None = None, **extra: str
+    ) -> AuthorizationRequest:
+        """The URL to send the browser to; ``extra`` parameters (e.g. ``sign_transaction_id``) are added."""
         endpoint = self.metadata()["authorization_endpoint"]
         state = generate_token(32)
         nonce = generate_token(32)
         code_verifier = generate_token(64)
         with self._session(
-            scope=self.scopes, redirect_uri=redirect_uri, code_challenge_method="S256"
+            scope=scope or self.scopes, redirect_uri=redirect_uri, code_challenge_method="S256"
         ) as session:
             url, _state = session.create_authorization_url(
-                endpoint, state=state, code_verifier=code_verifier, nonce=nonce
+                endpoint, state=state, code_verifier=code_verifier, nonce=nonce, **extra
             )
         return AuthorizationRequest(url=url, state=state, nonce=nonce, code_verifier=code_verifier)
 
@@ -219,7 +224,34 @@ class OidcClient:
             raise SignInRefused("userinfo_not_json") from exc
         if not isinstance(userinfo, dict) or userinfo.get("sub") != claims["sub"]:
             raise SignInRefused("userinfo_sub_mismatch")
-        return VerifiedSignIn(subject=claims["sub"], id_token_claims=claims, userinfo=userinfo)
+        return VerifiedSignIn(
+            subject=claims["sub"],
+            id_token_claims=claims,
+            userinfo=userinfo,
+            access_token=str(token.get("access_token", "")),
+        )
+
+    def client_credentials_token(self) -> str:
+        """An access token for the client itself (private_key_jwt), e.g. for the signing API."""
+        token_endpoint = self.metadata()["token_endpoint"]
+        auth = PrivateKeyJWT(token_endpoint, alg=self.signing_alg)
+        with self._session(client_secret=self.private_key, token_endpoint_auth_method=auth) as session:
+            session.register_client_auth_method(auth)
+            try:
+                token = session.fetch_token(token_endpoint, grant_type="client_credentials")
+            except requests.RequestException as exc:
+                raise SignInRefused("token_unreachable") from exc
+            except Exception as exc:  # Authlib raises OAuthError for error responses
+                error = getattr(exc, "error", None) or type(exc).__name__
+                raise SignInRefused(f"token_error_{error}") from exc
+        access_token = token.get("access_token")
+        if not isinstance(access_token, str) or not access_token:
+            raise SignInRefused("token_without_access_token")
+        return access_token
+
+    def session(self) -> OAuth2Session:
+        """A plain session with this provider's transport (for calls outside the OIDC flow)."""
+        return self._session()
 
     def verify_id_token(self, id_token: str, *, nonce: str) -> dict[str, Any]:
         """Signature (ES256, by a key of the provider's JWKS), then iss, aud, exp, iat/nbf, nonce, azp."""

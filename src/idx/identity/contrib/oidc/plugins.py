@@ -53,6 +53,10 @@ class OidcLoginMethod(LoginMethod):
             problems.append("scopes must include openid")
         return problems
 
+    def signing_endpoint(self) -> str:
+        """Base URL of the provider's signing API (blank: this provider does not sign)."""
+        return self.provider.signing_endpoint
+
     def mount(self, session: requests.Session) -> None:
         transport = settings.IDX_OIDC_TRANSPORT
         if transport:
@@ -108,6 +112,9 @@ class DemoLoginMethod(OidcLoginMethod):
 
     def issuer(self) -> str:
         return f"{self.provider.municipality.public_url.rstrip('/')}/demo-idp"
+
+    def signing_endpoint(self) -> str:
+        return f"{self.issuer()}/sign-transactions"
 
     def check_config(self) -> list[str]:
         problems = super().check_config()
