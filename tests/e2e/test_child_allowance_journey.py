@@ -149,8 +149,15 @@ def test_child_allowance_journey(new_context: Any, mailbox: Any, server: Any) ->
         assert text in review
     check(page, "review")
     page.check("#declaration")
+    # 児童手当 replaces the seal with an electronic signature: the card's signing service opens.
     click_and_wait(page, page.locator("main form button[data-once]"))
+    assert "/demo-idp/authorize/" in page.url, page.url
+    check(page, "demo-idp-sign")
+    page.check("#holder-iga-taro")  # the claimant typed above is this card's holder
+    page.fill("#pin", "sign2026")
+    click_and_wait(page, page.locator("button[value=sign]"))
     assert page.url.endswith("/receipt/"), page.url
+    assert page.locator(".signature-status").count() == 1
     receipt_number = page.locator(".receipt-number strong").inner_text().strip()
     assert RECEIPT_PATTERN.fullmatch(receipt_number), receipt_number
     check(page, "receipt")

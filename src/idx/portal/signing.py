@@ -111,10 +111,9 @@ def begin_signing(request: IdxRequest, application: Application) -> HttpResponse
         )
         return HttpResponseRedirect(review)
     redirect_uri = request.build_absolute_uri(reverse("portal:signature_callback"))
+    digest = payload_digest(application)
     try:
-        auth_request, transaction_id = SigningClient(plugin).start(
-            digest=payload_digest(application), redirect_uri=redirect_uri
-        )
+        auth_request, transaction_id = SigningClient(plugin).start(digest=digest, redirect_uri=redirect_uri)
     except SignInRefused as exc:
         logger.warning(
             "signing start failed municipality=%s reason=%s", request.municipality.code, exc.reason
@@ -135,6 +134,7 @@ def begin_signing(request: IdxRequest, application: Application) -> HttpResponse
         "application": str(application.public_id),
         "provider": plugin.provider.slug,
         "transaction": transaction_id,
+        "digest": digest.hex(),
         "nonce": auth_request.nonce,
         "code_verifier": auth_request.code_verifier,
         "redirect_uri": redirect_uri,
@@ -178,6 +178,10 @@ def signature_callback(request: IdxRequest) -> HttpResponseBase:
             messages.error(
                 request, _("The signing service reported an error. Your answers are kept; please try again.")
             )
+        return HttpResponseRedirect(review)
+    if payload_digest(application).hex() != flow["digest"]:
+        # Saved in another window after signing began: what was signed is not what would be sent.
+        messages.error(request, refusal_message("answers_changed"))
         return HttpResponseRedirect(review)
     plugin = signing_plugin(request.municipality)
     if plugin is None or plugin.provider.slug != flow["provider"]:
