@@ -42,10 +42,11 @@ from idx.audit.selectors import audit_entries_for_period, audit_entries_for_targ
 from idx.audit.services import audit_export_record, audit_record
 from idx.common import my_number
 from idx.common.http import IdxRequest, sign_in_required
+from idx.identity.contrib.oidc.pages import allow_forms_to, provider_origins
 from idx.identity.mfa import selectors as mfa_selectors
 from idx.identity.mfa import services as mfa_services
 from idx.identity.mfa import views as mfa_views
-from idx.identity.models import Department, User
+from idx.identity.models import Department, IdentityProvider, ProviderKind, User
 from idx.identity.policy import Action, can, is_city_wide
 from idx.identity.reauth import has_recent_reauth, reauth_required
 from idx.procedures.definition import DefinitionError, parse
@@ -113,7 +114,18 @@ def sign_in(request: IdxRequest) -> HttpResponseBase:
             if not target.startswith("/staff/"):
                 target = reverse("backoffice:queue")
             return mfa_views.begin_second_factor(request, user, target)
-    return render(request, "backoffice/sign_in.html", {"error": error}, status=422 if error else 200)
+    directories = list(
+        IdentityProvider.objects.filter(
+            municipality=request.municipality, kind=ProviderKind.STAFF, enabled=True
+        ).order_by("pk")
+    )
+    response = render(
+        request,
+        "backoffice/sign_in.html",
+        {"error": error, "directories": directories, "next": request.GET.get("next", "")},
+        status=422 if error else 200,
+    )
+    return allow_forms_to(response, provider_origins(directories))
 
 
 @require_POST

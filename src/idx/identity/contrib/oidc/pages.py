@@ -8,6 +8,7 @@ the デジタル認証アプリ (and of the demo provider) lives on the issuer's
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from django.http.response import HttpResponseBase
@@ -20,10 +21,16 @@ from idx.identity.models import IdentityProvider, ProviderKind
 
 def card_provider_origins(municipality: Municipality) -> list[str]:
     """Origins of the enabled resident sign-in providers (empty: no card sign-in offered here)."""
-    origins: set[str] = set()
-    providers = IdentityProvider.objects.select_related("municipality").filter(
-        municipality=municipality, enabled=True, kind=ProviderKind.RESIDENT
+    return provider_origins(
+        IdentityProvider.objects.select_related("municipality").filter(
+            municipality=municipality, enabled=True, kind=ProviderKind.RESIDENT
+        )
     )
+
+
+def provider_origins(providers: Iterable[IdentityProvider]) -> list[str]:
+    """Origins of the given providers' issuers (where their authorization pages live)."""
+    origins: set[str] = set()
     for provider in providers:
         plugin = login_method_for(provider)
         if isinstance(plugin, OidcLoginMethod):

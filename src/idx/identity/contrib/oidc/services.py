@@ -167,3 +167,52 @@ def external_identity_link(
             after={"provider": provider.slug},
         )
     return identity
+
+
+def staff_account_for_directory_identity(
+    *, provider: IdentityProvider, subject: str, userinfo: dict[str, Any]
+) -> User:
+    """The staff member a directory identity (staff single sign-on) stands for.
+
+    A linked ``sub`` decides; on first use, a verified ``email`` claim equal to an active staff
+    account of the municipality links them. Nobody is created: staff accounts and their roles are
+    made by the city's administrators, not by the directory. The caller still asks for the second
+    factor.
+    """
+    if provider.kind != ProviderKind.STAFF:
+        raise NotLinked()
+    with transaction.atomic():
+        identity = (
+            ExternalIdentity.objects.select_for_update()
+            .select_related("user")
+            .filter(provider=provider, subject=subject)
+            .first()
+        )
+        if identity is not None:
+            user = identity.user
+        else:
+            email = str(userinfo.get("email", "")).strip().lower()
+            if not email or userinfo.get("email_verified") is not True:
+                raise NotLinked()
+            found = User.objects.filter(
+                municipality=provider.municipality, email=email, is_active=True
+            ).first()
+            if found is None or not found.is_staff_member:
+                raise NotLinked()
+            if ExternalIdentity.objects.filter(provider=provider, user=found).exists():
+                raise AlreadyLinked()
+            user = found
+            identity = ExternalIdentity.objects.create(user=user, provider=provider, subject=subject)
+            audit_record(
+                municipality=provider.municipality,
+                actor=user,
+                action="account.link_provider",
+                target_type="user",
+                target_id=user.pk,
+                after={"provider": provider.slug, "by": "verified_email"},
+            )
+        if not user.is_active or not user.is_staff_member or user.municipality_id != provider.municipality_id:
+            raise NotLinked()
+        identity.last_sign_in_at = timezone.now()
+        identity.save(update_fields=["last_sign_in_at"])
+    return user

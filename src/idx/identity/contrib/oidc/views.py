@@ -30,6 +30,7 @@ from idx.identity.contrib.oidc.services import (
     account_sign_in_with_provider,
     external_identity_link,
     facts_from_userinfo,
+    staff_account_for_directory_identity,
 )
 from idx.identity.models import IdentityProvider, ProviderKind
 
@@ -64,6 +65,37 @@ def _safe_next(target: str) -> str:
     return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else ""
 
 
+def _staff_directory_sign_in(
+    request: IdxRequest, provider: IdentityProvider, subject: str, userinfo: dict[str, Any], target: str
+) -> HttpResponseBase:
+    """Staff single sign-on: the directory vouches for the account; the second factor is still ours."""
+    from idx.identity.mfa import selectors as mfa_selectors
+    from idx.identity.mfa.views import begin_second_factor, locked_message
+
+    try:
+        user = staff_account_for_directory_identity(provider=provider, subject=subject, userinfo=userinfo)
+    except (NotLinked, AlreadyLinked):
+        logger.warning(
+            "staff sso refused municipality=%s provider=%s reason=not_linked",
+            request.municipality.code,
+            provider.slug,
+        )
+        messages.error(
+            request,
+            _("No staff account is linked to this directory identity. Ask your system administrator."),
+        )
+        return redirect("backoffice:login")
+    if mfa_selectors.is_locked(user):
+        messages.error(request, locked_message())
+        return redirect("backoffice:login")
+    logger.info(
+        "staff sso municipality=%s provider=%s user=%s", request.municipality.code, provider.slug, user.pk
+    )
+    return begin_second_factor(
+        request, user, target if target.startswith("/staff/") else reverse("backoffice:queue")
+    )
+
+
 def _refuse(
     request: IdxRequest, provider: IdentityProvider | None, reason: str, message: str
 ) -> HttpResponseBase:
@@ -75,6 +107,8 @@ def _refuse(
         reason,
     )
     messages.error(request, message)
+    if provider is not None and provider.kind == ProviderKind.STAFF:
+        return redirect("backoffice:login")
     return redirect("portal:login")
 
 
@@ -90,7 +124,9 @@ def start(request: IdxRequest, slug: str) -> HttpResponseBase:
 
 
 def _start(request: IdxRequest, provider: IdentityProvider) -> HttpResponseBase:
-    intent = "link" if request.POST.get("intent") == "link" else "login"
+    intent = (
+        "link" if request.POST.get("intent") == "link" and provider.kind == ProviderKind.RESIDENT else "login"
+    )
     if intent == "link" and not (request.user.is_authenticated and request.user.is_resident):
         return redirect(f"{reverse('portal:login')}?next={reverse('portal:my_applications')}")
     plugin = _plugin(provider)
@@ -184,6 +220,8 @@ def callback(request: IdxRequest, slug: str) -> HttpResponseBase:
                 "Sign-in was refused because the answer of the sign-in service could not be verified. Please try again."
             ),
         )
+    if provider.kind == ProviderKind.STAFF:
+        return _staff_directory_sign_in(request, provider, verified.subject, verified.userinfo, flow["next"])
     facts = facts_from_userinfo(verified.userinfo)
     if flow["intent"] == "link":
         user = request.user
