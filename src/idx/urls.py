@@ -2,15 +2,16 @@
 
 from django.conf import settings
 from django.urls import URLPattern, URLResolver, include, path
-from django.views.i18n import set_language
 
+from idx.common.language import furigana_set, language_set
 from idx.common.security import security_txt
 from idx.common.views import healthz
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("healthz", healthz, name="healthz"),
     path(".well-known/security.txt", security_txt, name="security_txt"),
-    path("i18n/setlang/", set_language, name="set_language"),
+    path("i18n/setlang/", language_set, name="set_language"),
+    path("i18n/furigana/", furigana_set, name="furigana_set"),
 ]
 if settings.IDX_ROLE in ("backoffice", "all"):
     urlpatterns.append(path("staff/", include("idx.backoffice.urls")))

@@ -84,3 +84,16 @@ def format_wareki(date: dt.date) -> str:
 def format_both(date: dt.date) -> str:
     """2026年1月5日（令和8年1月5日）: the western date with its era date beside it."""
     return f"{date.year}年{date.month}月{date.day}日（{format_wareki(date)}）"
+
+
+def format_for_language(date: dt.date, language: str) -> str:
+    """How a date reads in ``language``: Japanese shows the era beside the western date,
+    やさしい日本語 the western date only, other languages their own long date format."""
+    if language == "ja":
+        return format_both(date)
+    if language == "ja-easy":
+        return f"{date.year}年{date.month}月{date.day}日"
+    from django.utils import formats, translation
+
+    with translation.override(language):
+        return formats.date_format(date, "DATE_FORMAT")

@@ -14,10 +14,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from idx.common import my_number
-from idx.common.wareki import DateParseError, format_both, parse_date
+from idx.common.wareki import DateParseError, format_for_language, parse_date
 from idx.procedures.definition import AnswerError, Definition, Item, Step, is_visible, normalise_date_text
 from idx.procedures.i18n import pick
 
@@ -440,7 +441,7 @@ def display_value(item: Item, value: Any, attachments: Mapping[str, str] | None 
                 return pick(option["label"])
     if item.widget == "date" and isinstance(value, str):
         try:
-            return format_both(parse_date(value))
+            return format_for_language(parse_date(value), translation.get_language() or "ja")
         except DateParseError:
             return value
     if item.widget == "file":

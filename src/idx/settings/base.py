@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+import django.conf.locale
 
 from idx.common.env import env_bool, env_int, env_list, env_secret, env_str
 
@@ -63,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "idx.identity.middleware.TenantUserMiddleware",
+    "idx.common.language.AccountLanguageMiddleware",
+    "idx.common.language.ReadingAidsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After authentication and messages: signs idle staff out with a message.
     "idx.identity.mfa.middleware.StaffIdleTimeoutMiddleware",
@@ -86,6 +89,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "idx.common.context_processors.municipality",
+                "idx.common.language.language_context",
             ],
         },
     }
@@ -126,7 +130,24 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "portal:login"
 
 LANGUAGE_CODE = "ja"
-LANGUAGES = [("ja", "日本語"), ("en", "English")]
+# Each name is written in its own language (the language menu shows them side by side).
+LANGUAGES = [
+    ("ja", "日本語"),
+    ("ja-easy", "やさしい日本語"),
+    ("en", "English"),
+    ("pt-br", "Português (Brasil)"),
+    ("vi", "Tiếng Việt"),
+    ("zh-hans", "简体中文"),
+    ("es", "Español"),
+    ("fil", "Filipino"),
+]
+# Django knows neither やさしい日本語 nor Filipino; browsers asking for Tagalog get Filipino.
+EXTRA_LANG_INFO = {
+    "ja-easy": {"bidi": False, "code": "ja-easy", "name": "Easy Japanese", "name_local": "やさしい日本語"},
+    "fil": {"bidi": False, "code": "fil", "name": "Filipino", "name_local": "Filipino"},
+    "tl": {"fallback": ["fil"]},
+}
+django.conf.locale.LANG_INFO.update(EXTRA_LANG_INFO)
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True

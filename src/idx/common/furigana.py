@@ -1,0 +1,182 @@
+"""Readings (ふりがな) for kanji, computed with SudachiPy and sudachidict-core.
+
+``annotate(text)`` returns HTML with ``<ruby>`` around each run of kanji and its reading in
+hiragana; kana written after the kanji in the same word (okurigana) stays outside the ruby, so
+申し込み reads 申(もう)し込(こ)み. Place names of the city come from ``LOCAL_READINGS`` first: the
+general dictionary does not know that 阿保 in Iga reads あお or 柘植 つげ. The table is checked in
+order, longest name first, and is the place to add a local name a test or a resident finds wrong.
+
+Why a table and not a compiled Sudachi user dictionary: a user dictionary must be rebuilt with
+``sudachipy ubuild`` against the exact system dictionary version installed, which ties a data
+file to a wheel version; readings are the only thing we need from it, and a table gives them
+without a build step. The tokenizer itself is Sudachi's.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import re
+import threading
+from typing import Any, Final
+
+from django.utils.safestring import SafeString, mark_safe
+
+KANJI: Final = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆ヵヶ]")
+_KANJI_RUN: Final = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆ヵヶ]+)")
+
+# Readings of local names the general dictionary gets wrong or does not know (伊賀市 and 度会町).
+LOCAL_READINGS: Final[dict[str, str]] = {
+    "伊賀": "いが",
+    "上野": "うえの",
+    "阿山": "あやま",
+    "大山田": "おおやまだ",
+    "青山": "あおやま",
+    "島ヶ原": "しまがはら",
+    "柘植": "つげ",
+    "阿保": "あお",
+    "比自岐": "ひじき",
+    "西明寺": "さいみょうじ",
+    "丸之内": "まるのうち",
+    "四十九町": "しじゅうくちょう",
+    "柘植町": "つげちょう",
+    "小田町": "おだちょう",
+    "名張": "なばり",
+    "度会町": "わたらいちょう",
+    "度会": "わたらい",
+    "棚橋": "たなはし",
+    "緑ケ丘": "みどりがおか",
+}
+_LOCAL: Final = re.compile("|".join(sorted(map(re.escape, LOCAL_READINGS), key=len, reverse=True)))
+
+_local = threading.local()
+
+
+def _tokenizer() -> Any:
+    """One Sudachi tokenizer per thread (they are not safe to share)."""
+    tokenizer = getattr(_local, "tokenizer", None)
+    if tokenizer is None:
+        from sudachipy import Dictionary, SplitMode
+
+        tokenizer = Dictionary(dict="core").tokenizer(mode=SplitMode.C)
+        _local.tokenizer = tokenizer
+    return tokenizer
+
+
+def to_hiragana(text: str) -> str:
+    return "".join(chr(ord(ch) - 0x60) if "ァ" <= ch <= "ヶ" and ch not in "ヵヶ" else ch for ch in text)
+
+
+def _split_okurigana(surface: str, reading: str) -> list[tuple[str, str | None]]:
+    """Pair each kanji run of ``surface`` with its part of ``reading``; one pair if they do not align."""
+    parts = _KANJI_RUN.split(surface)
+    pattern = "".join(
+        "(.+?)" if KANJI.match(part) else re.escape(to_hiragana(part)) for part in parts if part
+    )
+    match = re.fullmatch(pattern, reading)
+    if match is None:
+        return [(surface, reading)]
+    pairs: list[tuple[str, str | None]] = []
+    groups = iter(match.groups())
+    for part in parts:
+        if not part:
+            continue
+        pairs.append((part, next(groups)) if KANJI.match(part) else (part, None))
+    return pairs
+
+
+def segments(text: str) -> list[tuple[str, str | None]]:
+    """``text`` cut into (surface, reading) pairs; the reading is ``None`` where no kanji is."""
+    result: list[tuple[str, str | None]] = []
+    position = 0
+    for match in _LOCAL.finditer(text):
+        result.extend(_sudachi_segments(text[position : match.start()]))
+        result.append((match.group(0), LOCAL_READINGS[match.group(0)]))
+        position = match.end()
+    result.extend(_sudachi_segments(text[position:]))
+    return result
+
+
+def _sudachi_segments(text: str) -> list[tuple[str, str | None]]:
+    if not text:
+        return []
+    if not KANJI.search(text):
+        return [(text, None)]
+    result: list[tuple[str, str | None]] = []
+    for morpheme in _tokenizer().tokenize(text):
+        surface = morpheme.surface()
+        if not KANJI.search(surface):
+            result.append((surface, None))
+            continue
+        reading = to_hiragana(morpheme.reading_form())
+        if not reading or KANJI.search(reading) or reading == surface:
+            result.append((surface, None))  # unknown to the dictionary: better no reading than a wrong one
+            continue
+        result.extend(_split_okurigana(surface, reading))
+    return result
+
+
+def reading(text: str) -> str:
+    """The whole text in hiragana (kanji replaced by their readings)."""
+    return "".join(
+        reading if reading is not None else to_hiragana(surface) for surface, reading in segments(text)
+    )
+
+
+@functools.lru_cache(maxsize=8192)
+def annotate(text: str) -> SafeString:
+    """HTML of ``text`` (plain text, not HTML) with ``<ruby>`` readings on its kanji."""
+    out: list[str] = []
+    for surface, reading_ in segments(text):
+        if reading_ is None or not KANJI.search(surface):
+            out.append(html.escape(surface, quote=False))
+        else:
+            out.append(
+                f"<ruby>{html.escape(surface, quote=False)}<rp>(</rp><rt>{html.escape(reading_, quote=False)}"
+                "</rt><rp>)</rp></ruby>"
+            )
+    return mark_safe("".join(out))  # noqa: S308  # nosec B308, B703 - every piece is escaped above
+
+
+# Elements whose text must stay as it is: not shown as text, inside form controls, or ruby already.
+_SKIP = {"script", "style", "textarea", "title", "option", "select", "rt", "rp", "ruby", "code", "pre"}
+_TAG = re.compile(r"(<[^>]*>)")
+_TAG_NAME = re.compile(r"<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9-]*)")
+
+
+KANA: Final = re.compile(r"[\u3041-\u309f\u30a1-\u30fa]")
+
+
+def annotate_html(document: str, *, kana_only: bool = False) -> str:
+    """Add readings to the text of an HTML document (server-rendered pages; tags untouched).
+
+    ``kana_only`` limits readings to text that also has kana, i.e. Japanese and not Chinese: on a
+    page in another language, the Japanese shown for want of a translation gets readings and the
+    page's own Chinese text does not.
+    """
+    out: list[str] = []
+    skipping: list[str] = []
+    in_body = False
+    for piece in _TAG.split(document):
+        if not piece:
+            continue
+        if piece.startswith("<"):
+            out.append(piece)
+            name = _TAG_NAME.match(piece)
+            if name is None:
+                continue
+            closing, tag = name.group(1) == "/", name.group(2).lower()
+            if tag == "body":
+                in_body = not closing
+            elif tag in _SKIP and not piece.endswith("/>"):
+                if closing:
+                    if skipping and skipping[-1] == tag:
+                        skipping.pop()
+                else:
+                    skipping.append(tag)
+            continue
+        if not in_body or skipping or not KANJI.search(piece) or (kana_only and not KANA.search(piece)):
+            out.append(piece)
+            continue
+        out.append(str(annotate(html.unescape(piece))))
+    return "".join(out)

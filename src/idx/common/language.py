@@ -1,0 +1,163 @@
+"""The resident's language and reading aids: choosing, remembering on the account, furigana.
+
+* The first visit follows the browser (Django's ``LocaleMiddleware`` and ``Accept-Language``).
+* Choosing a language on any page sets the cookie and, when signed in, the account's
+  ``preferred_language``, so the choice follows the resident to another device.
+* A signed-in request without a language cookie (a new device) uses the account's language.
+* The ふりがな switch (cookie ``idx_furigana``) adds readings to kanji on every page; it is on by
+  default in やさしい日本語.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
+from django.utils import translation
+from django.utils.html import escape
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
+from django.views.decorators.http import require_POST
+
+FURIGANA_COOKIE = "idx_furigana"
+EASY_JAPANESE = "ja-easy"
+# BCP 47 tags for the html lang attribute (Django's codes are lower case; やさしい日本語 is Japanese).
+HTML_LANG = {"ja-easy": "ja", "pt-br": "pt-BR", "zh-hans": "zh-Hans"}
+_COOKIE_AGE = 365 * 24 * 3600
+
+
+def supported(code: str) -> bool:
+    return code in dict(settings.LANGUAGES)
+
+
+def html_lang(code: str) -> str:
+    return HTML_LANG.get(code, code)
+
+
+def furigana_on(request: HttpRequest) -> bool:
+    """Readings are shown when asked for, and by default in やさしい日本語."""
+    choice = request.COOKIES.get(FURIGANA_COOKIE)
+    if choice in ("on", "off"):
+        return choice == "on"
+    return (translation.get_language() or "") == EASY_JAPANESE
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.POST.get("next", "") or request.headers.get("referer", "") or "/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return "/"
+    return target
+
+
+def _set_cookie(response: HttpResponseBase, name: str, value: str) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=_COOKIE_AGE,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+@require_POST
+def language_set(request: HttpRequest) -> HttpResponseBase:
+    """Switch the interface language; remembered in a cookie and on the signed-in account."""
+    code = request.POST.get("language", "")
+    response = HttpResponseRedirect(_safe_next(request))
+    if not supported(code):
+        return response
+    _set_cookie(response, settings.LANGUAGE_COOKIE_NAME, code)
+    user: Any = request.user
+    if user.is_authenticated and user.preferred_language != code:
+        user.preferred_language = code
+        user.save(update_fields=["preferred_language"])
+    return response
+
+
+@require_POST
+def furigana_set(request: HttpRequest) -> HttpResponseBase:
+    response = HttpResponseRedirect(_safe_next(request))
+    _set_cookie(response, FURIGANA_COOKIE, "on" if request.POST.get("furigana") == "on" else "off")
+    return response
+
+
+class AccountLanguageMiddleware:
+    """A signed-in request without a language cookie uses the account's language (and keeps it)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user: Any = getattr(request, "user", None)
+        chosen = ""
+        if (
+            user is not None
+            and user.is_authenticated
+            and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES
+            and supported(user.preferred_language)
+        ):
+            chosen = user.preferred_language
+            translation.activate(chosen)
+            request.LANGUAGE_CODE = chosen
+        response = self.get_response(request)
+        if chosen and settings.LANGUAGE_COOKIE_NAME not in response.cookies:
+            _set_cookie(response, settings.LANGUAGE_COOKIE_NAME, chosen)
+        return response
+
+
+def language_context(request: HttpRequest) -> dict[str, Any]:
+    code = translation.get_language() or settings.LANGUAGE_CODE
+    return {
+        "html_lang": html_lang(code),
+        "furigana": furigana_on(request),
+        "language_choices": settings.LANGUAGES,
+    }
+
+
+FALLBACK_MARKER = "<!--idx:fallback-note-->"
+
+
+class ReadingAidsMiddleware:
+    """Adds readings to kanji when the ふりがな switch is on, or when a page had to show Japanese
+    text for want of the resident's language (then it also says so where the marker is)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from idx.procedures.i18n import fell_back_to_japanese, reset_fallback
+
+        reset_fallback()
+        response = self.get_response(request)
+        if response.streaming or "text/html" not in response.get("Content-Type", ""):
+            return response
+        content = response.content.decode(response.charset or "utf-8")
+        fell_back = fell_back_to_japanese()
+        if FALLBACK_MARKER in content:
+            note = ""
+            if fell_back:
+                note = (
+                    '<p class="fallback-note">'
+                    + escape(
+                        gettext(
+                            "Part of this page is not yet available in your language. It is shown in "
+                            "Japanese, with readings. Ask the department if anything is unclear."
+                        )
+                    )
+                    + "</p>"
+                )
+            content = content.replace(FALLBACK_MARKER, note, 1)
+        if fell_back or furigana_on(request):
+            from idx.common.furigana import annotate_html
+
+            # In other languages only Japanese text (it has kana) gets readings, never Chinese.
+            japanese_page = (translation.get_language() or "ja") in ("ja", "ja-easy")
+            content = annotate_html(content, kana_only=not japanese_page)
+        response.content = content.encode(response.charset or "utf-8")
+        if response.has_header("Content-Length"):
+            response["Content-Length"] = str(len(response.content))
+        return response
