@@ -259,7 +259,8 @@ def _template_msgids() -> set[tuple[str | None, str]]:
         text = path.read_text(encoding="utf-8")
         for match in _TRANSLATE_TAG.finditer(text):
             context = _CONTEXT_OPTION.search(match.group("rest"))
-            found.add((_string_value(context) if context else None, _string_value(match)))
+            # makemessages escapes % in {% translate %} strings, as it does in blocks.
+            found.add((_string_value(context) if context else None, _string_value(match).replace("%", "%%")))
         for match in _TRANSLATE_FILTER_ARG.finditer(text):
             found.add((None, _string_value(match)))
         for match in _BLOCK_TAG.finditer(text):

@@ -3,7 +3,8 @@
 from django.conf import settings
 from django.urls import URLPattern, URLResolver, include, path
 
-from idx.common.language import furigana_set, language_set
+from idx.common.accessibility import accessibility_policy
+from idx.common.language import display_set, furigana_set, language_set
 from idx.common.security import security_txt
 from idx.common.views import healthz
 
@@ -12,6 +13,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(".well-known/security.txt", security_txt, name="security_txt"),
     path("i18n/setlang/", language_set, name="set_language"),
     path("i18n/furigana/", furigana_set, name="furigana_set"),
+    path("i18n/display/", display_set, name="display_set"),
+    path("accessibility/", accessibility_policy, name="accessibility"),
 ]
 if settings.IDX_ROLE in ("backoffice", "all"):
     urlpatterns.append(path("staff/", include("idx.backoffice.urls")))

@@ -218,6 +218,12 @@ def browser() -> Iterator[Any]:
         try:
             yield instance
         finally:
+            from e2e_support import ACCESSIBILITY_RESULTS, write_accessibility_results
+
+            if ACCESSIBILITY_RESULTS:
+                write_accessibility_results(
+                    OUTPUT_DIR / "accessibility-results.json", f"Chromium {instance.version}"
+                )
             instance.close()
 
 

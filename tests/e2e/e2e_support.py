@@ -130,6 +130,48 @@ def screenshot(page: Any, name: str) -> Path:
     return path
 
 
+ACCESSIBILITY_RESULTS: list[dict[str, Any]] = []
+
+
+def record_accessibility(page: Any, name: str, violations: list[Any]) -> None:
+    """Keep one row per page checked; the session writes them for the accessibility policy page."""
+    width = page.viewport_size["width"] if page.viewport_size else 0
+    ACCESSIBILITY_RESULTS.append(
+        {
+            "page": name,
+            "path": re.sub(r"^https?://[^/]+", "", page.url),
+            "language": page.evaluate("() => document.documentElement.lang"),
+            "width": width,
+            "violations": len(violations),
+            "rules": sorted({violation.get("id", "") for violation in violations}),
+        }
+    )
+
+
+def write_accessibility_results(path: Path, browser_version: str) -> None:
+    """The table of the accessibility policy page (アクセシビリティ方針), from this run."""
+    import datetime as dt
+    import json
+    from importlib.metadata import version
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        json.dumps(
+            {
+                "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                "standard": "JIS X 8341-3:2016 (WCAG 2.0) level AA; rules of WCAG 2.1 and 2.2 AA included",
+                "tool": f"axe-core (axe-playwright-python {version('axe-playwright-python')})",
+                "tags": AXE_TAGS,
+                "browser": browser_version,
+                "pages": ACCESSIBILITY_RESULTS,
+            },
+            ensure_ascii=False,
+            indent=1,
+        ),
+        encoding="utf-8",
+    )
+
+
 def assert_accessible(page: Any, name: str | None = None, *, styled: bool = True) -> None:
     """Run axe-core (WCAG 2.0/2.1/2.2 A and AA rules) on the page; fail on any violation.
 
@@ -151,6 +193,7 @@ def assert_accessible(page: Any, name: str | None = None, *, styled: bool = True
         page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
     )
     violations = results.response.get("violations", [])
+    record_accessibility(page, name or page.url, violations)
     if name:
         screenshot(page, name)
     if violations:

@@ -51,6 +51,7 @@ def test_accessibility_pages(new_context: Any, width: int, language: str) -> Non
     _visit(page, "/accounts/login/", f"{prefix}-signin", language)
     _visit(page, "/accounts/signup/", f"{prefix}-signup", language)
     _visit(page, "/staff/login/", f"{prefix}-staff-signin", language)
+    _visit(page, "/accessibility/", f"{prefix}-accessibility-policy", language)
 
     # A sign-up with mistakes shows the error summary: that page must be accessible too.
     page.goto("/accounts/signup/")
@@ -77,8 +78,18 @@ def test_accessibility_pages(new_context: Any, width: int, language: str) -> Non
     click_and_wait(page, page.locator('button[name="action"][value="next"]'))
     assert page.locator("#error-summary").count() == 1
     assert_accessible(page, f"{prefix}-first-step-errors")
+    draft_path = page.url.split("/steps/")[0]
     # Leave no half-made drafts behind for the other tests.
     click_and_wait(page, page.locator('button[name="action"][value="save_exit"]'))
+    _visit(page, f"{draft_path}/review/", f"{prefix}-review", language)
+    _visit(page, f"{draft_path}/", f"{prefix}-application-draft", language)
+    # A submitted application of the demo data: its page and its receipt.
+    page.goto("/my/applications/")
+    submitted = page.locator(".card:has(.status-submitted) a[href*='/my/applications/']").first
+    if submitted.count():
+        detail = submitted.get_attribute("href")
+        _visit(page, detail, f"{prefix}-application-submitted", language)
+        _visit(page, f"{detail}receipt/", f"{prefix}-receipt", language)
     click_and_wait(page, page.locator("form.inline-form button[type=submit]"))  # sign out
 
     # ---- the city administrator ---------------------------------------------------------------
@@ -96,6 +107,7 @@ def test_accessibility_pages(new_context: Any, width: int, language: str) -> Non
     assert page.url.endswith("/staff/exports/"), page.url
     _visit(page, "/staff/exports/", f"{prefix}-exports", language)
     _visit(page, "/staff/procedures/", f"{prefix}-procedures", language)
+    _visit(page, "/staff/audit/", f"{prefix}-audit-export", language)
     _visit(page, f"/staff/procedures/{PROCEDURE}/edit/", f"{prefix}-procedure-edit", language)
     # The editor's preview renders the form as residents see it.
     click_and_wait(page, page.locator('main button[name="action"][value="preview"]'))

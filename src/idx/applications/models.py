@@ -61,6 +61,11 @@ class Application(TenantModel):
     correction_notes = models.JSONField(default=dict, blank=True)
     correction_message = models.TextField(blank=True)
     declaration_accepted_at = models.DateTimeField(null=True, blank=True)
+    # 書かない窓口: the clerk who filled this in at the counter, and when the resident confirmed it.
+    assisted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resident_confirmed_at = models.DateTimeField(null=True, blank=True)
     # Optimistic concurrency: every write checks and bumps it, so two clerks cannot both win.
     row_version = models.PositiveIntegerField(default=1)
     idempotency_key = models.CharField(max_length=80, null=True, blank=True)
@@ -150,6 +155,29 @@ class ApplicationSignature(models.Model):
 
     def __str__(self) -> str:
         return f"signature of {self.application_id}"
+
+
+class CounterConfirmation(models.Model):
+    """A summary shown to the resident on the counter's second screen, to be confirmed with a tap.
+
+    The tablet opens it with a six-digit code typed in, or with the QR code's long token; both
+    are kept only as hashes, work for ``COUNTER_CONFIRMATION_MINUTES`` and only once.
+    """
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="confirmations")
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    code_hash = models.CharField(max_length=64)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["municipality", "code_hash"])]
+
+    def __str__(self) -> str:
+        return f"confirmation of {self.application_id}"
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:

@@ -28,6 +28,7 @@ from idx.applications.models import (
     ApplicationSignature,
     Attachment,
     CaseComment,
+    CounterConfirmation,
     ReceiptSequence,
     Status,
     StatusChange,
@@ -102,6 +103,17 @@ class AnswersTooLarge(ApplicationError):
 
 
 def _require_owner(application: Application, actor: User) -> None:
+    if (
+        application.assisted_by_id is not None
+        and actor.pk == application.assisted_by_id
+        and application.status == Status.DRAFT
+        and can(actor, Action.WORK_CASE, application.department)
+    ):
+        return  # the clerk filling it in at the counter, until the resident confirms
+    _require_applicant(application, actor)
+
+
+def _require_applicant(application: Application, actor: User) -> None:
     if actor.pk != application.applicant_id or actor.municipality_id != application.municipality_id:
         raise NotPermitted()
 
@@ -198,9 +210,10 @@ def application_save_answers(
         else:
             raise NotEditable()
         definition = current.procedure_version.parsed
-        if actor.identity_verified_at and actor.pk == current.applicant_id:
+        applicant = current.applicant if current.assisted_by_id == actor.pk else actor
+        if applicant.identity_verified_at and applicant.pk == current.applicant_id:
             # Verified items are not editable: whatever was sent, they keep the card's values.
-            merged = with_verified_identity(definition, actor, merged)
+            merged = with_verified_identity(definition, applicant, merged)
         my_number_errors = _seal_my_numbers(definition, merged, current)
         if len(json.dumps(merged, ensure_ascii=False).encode()) > MAX_ANSWERS_BYTES:
             raise AnswersTooLarge()
@@ -438,19 +451,23 @@ def application_submit(
     actor: User,
     declaration_accepted: bool,
     signature: SignatureEvidence | None = None,
+    counter_confirmation: CounterConfirmation | None = None,
 ) -> Application:
     """Validate everything, number the receipt and hand the application to its department.
 
     A procedure with ``signature_required`` needs ``signature``, verified by
-    :func:`idx.applications.signing.signature_verify` over the answers submitted now.
+    :func:`idx.applications.signing.signature_verify` over the answers submitted now, unless it
+    was made at the counter: then the clerk checked the resident's identity in person and the
+    resident's own confirmation on the counter's screen (``counter_confirmation``) replaces the
+    seal, as on paper at the counter.
     """
-    _require_owner(application, actor)
+    _require_applicant(application, actor)
     if application.status != Status.DRAFT:
         raise InvalidTransition(Event.SUBMIT, application.status)
     if not declaration_accepted:
         raise DeclarationMissing()
     answers = _validate_for_submission(application)
-    if signature is None and requires_signature(application):
+    if signature is None and counter_confirmation is None and requires_signature(application):
         raise SignatureRequired()
     with transaction.atomic():
         now = timezone.now()
@@ -474,8 +491,13 @@ def application_submit(
         receipt_number = _next_receipt_number(application, now)
         days = int(application.procedure_version.parsed.data["processing_days"])
         audit_extra: dict[str, Any] = {"receipt_number": receipt_number}
+        updates: dict[str, Any] = {}
         if signature is not None:
             audit_extra["signature"] = evidence_summary(signature)
+        if counter_confirmation is not None:
+            audit_extra["assisted_by"] = application.assisted_by_id
+            audit_extra["resident_confirmed"] = "counter_screen"
+            updates["resident_confirmed_at"] = now
         return _transition(
             application=application,
             event=Event.SUBMIT,
@@ -487,6 +509,7 @@ def application_submit(
                 "submitted_at": now,
                 "declaration_accepted_at": now,
                 "due_date": timezone.localdate(now) + dt.timedelta(days=days),
+                **updates,
             },
             audit_extra=audit_extra,
         )
@@ -688,3 +711,153 @@ def my_number_unseal(*, application: Application, staff: User, path: str) -> str
             after={"field": path},
         )
         return my_number.unseal(token, context=str(application.public_id))
+
+
+# ---- 書かない窓口: the counter that writes for you ------------------------------------------
+
+COUNTER_CONFIRMATION_MINUTES = 10
+
+
+class ConfirmationInvalid(ApplicationError):
+    """The code or link is unknown, used, or expired."""
+
+    code = "confirmation_invalid"
+
+
+def assisted_application_start(
+    *, staff: User, resident: User, procedure: Procedure, language: str = "ja"
+) -> Application:
+    """A draft a clerk fills in for ``resident`` at the counter (prefilled from verified facts)."""
+    if (
+        not staff.is_staff_member
+        or not resident.is_resident
+        or resident.municipality_id != staff.municipality_id
+        or procedure.municipality_id != staff.municipality_id
+        or procedure.published_version_id is None
+        or not can(staff, Action.WORK_CASE, procedure.department)
+    ):
+        raise NotPermitted()
+    with transaction.atomic():
+        application = Application.objects.create(
+            municipality_id=resident.municipality_id,
+            procedure=procedure,
+            procedure_version_id=procedure.published_version_id,
+            department_id=procedure.department_id,
+            applicant=resident,
+            applicant_name=resident.full_name,
+            language=language,
+            assisted_by=staff,
+            answers=with_verified_identity(procedure.published_version.parsed, resident, {})  # type: ignore[union-attr]
+            if resident.identity_verified_at
+            else {},
+        )
+        audit_record(
+            municipality=resident.municipality,
+            actor=staff,
+            action="application.assisted_start",
+            target_type="application",
+            target_id=application.public_id,
+            after={"procedure": procedure.code, "resident": resident.pk},
+        )
+    return application
+
+
+def _confirmation_hash(value: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def counter_confirmation_open(*, application: Application, staff: User) -> tuple[str, str]:
+    """Check the answers and open the summary for the resident's screen: (six-digit code, token).
+
+    Opening a new one closes the earlier ones of the application.
+    """
+    if application.assisted_by_id != staff.pk:
+        raise NotPermitted()
+    _require_owner(application, staff)
+    _validate_for_submission(application)
+    now = timezone.now()
+    with transaction.atomic():
+        CounterConfirmation.objects.filter(application=application, confirmed_at__isnull=True).update(
+            expires_at=now
+        )
+        while True:
+            code = f"{secrets.randbelow(1_000_000):06d}"
+            taken = CounterConfirmation.objects.filter(
+                municipality_id=application.municipality_id,
+                code_hash=_confirmation_hash(f"{application.municipality_id}:{code}"),
+                confirmed_at__isnull=True,
+                expires_at__gt=now,
+            ).exists()
+            if not taken:
+                break
+        token = secrets.token_urlsafe(32)
+        CounterConfirmation.objects.create(
+            application=application,
+            municipality_id=application.municipality_id,
+            code_hash=_confirmation_hash(f"{application.municipality_id}:{code}"),
+            token_hash=_confirmation_hash(token),
+            created_by=staff,
+            expires_at=now + dt.timedelta(minutes=COUNTER_CONFIRMATION_MINUTES),
+        )
+        audit_record(
+            municipality=application.municipality,
+            actor=staff,
+            action="application.assisted_shown",
+            target_type="application",
+            target_id=application.public_id,
+        )
+    return code, token
+
+
+def counter_confirmation_by_code(*, municipality_id: int, code: str) -> CounterConfirmation:
+    code = "".join(ch for ch in code if ch.isdigit())
+    found = (
+        CounterConfirmation.objects.select_related("application")
+        .filter(
+            municipality_id=municipality_id,
+            code_hash=_confirmation_hash(f"{municipality_id}:{code}"),
+            confirmed_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .first()
+    )
+    if found is None or len(code) != 6:
+        raise ConfirmationInvalid()
+    return found
+
+
+def counter_confirmation_by_token(*, municipality_id: int, token: str) -> CounterConfirmation:
+    found = (
+        CounterConfirmation.objects.select_related("application", "application__applicant")
+        .filter(
+            municipality_id=municipality_id,
+            token_hash=_confirmation_hash(token),
+            confirmed_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .first()
+    )
+    if found is None or found.application.status != Status.DRAFT:
+        raise ConfirmationInvalid()
+    return found
+
+
+def counter_confirm(*, confirmation: CounterConfirmation, declaration_accepted: bool) -> Application:
+    """The resident's tap on the counter's screen: submit the application in their name."""
+    with transaction.atomic():
+        locked = CounterConfirmation.objects.select_for_update().get(pk=confirmation.pk)
+        if locked.confirmed_at is not None or locked.expires_at <= timezone.now():
+            raise ConfirmationInvalid()
+        application = locked.application
+        resident = application.applicant
+        submitted = application_submit(
+            application=application,
+            actor=resident,
+            declaration_accepted=declaration_accepted,
+            counter_confirmation=locked,
+        )
+        locked.confirmed_at = timezone.now()
+        locked.save(update_fields=["confirmed_at"])
+    return submitted

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from idx.backoffice import views
+from idx.backoffice import counter, views
 from idx.identity.mfa import views as mfa_views
 
 app_name = "backoffice"
@@ -27,6 +27,10 @@ urlpatterns = [
     path("cases/<str:public_id>/comment/", views.case_comment, name="case_comment"),
     path("cases/<str:public_id>/files/<str:attachment_id>/", views.case_attachment, name="case_attachment"),
     path("cases/<str:public_id>/my-number/", views.case_my_number, name="case_my_number"),
+    path("counter/", counter.counter_start, name="counter_start"),
+    path("counter/<str:public_id>/steps/<slug:step_id>/", counter.counter_step, name="counter_step"),
+    path("counter/<str:public_id>/review/", counter.counter_review, name="counter_review"),
+    path("counter/<str:public_id>/show/", counter.counter_show, name="counter_show"),
     path("exports/", views.export, name="export"),
     path("audit/", views.audit_export, name="audit_export"),
     path("procedures/", views.procedure_list, name="procedure_list"),

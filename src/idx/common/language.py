@@ -23,6 +23,8 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 FURIGANA_COOKIE = "idx_furigana"
+DISPLAY_COOKIE = "idx_display"
+DISPLAY_CLASSES = ("text-large", "contrast-high")
 EASY_JAPANESE = "ja-easy"
 # BCP 47 tags for the html lang attribute (Django's codes are lower case; やさしい日本語 is Japanese).
 HTML_LANG = {"ja-easy": "ja", "pt-br": "pt-BR", "zh-hans": "zh-Hans"}
@@ -85,6 +87,25 @@ def furigana_set(request: HttpRequest) -> HttpResponseBase:
     return response
 
 
+@require_POST
+def display_set(request: HttpRequest) -> HttpResponseBase:
+    """Large text and high contrast (表示設定), kept in a cookie for this browser."""
+    chosen = []
+    if request.POST.get("text") == "large":
+        chosen.append("text-large")
+    if request.POST.get("contrast") == "high":
+        chosen.append("contrast-high")
+    response = HttpResponseRedirect(_safe_next(request))
+    _set_cookie(response, DISPLAY_COOKIE, " ".join(chosen) or "standard")
+    return response
+
+
+def display_classes(request: HttpRequest) -> str:
+    return " ".join(
+        name for name in request.COOKIES.get(DISPLAY_COOKIE, "").split() if name in DISPLAY_CLASSES
+    )
+
+
 class AccountLanguageMiddleware:
     """A signed-in request without a language cookie uses the account's language (and keeps it)."""
 
@@ -114,6 +135,7 @@ def language_context(request: HttpRequest) -> dict[str, Any]:
     return {
         "html_lang": html_lang(code),
         "furigana": furigana_on(request),
+        "display_classes": display_classes(request),
         "language_choices": settings.LANGUAGES,
     }
 

@@ -114,6 +114,8 @@ _POST_BUCKETS: dict[str, tuple[str, AccountOf]] = {
     "backoffice:login": ("sign_in", _posted_email),
     "portal:signup": ("sign_up", _posted_email),
     "portal:application_review": ("submit", _signed_in_account),
+    # Six-digit counter codes: guessing one is limited like guessing a password.
+    "portal:counter_code": ("sign_in", lambda request: None),
     "api-v1:submit_application": ("submit", _api_account),
 }
 _API_NAMESPACE = "api-v1"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -109,3 +111,62 @@ def api_token_issue(*, user: User, name: str) -> str:
         municipality_id=user.municipality_id, user=user, name=name, token_hash=ApiToken.hash(raw)
     )
     return raw
+
+
+def counter_resident_find_or_create(
+    *,
+    staff: User,
+    full_name: str,
+    birthdate: dt.date | None,
+    address: str,
+    gender: str = "",
+    email: str = "",
+    identity_checked: bool = False,
+) -> User:
+    """The resident a clerk serves at the counter (書かない窓口).
+
+    An existing account is found by its e-mail address; otherwise a counter account is made
+    without a password (the resident may add sign-in later). When the clerk checked the identity
+    on the My Number Card (or read its basic four facts), the facts are stored as verified and
+    prefill the applicant items, locked.
+    """
+    email = email.strip().lower()
+    with transaction.atomic():
+        user = (
+            User.objects.filter(municipality=staff.municipality, email=email, role=Role.RESIDENT).first()
+            if email
+            else None
+        )
+        made = user is None
+        if user is None:
+            user = User.objects.create_user(
+                municipality=staff.municipality,
+                email=email,
+                password=None,
+                full_name=full_name.strip()[:60],
+                role=Role.RESIDENT,
+            )
+        if identity_checked and birthdate is not None and address.strip():
+            user.verified_name = full_name.strip()[:100]
+            user.verified_address = address.strip()[:200]
+            user.verified_birthdate = birthdate
+            user.verified_gender = gender if gender in ("male", "female") else ""
+            user.identity_verified_at = timezone.now()
+            user.save(
+                update_fields=[
+                    "verified_name",
+                    "verified_address",
+                    "verified_birthdate",
+                    "verified_gender",
+                    "identity_verified_at",
+                ]
+            )
+        audit_record(
+            municipality=staff.municipality,
+            actor=staff,
+            action="account.counter_create" if made else "account.counter_find",
+            target_type="user",
+            target_id=user.pk,
+            after={"identity_checked": identity_checked},
+        )
+    return user

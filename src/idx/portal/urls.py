@@ -1,6 +1,6 @@
 from django.urls import path
 
-from idx.portal import signing, views
+from idx.portal import counter, signing, views
 
 app_name = "portal"
 
@@ -33,6 +33,10 @@ urlpatterns = [
         views.attachment_download,
         name="attachment_download",
     ),
+    path("counter/", counter.counter_code, name="counter_code"),
+    path("counter/t/<str:token>/", counter.counter_token, name="counter_token"),
+    path("counter/confirm/", counter.counter_confirm, name="counter_confirm"),
+    path("counter/done/", counter.counter_done, name="counter_done"),
     path("accounts/signup/", views.sign_up, name="signup"),
     path("accounts/verify/<str:token>/", views.verify_email, name="verify_email"),
     path("accounts/login/", views.sign_in, name="login"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -150,17 +151,38 @@ def _step_context(application: Application, step_id: str, errors: list[AnswerErr
     }
 
 
+@dataclass(frozen=True)
+class StepRoutes:
+    """Where the step pages lead: the resident's portal, or the clerk's counter (書かない窓口)."""
+
+    step: str = "portal:application_step"
+    review: str = "portal:application_review"
+    exit: str = "portal:my_applications"
+    template: str = "portal/application_step.html"
+    exit_message: str = "resident"
+
+
+PORTAL_STEPS = StepRoutes()
+
+
 @resident_required
 def application_step(request: IdxRequest, public_id: str, step_id: str) -> HttpResponseBase:
     application = _own_application(request, public_id)
     if application.status != Status.DRAFT:
         return redirect("portal:application_detail", public_id=application.public_id)
+    return step_page(request, application, step_id, PORTAL_STEPS)
+
+
+def step_page(
+    request: IdxRequest, application: Application, step_id: str, routes: StepRoutes
+) -> HttpResponseBase:
+    """Show one step of a draft, or save what was posted and go where the pressed button says."""
     definition = application.procedure_version.parsed
     step = definition.step(step_id)
     if step is None:
         raise Http404
     if request.method != "POST":
-        return render(request, "portal/application_step.html", _step_context(application, step_id, None))
+        return render(request, routes.template, _step_context(application, step_id, None))
 
     action = request.POST.get("action", "next")
     answers = answers_from_form(step, _single_values(request), application.answers)
@@ -190,32 +212,35 @@ def application_step(request: IdxRequest, public_id: str, step_id: str) -> HttpR
     upload_errors = _take_uploads(request, application, step)
     if my_number_errors:
         context = _step_context(application, step_id, my_number_errors + upload_errors)
-        return render(request, "portal/application_step.html", context, status=422)
+        return render(request, routes.template, context, status=422)
     if action.startswith(("add:", "remove:", "upload")) or upload_errors:
         context = _step_context(application, step_id, upload_errors or None)
         if action.startswith("add:"):
             _add_blank_entry(context, action.split(":", 1)[1])
-        return render(request, "portal/application_step.html", context, status=422 if upload_errors else 200)
+        return render(request, routes.template, context, status=422 if upload_errors else 200)
     if action == "save_exit":
-        messages.success(
-            request, _("Your answers have been saved. You can continue later from “My applications”.")
-        )
-        return redirect("portal:my_applications")
+        if routes.exit_message == "resident":
+            messages.success(
+                request, _("Your answers have been saved. You can continue later from “My applications”.")
+            )
+        else:
+            messages.success(request, _("The answers have been saved."))
+        return redirect(routes.exit)
     position = definition.steps.index(step)
     if action == "back":
         earlier = [s for s in definition.steps[:position] if step_is_shown(s, application.answers)]
         previous = earlier[-1] if earlier else definition.steps[0]
-        return redirect("portal:application_step", public_id=application.public_id, step_id=previous.id)
+        return redirect(routes.step, public_id=application.public_id, step_id=previous.id)
     errors = validate_answers(
         definition, visible_answers(definition, application.answers), only_fields=step.fields
     )
     if errors:
         context = _step_context(application, step_id, errors)
-        return render(request, "portal/application_step.html", context, status=422)
+        return render(request, routes.template, context, status=422)
     later = [s for s in definition.steps[position + 1 :] if step_is_shown(s, application.answers)]
     if later:
-        return redirect("portal:application_step", public_id=application.public_id, step_id=later[0].id)
-    return redirect("portal:application_review", public_id=application.public_id)
+        return redirect(routes.step, public_id=application.public_id, step_id=later[0].id)
+    return redirect(routes.review, public_id=application.public_id)
 
 
 def _strip_markers(answers: dict[str, Any]) -> dict[str, Any]:

@@ -284,6 +284,9 @@ IDX_OIDC_LEEWAY_SECONDS = env_int("IDX_OIDC_LEEWAY_SECONDS", 60)
 IDX_OIDC_JWKS_CACHE_SECONDS = env_int("IDX_OIDC_JWKS_CACHE_SECONDS", 3600)
 # Dotted path of a requests transport adapter for back-channel calls (tests route them to Django).
 IDX_OIDC_TRANSPORT = env_str("IDX_OIDC_TRANSPORT", "")
+# The accessibility test results the policy page shows (a file the browser tests write; the
+# results shipped with the release are shown when it is missing).
+IDX_ACCESSIBILITY_RESULTS = env_str("IDX_ACCESSIBILITY_RESULTS", str(DATA_DIR / "accessibility-results.json"))
 # How long a fetched JPKI CRL is trusted before it is fetched again (it is re-fetched sooner when
 # it is no longer current).
 IDX_JPKI_CRL_CACHE_SECONDS = env_int("IDX_JPKI_CRL_CACHE_SECONDS", 3600)
