@@ -52,6 +52,7 @@ def test_accessibility_pages(new_context: Any, width: int, language: str) -> Non
     _visit(page, "/accounts/signup/", f"{prefix}-signup", language)
     _visit(page, "/staff/login/", f"{prefix}-staff-signin", language)
     _visit(page, "/accessibility/", f"{prefix}-accessibility-policy", language)
+    _visit(page, "/counter/", f"{prefix}-counter-tablet", language)
 
     # A sign-up with mistakes shows the error summary: that page must be accessible too.
     page.goto("/accounts/signup/")
@@ -108,6 +109,7 @@ def test_accessibility_pages(new_context: Any, width: int, language: str) -> Non
     _visit(page, "/staff/exports/", f"{prefix}-exports", language)
     _visit(page, "/staff/procedures/", f"{prefix}-procedures", language)
     _visit(page, "/staff/audit/", f"{prefix}-audit-export", language)
+    _visit(page, "/staff/counter/", f"{prefix}-counter-start", language)
     _visit(page, f"/staff/procedures/{PROCEDURE}/edit/", f"{prefix}-procedure-edit", language)
     # The editor's preview renders the form as residents see it.
     click_and_wait(page, page.locator('main button[name="action"][value="preview"]'))

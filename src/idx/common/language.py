@@ -176,9 +176,9 @@ class ReadingAidsMiddleware:
         if fell_back or furigana_on(request):
             from idx.common.furigana import annotate_html
 
-            # In other languages only Japanese text (it has kana) gets readings, never Chinese.
-            japanese_page = (translation.get_language() or "ja") in ("ja", "ja-easy")
-            content = annotate_html(content, kana_only=not japanese_page)
+            # On a Chinese page only Japanese text (it has kana) gets readings, never the Chinese.
+            chinese_page = (translation.get_language() or "").startswith("zh")
+            content = annotate_html(content, kana_only=chinese_page)
         response.content = content.encode(response.charset or "utf-8")
         if response.has_header("Content-Length"):
             response["Content-Length"] = str(len(response.content))
