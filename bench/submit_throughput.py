@@ -143,7 +143,7 @@ def verify(run_id: str, expected_ok: int) -> dict[str, object]:
         cursor.execute(
             f"SELECT count(*) FROM {DBTaskResult._meta.db_table} "
             "WHERE task_path LIKE %s AND (args_kwargs->'args'->>0)::bigint = ANY(%s)",
-            ["%send_status_email", ids],
+            ["%notify_status", ids],
         )
         tasks = cursor.fetchone()[0]
     checks = {

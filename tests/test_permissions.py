@@ -20,7 +20,13 @@ OWN, ALL = "own dept", "all depts"
 CASE_WRITES = {A.WORK_CASE, A.DECIDE_CASE, A.ASSIGN_OTHERS, A.EDIT_PROCEDURE}
 
 EXPECTED: dict[Role, dict[Action, str]] = {
-    Role.CLERK: {A.VIEW_CASE: OWN, A.WORK_CASE: OWN, A.DECIDE_CASE: OWN, A.UNSEAL_MY_NUMBER: OWN},
+    Role.CLERK: {
+        A.VIEW_CASE: OWN,
+        A.WORK_CASE: OWN,
+        A.DECIDE_CASE: OWN,
+        A.UNSEAL_MY_NUMBER: OWN,
+        A.ISSUE_ALERT: OWN,
+    },
     Role.SUPERVISOR: {
         A.VIEW_CASE: OWN,
         A.WORK_CASE: OWN,
@@ -28,6 +34,7 @@ EXPECTED: dict[Role, dict[Action, str]] = {
         A.ASSIGN_OTHERS: OWN,
         A.EXPORT_CASES: OWN,
         A.UNSEAL_MY_NUMBER: OWN,
+        A.ISSUE_ALERT: OWN,
     },
     Role.DEPARTMENT_ADMIN: {
         A.VIEW_CASE: OWN,
@@ -37,6 +44,7 @@ EXPECTED: dict[Role, dict[Action, str]] = {
         A.EXPORT_CASES: OWN,
         A.EDIT_PROCEDURE: OWN,
         A.UNSEAL_MY_NUMBER: OWN,
+        A.ISSUE_ALERT: OWN,
     },
     Role.CITY_ADMIN: {
         A.VIEW_CASE: ALL,

@@ -19,6 +19,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
 if settings.IDX_ROLE in ("backoffice", "all"):
     urlpatterns.append(path("staff/", include("idx.backoffice.urls")))
 if settings.IDX_ROLE in ("portal", "all"):
+    urlpatterns.append(path("", include("idx.notifications.urls")))
     urlpatterns.append(path("", include("idx.portal.urls")))
 urlpatterns.append(path("api/", include("idx.api.urls")))
 if settings.IDX_ROLE in ("portal", "all"):

@@ -72,7 +72,15 @@ def objects(resident, clerk):
         expected_version=correction.row_version,
     )
     first_step = draft.procedure_version.parsed.steps[0].id
-    return {"draft": draft, "submitted": submitted, "correction": to_correct, "first_step": first_step}
+    from idx.notifications.views import unsubscribe_token
+
+    return {
+        "draft": draft,
+        "submitted": submitted,
+        "correction": to_correct,
+        "first_step": first_step,
+        "unsubscribe_token": unsubscribe_token(resident.pk, "events"),
+    }
 
 
 def _kwargs(name: str, objects: dict[str, Any]) -> list[dict[str, str]]:
@@ -104,6 +112,17 @@ def _kwargs(name: str, objects: dict[str, Any]) -> list[dict[str, str]]:
         "backoffice:procedure_edit": [{"code": code}],
         "backoffice:passkey_options": [],  # JSON for webauthn.js, POST only
         "backoffice:passkey_verify": [],
+        "portal:counter_token": [{"token": "not-a-valid-token"}],
+        # Counter pages answer only the clerk who started the draft; tests/test_counter.py covers them.
+        "backoffice:counter_step": [],
+        "backoffice:counter_review": [],
+        "backoffice:counter_show": [],
+        # Alert pages answer only crisis-management staff; tests/notifications covers their forms.
+        "backoffice:alert_update": [],
+        "backoffice:alert_confirm": [],
+        "backoffice:alert_cancel": [],
+        "notifications:unsubscribe": [{"token": objects["unsubscribe_token"]}],
+        "notifications:alert_cap": [],  # XML, no forms
     }
     if name not in table:
         pytest.fail(
@@ -127,7 +146,10 @@ def _check_page(client: Client, url: str, seen: list[str]) -> None:
             assert form["csrf"], f"a POST form on {url} (action {form['action']!r}) has no CSRF token"
 
 
-@pytest.mark.parametrize(("namespace", "who"), [("portal", "resident"), ("backoffice", "city_admin")])
+@pytest.mark.parametrize(
+    ("namespace", "who"),
+    [("portal", "resident"), ("backoffice", "city_admin"), ("notifications", "resident")],
+)
 def test_every_post_form_carries_a_csrf_token(request, objects, namespace, who):
     users = {
         "resident": request.getfixturevalue("resident"),

@@ -397,8 +397,9 @@ def _transition(
         setattr(application, name, value)
     application.row_version = version + 1
     application_id = application.pk
+    new_version = version + 1
     if not _muted.get():
-        transaction.on_commit(lambda: _enqueue_status_email(application_id, target))
+        transaction.on_commit(lambda: _enqueue_status_notice(application_id, target, new_version))
     return application
 
 
@@ -415,12 +416,13 @@ def notifications_muted() -> Iterator[None]:
         _muted.reset(token)
 
 
-def _enqueue_status_email(application_id: int, status: str) -> None:
-    from idx.applications.tasks import send_status_email
+def _enqueue_status_notice(application_id: int, status: str, row_version: int) -> None:
+    """The notification service tells the applicant (inbox, e-mail, LINE) from the worker."""
+    from idx.notifications.tasks import notify_status
 
     if _muted.get():
         return
-    send_status_email.enqueue(application_id, status)
+    notify_status.enqueue(application_id, status, row_version)
 
 
 def _lock(application: Application) -> None:

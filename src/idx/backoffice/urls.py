@@ -1,6 +1,6 @@
 from django.urls import path
 
-from idx.backoffice import counter, views
+from idx.backoffice import alerts, counter, views
 from idx.identity.mfa import views as mfa_views
 
 app_name = "backoffice"
@@ -31,6 +31,11 @@ urlpatterns = [
     path("counter/<str:public_id>/steps/<slug:step_id>/", counter.counter_step, name="counter_step"),
     path("counter/<str:public_id>/review/", counter.counter_review, name="counter_review"),
     path("counter/<str:public_id>/show/", counter.counter_show, name="counter_show"),
+    path("alerts/", alerts.alert_list, name="alert_list"),
+    path("alerts/new/", alerts.alert_new, name="alert_new"),
+    path("alerts/<str:identifier>/update/", alerts.alert_new, name="alert_update"),
+    path("alerts/<str:identifier>/confirm/", alerts.alert_confirm, name="alert_confirm"),
+    path("alerts/<str:identifier>/cancel/", alerts.alert_cancel, name="alert_cancel"),
     path("exports/", views.export, name="export"),
     path("audit/", views.audit_export, name="audit_export"),
     path("procedures/", views.procedure_list, name="procedure_list"),

@@ -73,6 +73,26 @@ MUNICIPALITIES = [
     },
 ]
 
+# Areas for subscriptions and alerts (demo data after the cities' 住民自治協議会 and districts).
+AREAS = {
+    "iga": [
+        ("ueno-seibu", "上野西部地区", "Ueno West"),
+        ("ueno-tobu", "上野東部地区", "Ueno East"),
+        ("ueno-nanbu", "上野南部地区", "Ueno South"),
+        ("ueno-hokubu", "上野北部地区", "Ueno North"),
+        ("tsuge", "柘植地区", "Tsuge"),
+        ("shimagahara", "島ヶ原地区", "Shimagahara"),
+        ("ayama", "阿山地区", "Ayama"),
+        ("ooyamada", "大山田地区", "Ooyamada"),
+        ("aoyama", "青山地区", "Aoyama"),
+    ],
+    "watarai": [
+        ("tanahashi", "棚橋地区", "Tanahashi"),
+        ("ichinose", "一之瀬地区", "Ichinose"),
+        ("nakagawa", "中川地区", "Nakagawa"),
+    ],
+}
+
 DEPARTMENTS = [
     ("kodomo-katei", "こども家庭課", "Child and Family Division", "0595-22-9654", "本庁舎1階 12番窓口"),
     (
@@ -169,8 +189,17 @@ def load_municipality(spec: dict[str, Any]) -> tuple[Municipality, list[tuple[st
                 "phone": phone,
                 "counter": counter,
                 "counter_hours": COUNTER_HOURS,
+                "crisis_management": code == "kiki-kanri",
             },
         )
+    from idx.notifications.models import Area, Subscription, Topic
+
+    areas = []
+    for area_code, area_name, area_name_en in AREAS.get(spec["slug"], []):
+        area, _made = Area.objects.update_or_create(
+            municipality=municipality, code=area_code, defaults={"name": area_name, "name_en": area_name_en}
+        )
+        areas.append(area)
     accounts: list[tuple[str, str, str]] = []
     domain = spec["staff_domain"]
 
@@ -200,6 +229,13 @@ def load_municipality(spec: dict[str, Any]) -> tuple[Municipality, list[tuple[st
         departments["kodomo-katei"],
         "supervisor, こども家庭課",
     )
+    ensure_staff(
+        f"kiki-kanri-supervisor@{domain}",
+        "危機管理課 係長",
+        Role.SUPERVISOR,
+        departments["kiki-kanri"],
+        "supervisor, 危機管理課 (confirms レベル4–5 alerts)",
+    )
     ensure_staff(f"admin@{domain}", "情報政策課 管理者", Role.CITY_ADMIN, None, "city administrator")
     for index, (name, kana) in enumerate(RESIDENT_NAMES[:5], start=1):
         email = f"resident{index}@{spec['slug']}.example.jp"
@@ -213,6 +249,12 @@ def load_municipality(spec: dict[str, Any]) -> tuple[Municipality, list[tuple[st
                 email_verified_at=timezone.now(),
             )
         accounts.append((municipality.name, email, "resident"))
+        resident = User.objects.get(municipality=municipality, email=email)
+        subscription, made = Subscription.objects.get_or_create(
+            user=resident, defaults={"topics": [Topic.DISASTER, Topic.CHILDCARE], "channels": ["email"]}
+        )
+        if made and areas:
+            subscription.areas.set([areas[(index - 1) % len(areas)]])
     for data in shipped_definitions():
         procedure_import(municipality=municipality, data=data)
     # Sign-in with My Number Card through the in-project demo provider (only when IDX_DEMO_IDP is on).

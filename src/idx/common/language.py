@@ -137,6 +137,8 @@ def language_context(request: HttpRequest) -> dict[str, Any]:
         "furigana": furigana_on(request),
         "display_classes": display_classes(request),
         "language_choices": settings.LANGUAGES,
+        # Links to resident pages only where the portal is mounted (not on a back-office-only host).
+        "portal_mounted": settings.IDX_ROLE in ("portal", "all"),
     }
 
 

@@ -22,6 +22,8 @@ class Department(TenantModel):
     email = models.EmailField(blank=True)
     counter = models.CharField(max_length=100, blank=True, help_text="窓口の場所 (e.g. 本庁舎1階 3番窓口)")
     counter_hours = models.CharField(max_length=100, blank=True)
+    # 危機管理: its staff issue and confirm disaster alerts.
+    crisis_management = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["code"]

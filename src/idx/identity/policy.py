@@ -25,6 +25,7 @@ class Action(StrEnum):
     VIEW_AUDIT = "view_audit"  # read the audit log
     EXPORT_AUDIT = "export_audit"  # export the audit log of a period
     UNSEAL_MY_NUMBER = "unseal_my_number"  # open a sealed 個人番号 (back office, after re-authentication)
+    ISSUE_ALERT = "issue_alert"  # issue, confirm, update and cancel disaster alerts (crisis management)
 
 
 class Scope(StrEnum):
@@ -42,6 +43,10 @@ ACTION_DESCRIPTIONS: dict[Action, str] = {
     Action.EDIT_PROCEDURE: "create, edit and publish procedure definitions",
     Action.VIEW_AUDIT: "read the audit log",
     Action.EXPORT_AUDIT: "export the audit log of a period (`/staff/audit/`, `idx audit export`)",
+    Action.ISSUE_ALERT: (
+        "issue, confirm (a second person for レベル4–5), update and cancel disaster alerts; only staff "
+        "of the crisis-management department"
+    ),
     Action.UNSEAL_MY_NUMBER: (
         "open a sealed 個人番号 on a case or in an export (back-office process with the private key, "
         "after re-authentication; every opening is audited)"
@@ -57,6 +62,7 @@ MATRIX: dict[Role, dict[Action, Scope]] = {
         Action.WORK_CASE: _OWN,
         Action.DECIDE_CASE: _OWN,
         Action.UNSEAL_MY_NUMBER: _OWN,
+        Action.ISSUE_ALERT: _OWN,
     },
     Role.SUPERVISOR: {
         Action.VIEW_CASE: _OWN,
@@ -65,6 +71,7 @@ MATRIX: dict[Role, dict[Action, Scope]] = {
         Action.ASSIGN_OTHERS: _OWN,
         Action.EXPORT_CASES: _OWN,
         Action.UNSEAL_MY_NUMBER: _OWN,
+        Action.ISSUE_ALERT: _OWN,
     },
     Role.DEPARTMENT_ADMIN: {
         Action.VIEW_CASE: _OWN,
@@ -74,6 +81,7 @@ MATRIX: dict[Role, dict[Action, Scope]] = {
         Action.EXPORT_CASES: _OWN,
         Action.EDIT_PROCEDURE: _OWN,
         Action.UNSEAL_MY_NUMBER: _OWN,
+        Action.ISSUE_ALERT: _OWN,
     },
     Role.CITY_ADMIN: {
         Action.VIEW_CASE: _ALL,

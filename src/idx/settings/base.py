@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "idx.audit",
     "idx.procedures",
     "idx.applications",
+    "idx.notifications",
     "idx.portal",
     "idx.backoffice",
     "idx.api",
@@ -90,6 +91,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "idx.common.context_processors.municipality",
                 "idx.common.language.language_context",
+                "idx.notifications.views.alert_banner",
             ],
         },
     }
@@ -287,6 +289,10 @@ IDX_OIDC_TRANSPORT = env_str("IDX_OIDC_TRANSPORT", "")
 # The accessibility test results the policy page shows (a file the browser tests write; the
 # results shipped with the release are shown when it is missing).
 IDX_ACCESSIBILITY_RESULTS = env_str("IDX_ACCESSIBILITY_RESULTS", str(DATA_DIR / "accessibility-results.json"))
+# LINE Messaging API (push): the channel access token, and where the API is (a stand-in in tests).
+IDX_LINE_CHANNEL_ACCESS_TOKEN = env_secret("IDX_LINE_CHANNEL_ACCESS_TOKEN", "")
+IDX_LINE_CHANNEL_SECRET = env_secret("IDX_LINE_CHANNEL_SECRET", "")
+IDX_LINE_API_BASE = env_str("IDX_LINE_API_BASE", "https://api.line.me")
 # How long a fetched JPKI CRL is trusted before it is fetched again (it is re-fetched sooner when
 # it is no longer current).
 IDX_JPKI_CRL_CACHE_SECONDS = env_int("IDX_JPKI_CRL_CACHE_SECONDS", 3600)

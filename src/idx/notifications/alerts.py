@@ -1,0 +1,383 @@
+"""Disaster alerts: issue, confirm (two people for レベル4–5), update, cancel, and fan out.
+
+Only staff of the municipality's crisis-management department (``Department.crisis_management``)
+may act on alerts. An alert of レベル4 or レベル5 waits for a second authorized person unless the
+sender records an emergency override with its reason. Updates and cancellations are alerts of
+their own that reference the original (CAP ``references``). 訓練 (exercise) alerts reach residents
+marked as exercises and never show the emergency banner; テスト alerts reach nobody.
+
+Fan-out writes every message row in chunks (constant memory however many residents) with
+``bulk_create``; a second run adds nothing (idempotency keys), so a crashed fan-out is resumed by
+running it again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from idx.audit.services import audit_record
+from idx.identity.models import Department, Role, User
+from idx.identity.policy import Action, can
+from idx.notifications.models import (
+    Alert,
+    AlertKind,
+    AlertMode,
+    AlertStatus,
+    Area,
+    Message,
+    MessageStatus,
+    Subscription,
+)
+
+NEEDS_SECOND_PERSON = {AlertKind.LEVEL4, AlertKind.LEVEL5}
+CHUNK = 1000
+DELIVERY_BATCH = 200
+TEXT_FIELDS = ("headline", "description", "instruction")
+
+
+class AlertError(Exception):
+    code = "alert_error"
+
+
+class AlertNotPermitted(AlertError):
+    code = "not_permitted"
+
+
+class AlertInvalid(AlertError):
+    code = "invalid"
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def crisis_department(municipality_id: int) -> Department | None:
+    return Department.objects.filter(municipality_id=municipality_id, crisis_management=True).first()
+
+
+def may_issue(staff: User) -> bool:
+    department = crisis_department(staff.municipality_id)
+    return department is not None and staff.is_staff_member and can(staff, Action.ISSUE_ALERT, department)
+
+
+def _require(staff: User) -> None:
+    if not may_issue(staff):
+        raise AlertNotPermitted()
+
+
+def _identifier(municipality_code: str, now: dt.datetime) -> str:
+    # CAP: no spaces, commas or restricted characters; unique per sender.
+    return f"jp.idx.{municipality_code}.{now.strftime('%Y%m%d%H%M%S')}.{secrets.token_hex(4)}"
+
+
+def _clean_texts(texts: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, str]]:
+    cleaned: dict[str, dict[str, str]] = {}
+    for language, fields in texts.items():
+        entry = {field: str(fields.get(field, "")).strip()[:2000] for field in TEXT_FIELDS}
+        if any(entry.values()):
+            cleaned[language] = entry
+    problems = []
+    if not cleaned.get("ja", {}).get("headline"):
+        problems.append("a Japanese headline is required")
+    if problems:
+        raise AlertInvalid(problems)
+    return cleaned
+
+
+def alert_issue(
+    *,
+    staff: User,
+    kind: str,
+    mode: str,
+    areas: Iterable[Area],
+    texts: Mapping[str, Mapping[str, str]],
+    emergency_override: str = "",
+    msg_type: str = "Alert",
+    references: Alert | None = None,
+) -> Alert:
+    """A new alert: active at once, or waiting for a second person (レベル4–5 without override)."""
+    _require(staff)
+    if kind not in AlertKind.values or mode not in AlertMode.values:
+        raise AlertInvalid(["unknown kind or mode"])
+    area_list = [area for area in areas if area.municipality_id == staff.municipality_id]
+    if not area_list:
+        raise AlertInvalid(["choose at least one area"])
+    cleaned = _clean_texts(texts)
+    now = timezone.now()
+    waits = kind in NEEDS_SECOND_PERSON and not emergency_override.strip() and msg_type != "Cancel"
+    with transaction.atomic():
+        alert = Alert.objects.create(
+            municipality_id=staff.municipality_id,
+            identifier=_identifier(staff.municipality.code, now),
+            kind=kind,
+            mode=mode,
+            status=AlertStatus.AWAITING_CONFIRMATION if waits else AlertStatus.ACTIVE,
+            msg_type=msg_type,
+            texts=cleaned,
+            references=references,
+            issued_by=staff,
+            emergency_override=emergency_override.strip()[:300],
+            sent_at=None if waits else now,
+        )
+        alert.areas.set(area_list)
+        audit_record(
+            municipality=staff.municipality,
+            actor=staff,
+            action=f"alert.{msg_type.lower()}",
+            target_type="alert",
+            target_id=alert.identifier,
+            after={
+                "kind": kind,
+                "mode": mode,
+                "areas": [area.code for area in area_list],
+                "status": alert.status,
+                "override": bool(alert.emergency_override),
+            },
+        )
+        if not waits:
+            _activated(alert)
+    return alert
+
+
+def _activated(alert: Alert) -> None:
+    """What happens when an alert goes out: the one it replaces steps down; residents are told."""
+    if alert.references_id is not None and alert.msg_type in ("Update", "Cancel"):
+        Alert.objects.filter(pk=alert.references_id, status=AlertStatus.ACTIVE).update(
+            status=AlertStatus.CANCELLED if alert.msg_type == "Cancel" else AlertStatus.SUPERSEDED,
+            updated_at=timezone.now(),
+        )
+    if alert.msg_type == "Cancel":
+        Alert.objects.filter(pk=alert.pk).update(status=AlertStatus.CANCELLED)
+        alert.status = AlertStatus.CANCELLED
+    alert_id = alert.pk
+    transaction.on_commit(lambda: _enqueue_fan_out(alert_id))
+
+
+def _enqueue_fan_out(alert_id: int) -> None:
+    from idx.notifications.tasks import fan_out_alert
+
+    fan_out_alert.enqueue(alert_id)
+
+
+def alert_confirm(*, staff: User, alert: Alert) -> Alert:
+    """The second authorized person's confirmation of a レベル4–5 alert."""
+    _require(staff)
+    with transaction.atomic():
+        locked = Alert.objects.select_for_update().get(pk=alert.pk)
+        if locked.municipality_id != staff.municipality_id:
+            raise AlertNotPermitted()
+        if locked.status != AlertStatus.AWAITING_CONFIRMATION:
+            raise AlertInvalid(["this alert is not waiting for confirmation"])
+        if locked.issued_by_id == staff.pk:
+            raise AlertInvalid(["a second person must confirm"])
+        locked.status = AlertStatus.ACTIVE
+        locked.confirmed_by = staff
+        locked.sent_at = timezone.now()
+        locked.save(update_fields=["status", "confirmed_by", "sent_at", "updated_at"])
+        audit_record(
+            municipality=staff.municipality,
+            actor=staff,
+            action="alert.confirm",
+            target_type="alert",
+            target_id=locked.identifier,
+        )
+        _activated(locked)
+    return locked
+
+
+def alert_update(
+    *,
+    staff: User,
+    original: Alert,
+    texts: Mapping[str, Mapping[str, str]],
+    areas: Iterable[Area],
+    kind: str = "",
+) -> Alert:
+    if original.status != AlertStatus.ACTIVE or original.municipality_id != staff.municipality_id:
+        raise AlertInvalid(["only an active alert can be updated"])
+    return alert_issue(
+        staff=staff,
+        kind=kind or original.kind,
+        mode=original.mode,
+        areas=areas,
+        texts=texts,
+        msg_type="Update",
+        references=original,
+    )
+
+
+def alert_cancel(
+    *, staff: User, original: Alert, texts: Mapping[str, Mapping[str, str]] | None = None
+) -> Alert:
+    if original.status != AlertStatus.ACTIVE or original.municipality_id != staff.municipality_id:
+        raise AlertInvalid(["only an active alert can be cancelled"])
+    headline = {
+        language: {"headline": _cancel_headline(language, fields.get("headline", ""))}
+        for language, fields in original.texts.items()
+    }
+    return alert_issue(
+        staff=staff,
+        kind=original.kind,
+        mode=original.mode,
+        areas=list(original.areas.all()),
+        texts=texts or headline,
+        msg_type="Cancel",
+        references=original,
+    )
+
+
+def _cancel_headline(language: str, headline: str) -> str:
+    with translation.override(language if language != "ja-easy" else "ja-easy"):
+        return _("Cancelled: %(headline)s") % {"headline": headline}
+
+
+# ---- reads ----------------------------------------------------------------------------------
+
+
+def active_alerts(municipality_id: int) -> QuerySet[Alert]:
+    """Real alerts in force: the portal's emergency banner shows them (never 訓練 or テスト)."""
+    return (
+        Alert.objects.filter(
+            municipality_id=municipality_id,
+            status=AlertStatus.ACTIVE,
+            mode=AlertMode.ACTUAL,
+            msg_type__in=("Alert", "Update"),
+        )
+        .prefetch_related("areas")
+        .order_by("-sent_at")
+    )
+
+
+def texts_for(alert: Alert, language: str) -> dict[str, str]:
+    for candidate in (language, language.split("-")[0], "ja"):
+        if candidate in alert.texts:
+            return alert.texts[candidate]
+    return next(iter(alert.texts.values()), {"headline": alert.identifier})
+
+
+# ---- fan-out --------------------------------------------------------------------------------
+
+
+def _recipients(alert: Alert) -> Iterator[tuple[User, Subscription]]:
+    subscriptions = (
+        Subscription.objects.filter(
+            areas__in=alert.areas.all(),
+            user__municipality_id=alert.municipality_id,
+            user__is_active=True,
+            user__role=Role.RESIDENT,
+        )
+        .select_related("user")
+        .distinct()
+        .order_by("pk")
+    )
+    for subscription in subscriptions.iterator(chunk_size=CHUNK):
+        yield subscription.user, subscription
+
+
+def _message_texts(alert: Alert, language: str) -> tuple[str, str]:
+    fields = texts_for(alert, language)
+    with translation.override(language):
+        prefix = ""
+        if alert.mode == AlertMode.EXERCISE:
+            prefix = _("[Exercise] ")
+        headline = prefix + fields.get("headline", "")
+        area_names = "、".join(area.name for area in alert.areas.all())
+        body = "\n\n".join(
+            part
+            for part in (
+                headline,
+                fields.get("description", ""),
+                fields.get("instruction", ""),
+                _("Areas: %(areas)s") % {"areas": area_names},
+                alert.municipality.name,
+            )
+            if part
+        )
+    return headline[:200], body
+
+
+def alert_fan_out(alert_id: int) -> int:
+    """Write every resident's messages for an alert; returns how many rows were new."""
+    from idx.notifications.services import enqueue_batch
+
+    alert = Alert.objects.select_related("municipality").filter(pk=alert_id).first()
+    if alert is None or alert.mode == AlertMode.TEST or alert.sent_at is None:
+        return 0
+    rendered: dict[str, tuple[str, str]] = {}
+    before = Message.objects.filter(alert=alert).count()
+    added = 0
+    batch: list[Message] = []
+
+    def flush() -> None:
+        nonlocal added
+        if not batch:
+            return
+        Message.objects.bulk_create(batch, ignore_conflicts=True)
+        added += len(batch)
+        batch.clear()
+
+    now = timezone.now()
+    with transaction.atomic():
+        for user, subscription in _recipients(alert):
+            language = user.preferred_language or "ja"
+            if language not in rendered:
+                rendered[language] = _message_texts(alert, language)
+            subject, body = rendered[language]
+            targets: list[tuple[str, str]] = [("inbox", "")]
+            if user.email and ("email" in subscription.channels or not subscription.channels):
+                targets.append(("email", user.email))
+            if subscription.line_user_id and "line" in subscription.channels:
+                targets.append(("line", subscription.line_user_id))
+            for channel, address in targets:
+                inbox = channel == "inbox"
+                batch.append(
+                    Message(
+                        municipality_id=alert.municipality_id,
+                        recipient=user,
+                        channel=channel,
+                        address=address,
+                        purpose="alert",
+                        topic="disaster",
+                        subject=subject,
+                        body=body,
+                        language=language,
+                        emergency=True,
+                        idempotency_key=f"alert:{user.pk}:{alert.identifier}:{channel}",
+                        status=MessageStatus.DELIVERED if inbox else MessageStatus.QUEUED,
+                        sent_at=now if inbox else None,
+                        alert=alert,
+                    )
+                )
+            if len(batch) >= CHUNK:
+                flush()
+        flush()
+        Alert.objects.filter(pk=alert.pk).update(fanned_out_at=timezone.now())
+    # After commit: the external sends, in batches of DELIVERY_BATCH per task.
+    pending = Message.objects.filter(alert=alert, status=MessageStatus.QUEUED).values_list("pk", flat=True)
+    ids: list[int] = []
+    for message_id in pending.iterator(chunk_size=CHUNK):
+        ids.append(message_id)
+        if len(ids) >= DELIVERY_BATCH:
+            enqueue_batch(ids)
+            ids = []
+    if ids:
+        enqueue_batch(ids)
+    return Message.objects.filter(alert=alert).count() - before
+
+
+def alert_delivery_counts(alert: Alert) -> dict[str, Any]:
+    from django.db.models import Count
+
+    rows = alert.messages.values("channel", "status").annotate(count=Count("pk"))
+    counts: dict[str, dict[str, int]] = {}
+    for row in rows:
+        counts.setdefault(row["channel"], {})[row["status"]] = row["count"]
+    return counts

@@ -1,0 +1,131 @@
+"""Delivery channels are plugins (e-mail, LINE, the portal inbox), like login methods.
+
+A channel's ``send`` raises ``TemporaryFailure`` for what may work later (a server that does not
+answer) and ``PermanentFailure`` for what never will (no address, a refused recipient); the
+delivery task retries the first with backoff and gives up on the second at once.
+``check_config`` lists what is missing before anything is sent. Each has a stand-in for the demo
+and the tests: e-mail goes to a local SMTP server, LINE to ``IDX_LINE_API_BASE``.
+"""
+
+from __future__ import annotations
+
+import json
+import smtplib
+from typing import TYPE_CHECKING, ClassVar
+
+import requests
+from django.conf import settings
+from django.core.mail import EmailMessage
+
+from idx.identity.contrib import Registry
+
+if TYPE_CHECKING:
+    from idx.notifications.models import Message
+
+
+class TemporaryFailure(Exception):
+    pass
+
+
+class PermanentFailure(Exception):
+    pass
+
+
+class Channel:
+    identifier: ClassVar[str] = ""
+    external: ClassVar[bool] = True  # sent by the worker (the inbox is written at once)
+
+    def check_config(self) -> list[str]:
+        return []
+
+    def send(self, message: Message) -> None:
+        raise NotImplementedError
+
+
+channels: Registry[Channel] = Registry()
+
+
+@channels.register("inbox")
+class InboxChannel(Channel):
+    """The portal's inbox: the row is the delivery."""
+
+    identifier = "inbox"
+    external = False
+
+    def send(self, message: Message) -> None:
+        return None
+
+
+@channels.register("email")
+class EmailChannel(Channel):
+    identifier = "email"
+
+    def check_config(self) -> list[str]:
+        problems = []
+        if not settings.DEFAULT_FROM_EMAIL:
+            problems.append("DEFAULT_FROM_EMAIL is empty")
+        if settings.EMAIL_BACKEND.endswith("smtp.EmailBackend") and not settings.EMAIL_HOST:
+            problems.append("IDX_EMAIL_HOST is empty")
+        return problems
+
+    def send(self, message: Message) -> None:
+        if not message.address:
+            raise PermanentFailure("no e-mail address")
+        email = EmailMessage(
+            subject=message.subject,
+            body=message.body,
+            to=[message.address],
+            headers={"Message-ID": f"<{message.idempotency_key.replace(':', '.')}@idx>"},
+        )
+        try:
+            email.send()
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise PermanentFailure("recipient refused") from exc
+        except (TimeoutError, smtplib.SMTPException, OSError) as exc:
+            raise TemporaryFailure(f"smtp: {type(exc).__name__}") from exc
+
+
+@channels.register("line")
+class LineChannel(Channel):
+    """LINE Messaging API push (``POST /v2/bot/message/push``) with the channel access token.
+
+    ``X-Line-Retry-Key`` carries the message's id as a UUID, so LINE (and the stand-in) ignore a
+    retry of a push that already went through: a worker restarted mid-send sends nothing twice.
+    """
+
+    identifier = "line"
+
+    def check_config(self) -> list[str]:
+        problems = []
+        if not settings.IDX_LINE_CHANNEL_ACCESS_TOKEN:
+            problems.append("IDX_LINE_CHANNEL_ACCESS_TOKEN is empty")
+        if not settings.IDX_LINE_API_BASE.startswith(("https://", "http://")):
+            problems.append("IDX_LINE_API_BASE is not an http(s) URL")
+        return problems
+
+    def send(self, message: Message) -> None:
+        import uuid
+
+        if not message.address:
+            raise PermanentFailure("no LINE user id")
+        retry_key = str(uuid.uuid5(uuid.NAMESPACE_URL, f"idx:{message.idempotency_key}"))
+        text = f"{message.subject}\n\n{message.body}"[:5000]
+        try:
+            response = requests.post(
+                f"{settings.IDX_LINE_API_BASE.rstrip('/')}/v2/bot/message/push",
+                data=json.dumps({"to": message.address, "messages": [{"type": "text", "text": text}]}),
+                headers={
+                    "Authorization": f"Bearer {settings.IDX_LINE_CHANNEL_ACCESS_TOKEN}",
+                    "Content-Type": "application/json",
+                    "X-Line-Retry-Key": retry_key,
+                },
+                timeout=10,
+            )
+        except requests.RequestException as exc:
+            raise TemporaryFailure(f"line: {type(exc).__name__}") from exc
+        if response.status_code == 409:
+            return  # accepted earlier with the same retry key
+        if response.status_code in (429,) or response.status_code >= 500:
+            raise TemporaryFailure(f"line: http {response.status_code}")
+        if response.status_code != 200:
+            raise PermanentFailure(f"line: http {response.status_code}")

@@ -1,0 +1,39 @@
+"""``idx notifications requeue | check``: operations of the notification service.
+
+``requeue`` enqueues what is due and not final (retries whose time has come; messages a stopped
+worker left ``sending``); run it every few minutes from cron or a systemd timer. ``check``
+reports each channel's configuration problems.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from idx.notifications.channels import channels
+from idx.notifications.services import messages_requeue
+
+
+class Command(BaseCommand):
+    help = "Notification service: 'requeue' due and stuck messages, 'check' the channels' configuration."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        commands = parser.add_subparsers(dest="subcommand", required=True, metavar="{requeue,check}")
+        requeue = commands.add_parser("requeue", help="enqueue due retries and messages left 'sending'")
+        requeue.add_argument("--stuck-minutes", type=int, default=10)
+        commands.add_parser("check", help="list configuration problems of every channel")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["subcommand"] == "requeue":
+            count = messages_requeue(older_than=dt.timedelta(minutes=options["stuck_minutes"]))
+            self.stdout.write(f"{count} messages enqueued")
+            return
+        problems = 0
+        for name in channels:
+            found = channels[name]().check_config()
+            problems += len(found)
+            self.stdout.write(f"{name}: {'; '.join(found) if found else 'ok'}")
+        if problems:
+            raise CommandError(f"{problems} configuration problems")

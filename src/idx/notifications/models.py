@@ -1,0 +1,168 @@
+"""Messages to residents, their templates and subscriptions, and disaster alerts.
+
+Every message is a row before anything is sent (``Message``): a crashed worker leaves a row that
+the next one picks up, and the idempotency key makes a second enqueue of the same message a no-op.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from idx.common.models import TenantModel
+
+
+class Topic(models.TextChoices):
+    DISASTER = "disaster", _("Disaster prevention and safety")
+    CHILDCARE = "childcare", _("Child-rearing")
+    CARE = "care", _("Nursing care and welfare")
+    HEALTH = "health", _("Health")
+    EVENTS = "events", _("Events")
+    ENVIRONMENT = "environment", _("Waste and environment")
+    TAX = "tax", _("Taxes")
+    LIVING = "living", _("Daily life")
+
+
+class Area(TenantModel):
+    """An area residents subscribe to and alerts are addressed to (e.g. a 住民自治協議会 area)."""
+
+    code = models.SlugField(max_length=40)
+    name = models.CharField(max_length=60)
+    name_en = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [models.UniqueConstraint(fields=["municipality", "code"], name="area_code_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Subscription(models.Model):
+    """What a resident wants to hear about, where, and how."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="subscription"
+    )
+    topics = models.JSONField(default=list, blank=True)
+    areas = models.ManyToManyField(Area, blank=True, related_name="subscriptions")
+    channels = models.JSONField(default=list, blank=True)  # external channels; the inbox always receives
+    line_user_id = models.CharField(max_length=64, blank=True)
+    # A short code the resident sends to the city's LINE account to link it (hash only; expires).
+    line_link_code_hash = models.CharField(max_length=64, blank=True)
+    line_link_expires_at = models.DateTimeField(null=True, blank=True)
+    quiet_start = models.TimeField(null=True, blank=True)
+    quiet_end = models.TimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"subscription of {self.user_id}"
+
+
+class MessageTemplate(TenantModel):
+    """A city's own wording for one purpose and language; the shipped wording is used otherwise."""
+
+    purpose = models.SlugField(max_length=40)
+    language = models.CharField(max_length=10)
+    subject = models.CharField(max_length=200)
+    body = models.TextField(max_length=5000)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "purpose", "language"], name="message_template_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose}/{self.language}"
+
+
+class MessageStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed")
+    BOUNCED = "bounced", _("Bounced")
+
+
+class Message(TenantModel):
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="messages"
+    )
+    channel = models.CharField(max_length=20)
+    address = models.CharField(max_length=254, blank=True)  # e-mail address, LINE user id …
+    purpose = models.SlugField(max_length=40)
+    topic = models.CharField(max_length=20, blank=True)
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    language = models.CharField(max_length=10, default="ja")
+    emergency = models.BooleanField(default=False)
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    status = models.CharField(max_length=12, choices=MessageStatus.choices, default=MessageStatus.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    not_before = models.DateTimeField(null=True, blank=True)  # quiet hours or the next retry
+    sent_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    alert = models.ForeignKey(
+        "Alert", null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["recipient", "channel", "-created_at"]),
+            models.Index(fields=["status", "not_before"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.purpose}:{self.pk}"
+
+
+class AlertKind(models.TextChoices):
+    LEVEL3 = "level3", _("Level 3: older people and others evacuate")
+    LEVEL4 = "level4", _("Level 4: evacuation order")
+    LEVEL5 = "level5", _("Level 5: emergency safety measures")
+    SHELTER_OPEN = "shelter_open", _("Evacuation shelters open")
+    WEATHER_WARNING = "weather_warning", _("Weather warning")
+    OTHER = "other", _("Other")
+
+
+class AlertMode(models.TextChoices):
+    ACTUAL = "actual", _("Actual (本番)")
+    EXERCISE = "exercise", _("Exercise (訓練)")
+    TEST = "test", _("Test (テスト)")
+
+
+class AlertStatus(models.TextChoices):
+    AWAITING_CONFIRMATION = "awaiting", _("Awaiting confirmation")
+    ACTIVE = "active", _("Active")
+    CANCELLED = "cancelled", _("Cancelled")
+    SUPERSEDED = "superseded", _("Superseded by an update")
+
+
+class Alert(TenantModel):
+    """A disaster alert (避難情報 and others); updates and cancellations point to what they replace."""
+
+    identifier = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(max_length=20, choices=AlertKind.choices)
+    mode = models.CharField(max_length=10, choices=AlertMode.choices, default=AlertMode.ACTUAL)
+    status = models.CharField(max_length=12, choices=AlertStatus.choices)
+    msg_type = models.CharField(max_length=10, default="Alert")  # CAP: Alert, Update, Cancel
+    areas = models.ManyToManyField(Area, related_name="alerts")
+    texts = models.JSONField(default=dict)  # language -> {"headline": …, "description": …, "instruction": …}
+    references = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    emergency_override = models.CharField(max_length=300, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    fanned_out_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.identifier

@@ -1,0 +1,368 @@
+"""Writes of the notification service: templates, messages and their delivery, subscriptions.
+
+A message is created (``message_create``) as a row with an idempotency key per
+(purpose, recipient, subject, channel) before any task is enqueued; creating it again returns the
+same row. ``message_deliver`` (run by the worker) claims the row, sends it through its channel and
+records the outcome: delivered, retried later with exponential backoff (``MAX_ATTEMPTS`` in all),
+or failed with the reason. Quiet hours move the first attempt to their end, except emergencies.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import string
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from idx.common.models import Municipality
+from idx.identity.models import User
+from idx.notifications.channels import PermanentFailure, TemporaryFailure, channels
+from idx.notifications.models import Message, MessageStatus, MessageTemplate, Subscription
+
+logger = logging.getLogger("idx.notifications")
+
+MAX_ATTEMPTS = 6
+BACKOFF_SECONDS = 30  # 30 s, 60 s, 120 s, 240 s, 480 s between attempts
+FINAL = (MessageStatus.DELIVERED, MessageStatus.FAILED, MessageStatus.BOUNCED)
+
+# The placeholders each purpose offers, with what they hold (checked when a template is saved).
+PLACEHOLDERS: dict[str, dict[str, str]] = {
+    "application_status": {
+        "name": "the applicant's name",
+        "procedure": "the procedure's name",
+        "receipt_number": "the receipt number",
+        "status": "the new status, in words",
+        "url": "the application's page",
+        "department": "the department's name",
+        "phone": "the department's phone number",
+        "municipality": "the municipality's name",
+    },
+    "alert": {
+        "headline": "the alert's headline",
+        "description": "what happens",
+        "instruction": "what to do",
+        "areas": "the areas concerned",
+        "municipality": "the municipality's name",
+    },
+}
+
+
+class TemplateInvalid(Exception):
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def template_problems(purpose: str, *texts: str) -> list[str]:
+    """Unknown placeholders, attribute or index access, format specs and broken braces."""
+    known = PLACEHOLDERS.get(purpose)
+    if known is None:
+        return [f"unknown purpose {purpose!r}"]
+    problems: list[str] = []
+    for text in texts:
+        try:
+            parsed = list(string.Formatter().parse(text))
+        except ValueError as exc:
+            problems.append(f"braces do not match: {exc}")
+            continue
+        for _literal, field, spec, conversion in parsed:
+            if field is None:
+                continue
+            if field not in known:
+                problems.append(f"unknown placeholder {{{field}}}; known: {', '.join(sorted(known))}")
+            elif spec or conversion:
+                problems.append(f"{{{field}}} takes no format or conversion")
+    return problems
+
+
+def template_save(
+    *, municipality: Municipality, purpose: str, language: str, subject: str, body: str
+) -> MessageTemplate:
+    problems = template_problems(purpose, subject, body)
+    if problems:
+        raise TemplateInvalid(problems)
+    template, _made = MessageTemplate.objects.update_or_create(
+        municipality=municipality,
+        purpose=purpose,
+        language=language,
+        defaults={"subject": subject, "body": body},
+    )
+    return template
+
+
+def render_for(
+    *,
+    municipality: Municipality,
+    purpose: str,
+    language: str,
+    placeholders: Mapping[str, str],
+    context: Mapping[str, Any],
+    shipped: str,
+) -> tuple[str, str]:
+    """(subject, body): the city's template for the language if there is one, else the shipped one.
+
+    A city's template gets ``placeholders`` (the purpose's declared names, as text); the shipped
+    Django templates ``<shipped>_subject.txt`` and ``<shipped>_body.txt`` get ``context``.
+    """
+    own = MessageTemplate.objects.filter(
+        municipality=municipality, purpose=purpose, language=language
+    ).first()
+    if own is not None:
+        safe = {key: str(placeholders.get(key, "")) for key in PLACEHOLDERS[purpose]}
+        return own.subject.format_map(safe), own.body.format_map(safe)
+    with translation.override(language):
+        subject = render_to_string(f"{shipped}_subject.txt", dict(context)).strip()
+        body = render_to_string(f"{shipped}_body.txt", dict(context))
+    return subject, body
+
+
+def _quiet_until(subscription: Subscription | None, now: dt.datetime) -> dt.datetime | None:
+    """The end of the recipient's quiet hours when ``now`` falls in them, else ``None``."""
+    if subscription is None or subscription.quiet_start is None or subscription.quiet_end is None:
+        return None
+    local = timezone.localtime(now)
+    start, end, time = subscription.quiet_start, subscription.quiet_end, local.time()
+    inside = start <= time < end if start < end else (time >= start or time < end)
+    if not inside:
+        return None
+    end_at = local.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
+    if end_at <= local:
+        end_at += dt.timedelta(days=1)
+    return end_at
+
+
+def message_create(
+    *,
+    municipality: Municipality,
+    recipient: User | None,
+    channel: str,
+    address: str,
+    purpose: str,
+    key: str,
+    subject: str,
+    body: str,
+    language: str,
+    topic: str = "",
+    emergency: bool = False,
+    alert_id: int | None = None,
+) -> tuple[Message, bool]:
+    """The message row for ``key`` (created when new); the task is enqueued after commit."""
+    idempotency_key = f"{purpose}:{recipient.pk if recipient else address}:{key}:{channel}"
+    existing = Message.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing, False
+    now = timezone.now()
+    is_inbox = not channels[channel].external
+    subscription = (
+        Subscription.objects.filter(user=recipient).first() if recipient and not emergency else None
+    )
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                municipality=municipality,
+                recipient=recipient,
+                channel=channel,
+                address=address,
+                purpose=purpose,
+                topic=topic,
+                subject=subject[:200],
+                body=body,
+                language=language,
+                emergency=emergency,
+                idempotency_key=idempotency_key,
+                status=MessageStatus.DELIVERED if is_inbox else MessageStatus.QUEUED,
+                sent_at=now if is_inbox else None,
+                not_before=None if is_inbox else _quiet_until(subscription, now),
+                alert_id=alert_id,
+            )
+    except IntegrityError:
+        return Message.objects.get(idempotency_key=idempotency_key), False
+    if not is_inbox:
+        message_id = message.pk
+        transaction.on_commit(lambda: enqueue_delivery(message_id))
+    return message, True
+
+
+def enqueue_delivery(message_id: int, run_after: dt.datetime | None = None) -> None:
+    from idx.notifications.tasks import deliver_message
+
+    task = deliver_message
+    if run_after is not None and task.get_backend().supports_defer:
+        task = task.using(run_after=run_after)
+    elif run_after is not None:
+        return  # no deferred tasks here: `idx notifications requeue` picks it up when due
+    task.enqueue(message_id)
+
+
+def enqueue_batch(message_ids: list[int]) -> None:
+    from idx.notifications.tasks import deliver_messages
+
+    deliver_messages.enqueue(list(message_ids))
+
+
+def message_deliver(message_id: int) -> str:
+    """Send one message once; returns its status afterwards."""
+    now = timezone.now()
+    with transaction.atomic():
+        message = Message.objects.select_for_update().filter(pk=message_id).first()
+        if message is None:
+            return "missing"
+        if message.status in FINAL:
+            return str(message.status)
+        if message.not_before is not None and message.not_before > now:
+            transaction.on_commit(lambda: enqueue_delivery(message_id, message.not_before))
+            return str(message.status)
+        message.status = MessageStatus.SENDING
+        message.attempts += 1
+        message.save(update_fields=["status", "attempts", "updated_at"])
+    channel_class = channels.get(message.channel)
+    outcome: dict[str, Any]
+    try:
+        if channel_class is None:
+            raise PermanentFailure(f"unknown channel {message.channel!r}")
+        channel_class().send(message)
+    except TemporaryFailure as exc:
+        if message.attempts >= MAX_ATTEMPTS:
+            outcome = {"status": MessageStatus.FAILED, "last_error": f"gave up: {exc}"[:300]}
+        else:
+            retry_at = timezone.now() + dt.timedelta(seconds=BACKOFF_SECONDS * 2 ** (message.attempts - 1))
+            outcome = {"status": MessageStatus.QUEUED, "last_error": str(exc)[:300], "not_before": retry_at}
+    except PermanentFailure as exc:
+        outcome = {"status": MessageStatus.FAILED, "last_error": str(exc)[:300]}
+    else:
+        outcome = {"status": MessageStatus.DELIVERED, "sent_at": timezone.now(), "last_error": ""}
+    Message.objects.filter(pk=message.pk).update(updated_at=timezone.now(), **outcome)
+    if outcome["status"] == MessageStatus.QUEUED:
+        enqueue_delivery(message.pk, outcome["not_before"])
+    if outcome["status"] == MessageStatus.FAILED:
+        logger.warning("message %s failed on %s: %s", message.pk, message.channel, outcome["last_error"])
+    return str(outcome["status"])
+
+
+def messages_requeue(*, older_than: dt.timedelta = dt.timedelta(minutes=10)) -> int:
+    """Enqueue again what is due and not final: retries whose time has come, and messages left
+    ``sending`` by a worker that stopped (the channel's retry key prevents a double send)."""
+    now = timezone.now()
+    due = Message.objects.filter(status=MessageStatus.QUEUED).exclude(not_before__gt=now)
+    stuck = Message.objects.filter(status=MessageStatus.SENDING, updated_at__lt=now - older_than)
+    count = 0
+    for message_id in stuck.values_list("pk", flat=True).iterator():
+        Message.objects.filter(pk=message_id, status=MessageStatus.SENDING).update(
+            status=MessageStatus.QUEUED
+        )
+        enqueue_delivery(message_id)
+        count += 1
+    for message_id in due.values_list("pk", flat=True).iterator():
+        enqueue_delivery(message_id)
+        count += 1
+    return count
+
+
+# ---- subscriptions -------------------------------------------------------------------------
+
+
+def subscription_update(
+    *,
+    user: User,
+    topics: Iterable[str],
+    area_ids: Iterable[int],
+    channel_names: Iterable[str],
+    quiet_start: dt.time | None,
+    quiet_end: dt.time | None,
+) -> Subscription:
+    from idx.notifications.models import Area, Topic
+
+    subscription, _made = Subscription.objects.get_or_create(user=user)
+    subscription.topics = sorted(set(topics) & set(Topic.values))
+    subscription.channels = sorted({name for name in channel_names if name in ("email", "line")})
+    subscription.quiet_start = quiet_start
+    subscription.quiet_end = quiet_end
+    subscription.save()
+    subscription.areas.set(Area.objects.filter(municipality_id=user.municipality_id, pk__in=list(area_ids)))
+    return subscription
+
+
+def unsubscribe_topic(*, user: User, topic: str) -> None:
+    subscription = Subscription.objects.filter(user=user).first()
+    if subscription is not None and topic in subscription.topics:
+        subscription.topics = [item for item in subscription.topics if item != topic]
+        subscription.save(update_fields=["topics", "updated_at"])
+
+
+def channels_of(user: User) -> list[tuple[str, str]]:
+    """(channel, address) pairs a personal message to ``user`` goes to: the inbox always; e-mail
+    when there is an address (unless the resident turned it off); LINE when linked and chosen."""
+    subscription = Subscription.objects.filter(user=user).first()
+    chosen = set(subscription.channels) if subscription is not None else {"email"}
+    found = [("inbox", "")]
+    if user.email and ("email" in chosen or subscription is None):
+        found.append(("email", user.email))
+    if subscription is not None and subscription.line_user_id and "line" in chosen:
+        found.append(("line", subscription.line_user_id))
+    return found
+
+
+# ---- personal messages -----------------------------------------------------------------------
+
+
+def notify_application_status(application_id: int, status: str, row_version: int) -> int:
+    """Tell the applicant about a status change on all their channels; returns messages made."""
+    from idx.applications.models import Application, Status
+    from idx.procedures.i18n import pick
+
+    application = (
+        Application.objects.select_related("applicant", "procedure", "department", "municipality")
+        .filter(pk=application_id)
+        .first()
+    )
+    if application is None:
+        return 0
+    applicant = application.applicant
+    language = applicant.preferred_language or application.language
+    with translation.override(language):
+        procedure_name = pick(application.procedure.names, language)
+        url = f"{application.municipality.public_url.rstrip('/')}/my/applications/{application.public_id}/"
+        subject, body = render_for(
+            municipality=application.municipality,
+            purpose="application_status",
+            language=language,
+            placeholders={
+                "name": application.applicant_name,
+                "procedure": procedure_name,
+                "receipt_number": application.receipt_number or "",
+                "status": str(Status(status).label),
+                "url": url,
+                "department": application.department.name,
+                "phone": application.department.phone,
+                "municipality": application.municipality.name,
+            },
+            context={
+                "application": application,
+                "status": status,
+                "procedure_name": procedure_name,
+                "municipality": application.municipality,
+                "department": application.department,
+                "portal_url": application.municipality.public_url.rstrip("/"),
+            },
+            shipped="applications/email/status",
+        )
+    made = 0
+    for channel, address in channels_of(applicant):
+        _message, created = message_create(
+            municipality=application.municipality,
+            recipient=applicant,
+            channel=channel,
+            address=address,
+            purpose="application_status",
+            key=f"{application.public_id}:{status}:{row_version}",
+            subject=subject,
+            body=body,
+            language=language,
+        )
+        made += int(created)
+    return made
