@@ -35,6 +35,7 @@ EXPECTED: dict[Role, dict[Action, str]] = {
         A.EXPORT_CASES: OWN,
         A.UNSEAL_MY_NUMBER: OWN,
         A.ISSUE_ALERT: OWN,
+        A.SEND_NOTICE: OWN,
     },
     Role.DEPARTMENT_ADMIN: {
         A.VIEW_CASE: OWN,
@@ -45,9 +46,11 @@ EXPECTED: dict[Role, dict[Action, str]] = {
         A.EDIT_PROCEDURE: OWN,
         A.UNSEAL_MY_NUMBER: OWN,
         A.ISSUE_ALERT: OWN,
+        A.SEND_NOTICE: OWN,
     },
     Role.CITY_ADMIN: {
         A.VIEW_CASE: ALL,
+        A.SEND_NOTICE: ALL,
         A.EXPORT_CASES: ALL,
         A.EDIT_PROCEDURE: ALL,
         A.VIEW_AUDIT: ALL,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from idx.backoffice import alerts, counter, views
+from idx.backoffice import alerts, counter, notices, views
 from idx.identity.mfa import views as mfa_views
 
 app_name = "backoffice"
@@ -31,6 +31,7 @@ urlpatterns = [
     path("counter/<str:public_id>/steps/<slug:step_id>/", counter.counter_step, name="counter_step"),
     path("counter/<str:public_id>/review/", counter.counter_review, name="counter_review"),
     path("counter/<str:public_id>/show/", counter.counter_show, name="counter_show"),
+    path("notices/", notices.notice_list, name="notice_list"),
     path("alerts/", alerts.alert_list, name="alert_list"),
     path("alerts/new/", alerts.alert_new, name="alert_new"),
     path("alerts/<str:identifier>/update/", alerts.alert_new, name="alert_update"),

@@ -135,7 +135,8 @@ def annotate(text: str) -> SafeString:
                 f"<ruby>{html.escape(surface, quote=False)}<rp>(</rp><rt>{html.escape(reading_, quote=False)}"
                 "</rt><rp>)</rp></ruby>"
             )
-    return mark_safe("".join(out))  # noqa: S308  # nosec B308, B703 - every piece is escaped above
+    # Every piece is escaped above.
+    return mark_safe("".join(out))  # noqa: S308  # nosec B308, B703
 
 
 # Elements whose text must stay as it is: not shown as text, inside form controls, or ruby already.

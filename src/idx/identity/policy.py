@@ -26,6 +26,7 @@ class Action(StrEnum):
     EXPORT_AUDIT = "export_audit"  # export the audit log of a period
     UNSEAL_MY_NUMBER = "unseal_my_number"  # open a sealed 個人番号 (back office, after re-authentication)
     ISSUE_ALERT = "issue_alert"  # issue, confirm, update and cancel disaster alerts (crisis management)
+    SEND_NOTICE = "send_notice"  # send a notice to the residents who follow a topic
 
 
 class Scope(StrEnum):
@@ -47,6 +48,7 @@ ACTION_DESCRIPTIONS: dict[Action, str] = {
         "issue, confirm (a second person for レベル4–5), update and cancel disaster alerts; only staff "
         "of the crisis-management department"
     ),
+    Action.SEND_NOTICE: "send a notice to the residents who follow a topic (お知らせ配信)",
     Action.UNSEAL_MY_NUMBER: (
         "open a sealed 個人番号 on a case or in an export (back-office process with the private key, "
         "after re-authentication; every opening is audited)"
@@ -72,6 +74,7 @@ MATRIX: dict[Role, dict[Action, Scope]] = {
         Action.EXPORT_CASES: _OWN,
         Action.UNSEAL_MY_NUMBER: _OWN,
         Action.ISSUE_ALERT: _OWN,
+        Action.SEND_NOTICE: _OWN,
     },
     Role.DEPARTMENT_ADMIN: {
         Action.VIEW_CASE: _OWN,
@@ -82,9 +85,11 @@ MATRIX: dict[Role, dict[Action, Scope]] = {
         Action.EDIT_PROCEDURE: _OWN,
         Action.UNSEAL_MY_NUMBER: _OWN,
         Action.ISSUE_ALERT: _OWN,
+        Action.SEND_NOTICE: _OWN,
     },
     Role.CITY_ADMIN: {
         Action.VIEW_CASE: _ALL,
+        Action.SEND_NOTICE: _ALL,
         Action.EXPORT_CASES: _ALL,
         Action.EDIT_PROCEDURE: _ALL,
         Action.VIEW_AUDIT: _ALL,

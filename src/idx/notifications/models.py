@@ -109,6 +109,9 @@ class Message(TenantModel):
     alert = models.ForeignKey(
         "Alert", null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
     )
+    notice = models.ForeignKey(
+        "Notice", null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
+    )
 
     class Meta:
         indexes = [
@@ -166,3 +169,23 @@ class Alert(TenantModel):
 
     def __str__(self) -> str:
         return self.identifier
+
+
+class Notice(TenantModel):
+    """A message to every resident who follows a topic (in some areas, or everywhere)."""
+
+    topic = models.CharField(max_length=20, choices=Topic.choices)
+    areas = models.ManyToManyField(Area, blank=True, related_name="notices")
+    texts = models.JSONField(default=dict)  # language -> {"subject": …, "body": …}
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey(
+        "identity.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    fanned_out_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"notice {self.pk} ({self.topic})"

@@ -32,3 +32,10 @@ def fan_out_alert(alert_id: int) -> int:
     from idx.notifications.alerts import alert_fan_out
 
     return alert_fan_out(alert_id)
+
+
+@task(queue_name="default")
+def fan_out_notice(notice_id: int) -> int:
+    from idx.notifications.notices import notice_fan_out
+
+    return notice_fan_out(notice_id)
