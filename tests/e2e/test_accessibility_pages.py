@@ -53,6 +53,7 @@ def test_accessibility_pages(new_context: Any, width: int, language: str) -> Non
     _visit(page, "/staff/login/", f"{prefix}-staff-signin", language)
     _visit(page, "/accessibility/", f"{prefix}-accessibility-policy", language)
     _visit(page, "/counter/", f"{prefix}-counter-tablet", language)
+    _visit(page, "/alerts/", f"{prefix}-alerts", language)
 
     # A sign-up with mistakes shows the error summary: that page must be accessible too.
     page.goto("/accounts/signup/")
@@ -70,6 +71,8 @@ def test_accessibility_pages(new_context: Any, width: int, language: str) -> Non
     click_and_wait(page, page.locator("main form button[type=submit]"))
     assert "/my/applications/" in page.url
     _visit(page, "/my/applications/", f"{prefix}-my-applications", language)
+    _visit(page, "/my/notifications/", f"{prefix}-notifications", language)
+    _visit(page, "/my/notifications/settings/", f"{prefix}-notification-settings", language)
     page.goto(f"/procedures/{PROCEDURE}/")
     click_and_wait(page, page.locator("form[action$='/start/'] button[type=submit]"))
     assert "/steps/" in page.url
@@ -110,6 +113,7 @@ def test_accessibility_pages(new_context: Any, width: int, language: str) -> Non
     _visit(page, "/staff/procedures/", f"{prefix}-procedures", language)
     _visit(page, "/staff/audit/", f"{prefix}-audit-export", language)
     _visit(page, "/staff/counter/", f"{prefix}-counter-start", language)
+    _visit(page, "/staff/notices/", f"{prefix}-notices", language)
     _visit(page, f"/staff/procedures/{PROCEDURE}/edit/", f"{prefix}-procedure-edit", language)
     # The editor's preview renders the form as residents see it.
     click_and_wait(page, page.locator('main button[name="action"][value="preview"]'))
