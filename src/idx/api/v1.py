@@ -675,6 +675,55 @@ def export_cases(request: ApiRequest, procedure_code: str, format: str = "csv") 
     return StreamingHttpResponse(export_json_chunks(cases, definition), content_type="application/json")
 
 
+# ---- disaster alerts -------------------------------------------------------------------------
+
+
+class ImportedAlertOut(Schema):
+    id: int
+    sender: str
+    identifier: str
+    status: str
+    msg_type: str
+    headline: str
+    created: bool
+
+
+@staff_router.post(
+    "/alerts/import",
+    response={200: ImportedAlertOut, 201: ImportedAlertOut, 404: ErrorOut, 422: ErrorOut},
+    openapi_extra={
+        "requestBody": {"content": {"application/cap+xml": {"schema": {"type": "string"}}}, "required": True}
+    },
+)
+def import_cap_alert(request: ApiRequest) -> Any:
+    """Receive a CAP 1.2 alert from another sender (crisis-management staff tokens only).
+
+    The body is the CAP XML document. A document already received (same sender and identifier)
+    answers 200 and changes nothing; a new one 201.
+    """
+    from idx.notifications.alerts import may_issue
+    from idx.notifications.cap_import import CapRejected, cap_import
+
+    staff = _staff(request)
+    if not may_issue(staff):
+        return _error(request, 404, "not_found", "Not found.")
+    try:
+        result = cap_import(municipality=staff.municipality, document=request.body, source="api")
+    except CapRejected as exc:
+        return _error(request, 422, "cap_rejected", f"The CAP document was rejected: {exc.reason}.")
+    imported = result.alert
+    body = {
+        "id": imported.pk,
+        "sender": imported.sender,
+        "identifier": imported.identifier,
+        "status": imported.status,
+        "msg_type": imported.msg_type,
+        "headline": imported.headline,
+        "created": result.created,
+    }
+    return Status(201 if result.created else 200, body)
+
+
 api.add_router("/", catalog)
 api.add_router("/", residents)
 api.add_router("/staff", staff_router)

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from idx.common.http import IdxRequest, sign_in_required
 from idx.notifications import alerts as alert_services
-from idx.notifications.models import Alert, AlertKind, AlertMode, AlertStatus, Area
+from idx.notifications.models import Alert, AlertKind, AlertMode, AlertStatus, Area, ImportedAlert
 
 staff_required = sign_in_required(lambda user: user.is_staff_member, "backoffice:login")
 LANGUAGES_EDITED = (("ja", "日本語"), ("ja-easy", "やさしい日本語"), ("en", "English"))
@@ -53,6 +53,7 @@ def alert_list(request: IdxRequest) -> HttpResponseBase:
             "alerts": [(alert, alert_services.alert_delivery_counts(alert)) for alert in recent],
             "awaiting": AlertStatus.AWAITING_CONFIRMATION,
             "active": AlertStatus.ACTIVE,
+            "imported": ImportedAlert.objects.filter(municipality=request.municipality)[:20],
         },
     )
 
@@ -63,6 +64,12 @@ def alert_new(request: IdxRequest, identifier: str = "") -> HttpResponseBase:
     _require_crisis(request)
     original = _alert(request, identifier) if identifier else None
     areas = list(Area.objects.filter(municipality=request.municipality))
+    source_id = request.POST.get("imported") or request.GET.get("imported", "")
+    imported = (
+        ImportedAlert.objects.filter(municipality=request.municipality, pk=source_id).first()
+        if source_id.isdecimal()
+        else None
+    )
     errors: list[str] = []
     values: dict[str, Any] = {}
     if request.method == "POST":
@@ -89,6 +96,8 @@ def alert_new(request: IdxRequest, identifier: str = "") -> HttpResponseBase:
         except alert_services.AlertInvalid as exc:
             errors = exc.problems
         else:
+            if imported is not None:
+                ImportedAlert.objects.filter(pk=imported.pk).update(rebroadcast=alert)
             if alert.status == AlertStatus.AWAITING_CONFIRMATION:
                 messages.warning(
                     request, _("Saved. A second authorized person must confirm it before it is sent.")
@@ -96,6 +105,14 @@ def alert_new(request: IdxRequest, identifier: str = "") -> HttpResponseBase:
             else:
                 messages.success(request, _("The alert has been sent."))
             return redirect("backoffice:alert_list")
+    elif imported is not None:
+        # Re-broadcast: start from the received text; staff check and complete it.
+        values = {
+            "ja-headline": imported.headline,
+            "ja-description": imported.description,
+            "ja-instruction": imported.instruction,
+            "mode": "exercise" if imported.status == "Exercise" else "actual",
+        }
     elif original is not None:
         values = {"kind": original.kind, "mode": original.mode}
         for code, fields in original.texts.items():
@@ -120,6 +137,7 @@ def alert_new(request: IdxRequest, identifier: str = "") -> HttpResponseBase:
             "fields": alert_services.TEXT_FIELDS,
             "values": values,
             "errors": errors,
+            "imported": imported,
         },
         status=422 if errors else 200,
     )

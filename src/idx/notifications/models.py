@@ -189,3 +189,31 @@ class Notice(TenantModel):
 
     def __str__(self) -> str:
         return f"notice {self.pk} ({self.topic})"
+
+
+class ImportedAlert(TenantModel):
+    """A CAP 1.2 alert received from another sender (e.g. the prefecture), shown to staff to re-broadcast."""
+
+    sender = models.CharField(max_length=255)
+    identifier = models.CharField(max_length=255)
+    sent = models.CharField(max_length=40)
+    status = models.CharField(max_length=12)
+    msg_type = models.CharField(max_length=10)
+    event = models.CharField(max_length=255, blank=True)
+    headline = models.CharField(max_length=500, blank=True)
+    description = models.TextField(blank=True)
+    instruction = models.TextField(blank=True)
+    areas = models.CharField(max_length=500, blank=True)
+    source = models.CharField(max_length=300, blank=True)  # where it came from (feed URL or "api")
+    rebroadcast = models.ForeignKey(Alert, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "sender", "identifier"], name="imported_alert_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sender}:{self.identifier}"
