@@ -275,6 +275,7 @@ def _recipients(alert: Alert) -> Iterator[tuple[User, Subscription]]:
             user__role=Role.RESIDENT,
         )
         .select_related("user")
+        .prefetch_related("user__web_push")
         .distinct()
         .order_by("pk")
     )
@@ -336,6 +337,8 @@ def alert_fan_out(alert_id: int) -> int:
                 targets.append(("email", user.email))
             if subscription.line_user_id and "line" in subscription.channels:
                 targets.append(("line", subscription.line_user_id))
+            if "webpush" in subscription.channels:
+                targets.extend(("webpush", str(push.pk)) for push in user.web_push.all())
             for channel, address in targets:
                 inbox = channel == "inbox"
                 batch.append(
@@ -350,7 +353,8 @@ def alert_fan_out(alert_id: int) -> int:
                         body=body,
                         language=language,
                         emergency=True,
-                        idempotency_key=f"alert:{user.pk}:{alert.identifier}:{channel}",
+                        idempotency_key=f"alert:{user.pk}:{alert.identifier}:{channel}"
+                        + (f":{address}" if channel == "webpush" else ""),
                         status=MessageStatus.DELIVERED if inbox else MessageStatus.QUEUED,
                         sent_at=now if inbox else None,
                         alert=alert,

@@ -129,3 +129,57 @@ class LineChannel(Channel):
             raise TemporaryFailure(f"line: http {response.status_code}")
         if response.status_code != 200:
             raise PermanentFailure(f"line: http {response.status_code}")
+
+
+@channels.register("webpush")
+class WebPushChannel(Channel):
+    """Web Push (RFC 8030) with VAPID (RFC 8292) and aes128gcm payload encryption (RFC 8291).
+
+    ``message.address`` holds the subscription's id; a push service answering 404 or 410 means
+    the browser unsubscribed: the subscription is removed and the message fails for good.
+    """
+
+    identifier = "webpush"
+
+    def check_config(self) -> list[str]:
+        problems = []
+        if not settings.IDX_VAPID_PUBLIC_KEY or not settings.IDX_VAPID_PRIVATE_KEY:
+            problems.append("IDX_VAPID_PUBLIC_KEY / IDX_VAPID_PRIVATE_KEY are not set")
+        if not settings.IDX_VAPID_SUBJECT.startswith(("mailto:", "https://")):
+            problems.append("IDX_VAPID_SUBJECT must be a mailto: or https: URL")
+        return problems
+
+    def send(self, message: Message) -> None:
+        from pywebpush import WebPushException, webpush
+
+        from idx.notifications.models import WebPushSubscription
+
+        subscription = WebPushSubscription.objects.filter(pk=message.address or 0).first()
+        if subscription is None:
+            raise PermanentFailure("the browser subscription is gone")
+        payload = json.dumps(
+            {"title": message.subject, "body": message.body[:1000], "url": "/my/notifications/"}
+        )
+        try:
+            webpush(
+                subscription_info={
+                    "endpoint": subscription.endpoint,
+                    "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},
+                },
+                data=payload,
+                vapid_private_key=settings.IDX_VAPID_PRIVATE_KEY,
+                vapid_claims={"sub": settings.IDX_VAPID_SUBJECT},
+                ttl=24 * 3600 if not message.emergency else 3600,
+                timeout=10,
+                headers={"Urgency": "high" if message.emergency else "normal"},
+            )
+        except WebPushException as exc:
+            status = exc.response.status_code if exc.response is not None else 0
+            if status in (404, 410):
+                subscription.delete()
+                raise PermanentFailure(f"webpush: http {status}, subscription removed") from exc
+            if status == 429 or status >= 500 or status == 0:
+                raise TemporaryFailure(f"webpush: http {status}") from exc
+            raise PermanentFailure(f"webpush: http {status}") from exc
+        except (requests.RequestException, OSError) as exc:
+            raise TemporaryFailure(f"webpush: {type(exc).__name__}") from exc

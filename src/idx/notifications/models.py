@@ -217,3 +217,16 @@ class ImportedAlert(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.sender}:{self.identifier}"
+
+
+class WebPushSubscription(models.Model):
+    """A browser's push subscription (Web Push with VAPID) for the installable portal."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="web_push")
+    endpoint = models.URLField(max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=200)
+    auth = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"web push of {self.user_id}"

@@ -115,7 +115,7 @@ def notice_fan_out(notice_id: int) -> int:
             user__municipality_id=notice.municipality_id, user__is_active=True, user__role=Role.RESIDENT
         )
         .select_related("user")
-        .prefetch_related("areas")
+        .prefetch_related("areas", "user__web_push")
         .order_by("pk")
     )
     base = notice.municipality.public_url.rstrip("/")
@@ -144,6 +144,8 @@ def notice_fan_out(notice_id: int) -> int:
                 targets.append(("email", user.email))
             if subscription.line_user_id and "line" in subscription.channels:
                 targets.append(("line", subscription.line_user_id))
+            if "webpush" in subscription.channels:
+                targets.extend(("webpush", str(push.pk)) for push in user.web_push.all())
             quiet = _quiet_until(subscription, now)
             for channel, address in targets:
                 inbox = channel == "inbox"
@@ -158,7 +160,8 @@ def notice_fan_out(notice_id: int) -> int:
                         subject=fields["subject"],
                         body=body,
                         language=language,
-                        idempotency_key=f"notice:{user.pk}:{notice.pk}:{channel}",
+                        idempotency_key=f"notice:{user.pk}:{notice.pk}:{channel}"
+                        + (f":{address}" if channel == "webpush" else ""),
                         status=MessageStatus.DELIVERED if inbox else MessageStatus.QUEUED,
                         sent_at=now if inbox else None,
                         not_before=None if inbox else quiet,

@@ -153,6 +153,8 @@ def message_create(
 ) -> tuple[Message, bool]:
     """The message row for ``key`` (created when new); the task is enqueued after commit."""
     idempotency_key = f"{purpose}:{recipient.pk if recipient else address}:{key}:{channel}"
+    if channel == "webpush":
+        idempotency_key += f":{address}"  # one per browser
     existing = Message.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         return existing, False
@@ -279,7 +281,7 @@ def subscription_update(
 
     subscription, _made = Subscription.objects.get_or_create(user=user)
     subscription.topics = sorted(set(topics) & set(Topic.values))
-    subscription.channels = sorted({name for name in channel_names if name in ("email", "line")})
+    subscription.channels = sorted({name for name in channel_names if name in ("email", "line", "webpush")})
     subscription.quiet_start = quiet_start
     subscription.quiet_end = quiet_end
     subscription.save()
@@ -304,6 +306,8 @@ def channels_of(user: User) -> list[tuple[str, str]]:
         found.append(("email", user.email))
     if subscription is not None and subscription.line_user_id and "line" in chosen:
         found.append(("line", subscription.line_user_id))
+    if "webpush" in chosen:
+        found.extend(("webpush", str(pk)) for pk in user.web_push.values_list("pk", flat=True))
     return found
 
 

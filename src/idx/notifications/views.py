@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings as django_settings
 from django.contrib import messages
 from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse
@@ -86,6 +87,7 @@ def subscriptions(request: IdxRequest) -> HttpResponseBase:
             "areas": [(area, area.pk in chosen_areas) for area in areas],
             "subscription": subscription,
             "error": error,
+            "vapid_public_key": django_settings.IDX_VAPID_PUBLIC_KEY,
         },
         status=422 if error else 200,
     )
@@ -170,3 +172,75 @@ def alert_feed(request: IdxRequest) -> HttpResponseBase:
         title=f"{request.municipality.name} 防災情報",
     )
     return HttpResponse(body, content_type="application/atom+xml; charset=utf-8")
+
+
+@resident_required
+def web_push_subscribe(request: IdxRequest) -> HttpResponseBase:
+    """The browser's push subscription, posted as JSON by webpush.js (POST adds, DELETE removes)."""
+    import json
+
+    from django.http import JsonResponse
+
+    from idx.notifications.models import WebPushSubscription
+
+    try:
+        data = json.loads(request.body or b"{}")
+        endpoint = str(data["endpoint"])
+        keys = data.get("keys") or {}
+        p256dh, auth = str(keys["p256dh"]), str(keys["auth"])
+    except (ValueError, KeyError, TypeError):
+        return JsonResponse({"error": "invalid subscription"}, status=400)
+    if not endpoint.startswith("https://") and not (
+        endpoint.startswith("http://127.0.0.1") and settings_allow_http_push()
+    ):
+        return JsonResponse({"error": "invalid endpoint"}, status=400)
+    if request.method == "DELETE":
+        WebPushSubscription.objects.filter(user=request.user, endpoint=endpoint).delete()
+        return JsonResponse({"ok": True})
+    if request.method != "POST" or len(endpoint) > 1000 or len(p256dh) > 200 or len(auth) > 100:
+        return JsonResponse({"error": "invalid subscription"}, status=400)
+    WebPushSubscription.objects.update_or_create(
+        endpoint=endpoint, defaults={"user": request.user, "p256dh": p256dh, "auth": auth}
+    )
+    subscription, _made = Subscription.objects.get_or_create(user=request.user)
+    if "webpush" not in subscription.channels:
+        subscription.channels = sorted({*subscription.channels, "webpush"})
+        subscription.save(update_fields=["channels", "updated_at"])
+    return JsonResponse({"ok": True}, status=201)
+
+
+def settings_allow_http_push() -> bool:
+    """Plain-HTTP push endpoints only for the demo and tests (a local stand-in push service)."""
+    from django.conf import settings
+
+    return bool(settings.IDX_DEMO_IDP)
+
+
+@require_GET
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The service worker for Web Push, served from the root so it controls the whole portal."""
+    from django.contrib.staticfiles import finders
+
+    path = finders.find("idx/sw.js")
+    body = open(path, encoding="utf-8").read() if path else ""  # noqa: PTH123, SIM115
+    response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@require_GET
+def manifest(request: IdxRequest) -> HttpResponse:
+    """The web app manifest: the portal can be installed on a phone's home screen."""
+    import json
+
+    data = {
+        "name": f"{request.municipality.name} オンライン申請",
+        "short_name": request.municipality.name,
+        "start_url": "/",
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#0017c1",
+        "lang": "ja",
+        "icons": [],
+    }
+    return HttpResponse(json.dumps(data, ensure_ascii=False), content_type="application/manifest+json")

@@ -293,6 +293,11 @@ IDX_ACCESSIBILITY_RESULTS = env_str("IDX_ACCESSIBILITY_RESULTS", str(DATA_DIR / 
 IDX_LINE_CHANNEL_ACCESS_TOKEN = env_secret("IDX_LINE_CHANNEL_ACCESS_TOKEN", "")
 IDX_LINE_CHANNEL_SECRET = env_secret("IDX_LINE_CHANNEL_SECRET", "")
 IDX_LINE_API_BASE = env_str("IDX_LINE_API_BASE", "https://api.line.me")
+# Web Push (VAPID): the application server's key pair (base64url, from `idx notifications vapid`)
+# and the contact the push services see.
+IDX_VAPID_PUBLIC_KEY = env_str("IDX_VAPID_PUBLIC_KEY", "")
+IDX_VAPID_PRIVATE_KEY = env_secret("IDX_VAPID_PRIVATE_KEY", "")
+IDX_VAPID_SUBJECT = env_str("IDX_VAPID_SUBJECT", "mailto:webmaster@example.jp")
 # How long a fetched JPKI CRL is trusted before it is fetched again (it is re-fetched sooner when
 # it is no longer current).
 IDX_JPKI_CRL_CACHE_SECONDS = env_int("IDX_JPKI_CRL_CACHE_SECONDS", 3600)

@@ -20,15 +20,35 @@ class Command(BaseCommand):
     help = "Notification service: 'requeue' due and stuck messages, 'check' the channels' configuration."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        commands = parser.add_subparsers(dest="subcommand", required=True, metavar="{requeue,check}")
+        commands = parser.add_subparsers(dest="subcommand", required=True, metavar="{requeue,check,vapid}")
         requeue = commands.add_parser("requeue", help="enqueue due retries and messages left 'sending'")
         requeue.add_argument("--stuck-minutes", type=int, default=10)
         commands.add_parser("check", help="list configuration problems of every channel")
+        commands.add_parser(
+            "vapid", help="print a new VAPID key pair for Web Push (put it in the environment)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["subcommand"] == "requeue":
             count = messages_requeue(older_than=dt.timedelta(minutes=options["stuck_minutes"]))
             self.stdout.write(f"{count} messages enqueued")
+            return
+        if options["subcommand"] == "vapid":
+            import base64
+
+            from cryptography.hazmat.primitives import serialization
+            from cryptography.hazmat.primitives.asymmetric import ec
+
+            key = ec.generate_private_key(ec.SECP256R1())
+            private = key.private_numbers().private_value.to_bytes(32, "big")
+            public = key.public_key().public_bytes(
+                serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+            )
+
+            def b64(raw: bytes) -> str:
+                return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+            self.stdout.write(f"IDX_VAPID_PUBLIC_KEY={b64(public)}\nIDX_VAPID_PRIVATE_KEY={b64(private)}")
             return
         problems = 0
         for name in channels:
