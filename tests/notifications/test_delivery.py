@@ -143,3 +143,16 @@ def test_inbox_page_lists_only_ones_own(iga, resident, other_resident, resident_
     _message(iga, other_resident, "inbox", "", key="theirs")
     page = resident_client.get("/my/notifications/").content.decode()
     assert page.count('class="card-title"') == 1
+
+
+def test_a_channel_over_its_send_rate_waits_without_losing_an_attempt(iga, resident, smtp, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.IDX_CHANNEL_RATES = {**settings.IDX_CHANNEL_RATES, "email": "2/1m"}
+    sent = [_message(iga, resident, "email", resident.email, key=f"rate{index}") for index in range(3)]
+    outcomes = [services.message_deliver(message.pk) for message in sent]
+    assert outcomes == ["delivered", "delivered", "queued"]
+    waiting = Message.objects.get(pk=sent[2].pk)
+    assert waiting.attempts == 0 and waiting.not_before is not None and waiting.not_before > timezone.now()
+    assert len(smtp.messages) == 2

@@ -157,6 +157,12 @@ def _count(key: str, rate: Rate, now: float) -> int | None:
     return max(1, math.ceil((window + 1) * rate.period - now))
 
 
+def hit(key: str, rate: Rate) -> int | None:
+    """Count one use of ``key`` against ``rate`` (outside requests, e.g. a channel's sends);
+    the seconds to wait when over the limit, else ``None``."""
+    return _count(key, rate, time.time())
+
+
 def check(request: HttpRequest, match: ResolverMatch) -> tuple[str, int] | None:
     """Count the request in its buckets; ``(bucket, retry_after)`` when one of them is exceeded."""
     now = time.time()

@@ -207,6 +207,15 @@ def enqueue_batch(message_ids: list[int]) -> None:
     deliver_messages.enqueue(list(message_ids))
 
 
+def _over_channel_rate(channel: str) -> int | None:
+    from django.conf import settings
+
+    from idx.common.ratelimit import hit, parse_rate
+
+    rate = parse_rate(settings.IDX_CHANNEL_RATES.get(channel, ""))
+    return hit(f"channel:{channel}", rate) if rate is not None else None
+
+
 def message_deliver(message_id: int) -> str:
     """Send one message once; returns its status afterwards."""
     now = timezone.now()
@@ -218,6 +227,13 @@ def message_deliver(message_id: int) -> str:
             return str(message.status)
         if message.not_before is not None and message.not_before > now:
             transaction.on_commit(lambda: enqueue_delivery(message_id, message.not_before))
+            return str(message.status)
+        wait = _over_channel_rate(message.channel)
+        if wait is not None:
+            # Over the channel's send rate: try again when the window turns (not an attempt).
+            later = now + dt.timedelta(seconds=wait)
+            Message.objects.filter(pk=message.pk).update(not_before=later)
+            transaction.on_commit(lambda: enqueue_delivery(message_id, later))
             return str(message.status)
         message.status = MessageStatus.SENDING
         message.attempts += 1

@@ -289,6 +289,13 @@ IDX_OIDC_TRANSPORT = env_str("IDX_OIDC_TRANSPORT", "")
 # The accessibility test results the policy page shows (a file the browser tests write; the
 # results shipped with the release are shown when it is missing).
 IDX_ACCESSIBILITY_RESULTS = env_str("IDX_ACCESSIBILITY_RESULTS", str(DATA_DIR / "accessibility-results.json"))
+# Send rates per channel (e.g. "1000/1m"; "off" for none), counted in the rate-limit cache (Redis
+# when IDX_REDIS_URL is set, so all workers share the count). Over the rate, sends wait.
+IDX_CHANNEL_RATES = {
+    "email": env_str("IDX_RATE_EMAIL", "off"),
+    "line": env_str("IDX_RATE_LINE", "off"),
+    "webpush": env_str("IDX_RATE_WEBPUSH", "off"),
+}
 # LINE Messaging API (push): the channel access token, and where the API is (a stand-in in tests).
 IDX_LINE_CHANNEL_ACCESS_TOKEN = env_secret("IDX_LINE_CHANNEL_ACCESS_TOKEN", "")
 IDX_LINE_CHANNEL_SECRET = env_secret("IDX_LINE_CHANNEL_SECRET", "")
