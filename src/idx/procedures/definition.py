@@ -60,8 +60,10 @@ TOP_LEVEL_KEYS = {
     "schema",
     "steps",
     "example",
+    "reminder",
 }
-REQUIRED_TOP_LEVEL = TOP_LEVEL_KEYS - {"fee", "standard_items", "example"}
+REQUIRED_TOP_LEVEL = TOP_LEVEL_KEYS - {"fee", "standard_items", "example", "reminder"}
+_MONTH_DAY = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
 
 _POSTAL = re.compile(r"^[0-9]{3}-[0-9]{4}$")
 _PHONE = re.compile(r"^0[0-9]{1,4}-[0-9]{1,4}-[0-9]{3,4}$|^0[0-9]{9,10}$")
@@ -284,6 +286,21 @@ def parse(data: Mapping[str, Any]) -> Definition:
             problems.append("fee: {amount: yen, per_item: field}")
         elif fee.get("per_item") and fee["per_item"] not in schema["properties"]:
             problems.append(f"fee.per_item: unknown field '{fee['per_item']}'")
+
+    reminder = data.get("reminder")
+    if reminder is not None:
+        days_before = reminder.get("days_before") if isinstance(reminder, Mapping) else None
+        if (
+            not isinstance(reminder, Mapping)
+            or not isinstance(reminder.get("deadline"), str)
+            or not _MONTH_DAY.match(reminder["deadline"])
+            or not isinstance(days_before, list)
+            or not days_before
+            or not all(
+                isinstance(day, int) and not isinstance(day, bool) and 0 < day <= 90 for day in days_before
+            )
+        ):
+            problems.append("reminder: {deadline: MM-DD (every year), days_before: [days, 1 to 90]}")
 
     definition = Definition(data=data, steps=steps)
     known_paths = {item.path for item in definition.items()}

@@ -20,10 +20,14 @@ class Command(BaseCommand):
     help = "Notification service: 'requeue' due and stuck messages, 'check' the channels' configuration."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        commands = parser.add_subparsers(dest="subcommand", required=True, metavar="{requeue,check,vapid}")
+        commands = parser.add_subparsers(
+            dest="subcommand", required=True, metavar="{requeue,check,reminders,vapid}"
+        )
         requeue = commands.add_parser("requeue", help="enqueue due retries and messages left 'sending'")
         requeue.add_argument("--stuck-minutes", type=int, default=10)
         commands.add_parser("check", help="list configuration problems of every channel")
+        reminders = commands.add_parser("reminders", help="send today's deadline reminders (run daily)")
+        reminders.add_argument("--date", help="the day to act as today, YYYY-MM-DD")
         commands.add_parser(
             "vapid", help="print a new VAPID key pair for Web Push (put it in the environment)"
         )
@@ -32,6 +36,14 @@ class Command(BaseCommand):
         if options["subcommand"] == "requeue":
             count = messages_requeue(older_than=dt.timedelta(minutes=options["stuck_minutes"]))
             self.stdout.write(f"{count} messages enqueued")
+            return
+        if options["subcommand"] == "reminders":
+            from django.utils import timezone
+
+            from idx.notifications.reminders import reminders_send
+
+            today = dt.date.fromisoformat(options["date"]) if options["date"] else timezone.localdate()
+            self.stdout.write(f"{reminders_send(today)} reminders written")
             return
         if options["subcommand"] == "vapid":
             import base64
