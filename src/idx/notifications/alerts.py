@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from idx.audit.services import audit_record
 from idx.identity.models import Department, Role, User
 from idx.identity.policy import Action, can
+from idx.notifications.bulk import insert_messages, message_row
 from idx.notifications.models import (
     Alert,
     AlertKind,
@@ -35,6 +36,7 @@ from idx.notifications.models import (
     Message,
     MessageStatus,
     Subscription,
+    WebPushSubscription,
 )
 
 NEEDS_SECOND_PERSON = {AlertKind.LEVEL4, AlertKind.LEVEL5}
@@ -266,21 +268,22 @@ def texts_for(alert: Alert, language: str) -> dict[str, str]:
 # ---- fan-out --------------------------------------------------------------------------------
 
 
-def _recipients(alert: Alert) -> Iterator[tuple[User, Subscription]]:
-    subscriptions = (
+def _recipients(alert: Alert) -> Iterator[tuple[int, str, str, list[str], str]]:
+    """(user id, e-mail, language, channels, LINE id) of every resident subscribed to an area of
+    the alert, as plain tuples: no model objects for a hundred thousand rows."""
+    rows = (
         Subscription.objects.filter(
             areas__in=alert.areas.all(),
             user__municipality_id=alert.municipality_id,
             user__is_active=True,
             user__role=Role.RESIDENT,
         )
-        .select_related("user")
-        .prefetch_related("user__web_push")
+        .values_list("pk", "user_id", "user__email", "user__preferred_language", "channels", "line_user_id")
         .distinct()
         .order_by("pk")
     )
-    for subscription in subscriptions.iterator(chunk_size=CHUNK):
-        yield subscription.user, subscription
+    for _pk, user_id, email, language, channels, line_user_id in rows.iterator(chunk_size=CHUNK):
+        yield user_id, email, language, channels or [], line_user_id
 
 
 def _message_texts(alert: Alert, language: str) -> tuple[str, str]:
@@ -314,55 +317,50 @@ def alert_fan_out(alert_id: int) -> int:
         return 0
     rendered: dict[str, tuple[str, str]] = {}
     before = Message.objects.filter(alert=alert).count()
-    added = 0
-    batch: list[Message] = []
-
-    def flush() -> None:
-        nonlocal added
-        if not batch:
-            return
-        Message.objects.bulk_create(batch, ignore_conflicts=True)
-        added += len(batch)
-        batch.clear()
-
+    pushes: dict[int, list[int]] = {}
+    for user_id, push_id in WebPushSubscription.objects.filter(
+        user__subscription__areas__in=alert.areas.all()
+    ).values_list("user_id", "pk"):
+        pushes.setdefault(user_id, []).append(push_id)
     now = timezone.now()
-    with transaction.atomic():
-        for user, subscription in _recipients(alert):
-            language = user.preferred_language or "ja"
+
+    def rows() -> Iterator[tuple[Any, ...]]:
+        for user_id, email, language_code, channels, line_user_id in _recipients(alert):
+            language = language_code or "ja"
             if language not in rendered:
                 rendered[language] = _message_texts(alert, language)
             subject, body = rendered[language]
             targets: list[tuple[str, str]] = [("inbox", "")]
-            if user.email and ("email" in subscription.channels or not subscription.channels):
-                targets.append(("email", user.email))
-            if subscription.line_user_id and "line" in subscription.channels:
-                targets.append(("line", subscription.line_user_id))
-            if "webpush" in subscription.channels:
-                targets.extend(("webpush", str(push.pk)) for push in user.web_push.all())
+            if email and ("email" in channels or not channels):
+                targets.append(("email", email))
+            if line_user_id and "line" in channels:
+                targets.append(("line", line_user_id))
+            if "webpush" in channels:
+                targets.extend(("webpush", str(push_id)) for push_id in pushes.get(user_id, []))
             for channel, address in targets:
                 inbox = channel == "inbox"
-                batch.append(
-                    Message(
-                        municipality_id=alert.municipality_id,
-                        recipient=user,
-                        channel=channel,
-                        address=address,
-                        purpose="alert",
-                        topic="disaster",
-                        subject=subject,
-                        body=body,
-                        language=language,
-                        emergency=True,
-                        idempotency_key=f"alert:{user.pk}:{alert.identifier}:{channel}"
-                        + (f":{address}" if channel == "webpush" else ""),
-                        status=MessageStatus.DELIVERED if inbox else MessageStatus.QUEUED,
-                        sent_at=now if inbox else None,
-                        alert=alert,
-                    )
+                key = f"alert:{user_id}:{alert.identifier}:{channel}" + (
+                    f":{address}" if channel == "webpush" else ""
                 )
-            if len(batch) >= CHUNK:
-                flush()
-        flush()
+                yield message_row(
+                    municipality_id=alert.municipality_id,
+                    now=now,
+                    recipient_id=user_id,
+                    channel=channel,
+                    address=address,
+                    purpose="alert",
+                    topic="disaster",
+                    subject=subject,
+                    body=body,
+                    language=language,
+                    emergency=True,
+                    idempotency_key=key,
+                    delivered=inbox,
+                    alert_id=alert.pk,
+                )
+
+    with transaction.atomic():
+        insert_messages(rows())
         Alert.objects.filter(pk=alert.pk).update(fanned_out_at=timezone.now())
     # After commit: the external sends, in batches of DELIVERY_BATCH per task.
     pending = Message.objects.filter(alert=alert, status=MessageStatus.QUEUED).values_list("pk", flat=True)
