@@ -123,6 +123,7 @@ def _kwargs(name: str, objects: dict[str, Any]) -> list[dict[str, str]]:
         "backoffice:alert_cancel": [],
         "notifications:unsubscribe": [{"token": objects["unsubscribe_token"]}],
         "notifications:alert_cap": [],  # XML, no forms
+        "backoffice:template_edit": [{"purpose": "application_status", "language": "ja"}],
     }
     if name not in table:
         pytest.fail(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from idx.backoffice import alerts, counter, notices, views
+from idx.backoffice import alerts, counter, message_templates, notices, views
 from idx.identity.mfa import views as mfa_views
 
 app_name = "backoffice"
@@ -32,6 +32,8 @@ urlpatterns = [
     path("counter/<str:public_id>/review/", counter.counter_review, name="counter_review"),
     path("counter/<str:public_id>/show/", counter.counter_show, name="counter_show"),
     path("notices/", notices.notice_list, name="notice_list"),
+    path("templates/", message_templates.template_list, name="template_list"),
+    path("templates/<slug:purpose>/<str:language>/", message_templates.template_edit, name="template_edit"),
     path("alerts/", alerts.alert_list, name="alert_list"),
     path("alerts/new/", alerts.alert_new, name="alert_new"),
     path("alerts/<str:identifier>/update/", alerts.alert_new, name="alert_update"),
