@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import smtplib
+import threading
 from typing import TYPE_CHECKING, ClassVar
 
 import requests
@@ -43,6 +44,16 @@ class Channel:
 
 
 channels: Registry[Channel] = Registry()
+
+_local = threading.local()
+
+
+def _http() -> requests.Session:
+    """One HTTP session per worker thread: connections to the API are kept alive between sends."""
+    session = getattr(_local, "session", None)
+    if session is None:
+        session = _local.session = requests.Session()
+    return session
 
 
 @channels.register("inbox")
@@ -111,7 +122,7 @@ class LineChannel(Channel):
         retry_key = str(uuid.uuid5(uuid.NAMESPACE_URL, f"idx:{message.idempotency_key}"))
         text = f"{message.subject}\n\n{message.body}"[:5000]
         try:
-            response = requests.post(
+            response = _http().post(
                 f"{settings.IDX_LINE_API_BASE.rstrip('/')}/v2/bot/message/push",
                 data=json.dumps({"to": message.address, "messages": [{"type": "text", "text": text}]}),
                 headers={
