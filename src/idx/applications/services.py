@@ -135,31 +135,57 @@ def application_start(
             return existing
     try:
         with transaction.atomic():
-            application = Application.objects.create(
-                municipality_id=resident.municipality_id,
+            application = _new_draft(
+                resident=resident,
                 procedure=procedure,
-                procedure_version_id=procedure.published_version_id,
-                department_id=procedure.department_id,
-                applicant=resident,
-                applicant_name=resident.full_name,
                 language=language,
-                idempotency_key=idempotency_key or None,
-                # A resident verified by My Number Card starts with 基本4情報 filled in.
-                answers=with_verified_identity(procedure.published_version.parsed, resident, {})  # type: ignore[union-attr]
-                if resident.identity_verified_at
-                else {},
-            )
-            audit_record(
-                municipality=resident.municipality,
                 actor=resident,
                 action="application.start",
-                target_type="application",
-                target_id=application.public_id,
-                after={"procedure": procedure.code, "version": application.procedure_version.number},
+                audit_after={"procedure": procedure.code, "version": procedure.published_version.number},  # type: ignore[union-attr]
+                idempotency_key=idempotency_key or None,
             )
     except IntegrityError:
         # The same idempotency key raced in from a replayed request: return the first one.
         return Application.objects.get(applicant=resident, idempotency_key=idempotency_key)
+    return application
+
+
+def _new_draft(
+    *,
+    resident: User,
+    procedure: Procedure,
+    language: str,
+    actor: User,
+    action: str,
+    audit_after: dict[str, Any],
+    **fields: Any,
+) -> Application:
+    """A draft bound to the published version, audited; a card-verified resident starts with
+    基本4情報 filled in. Callers hold the transaction and check who may do it."""
+    version_id = procedure.published_version_id
+    if version_id is None:
+        raise NotPermitted()
+    application = Application.objects.create(
+        municipality_id=resident.municipality_id,
+        procedure=procedure,
+        procedure_version_id=version_id,
+        department_id=procedure.department_id,
+        applicant=resident,
+        applicant_name=resident.full_name,
+        language=language,
+        answers=with_verified_identity(procedure.published_version.parsed, resident, {})  # type: ignore[union-attr]
+        if resident.identity_verified_at
+        else {},
+        **fields,
+    )
+    audit_record(
+        municipality=resident.municipality,
+        actor=actor,
+        action=action,
+        target_type="application",
+        target_id=application.public_id,
+        after=audit_after,
+    )
     return application
 
 
@@ -740,26 +766,14 @@ def assisted_application_start(
     ):
         raise NotPermitted()
     with transaction.atomic():
-        application = Application.objects.create(
-            municipality_id=resident.municipality_id,
+        application = _new_draft(
+            resident=resident,
             procedure=procedure,
-            procedure_version_id=procedure.published_version_id,
-            department_id=procedure.department_id,
-            applicant=resident,
-            applicant_name=resident.full_name,
             language=language,
-            assisted_by=staff,
-            answers=with_verified_identity(procedure.published_version.parsed, resident, {})  # type: ignore[union-attr]
-            if resident.identity_verified_at
-            else {},
-        )
-        audit_record(
-            municipality=resident.municipality,
             actor=staff,
             action="application.assisted_start",
-            target_type="application",
-            target_id=application.public_id,
-            after={"procedure": procedure.code, "resident": resident.pk},
+            audit_after={"procedure": procedure.code, "resident": resident.pk},
+            assisted_by=staff,
         )
     return application
 

@@ -159,8 +159,10 @@ class ReadingAidsMiddleware:
         response = self.get_response(request)
         if response.streaming or "text/html" not in response.get("Content-Type", ""):
             return response
-        content = response.content.decode(response.charset or "utf-8")
         fell_back = fell_back_to_japanese()
+        if not fell_back and not furigana_on(request):
+            return response  # the empty marker is an HTML comment: nothing to rewrite
+        content = response.content.decode(response.charset or "utf-8")
         if FALLBACK_MARKER in content:
             note = ""
             if fell_back:
@@ -175,12 +177,11 @@ class ReadingAidsMiddleware:
                     + "</p>"
                 )
             content = content.replace(FALLBACK_MARKER, note, 1)
-        if fell_back or furigana_on(request):
-            from idx.common.furigana import annotate_html
+        from idx.common.furigana import annotate_html
 
-            # On a Chinese page only Japanese text (it has kana) gets readings, never the Chinese.
-            chinese_page = (translation.get_language() or "").startswith("zh")
-            content = annotate_html(content, kana_only=chinese_page)
+        # On a Chinese page only Japanese text (it has kana) gets readings, never the Chinese.
+        chinese_page = (translation.get_language() or "").startswith("zh")
+        content = annotate_html(content, kana_only=chinese_page)
         response.content = content.encode(response.charset or "utf-8")
         if response.has_header("Content-Length"):
             response["Content-Length"] = str(len(response.content))

@@ -310,7 +310,7 @@ def _message_texts(alert: Alert, language: str) -> tuple[str, str]:
 
 def alert_fan_out(alert_id: int) -> int:
     """Write every resident's messages for an alert; returns how many rows were new."""
-    from idx.notifications.services import enqueue_batch
+    from idx.notifications.services import enqueue_batch, targets
 
     alert = Alert.objects.select_related("municipality").filter(pk=alert_id).first()
     if alert is None or alert.mode == AlertMode.TEST or alert.sent_at is None:
@@ -330,14 +330,9 @@ def alert_fan_out(alert_id: int) -> int:
             if language not in rendered:
                 rendered[language] = _message_texts(alert, language)
             subject, body = rendered[language]
-            targets: list[tuple[str, str]] = [("inbox", "")]
-            if email and ("email" in channels or not channels):
-                targets.append(("email", email))
-            if line_user_id and "line" in channels:
-                targets.append(("line", line_user_id))
-            if "webpush" in channels:
-                targets.extend(("webpush", str(push_id)) for push_id in pushes.get(user_id, []))
-            for channel, address in targets:
+            for channel, address in targets(
+                email=email, channels=channels, line_user_id=line_user_id, push_ids=pushes.get(user_id, [])
+            ):
                 inbox = channel == "inbox"
                 key = f"alert:{user_id}:{alert.identifier}:{channel}" + (
                     f":{address}" if channel == "webpush" else ""

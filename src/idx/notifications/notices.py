@@ -102,7 +102,7 @@ def _texts(notice: Notice, language: str) -> dict[str, str]:
 
 def notice_fan_out(notice_id: int) -> int:
     """Write the notice for every follower of its topic (in its areas); returns rows added."""
-    from idx.notifications.services import _quiet_until, enqueue_batch
+    from idx.notifications.services import _quiet_until, enqueue_batch, targets
     from idx.notifications.views import unsubscribe_token
 
     notice = Notice.objects.select_related("municipality").filter(pk=notice_id).first()
@@ -139,15 +139,13 @@ def notice_fan_out(notice_id: int) -> int:
                     "link": link,
                 }
             body = f"{fields['body']}\n\n{notice.municipality.name}\n{footer}"
-            targets = [("inbox", "")]
-            if user.email and ("email" in subscription.channels or not subscription.channels):
-                targets.append(("email", user.email))
-            if subscription.line_user_id and "line" in subscription.channels:
-                targets.append(("line", subscription.line_user_id))
-            if "webpush" in subscription.channels:
-                targets.extend(("webpush", str(push.pk)) for push in user.web_push.all())
             quiet = _quiet_until(subscription, now)
-            for channel, address in targets:
+            for channel, address in targets(
+                email=user.email,
+                channels=subscription.channels,
+                line_user_id=subscription.line_user_id,
+                push_ids=[push.pk for push in user.web_push.all()],
+            ):
                 inbox = channel == "inbox"
                 batch.append(
                     Message(

@@ -312,19 +312,33 @@ def unsubscribe_topic(*, user: User, topic: str) -> None:
         subscription.save(update_fields=["topics", "updated_at"])
 
 
-def channels_of(user: User) -> list[tuple[str, str]]:
-    """(channel, address) pairs a personal message to ``user`` goes to: the inbox always; e-mail
-    when there is an address (unless the resident turned it off); LINE when linked and chosen."""
-    subscription = Subscription.objects.filter(user=user).first()
-    chosen = set(subscription.channels) if subscription is not None else {"email"}
+def targets(
+    *, email: str, channels: list[str] | None, line_user_id: str, push_ids: Iterable[int]
+) -> list[tuple[str, str]]:
+    """(channel, address) pairs a message to one resident goes to: the inbox always; e-mail when
+    there is an address and it was chosen (or nothing was chosen yet); LINE when linked and
+    chosen; each subscribed browser when Web Push was chosen. Shared by personal messages,
+    notices and alerts."""
+    chosen = set(channels or [])
     found = [("inbox", "")]
-    if user.email and ("email" in chosen or subscription is None):
-        found.append(("email", user.email))
-    if subscription is not None and subscription.line_user_id and "line" in chosen:
-        found.append(("line", subscription.line_user_id))
+    if email and ("email" in chosen or not chosen):
+        found.append(("email", email))
+    if line_user_id and "line" in chosen:
+        found.append(("line", line_user_id))
     if "webpush" in chosen:
-        found.extend(("webpush", str(pk)) for pk in user.web_push.values_list("pk", flat=True))
+        found.extend(("webpush", str(push_id)) for push_id in push_ids)
     return found
+
+
+def channels_of(user: User) -> list[tuple[str, str]]:
+    """Where a personal message to ``user`` goes (see :func:`targets`)."""
+    subscription = Subscription.objects.filter(user=user).first()
+    return targets(
+        email=user.email,
+        channels=subscription.channels if subscription is not None else None,
+        line_user_id=subscription.line_user_id if subscription is not None else "",
+        push_ids=user.web_push.values_list("pk", flat=True),
+    )
 
 
 # ---- personal messages -----------------------------------------------------------------------
