@@ -727,3 +727,8 @@ def import_cap_alert(request: ApiRequest) -> Any:
 api.add_router("/", catalog)
 api.add_router("/", residents)
 api.add_router("/staff", staff_router)
+
+from idx.api import assist as _assist_api  # noqa: E402  (routers of further domains, after the core)
+
+api.add_router("/", _assist_api.router)
+api.add_router("/staff", _assist_api.staff)

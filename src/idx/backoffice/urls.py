@@ -1,6 +1,6 @@
 from django.urls import path
 
-from idx.backoffice import alerts, counter, message_templates, notices, views
+from idx.backoffice import alerts, assist, counter, message_templates, notices, views
 from idx.identity.mfa import views as mfa_views
 
 app_name = "backoffice"
@@ -39,6 +39,18 @@ urlpatterns = [
     path("alerts/<str:identifier>/update/", alerts.alert_new, name="alert_update"),
     path("alerts/<str:identifier>/confirm/", alerts.alert_confirm, name="alert_confirm"),
     path("alerts/<str:identifier>/cancel/", alerts.alert_cancel, name="alert_cancel"),
+    path("faqs/", assist.faq_list, name="faq_list"),
+    path("faqs/new/", assist.faq_edit, name="faq_new"),
+    path("faqs/export.csv", assist.faq_export, name="faq_export"),
+    path("faqs/import/", assist.faq_import, name="faq_import"),
+    path("faqs/gaps/", assist.gap_list, name="gap_list"),
+    path("faqs/gaps/<int:gap_id>/resolve/", assist.gap_resolve, name="gap_resolve"),
+    path("faqs/<slug:key>/edit/", assist.faq_edit, name="faq_edit"),
+    path("inquiries/", assist.inquiry_list, name="inquiry_list"),
+    path("inquiries/<str:public_id>/", assist.inquiry_detail, name="inquiry_detail"),
+    path("inquiries/<str:public_id>/answer/", assist.inquiry_answer, name="inquiry_answer"),
+    path("inquiries/<str:public_id>/to-faq/", assist.inquiry_to_faq, name="inquiry_to_faq"),
+    path("inquiries/<str:public_id>/close/", assist.inquiry_close, name="inquiry_close"),
     path("exports/", views.export, name="export"),
     path("audit/", views.audit_export, name="audit_export"),
     path("procedures/", views.procedure_list, name="procedure_list"),

@@ -115,6 +115,7 @@ DEPARTMENTS = [
     ("haikibutsu", "廃棄物対策課", "Waste Management Division", "0595-20-1050", "さくらリサイクルセンター"),
     ("zeimu", "税務課", "Taxation Division", "0595-22-9617", "本庁舎1階 8番窓口"),
     ("kiki-kanri", "危機管理課", "Crisis Management Division", "0595-22-9640", "本庁舎3階"),
+    ("suido", "上下水道部 料金課", "Water and Sewerage Billing Division", "0595-22-9820", "本庁舎2階"),
 ]
 COUNTER_HOURS = "平日 午前8時30分から午後5時15分まで（土日祝日・年末年始を除く）"
 
@@ -257,6 +258,9 @@ def load_municipality(spec: dict[str, Any]) -> tuple[Municipality, list[tuple[st
             subscription.areas.set([areas[(index - 1) % len(areas)]])
     for data in shipped_definitions():
         procedure_import(municipality=municipality, data=data)
+    from idx.assist.demo import load_faqs
+
+    load_faqs(municipality)
     # Sign-in with My Number Card through the in-project demo provider (only when IDX_DEMO_IDP is on).
     configure_demo_identity_provider(municipality)
     return municipality, accounts

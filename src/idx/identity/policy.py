@@ -27,6 +27,10 @@ class Action(StrEnum):
     UNSEAL_MY_NUMBER = "unseal_my_number"  # open a sealed 個人番号 (back office, after re-authentication)
     ISSUE_ALERT = "issue_alert"  # issue, confirm, update and cancel disaster alerts (crisis management)
     SEND_NOTICE = "send_notice"  # send a notice to the residents who follow a topic
+    ANSWER_INQUIRY = "answer_inquiry"  # read and answer residents' inquiries (問い合わせ)
+    EDIT_FAQ = "edit_faq"  # edit the FAQ knowledge base, import/export it, work the gap list
+    SERVE_COUNTER = "serve_counter"  # see bookings, check residents in, call the next ticket
+    MANAGE_BOOKING = "manage_booking"  # define bookable services, counters, opening hours and closures
 
 
 class Scope(StrEnum):
@@ -49,6 +53,10 @@ ACTION_DESCRIPTIONS: dict[Action, str] = {
         "of the crisis-management department"
     ),
     Action.SEND_NOTICE: "send a notice to the residents who follow a topic (お知らせ配信)",
+    Action.ANSWER_INQUIRY: "read and answer residents' inquiries (問い合わせ) addressed to the department",
+    Action.EDIT_FAQ: "edit the FAQ knowledge base (CSV import/export, questions nobody answered, inquiry → FAQ)",
+    Action.SERVE_COUNTER: "see the day's bookings, check residents in, call the next waiting ticket",
+    Action.MANAGE_BOOKING: "define bookable services, counters, opening hours, closures and limits",
     Action.UNSEAL_MY_NUMBER: (
         "open a sealed 個人番号 on a case or in an export (back-office process with the private key, "
         "after re-authentication; every opening is audited)"
@@ -65,6 +73,8 @@ MATRIX: dict[Role, dict[Action, Scope]] = {
         Action.DECIDE_CASE: _OWN,
         Action.UNSEAL_MY_NUMBER: _OWN,
         Action.ISSUE_ALERT: _OWN,
+        Action.ANSWER_INQUIRY: _OWN,
+        Action.SERVE_COUNTER: _OWN,
     },
     Role.SUPERVISOR: {
         Action.VIEW_CASE: _OWN,
@@ -75,6 +85,10 @@ MATRIX: dict[Role, dict[Action, Scope]] = {
         Action.UNSEAL_MY_NUMBER: _OWN,
         Action.ISSUE_ALERT: _OWN,
         Action.SEND_NOTICE: _OWN,
+        Action.ANSWER_INQUIRY: _OWN,
+        Action.EDIT_FAQ: _OWN,
+        Action.SERVE_COUNTER: _OWN,
+        Action.MANAGE_BOOKING: _OWN,
     },
     Role.DEPARTMENT_ADMIN: {
         Action.VIEW_CASE: _OWN,
@@ -86,6 +100,10 @@ MATRIX: dict[Role, dict[Action, Scope]] = {
         Action.UNSEAL_MY_NUMBER: _OWN,
         Action.ISSUE_ALERT: _OWN,
         Action.SEND_NOTICE: _OWN,
+        Action.ANSWER_INQUIRY: _OWN,
+        Action.EDIT_FAQ: _OWN,
+        Action.SERVE_COUNTER: _OWN,
+        Action.MANAGE_BOOKING: _OWN,
     },
     Role.CITY_ADMIN: {
         Action.VIEW_CASE: _ALL,
@@ -94,6 +112,8 @@ MATRIX: dict[Role, dict[Action, Scope]] = {
         Action.EDIT_PROCEDURE: _ALL,
         Action.VIEW_AUDIT: _ALL,
         Action.EXPORT_AUDIT: _ALL,
+        Action.EDIT_FAQ: _ALL,
+        Action.MANAGE_BOOKING: _ALL,
     },
     # 監査担当: reads everything of the city, changes nothing.
     Role.AUDITOR: {

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from idx.portal import counter, signing, views
+from idx.portal import assist, counter, signing, views
 
 app_name = "portal"
 
@@ -37,6 +37,13 @@ urlpatterns = [
     path("counter/t/<str:token>/", counter.counter_token, name="counter_token"),
     path("counter/confirm/", counter.counter_confirm, name="counter_confirm"),
     path("counter/done/", counter.counter_done, name="counter_done"),
+    path("ask/", assist.ask, name="ask"),
+    path("ask/feedback/", assist.ask_feedback, name="ask_feedback"),
+    path("faq/<slug:key>/", assist.faq_detail, name="faq_detail"),
+    path("inquiries/new/", assist.inquiry_new, name="inquiry_new"),
+    path("inquiries/<str:public_id>/", assist.inquiry_detail, name="inquiry_detail"),
+    path("inquiries/<str:public_id>/reply/", assist.inquiry_reply, name="inquiry_reply"),
+    path("my/inquiries/", assist.my_inquiries, name="my_inquiries"),
     path("accounts/signup/", views.sign_up, name="signup"),
     path("accounts/verify/<str:token>/", views.verify_email, name="verify_email"),
     path("accounts/login/", views.sign_in, name="login"),

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "idx.procedures",
     "idx.applications",
     "idx.notifications",
+    "idx.assist",
     "idx.portal",
     "idx.backoffice",
     "idx.api",
