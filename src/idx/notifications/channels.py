@@ -88,6 +88,8 @@ class EmailChannel(Channel):
             to=[message.address],
             headers={"Message-ID": f"<{message.idempotency_key.replace(':', '.')}@idx>"},
         )
+        if message.attachment_name:
+            email.attach(message.attachment_name, message.attachment_text, message.attachment_type or "text/plain")
         try:
             email.send()
         except smtplib.SMTPRecipientsRefused as exc:

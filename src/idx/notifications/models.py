@@ -112,6 +112,10 @@ class Message(TenantModel):
     notice = models.ForeignKey(
         "Notice", null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
     )
+    # One text attachment for e-mail (an appointment's .ics); other channels ignore it.
+    attachment_name = models.CharField(max_length=100, blank=True, db_default="")
+    attachment_type = models.CharField(max_length=100, blank=True, db_default="")
+    attachment_text = models.TextField(blank=True, db_default="")
 
     class Meta:
         indexes = [

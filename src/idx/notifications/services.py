@@ -150,8 +150,12 @@ def message_create(
     topic: str = "",
     emergency: bool = False,
     alert_id: int | None = None,
+    attachment: tuple[str, str, str] | None = None,
 ) -> tuple[Message, bool]:
-    """The message row for ``key`` (created when new); the task is enqueued after commit."""
+    """The message row for ``key`` (created when new); the task is enqueued after commit.
+
+    ``attachment`` is ``(file name, MIME type, text)``, sent with e-mail only (an .ics file).
+    """
     idempotency_key = f"{purpose}:{recipient.pk if recipient else address}:{key}:{channel}"
     if channel == "webpush":
         idempotency_key += f":{address}"  # one per browser
@@ -181,6 +185,15 @@ def message_create(
                 sent_at=now if is_inbox else None,
                 not_before=None if is_inbox else _quiet_until(subscription, now),
                 alert_id=alert_id,
+                **(
+                    {
+                        "attachment_name": attachment[0],
+                        "attachment_type": attachment[1],
+                        "attachment_text": attachment[2],
+                    }
+                    if attachment and channel == "email"
+                    else {}
+                ),
             )
     except IntegrityError:
         return Message.objects.get(idempotency_key=idempotency_key), False
