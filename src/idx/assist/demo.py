@@ -1,7 +1,55 @@
-"""Demo FAQs."""
+"""Demo FAQs: what a city like 伊賀市 answers most often, in 日本語, やさしい日本語 and English.
 
+The files under ``data/faqs_*.yaml`` are demo content for 伊賀市 only (they name its offices);
+another municipality starts with an empty base and its own FAQs, imported by CSV or typed in.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from idx.assist.services import FaqData, _faq_problems, _write_faq
 from idx.common.models import Municipality
 
+DATA = Path(__file__).with_name("data")
+DEMO_FAQ_MUNICIPALITIES = {"iga"}
 
-def load_faqs(municipality: Municipality) -> None:
-    return None
+
+def demo_faqs() -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = []
+    for path in sorted(DATA.glob("faqs_*.yaml")):
+        entries += yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    return entries
+
+
+def faq_data(entry: dict[str, Any]) -> FaqData:
+    texts = {
+        language: (str(entry[language]["question"]), str(entry[language]["answer"]))
+        for language in ("ja", "ja-easy", "en", "pt-br", "vi", "zh-hans", "es", "fil")
+        if isinstance(entry.get(language), dict)
+    }
+    return FaqData(
+        key=entry["key"],
+        category=entry["category"],
+        department_code=entry.get("department") or "",
+        procedures=list(entry.get("procedures") or []),
+        texts=texts,
+    )
+
+
+def load_faqs(municipality: Municipality) -> int:
+    """Load the demo FAQs into the municipality (again: updated in place). Returns how many."""
+    if municipality.slug not in DEMO_FAQ_MUNICIPALITIES:
+        return 0
+    loaded = 0
+    for entry in demo_faqs():
+        data = faq_data(entry)
+        errors, department = _faq_problems(municipality, data)
+        if errors:
+            raise ValueError(f"demo FAQ {data.key}: {errors}")
+        _write_faq(municipality, data, department)
+        loaded += 1
+    return loaded

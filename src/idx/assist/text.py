@@ -1,0 +1,197 @@
+"""Text for the assistant: the analyzer that turns questions and FAQs into search terms, and masking.
+
+Japanese goes through SudachiPy: short units (mode A) for recall plus the longer unit (mode C)
+when it differs (保育 + 園 and 保育園), each as its normalized form, so 申し込み / 申込 / 申込み and
+ひらがな spellings of known words meet. Particles, auxiliaries and symbols are dropped, and so are
+words every question has (教える, 方法 …). Latin-script text is lower-cased, stripped of accents
+and stemmed (Snowball, English). Then the synonym groups (``data/synonyms.txt``) map every
+spelling of a group, single words or phrases, to one term. The output is a list of terms; the
+index weighs and counts them.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+import unicodedata
+from pathlib import Path
+from typing import Any, Final
+
+SYNONYMS_FILE: Final = Path(__file__).with_name("data") / "synonyms.txt"
+
+JAPANESE: Final = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+LATIN_WORD: Final = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+# Scripts the assistant cannot read at all (no FAQ is written in them): answered with the list of languages.
+UNSUPPORTED_SCRIPT: Final = re.compile(
+    r"[\u0400-\u04ff\u0590-\u06ff\u0900-\u0dff\u0e00-\u0eff\u1100-\u11ff\uac00-\ud7af]"
+)
+
+_DROPPED_POS: Final = frozenset({"助詞", "助動詞", "補助記号", "記号", "空白", "感動詞", "接続詞", "代名詞", "連体詞"})
+# Words nearly every question contains; they say nothing about which answer fits.
+_JA_STOP: Final = frozenset(
+    "教える 知る 分かる 判る 方法 場合 良い 好い いい する 為る ある 有る 在る いる 居る なる 成る できる 出来る 下さる "
+    "思う 言う 聞く 欲しい 可能 件 こと 事 もの 物 ため 為 よう 様 どう 何 いつ 何時 どこ 何処 誰 どれ 方 とき 時 "
+    "お願い 願う 御 お 様 さん ちゃん 頂く 戴く 貰う もらう くれる 呉れる 見る 行く 来る".split()
+)
+_EN_STOP: Final = frozenset(
+    "a an the and or but if of to in on at by for with from about as into is are was were be been being do does "
+    "did have has had i me my we our you your he she it its they them their this that these those what which who "
+    "whom how when where why can could would should will shall may might must please tell know want need get "
+    "there here not no yes so than too very just any some all also one am hi hello thanks thank".split()
+)
+
+
+class _Analyzers(threading.local):
+    def __init__(self) -> None:
+        from sudachipy import Dictionary, SplitMode
+
+        dictionary = Dictionary(dict="core")
+        self.short = dictionary.tokenizer(mode=SplitMode.A)
+        self.long = dictionary.tokenizer(mode=SplitMode.C)
+        import snowballstemmer
+
+        self.stemmer = snowballstemmer.stemmer("english")
+
+
+_local: _Analyzers | None = None
+_local_lock = threading.Lock()
+
+
+def _analyzers() -> _Analyzers:
+    """Tokenizers per thread (Sudachi's are not safe to share between threads)."""
+    global _local
+    if _local is None:
+        with _local_lock:
+            if _local is None:
+                _local = _Analyzers()
+    return _local
+
+
+def normalize(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def _content(morpheme: Any) -> str | None:
+    if morpheme.part_of_speech()[0] in _DROPPED_POS:
+        return None
+    form = str(morpheme.normalized_form()).lower()
+    if form in _JA_STOP or not form.strip():
+        return None
+    return form
+
+
+def _japanese_terms(text: str) -> list[str]:
+    analyzers = _analyzers()
+    terms: list[str] = []
+    for long_unit in analyzers.long.tokenize(text):
+        long_form = _content(long_unit)
+        shorts = [form for m in long_unit.split(_split_mode_a()) if (form := _content(m))]
+        if long_form and long_form not in shorts:
+            terms.append(long_form)
+        terms.extend(shorts)
+    return terms
+
+
+@functools.cache
+def _split_mode_a() -> Any:
+    from sudachipy import SplitMode
+
+    return SplitMode.A
+
+
+def _strip_accents(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def _latin_terms(text: str) -> list[str]:
+    stemmer = _analyzers().stemmer
+    words = [w for w in LATIN_WORD.findall(_strip_accents(text)) if w not in _EN_STOP]
+    return [stemmer.stemWord(w) for w in words]
+
+
+def _raw_terms(text: str) -> list[str]:
+    """Terms before synonyms: Japanese runs through Sudachi, Latin words through the stemmer."""
+    text = normalize(text)[:2000]
+    terms: list[str] = []
+    # Split into runs so that an English word inside Japanese text is stemmed, not mangled.
+    for run in re.split(r"([a-z0-9][a-z0-9 '\-]*[a-z0-9]|[a-z0-9])", text):
+        if not run.strip():
+            continue
+        if LATIN_WORD.fullmatch(run.split(" ")[0] or "-") and not JAPANESE.search(run):
+            terms.extend(_latin_terms(run))
+        elif JAPANESE.search(run):
+            terms.extend(_japanese_terms(run))
+    return terms
+
+
+@functools.cache
+def _synonym_table() -> tuple[dict[tuple[str, ...], str], int]:
+    """(term sequence -> group term, longest sequence) from the shipped synonym file."""
+    table: dict[tuple[str, ...], str] = {}
+    longest = 1
+    for index, line in enumerate(SYNONYMS_FILE.read_text(encoding="utf-8").splitlines()):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        group = f"~{index}"
+        for word in line.split("/"):
+            sequence = tuple(_raw_terms(word.strip()))
+            if sequence and sequence not in table:
+                table[sequence] = group
+                longest = max(longest, len(sequence))
+    return table, longest
+
+
+def terms(text: str) -> list[str]:
+    """The search terms of ``text`` (a question, an FAQ's question or answer)."""
+    raw = _raw_terms(text)
+    table, longest = _synonym_table()
+    out: list[str] = []
+    position = 0
+    while position < len(raw):
+        for length in range(min(longest, len(raw) - position), 0, -1):
+            group = table.get(tuple(raw[position : position + length]))
+            if group is not None:
+                out.append(group)
+                if length > 1:  # a phrase: keep its words too (as their own groups), so the wording still counts
+                    for word in raw[position : position + length]:
+                        own = table.get((word,), word)
+                        if own != group:
+                            out.append(own)
+                position += length
+                break
+        else:
+            out.append(raw[position])
+            position += 1
+    return out
+
+
+def script_of(text: str) -> str:
+    """'ja' (any kana or kanji), 'latin', 'unsupported' (a script no FAQ is written in) or 'empty'."""
+    normalized = normalize(text)
+    if JAPANESE.search(normalized):
+        return "ja"
+    if UNSUPPORTED_SCRIPT.search(normalized):
+        return "unsupported"
+    if re.search(r"[a-z]", _strip_accents(normalized)):
+        return "latin"
+    return "empty"
+
+
+# ---- masking ------------------------------------------------------------------------------------
+
+_EMAIL: Final = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE: Final = re.compile(r"(?<!\d)(?:\+81[- ]?|0)\d{1,4}[- (]?\d{1,4}[- )]?\d{3,4}(?!\d)")
+_DIGITS: Final = re.compile(r"\d[\d -]{4,}\d")
+
+
+def mask_personal(text: str) -> str:
+    """Text with e-mail addresses, phone numbers and runs of 6+ digits replaced, before anything stores it.
+
+    Full-width digits and the like are folded first (NFKC) so that ０９０… is caught as well.
+    """
+    text = unicodedata.normalize("NFKC", text)
+    text = _EMAIL.sub("[email]", text)
+    text = _PHONE.sub("[phone]", text)
+    return _DIGITS.sub(lambda m: "[number]" if sum(c.isdigit() for c in m.group()) >= 6 else m.group(), text)
