@@ -41,6 +41,7 @@ class SmtpBox:
                     "subject": str(message.get("subject", "")),
                     "message_id": str(message.get("message-id", "")),
                     "body": part.get_content() if part is not None else "",  # type: ignore[union-attr]
+                    "raw": raw,
                 }
             )
         return "250 Message accepted for delivery"

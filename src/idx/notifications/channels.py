@@ -88,6 +88,14 @@ class EmailChannel(Channel):
             to=[message.address],
             headers={"Message-ID": f"<{message.idempotency_key.replace(':', '.')}@idx>"},
         )
+        if message.topic and message.recipient_id and not message.emergency:
+            # One-click unsubscribe from this topic in the mail program (RFC 2369, RFC 8058).
+            from idx.notifications.views import unsubscribe_token
+
+            base = message.municipality.public_url.rstrip("/")
+            url = f"{base}/unsubscribe/{unsubscribe_token(message.recipient_id, message.topic)}/"
+            email.extra_headers["List-Unsubscribe"] = f"<{url}>"
+            email.extra_headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         if message.attachment_name:
             email.attach(message.attachment_name, message.attachment_text, message.attachment_type or "text/plain")
         try:

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -38,6 +39,17 @@ PLACEHOLDERS: dict[str, dict[str, str]] = {
         "receipt_number": "the receipt number",
         "status": "the new status, in words",
         "url": "the application's page",
+        "department": "the department's name",
+        "phone": "the department's phone number",
+        "municipality": "the municipality's name",
+    },
+    "inquiry": {
+        "name": "the resident's name",
+        "tracking_number": "the inquiry's tracking number",
+        "subject": "the inquiry's subject",
+        "event": "received or answered, in words",
+        "answer": "the department's answer (when answered)",
+        "url": "the inquiry's page",
         "department": "the department's name",
         "phone": "the department's phone number",
         "municipality": "the municipality's name",
@@ -230,27 +242,35 @@ def _over_channel_rate(channel: str) -> int | None:
 
 
 def message_deliver(message_id: int) -> str:
-    """Send one message once; returns its status afterwards."""
+    """Send one message once; returns its status afterwards.
+
+    The claim is one conditional UPDATE (queued → sending): of two tasks for the same message only
+    one sends, and no transaction is held open. A message a dead worker left ``sending`` is put
+    back to ``queued`` by ``messages_requeue``.
+    """
     now = timezone.now()
-    with transaction.atomic():
-        message = Message.objects.select_for_update().filter(pk=message_id).first()
-        if message is None:
-            return "missing"
-        if message.status in FINAL:
-            return str(message.status)
-        if message.not_before is not None and message.not_before > now:
-            transaction.on_commit(lambda: enqueue_delivery(message_id, message.not_before))
-            return str(message.status)
-        wait = _over_channel_rate(message.channel)
-        if wait is not None:
-            # Over the channel's send rate: try again when the window turns (not an attempt).
-            later = now + dt.timedelta(seconds=wait)
-            Message.objects.filter(pk=message.pk).update(not_before=later)
-            transaction.on_commit(lambda: enqueue_delivery(message_id, later))
-            return str(message.status)
-        message.status = MessageStatus.SENDING
-        message.attempts += 1
-        message.save(update_fields=["status", "attempts", "updated_at"])
+    message = Message.objects.filter(pk=message_id).first()
+    if message is None:
+        return "missing"
+    if message.status != MessageStatus.QUEUED:
+        return str(message.status)  # final, or being sent by another worker
+    if message.not_before is not None and message.not_before > now:
+        enqueue_delivery(message_id, message.not_before)
+        return str(message.status)
+    wait = _over_channel_rate(message.channel)
+    if wait is not None:
+        # Over the channel's send rate: try again when the window turns (not an attempt).
+        later = now + dt.timedelta(seconds=wait)
+        Message.objects.filter(pk=message.pk).update(not_before=later)
+        enqueue_delivery(message_id, later)
+        return str(message.status)
+    claimed = Message.objects.filter(pk=message.pk, status=MessageStatus.QUEUED).update(
+        status=MessageStatus.SENDING, attempts=F("attempts") + 1, updated_at=now
+    )
+    if not claimed:
+        return str(MessageStatus.SENDING)
+    message.status = MessageStatus.SENDING
+    message.attempts += 1
     channel_class = channels.get(message.channel)
     outcome: dict[str, Any]
     try:

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from idx.common.http import IdxRequest, sign_in_required
@@ -108,6 +109,7 @@ def unsubscribe_token(user_id: int, topic: str) -> str:
     return signing.dumps({"u": user_id, "t": topic}, salt=UNSUBSCRIBE_SALT)
 
 
+@csrf_exempt  # RFC 8058 one-click: mail programs POST without a form; the signed link is the authority
 def unsubscribe(request: IdxRequest, token: str) -> HttpResponseBase:
     """One click from a message: stop one topic (no sign-in needed; the link is signed)."""
     from idx.identity.models import User
