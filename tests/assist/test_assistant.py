@@ -24,7 +24,9 @@ def test_best_answer_in_other_words(watarai, faqs):
 
 
 def test_english_question_gets_english_answer(watarai, faqs):
-    answer = answer_question(municipality=watarai, question="I lost my PIN for the My Number card", language="en")
+    answer = answer_question(
+        municipality=watarai, question="I lost my PIN for the My Number card", language="en"
+    )
     assert answer.best.faq.key == "mynumber-pin"
     assert answer.best.variant.language == "en"
 
@@ -40,7 +42,10 @@ def test_unrelated_question_is_unsure_and_goes_to_the_gap_list(watarai, faqs):
     client = Client(HTTP_HOST=WATARAI_HOST)
     response = client.get("/ask/", {"q": "おすすめのラーメン屋さん 090-1111-2222", "language": "ja"})
     assert response.status_code == 200
-    assert answer_question(municipality=watarai, question="おすすめのラーメン屋さん", language="ja").status == "unsure"
+    assert (
+        answer_question(municipality=watarai, question="おすすめのラーメン屋さん", language="ja").status
+        == "unsure"
+    )
     gap = UnansweredQuestion.objects.get(municipality=watarai)
     assert "1111" not in gap.text and "[phone]" in gap.text
     client.get("/ask/", {"q": "おすすめのラーメン屋さん 090-1111-2222"})
@@ -50,7 +55,13 @@ def test_unrelated_question_is_unsure_and_goes_to_the_gap_list(watarai, faqs):
 
 @pytest.mark.parametrize(
     ("question", "status"),
-    [("", None), ("   \x00\x01 ", "empty"), ("？！。", "empty"), ("ごみ" * 400, "too_long"), ("쓰레기 버리는 날", "unsupported")],
+    [
+        ("", None),
+        ("   \x00\x01 ", "empty"),
+        ("？！。", "empty"),
+        ("ごみ" * 400, "too_long"),
+        ("쓰레기 버리는 날", "unsupported"),
+    ],
 )
 def test_bad_questions_get_a_clear_page(watarai, faqs, question, status):
     response = Client(HTTP_HOST=WATARAI_HOST).get("/ask/", {"q": question})
@@ -69,7 +80,9 @@ def test_any_question_is_answered_without_error(watarai, faqs, question):
 
 
 def test_binary_question_on_the_page(watarai, faqs):
-    response = Client(HTTP_HOST=WATARAI_HOST).get("/ask/?q=%FF%FE%00%C3%28+%E7%B2%97%E5%A4%A7%E3%81%94%E3%81%BF")
+    response = Client(HTTP_HOST=WATARAI_HOST).get(
+        "/ask/?q=%FF%FE%00%C3%28+%E7%B2%97%E5%A4%A7%E3%81%94%E3%81%BF"
+    )
     assert response.status_code == 200
 
 
@@ -78,7 +91,9 @@ def test_answers_never_cross_municipalities(iga, watarai, faqs):
     answer = answer_question(municipality=iga, question="粗大ごみの出し方", language="ja")
     assert all(item.faq.municipality_id == iga.pk for item in answer.items)
     response = Client(HTTP_HOST=IGA_HOST).get("/faq/garbage-calendar/")
-    assert response.status_code == 404 or Faq.objects.filter(municipality=iga, key="garbage-calendar").exists()
+    assert (
+        response.status_code == 404 or Faq.objects.filter(municipality=iga, key="garbage-calendar").exists()
+    )
 
 
 def test_unpublished_faq_is_neither_answered_nor_shown(watarai, faqs):
@@ -127,9 +142,13 @@ def test_page_shows_answer_procedure_and_contact(watarai, faqs):
 
 def test_feedback_not_helpful_records_gap_and_offers_inquiry(watarai, faqs):
     client = Client(HTTP_HOST=WATARAI_HOST)
-    response = client.post("/ask/feedback/", {"faq": "garbage-bulky", "helpful": "no", "q": "冷蔵庫を捨てたい"})
+    response = client.post(
+        "/ask/feedback/", {"faq": "garbage-bulky", "helpful": "no", "q": "冷蔵庫を捨てたい"}
+    )
     assert response.status_code == 302 and "/inquiries/new/" in response["Location"]
     faq = Faq.objects.get(municipality=watarai, key="garbage-bulky")
     assert faq.not_helpful == 1
-    assert UnansweredQuestion.objects.filter(municipality=watarai, reason="not_helpful", best_faq=faq).exists()
+    assert UnansweredQuestion.objects.filter(
+        municipality=watarai, reason="not_helpful", best_faq=faq
+    ).exists()
     assert client.post("/ask/feedback/", {"faq": "nope", "helpful": "yes"}).status_code == 404

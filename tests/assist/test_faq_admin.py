@@ -39,14 +39,18 @@ def test_supervisor_creates_and_edits_faq_with_translations(iga, supervisor):
     assert response.status_code == 302
     faq = Faq.objects.get(municipality=iga, key="childcare-test-faq")
     assert sorted(faq.variants.values_list("language", flat=True)) == ["en", "ja"]
-    edited = client.post("/staff/faqs/childcare-test-faq/edit/", _form(**{"question-en": "", "answer-en": ""}))
+    edited = client.post(
+        "/staff/faqs/childcare-test-faq/edit/", _form(**{"question-en": "", "answer-en": ""})
+    )
     assert edited.status_code == 302
     assert list(faq.variants.values_list("language", flat=True)) == ["ja"]
 
 
 def test_bad_faq_form_keeps_everything(iga, supervisor):
     client = signed_in(supervisor)
-    response = client.post("/staff/faqs/new/", _form(key="Bad Key!", **{"answer-ja": "", "question-en": "only a question"}))
+    response = client.post(
+        "/staff/faqs/new/", _form(key="Bad Key!", **{"answer-ja": "", "question-en": "only a question"})
+    )
     assert response.status_code == 400
     body = response.content.decode()
     assert "Bad Key!" in body and "only a question" in body and 'id="error-summary"' in body
@@ -75,24 +79,77 @@ def test_csv_round_trip_and_all_or_nothing_import(iga, city_admin):
     writer = csv.writer(good)
     writer.writerow(csv_columns())
     blank = {c: "" for c in csv_columns()}
-    writer.writerow([{**blank, "key": "living-csv-one", "category": "living", "question_ja": "質問一", "answer_ja": "回答一"}[c] for c in csv_columns()])
-    response = client.post("/staff/faqs/import/", {"file": SimpleUploadedFile("f.csv", good.getvalue().encode("utf-8-sig"))})
+    writer.writerow(
+        [
+            {
+                **blank,
+                "key": "living-csv-one",
+                "category": "living",
+                "question_ja": "質問一",
+                "answer_ja": "回答一",
+            }[c]
+            for c in csv_columns()
+        ]
+    )
+    response = client.post(
+        "/staff/faqs/import/", {"file": SimpleUploadedFile("f.csv", good.getvalue().encode("utf-8-sig"))}
+    )
     assert response.status_code == 302
     assert Faq.objects.filter(municipality=iga, key="living-csv-one").exists()
 
     bad = io.StringIO()
     writer = csv.writer(bad)
     writer.writerow(csv_columns())
-    writer.writerow([{**blank, "key": "living-csv-two", "category": "living", "question_ja": "質問二", "answer_ja": "回答二"}[c] for c in csv_columns()])
-    writer.writerow([{**blank, "key": "living-csv-three", "category": "nonsense", "question_ja": "質問三", "answer_ja": ""}[c] for c in csv_columns()])
-    writer.writerow([{**blank, "key": "living-csv-two", "category": "living", "question_ja": "重複", "answer_ja": "重複", "procedures": "no-such"}[c] for c in csv_columns()])
-    response = client.post("/staff/faqs/import/", {"file": SimpleUploadedFile("f.csv", bad.getvalue().encode())})
+    writer.writerow(
+        [
+            {
+                **blank,
+                "key": "living-csv-two",
+                "category": "living",
+                "question_ja": "質問二",
+                "answer_ja": "回答二",
+            }[c]
+            for c in csv_columns()
+        ]
+    )
+    writer.writerow(
+        [
+            {
+                **blank,
+                "key": "living-csv-three",
+                "category": "nonsense",
+                "question_ja": "質問三",
+                "answer_ja": "",
+            }[c]
+            for c in csv_columns()
+        ]
+    )
+    writer.writerow(
+        [
+            {
+                **blank,
+                "key": "living-csv-two",
+                "category": "living",
+                "question_ja": "重複",
+                "answer_ja": "重複",
+                "procedures": "no-such",
+            }[c]
+            for c in csv_columns()
+        ]
+    )
+    response = client.post(
+        "/staff/faqs/import/", {"file": SimpleUploadedFile("f.csv", bad.getvalue().encode())}
+    )
     assert response.status_code == 400
     body = response.content.decode()
     assert "3" in body and "4" in body  # the lines with errors are named
     assert not Faq.objects.filter(municipality=iga, key="living-csv-two").exists()  # nothing half-imported
 
-    for junk in (b"\xff\xfe\x00binary", b"key,category\nx,y\n", b'key,category,question_ja,answer_ja\n"unterminated'):
+    for junk in (
+        b"\xff\xfe\x00binary",
+        b"key,category\nx,y\n",
+        b'key,category,question_ja,answer_ja\n"unterminated',
+    ):
         response = client.post("/staff/faqs/import/", {"file": SimpleUploadedFile("f.csv", junk)})
         assert response.status_code == 400
 
@@ -107,18 +164,32 @@ def test_export_streams_every_faq(iga):
 
 
 def test_gap_list_and_resolving_with_an_faq(iga, supervisor):
-    gap = gap_record(municipality=iga, question="猫の避妊手術の補助はありますか", language="ja", reason="unsure", best_faq_id=None)
+    gap = gap_record(
+        municipality=iga,
+        question="猫の避妊手術の補助はありますか",
+        language="ja",
+        reason="unsure",
+        best_faq_id=None,
+    )
     client = signed_in(supervisor)
     page = client.get("/staff/faqs/gaps/")
     assert "猫の避妊手術" in page.content.decode()
     response = client.post(
         f"/staff/faqs/new/?gap={gap.pk}",
-        _form(key="living-cat-subsidy", **{"question-ja": "猫の避妊手術の補助はありますか。", "answer-ja": "補助があります。"}),
+        _form(
+            key="living-cat-subsidy",
+            **{"question-ja": "猫の避妊手術の補助はありますか。", "answer-ja": "補助があります。"},
+        ),
     )
     assert response.status_code == 302
     gap.refresh_from_db()
     assert gap.resolved_at is not None and gap.resolved_faq.key == "living-cat-subsidy"
-    assert answer_question(municipality=iga, question="猫 避妊 補助", language="ja").best.faq.key == "living-cat-subsidy"
-    other = gap_record(municipality=iga, question="別の質問", language="ja", reason="unsure", best_faq_id=None)
+    assert (
+        answer_question(municipality=iga, question="猫 避妊 補助", language="ja").best.faq.key
+        == "living-cat-subsidy"
+    )
+    other = gap_record(
+        municipality=iga, question="別の質問", language="ja", reason="unsure", best_faq_id=None
+    )
     assert client.post(f"/staff/faqs/gaps/{other.pk}/resolve/").status_code == 302
     assert UnansweredQuestion.objects.get(pk=other.pk).resolved_at is not None

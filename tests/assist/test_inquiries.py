@@ -20,7 +20,12 @@ pytestmark = pytest.mark.django_db
 
 
 def _post_anonymous(client: Client, **fields: str):
-    data = {"department": "kodomo-katei", "subject": "児童手当の振込日", "body": "振込日を教えてください。", **fields}
+    data = {
+        "department": "kodomo-katei",
+        "subject": "児童手当の振込日",
+        "body": "振込日を教えてください。",
+        **fields,
+    }
     return client.post("/inquiries/new/", data)
 
 
@@ -44,7 +49,9 @@ def test_anonymous_inquiry_gets_number_link_and_email(iga, django_capture_on_com
 
 
 def test_bad_inquiry_keeps_what_was_typed(iga):
-    response = _post_anonymous(Client(HTTP_HOST=IGA_HOST), name="", email="", body="長い質問です。" * 2, department="nope")
+    response = _post_anonymous(
+        Client(HTTP_HOST=IGA_HOST), name="", email="", body="長い質問です。" * 2, department="nope"
+    )
     assert response.status_code == 400
     body = response.content.decode()
     assert "長い質問です。長い質問です。" in body
@@ -56,7 +63,8 @@ def test_resident_inquiry_answer_reply_flow(iga, resident, clerk, django_capture
     client = signed_in(resident)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            "/inquiries/new/", {"department": "kodomo-katei", "subject": "現況届", "body": "現況届は必要ですか。"}
+            "/inquiries/new/",
+            {"department": "kodomo-katei", "subject": "現況届", "body": "現況届は必要ですか。"},
         )
     inquiry = Inquiry.objects.get(municipality=iga, resident=resident)
     assert response["Location"] == f"/inquiries/{inquiry.public_id}/"
@@ -69,7 +77,9 @@ def test_resident_inquiry_answer_reply_flow(iga, resident, clerk, django_capture
     assert staff.get(f"/staff/inquiries/{inquiry.public_id}/").status_code == 200
     assert staff.post(f"/staff/inquiries/{inquiry.public_id}/answer/", {"body": " "}).status_code == 400
     with django_capture_on_commit_callbacks(execute=True):
-        answered = staff.post(f"/staff/inquiries/{inquiry.public_id}/answer/", {"body": "原則として不要です。"})
+        answered = staff.post(
+            f"/staff/inquiries/{inquiry.public_id}/answer/", {"body": "原則として不要です。"}
+        )
     assert answered.status_code == 302
     inquiry.refresh_from_db()
     assert inquiry.status == InquiryStatus.ANSWERED and inquiry.first_answered_at is not None
@@ -77,7 +87,9 @@ def test_resident_inquiry_answer_reply_flow(iga, resident, clerk, django_capture
     assert told.count() == 2  # received, answered
     assert any("原則として不要です。" in m.body for m in told)
 
-    reply = client.post(f"/inquiries/{inquiry.public_id}/reply/", {"body": "ありがとうございます。もう一つ質問です。"})
+    reply = client.post(
+        f"/inquiries/{inquiry.public_id}/reply/", {"body": "ありがとうございます。もう一つ質問です。"}
+    )
     assert reply.status_code == 302
     inquiry.refresh_from_db()
     assert inquiry.status == InquiryStatus.OPEN and inquiry.messages.count() == 3
@@ -97,7 +109,10 @@ def test_other_resident_and_other_department_and_other_city_see_nothing(
         language="ja",
     )
     assert signed_in(other_resident).get(f"/inquiries/{inquiry.public_id}/").status_code == 404
-    assert signed_in(other_resident).post(f"/inquiries/{inquiry.public_id}/reply/", {"body": "x"}).status_code == 404
+    assert (
+        signed_in(other_resident).post(f"/inquiries/{inquiry.public_id}/reply/", {"body": "x"}).status_code
+        == 404
+    )
     other_dept = signed_in(clerk_other_department)
     assert other_dept.get(f"/staff/inquiries/{inquiry.public_id}/").status_code == 404
     assert inquiry.public_id not in other_dept.get("/staff/inquiries/").content.decode()
@@ -132,7 +147,12 @@ def test_answer_becomes_faq_in_one_step(iga, resident, supervisor):
     assert "to-faq" in page.content.decode()
     response = client.post(
         f"/staff/inquiries/{inquiry.public_id}/to-faq/",
-        {"key": "childcare-account-change", "category": "childcare", "question": "振込口座を変えたい", "answer": "口座変更の届出をしてください。"},
+        {
+            "key": "childcare-account-change",
+            "category": "childcare",
+            "question": "振込口座を変えたい",
+            "answer": "口座変更の届出をしてください。",
+        },
     )
     assert response.status_code == 302
     faq = Faq.objects.get(municipality=iga, key="childcare-account-change")
@@ -144,7 +164,15 @@ def test_api_inquiry_without_account(iga):
     client = Client(HTTP_HOST=IGA_HOST)
     created = client.post(
         "/api/v1/inquiries",
-        json.dumps({"department": "jumin", "subject": "住民票", "body": "土曜日に取れますか。", "name": "A", "email": "a@example.jp"}),
+        json.dumps(
+            {
+                "department": "jumin",
+                "subject": "住民票",
+                "body": "土曜日に取れますか。",
+                "name": "A",
+                "email": "a@example.jp",
+            }
+        ),
         content_type="application/json",
     )
     assert created.status_code == 201, created.content
@@ -160,8 +188,17 @@ def test_api_inquiry_without_account(iga):
         HTTP_X_INQUIRY_TOKEN=token,
     )
     assert replied.status_code == 200 and len(replied.json()["messages"]) == 2
-    bad = client.post("/api/v1/inquiries", json.dumps({"department": "jumin", "subject": "", "body": ""}), content_type="application/json")
-    assert bad.status_code == 422 and {e["path"] for e in bad.json()["errors"]} >= {"subject", "body", "name", "email"}
+    bad = client.post(
+        "/api/v1/inquiries",
+        json.dumps({"department": "jumin", "subject": "", "body": ""}),
+        content_type="application/json",
+    )
+    assert bad.status_code == 422 and {e["path"] for e in bad.json()["errors"]} >= {
+        "subject",
+        "body",
+        "name",
+        "email",
+    }
 
 
 def test_staff_api_answers_only_own_department(iga, clerk, clerk_other_department):
@@ -177,6 +214,7 @@ def test_staff_api_answers_only_own_department(iga, clerk, clerk_other_departmen
         body="b",
         language="ja",
     )
+
     def bearer(user):
         secret = api_token_issue(user=user, name="test")
         return {"HTTP_AUTHORIZATION": f"Bearer {secret}"}

@@ -36,7 +36,9 @@ def test_scripts():
 
 
 def test_masking():
-    masked = text.mask_personal("電話は０９０－１２３４－５６７８、メールは taro.iga@example.jp、口座 1234567 です。2026年です")
+    masked = text.mask_personal(
+        "電話は０９０－１２３４－５６７８、メールは taro.iga@example.jp、口座 1234567 です。2026年です"
+    )
     assert "5678" not in masked and "example.jp" not in masked and "1234567" not in masked
     assert "[phone]" in masked and "[email]" in masked and "[number]" in masked
     assert "2026年" in masked  # years and short numbers stay

@@ -45,7 +45,9 @@ class AnswerOut(Schema):
     key: str
     question: str
     answer: str
-    language: str = Field(description="the language of the text (a fallback when the requested one is missing)")
+    language: str = Field(
+        description="the language of the text (a fallback when the requested one is missing)"
+    )
     category: str
     confidence: str = Field(description="high, medium or low")
     department: DepartmentOut | None
@@ -67,7 +69,9 @@ def _department(department: Department | None) -> dict[str, str] | None:
     return {"code": department.code, "name": department.name, "phone": department.phone}
 
 
-def _faq_out(request: HttpRequest, faq: Faq, variant: Any, confidence: str, procedures: list[Any]) -> dict[str, Any]:
+def _faq_out(
+    request: HttpRequest, faq: Faq, variant: Any, confidence: str, procedures: list[Any]
+) -> dict[str, Any]:
     return {
         "key": faq.key,
         "question": variant.question,
@@ -77,7 +81,11 @@ def _faq_out(request: HttpRequest, faq: Faq, variant: Any, confidence: str, proc
         "confidence": confidence,
         "department": _department(faq.department),
         "procedures": [
-            {"code": p.code, "name": p.names.get("ja", p.code), "url": request.build_absolute_uri(f"/procedures/{p.code}/")}
+            {
+                "code": p.code,
+                "name": p.names.get("ja", p.code),
+                "url": request.build_absolute_uri(f"/procedures/{p.code}/"),
+            }
             for p in procedures
         ],
         "url": request.build_absolute_uri(f"/faq/{faq.key}/"),
@@ -104,7 +112,8 @@ def assistant_answers(request: ApiRequest, q: str, language: str = "") -> dict[s
         "status": answer.status,
         "question": answer.question,
         "answers": [
-            _faq_out(request, item.faq, item.variant, item.confidence, item.procedures) for item in answer.items
+            _faq_out(request, item.faq, item.variant, item.confidence, item.procedures)
+            for item in answer.items
         ],
         "languages": [code for code, _name in selectors.assistant_languages()],
         "inquiry_url": request.build_absolute_uri("/inquiries/new/"),
@@ -210,7 +219,9 @@ class InquiryOut(Schema):
 
 
 class InquiryCreatedOut(InquiryOut):
-    access_token: str = Field(description="the secret that reads and answers this inquiry without an account; shown once")
+    access_token: str = Field(
+        description="the secret that reads and answers this inquiry without an account; shown once"
+    )
 
 
 class ReplyIn(Schema):
@@ -225,7 +236,8 @@ def _inquiry_out(inquiry: Inquiry) -> dict[str, Any]:
         "status": inquiry.status,
         "due_at": inquiry.due_at,
         "messages": [
-            {"from_staff": m.from_staff, "body": m.body, "created_at": m.created_at} for m in inquiry.messages.all()
+            {"from_staff": m.from_staff, "body": m.body, "created_at": m.created_at}
+            for m in inquiry.messages.all()
         ],
     }
 
@@ -271,14 +283,18 @@ def _inquiry_for(request: ApiRequest, tracking_number: str) -> Inquiry:
     return inquiry
 
 
-@inquiries.get("/inquiries/{tracking_number}", response={200: InquiryOut, 404: ErrorOut}, url_name="inquiry_get")
+@inquiries.get(
+    "/inquiries/{tracking_number}", response={200: InquiryOut, 404: ErrorOut}, url_name="inquiry_get"
+)
 def inquiry_get(request: ApiRequest, tracking_number: str) -> Any:
     """Your inquiry: signed in as its sender, or with its secret in the ``X-Inquiry-Token`` header."""
     return _inquiry_out(_inquiry_for(request, tracking_number))
 
 
 @inquiries.post(
-    "/inquiries/{tracking_number}/replies", response={200: InquiryOut, 404: ErrorOut, 422: ErrorOut}, url_name="inquiry_reply"
+    "/inquiries/{tracking_number}/replies",
+    response={200: InquiryOut, 404: ErrorOut, 422: ErrorOut},
+    url_name="inquiry_reply",
 )
 def inquiry_reply(request: ApiRequest, tracking_number: str, payload: ReplyIn) -> Any:
     inquiry = _inquiry_for(request, tracking_number)
@@ -317,7 +333,9 @@ def _staff_inquiry_out(inquiry: Inquiry) -> dict[str, Any]:
 @staff.get("/inquiries", response=list[StaffInquiryOut], url_name="staff_inquiry_list")
 def staff_inquiry_list(request: ApiRequest, status: str = "") -> list[dict[str, Any]]:
     staff_member = _staff(request)
-    found = selectors.inquiries_for_staff(staff=staff_member, status=status).prefetch_related("messages")[:500]
+    found = selectors.inquiries_for_staff(staff=staff_member, status=status).prefetch_related("messages")[
+        :500
+    ]
     return [_staff_inquiry_out(inquiry) for inquiry in found]
 
 

@@ -31,7 +31,13 @@ def faq_data(entry: dict[str, Any]) -> FaqData:
         for language in ("ja", "ja-easy", "en", "pt-br", "vi", "zh-hans", "es", "fil")
         if isinstance(entry.get(language), dict)
     }
+    keywords = {
+        language: [str(line) for line in entry[language].get("keywords") or []]
+        for language in texts
+        if entry[language].get("keywords")
+    }
     return FaqData(
+        keywords=keywords,
         key=entry["key"],
         category=entry["category"],
         department_code=entry.get("department") or "",

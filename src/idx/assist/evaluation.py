@@ -62,7 +62,8 @@ def evaluate(questions: list[dict[str, Any]], faqs: list[dict[str, Any]] | None 
         data = faq_data(entry)
         keys.append(data.key)
         for language, (question, answer) in data.texts.items():
-            rows.append((number, language, text.terms(question), text.terms(answer)))
+            asked = "\n".join([question, *data.keywords.get(language, [])])
+            rows.append((number, language, text.terms(asked), text.terms(answer)))
     index = search.index_from(rows)
     known = set(keys)
     report = Report()
@@ -109,7 +110,9 @@ def format_report(report: Report, *, misses: bool = False) -> str:
             f"{report.confident_right / report.confident:.1%}"
         )
     if report.off_topic:
-        lines.append(f"questions the FAQs do not answer met with 'not sure': {report.off_topic_unsure}/{report.off_topic}")
+        lines.append(
+            f"questions the FAQs do not answer met with 'not sure': {report.off_topic_unsure}/{report.off_topic}"
+        )
     if misses:
         lines += [f"  miss: {q!r} expected {e} got {g}" for q, e, g in report.misses]
     return "\n".join(lines)

@@ -52,6 +52,8 @@ class FaqVariant(models.Model):
     language = models.CharField(max_length=10)
     question = models.CharField(max_length=300)
     answer = models.TextField()
+    # Other ways residents ask this, one per line: searched like the question, never shown to residents.
+    keywords = models.TextField(blank=True)
     # Analyzer output (see idx.assist.text), stored so that rebuilding the index reads, not parses.
     question_tokens = models.JSONField(default=list)
     answer_tokens = models.JSONField(default=list)

@@ -14,6 +14,7 @@ against the documents of its own script.
 from __future__ import annotations
 
 import math
+from array import array
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -27,6 +28,7 @@ from idx.assist.models import Faq, FaqVariant
 K1: Final = 1.2
 B: Final = 0.75
 QUESTION_WEIGHT: Final = 2
+READING_WEIGHT: Final = 0.3  # sound bigrams (see idx.assist.text) help kana-only questions, words decide
 LATIN_LANGUAGES: Final = frozenset({"en", "pt-br", "es", "vi", "fil"})
 JAPANESE_LANGUAGES: Final = frozenset({"ja", "ja-easy", "zh-hans"})
 
@@ -39,24 +41,33 @@ class Hit:
 
 
 class Index:
+    """Postings per script and term as two compact arrays: FAQ ids and each one's BM25 term factor,
+    tf·(k1+1) / (tf + k1·(1 − b + b·len/avg)), computed once at build; a search only adds idf × factor."""
+
     def __init__(self, documents: dict[tuple[int, str], Counter[str]]) -> None:
-        self.postings: dict[str, dict[str, list[tuple[int, float]]]] = {"ja": defaultdict(list), "latin": defaultdict(list)}
-        self.length: dict[tuple[int, str], float] = {}
-        counts = {"ja": 0, "latin": 0}
-        totals = {"ja": 0.0, "latin": 0.0}
+        lengths: dict[str, dict[int, float]] = {"ja": {}, "latin": {}}
         for (faq_id, script), counter in documents.items():
-            length = float(sum(counter.values()))
-            self.length[(faq_id, script)] = length
-            counts[script] += 1
-            totals[script] += length
+            lengths[script][faq_id] = float(sum(counter.values()))
+        self.count = {script: len(found) for script, found in lengths.items()}
+        self.average = {
+            script: (sum(found.values()) / len(found) if found else 1.0) for script, found in lengths.items()
+        }
+        building: dict[str, dict[str, tuple[list[int], list[float]]]] = {"ja": {}, "latin": {}}
+        for (faq_id, script), counter in documents.items():
+            norm = K1 * (1 - B + B * lengths[script][faq_id] / self.average[script])
             for term, frequency in counter.items():
-                self.postings[script][term].append((faq_id, float(frequency)))
-        self.count = counts
-        self.average = {s: (totals[s] / counts[s] if counts[s] else 1.0) for s in counts}
+                ids, factors = building[script].setdefault(term, ([], []))
+                ids.append(faq_id)
+                factors.append(frequency * (K1 + 1) / (frequency + norm))
+        self.postings: dict[str, dict[str, tuple[array[int], array[float]]]] = {
+            script: {term: (array("l", ids), array("f", factors)) for term, (ids, factors) in terms.items()}
+            for script, terms in building.items()
+        }
 
     def idf(self, script: str, term: str) -> float:
         n = self.count[script]
-        df = len(self.postings[script].get(term, ()))
+        entry = self.postings[script].get(term)
+        df = len(entry[0]) if entry is not None else 0
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     def search(self, script: str, query_terms: list[str], limit: int = 5) -> list[Hit]:
@@ -65,19 +76,20 @@ class Index:
         unique = list(dict.fromkeys(query_terms))
         postings = self.postings[script]
         rare = math.log(1 + (self.count[script] + 0.5) / 0.5)  # a term no FAQ has: as telling as the rarest
-        weights = {t: (self.idf(script, t) if t in postings else rare) for t in unique}
+        weights = {
+            t: (self.idf(script, t) if t in postings else rare) * (READING_WEIGHT if t.startswith("#") else 1.0)
+            for t in unique
+        }
         total_weight = sum(weights.values()) or 1.0
         scores: dict[int, float] = defaultdict(float)
         matched: dict[int, float] = defaultdict(float)
-        average = self.average[script]
         for term in unique:
-            entries = postings.get(term)
-            if not entries:
+            entry = postings.get(term)
+            if entry is None:
                 continue
             idf = weights[term]
-            for faq_id, frequency in entries:
-                norm = K1 * (1 - B + B * self.length[(faq_id, script)] / average)
-                scores[faq_id] += idf * frequency * (K1 + 1) / (frequency + norm)
+            for faq_id, factor in zip(entry[0], entry[1], strict=True):
+                scores[faq_id] += idf * factor
                 matched[faq_id] += idf
         best = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
         return [Hit(faq_id, score, matched[faq_id] / total_weight) for faq_id, score in best]
@@ -101,7 +113,9 @@ def index_from(rows: Iterable[tuple[int, str, list[str], list[str]]]) -> Index:
         document = documents[(faq_id, script)]
         for term in question_terms:
             document[term] += QUESTION_WEIGHT
-        document.update(answer_terms)
+        # Sound bigrams only from the question and its other wordings: from long answers they
+        # would add many postings and little signal.
+        document.update(term for term in answer_terms if not term.startswith("#"))
     return Index(documents)
 
 

@@ -75,7 +75,9 @@ def rank(municipality: Municipality, question: str, limit: int = 3) -> list[sear
     return search.index_for(municipality.pk).search(script, text.terms(question), limit=limit)
 
 
-def answer_question(*, municipality: Municipality, question: str, language: str, limit: int = 3) -> AssistantAnswer:
+def answer_question(
+    *, municipality: Municipality, question: str, language: str, limit: int = 3
+) -> AssistantAnswer:
     cleaned = clean_question(question)
     if len(cleaned) > MAX_QUESTION_CHARS:
         return AssistantAnswer(question=cleaned[:MAX_QUESTION_CHARS], status="too_long")
@@ -96,7 +98,9 @@ def answer_question(*, municipality: Municipality, question: str, language: str,
     codes = {code for faq in faqs.values() for code in faq.procedures}
     procedures = {
         p.code: p
-        for p in Procedure.objects.filter(municipality=municipality, code__in=codes, published_version__isnull=False)
+        for p in Procedure.objects.filter(
+            municipality=municipality, code__in=codes, published_version__isnull=False
+        )
     }
     items = []
     for position, hit in enumerate(hits):
@@ -190,7 +194,9 @@ def inquiries_for_staff(*, staff: User, status: str = "") -> QuerySet[Inquiry]:
     scope = _department_scope(staff, Action.ANSWER_INQUIRY)
     if scope is None:
         return Inquiry.objects.none()
-    inquiries = Inquiry.objects.filter(scope, municipality_id=staff.municipality_id).select_related("department")
+    inquiries = Inquiry.objects.filter(scope, municipality_id=staff.municipality_id).select_related(
+        "department"
+    )
     if status in InquiryStatus.values:
         inquiries = inquiries.filter(status=status)
     return inquiries.order_by("status", "due_at")

@@ -53,6 +53,7 @@ class FaqData:
     procedures: list[str]
     texts: dict[str, tuple[str, str]]  # language -> (question, answer)
     published: bool = True
+    keywords: dict[str, list[str]] = field(default_factory=dict)  # language -> other ways people ask
 
 
 def _faq_problems(municipality: Municipality, data: FaqData) -> tuple[dict[str, str], Department | None]:
@@ -78,10 +79,15 @@ def _faq_problems(municipality: Municipality, data: FaqData) -> tuple[dict[str, 
             errors[language] = _("Give both the question and the answer, or neither.")
         elif len(question) > MAX_QUESTION or len(answer) > MAX_ANSWER:
             errors[language] = _("The question or the answer is too long.")
+    for language, phrasings in data.keywords.items():
+        if sum(len(line) for line in phrasings) > 3000:
+            errors[language] = _("The other ways of asking are too long (at most 3,000 characters).")
     from idx.procedures.models import Procedure
 
     known = set(
-        Procedure.objects.filter(municipality=municipality, code__in=data.procedures).values_list("code", flat=True)
+        Procedure.objects.filter(municipality=municipality, code__in=data.procedures).values_list(
+            "code", flat=True
+        )
     )
     unknown = [code for code in data.procedures if code not in known]
     if unknown:
@@ -105,13 +111,15 @@ def _write_faq(municipality: Municipality, data: FaqData, department: Department
         if not question.strip():
             continue
         keep.append(language)
+        phrasings = [line.strip() for line in data.keywords.get(language, []) if line.strip()]
         FaqVariant.objects.update_or_create(
             faq=faq,
             language=language,
             defaults={
                 "question": question.strip(),
                 "answer": answer.strip(),
-                "question_tokens": text.terms(question),
+                "keywords": "\n".join(phrasings),
+                "question_tokens": text.terms("\n".join([question, *phrasings])),
                 "answer_tokens": text.terms(answer),
             },
         )
@@ -123,7 +131,11 @@ def _write_faq(municipality: Municipality, data: FaqData, department: Department
 def faq_save(*, municipality: Municipality, actor: User | None, data: FaqData, original_key: str = "") -> Faq:
     """Create or change one FAQ with its language variants; the search index follows on the next question."""
     errors, department = _faq_problems(municipality, data)
-    if original_key and original_key != data.key and Faq.objects.filter(municipality=municipality, key=data.key).exists():
+    if (
+        original_key
+        and original_key != data.key
+        and Faq.objects.filter(municipality=municipality, key=data.key).exists()
+    ):
         errors["key"] = _("Another FAQ has this key.")
     if errors:
         raise FaqInvalid(errors)
@@ -138,7 +150,11 @@ def faq_save(*, municipality: Municipality, actor: User | None, data: FaqData, o
                 action="faq.create" if created else "faq.update",
                 target_type="faq",
                 target_id=faq.key,
-                after={"category": data.category, "published": data.published, "languages": sorted(data.texts)},
+                after={
+                    "category": data.category,
+                    "published": data.published,
+                    "languages": sorted(data.texts),
+                },
             )
     return faq
 
@@ -146,7 +162,11 @@ def faq_save(*, municipality: Municipality, actor: User | None, data: FaqData, o
 def faq_delete(*, faq: Faq, actor: User) -> None:
     with transaction.atomic():
         audit_record(
-            municipality=faq.municipality, actor=actor, action="faq.delete", target_type="faq", target_id=faq.key
+            municipality=faq.municipality,
+            actor=actor,
+            action="faq.delete",
+            target_type="faq",
+            target_id=faq.key,
         )
         faq.delete()
 
@@ -159,7 +179,7 @@ CSV_BASE_COLUMNS = ["key", "category", "department", "procedures", "published"]
 def csv_columns() -> list[str]:
     columns = list(CSV_BASE_COLUMNS)
     for language in FAQ_LANGUAGES:
-        columns += [f"question_{language}", f"answer_{language}"]
+        columns += [f"question_{language}", f"answer_{language}", f"keywords_{language}"]
     return columns
 
 
@@ -183,7 +203,7 @@ def faq_csv_rows(municipality: Municipality) -> Iterator[list[str]]:
         ]
         for language in FAQ_LANGUAGES:
             variant = by_language.get(language)
-            row += [variant.question, variant.answer] if variant else ["", ""]
+            row += [variant.question, variant.answer, variant.keywords] if variant else ["", "", ""]
         yield row
 
 
@@ -210,7 +230,9 @@ def faq_import_csv(*, municipality: Municipality, actor: User, content: bytes) -
         result.errors.append((0, _("The file is not UTF-8 text.")))
         raise CsvInvalid(result) from None
     reader = csv.DictReader(io.StringIO(decoded))
-    missing = [c for c in ("key", "category", "question_ja", "answer_ja") if c not in (reader.fieldnames or [])]
+    missing = [
+        c for c in ("key", "category", "question_ja", "answer_ja") if c not in (reader.fieldnames or [])
+    ]
     if missing:
         result.errors.append((1, _("Missing columns: %(columns)s") % {"columns": ", ".join(missing)}))
         raise CsvInvalid(result)
@@ -231,6 +253,11 @@ def faq_import_csv(*, municipality: Municipality, actor: User, content: bytes) -
                     language: ((row.get(f"question_{language}") or ""), (row.get(f"answer_{language}") or ""))
                     for language in FAQ_LANGUAGES
                     if (row.get(f"question_{language}") or row.get(f"answer_{language}"))
+                },
+                keywords={
+                    language: (row.get(f"keywords_{language}") or "").splitlines()
+                    for language in FAQ_LANGUAGES
+                    if row.get(f"keywords_{language}")
                 },
             )
             errors, department = _faq_problems(municipality, data)
@@ -285,7 +312,9 @@ def gap_record(
         municipality=municipality, text_hash=digest, reason=reason
     ).update(times=F("times") + 1, last_asked_at=now, resolved_at=None)
     if updated:
-        return UnansweredQuestion.objects.filter(municipality=municipality, text_hash=digest, reason=reason).first()
+        return UnansweredQuestion.objects.filter(
+            municipality=municipality, text_hash=digest, reason=reason
+        ).first()
     try:
         with transaction.atomic():
             return UnansweredQuestion.objects.create(
@@ -308,8 +337,34 @@ def faq_feedback(*, faq: Faq, helpful: bool, question: str, language: str) -> No
     Faq.objects.filter(pk=faq.pk).update(not_helpful=F("not_helpful") + 1)
     if question.strip():
         gap_record(
-            municipality=faq.municipality, question=question, language=language, reason="not_helpful", best_faq_id=faq.pk
+            municipality=faq.municipality,
+            question=question,
+            language=language,
+            reason="not_helpful",
+            best_faq_id=faq.pk,
         )
+
+
+def faq_add_phrasing(*, faq: Faq, phrasing: str, language: str, actor: User) -> None:
+    """Teach an FAQ another way residents ask it (from the gap list); the index follows."""
+    variant = faq.variants.filter(language=language).first() or faq.variants.filter(language="ja").first()
+    if variant is None:
+        return
+    lines = [line for line in variant.keywords.splitlines() if line.strip()]
+    if phrasing.strip() and phrasing.strip() not in lines:
+        lines.append(phrasing.strip()[:300])
+    variant.keywords = "\n".join(lines)
+    variant.question_tokens = text.terms("\n".join([variant.question, *lines]))
+    variant.save(update_fields=["keywords", "question_tokens"])
+    Faq.objects.filter(pk=faq.pk).update(updated_at=timezone.now())
+    audit_record(
+        municipality=faq.municipality,
+        actor=actor,
+        action="faq.phrasing_add",
+        target_type="faq",
+        target_id=faq.key,
+        after={"language": variant.language},
+    )
 
 
 def gap_resolve(*, gap: UnansweredQuestion, actor: User, faq: Faq | None = None) -> None:
@@ -444,7 +499,9 @@ def inquiry_answer(*, inquiry: Inquiry, staff: User, body: str, close: bool = Fa
         raise InquiryInvalid({"body": _("The answer is too long (at most 5,000 characters).")})
     now = timezone.now()
     with transaction.atomic():
-        message = InquiryMessage.objects.create(inquiry=inquiry, body=body.strip(), author=staff, from_staff=True)
+        message = InquiryMessage.objects.create(
+            inquiry=inquiry, body=body.strip(), author=staff, from_staff=True
+        )
         inquiry.status = InquiryStatus.CLOSED if close else InquiryStatus.ANSWERED
         inquiry.first_answered_at = inquiry.first_answered_at or now
         inquiry.closed_at = now if close else None
@@ -476,7 +533,9 @@ def inquiry_close(*, inquiry: Inquiry, staff: User) -> None:
         )
 
 
-def inquiry_to_faq(*, inquiry: Inquiry, staff: User, key: str, category: str, question: str, answer: str) -> Faq:
+def inquiry_to_faq(
+    *, inquiry: Inquiry, staff: User, key: str, category: str, question: str, answer: str
+) -> Faq:
     """Turn a good answer into an FAQ in one step (Japanese; translations are added on the FAQ page)."""
     faq = faq_save(
         municipality=inquiry.municipality,
@@ -498,12 +557,16 @@ def notify_inquiry(inquiry_id: int, event: str, *, token: str = "", message_id: 
     """Tell the resident that the inquiry was received (with its link) or answered."""
     from idx.notifications.services import channels_of, message_create, render_for
 
-    inquiry = Inquiry.objects.select_related("municipality", "department", "resident").filter(pk=inquiry_id).first()
+    inquiry = (
+        Inquiry.objects.select_related("municipality", "department", "resident").filter(pk=inquiry_id).first()
+    )
     if inquiry is None:
         return 0
     municipality = inquiry.municipality
     language = (inquiry.resident.preferred_language if inquiry.resident else "") or inquiry.language
-    answer = InquiryMessage.objects.filter(pk=message_id, inquiry=inquiry).values_list("body", flat=True).first()
+    answer = (
+        InquiryMessage.objects.filter(pk=message_id, inquiry=inquiry).values_list("body", flat=True).first()
+    )
     base = municipality.public_url.rstrip("/")
     url = f"{base}/inquiries/{inquiry.public_id}/" + (f"?t={token}" if token else "")
     with translation.override(language):
@@ -522,7 +585,13 @@ def notify_inquiry(inquiry_id: int, event: str, *, token: str = "", message_id: 
                 "phone": inquiry.department.phone,
                 "municipality": municipality.name,
             },
-            context={"inquiry": inquiry, "event": event, "url": url, "answer": answer, "municipality": municipality},
+            context={
+                "inquiry": inquiry,
+                "event": event,
+                "url": url,
+                "answer": answer,
+                "municipality": municipality,
+            },
             shipped="assist/email/inquiry",
         )
     destinations: Iterable[tuple[str, str]] = (

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Final
 
 SYNONYMS_FILE: Final = Path(__file__).with_name("data") / "synonyms.txt"
+READING_PREFIX: Final = "#"
 
 JAPANESE: Final = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 LATIN_WORD: Final = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -27,7 +28,9 @@ UNSUPPORTED_SCRIPT: Final = re.compile(
     r"[\u0400-\u04ff\u0590-\u06ff\u0900-\u0dff\u0e00-\u0eff\u1100-\u11ff\uac00-\ud7af]"
 )
 
-_DROPPED_POS: Final = frozenset({"助詞", "助動詞", "補助記号", "記号", "空白", "感動詞", "接続詞", "代名詞", "連体詞"})
+_DROPPED_POS: Final = frozenset(
+    {"助詞", "助動詞", "補助記号", "記号", "空白", "感動詞", "接続詞", "代名詞", "連体詞"}
+)
 # Words nearly every question contains; they say nothing about which answer fits.
 _JA_STOP: Final = frozenset(
     "教える 知る 分かる 判る 方法 場合 良い 好い いい する 為る ある 有る 在る いる 居る なる 成る できる 出来る 下さる "
@@ -42,30 +45,28 @@ _EN_STOP: Final = frozenset(
 )
 
 
-class _Analyzers(threading.local):
+class _Analyzers:
     def __init__(self) -> None:
-        from sudachipy import Dictionary, SplitMode
-
-        dictionary = Dictionary(dict="core")
-        self.short = dictionary.tokenizer(mode=SplitMode.A)
-        self.long = dictionary.tokenizer(mode=SplitMode.C)
         import snowballstemmer
+        from sudachipy import SplitMode
 
+        from idx.common.sudachi import dictionary
+
+        self.short = dictionary().tokenizer(mode=SplitMode.A)
+        self.long = dictionary().tokenizer(mode=SplitMode.C)
         self.stemmer = snowballstemmer.stemmer("english")
 
 
-_local: _Analyzers | None = None
-_local_lock = threading.Lock()
+_local = threading.local()
 
 
 def _analyzers() -> _Analyzers:
-    """Tokenizers per thread (Sudachi's are not safe to share between threads)."""
-    global _local
-    if _local is None:
-        with _local_lock:
-            if _local is None:
-                _local = _Analyzers()
-    return _local
+    """Tokenizers per thread (Sudachi's are not safe to share between threads), one dictionary."""
+    analyzers: _Analyzers | None = getattr(_local, "analyzers", None)
+    if analyzers is None:
+        analyzers = _Analyzers()
+        _local.analyzers = analyzers
+    return analyzers
 
 
 def normalize(text: str) -> str:
@@ -81,16 +82,29 @@ def _content(morpheme: Any) -> str | None:
     return form
 
 
-def _japanese_terms(text: str) -> list[str]:
+def _japanese_terms(text: str) -> tuple[list[str], list[str]]:
+    """(word terms, sound-bigram terms) of Japanese text."""
     analyzers = _analyzers()
     terms: list[str] = []
+    readings: list[str] = []
+    run = ""
     for long_unit in analyzers.long.tokenize(text):
         long_form = _content(long_unit)
         shorts = [form for m in long_unit.split(_split_mode_a()) if (form := _content(m))]
         if long_form and long_form not in shorts:
             terms.append(long_form)
         terms.extend(shorts)
-    return terms
+        if long_form or shorts:
+            run += str(long_unit.reading_form())
+        elif run:
+            readings.append(run)
+            run = ""
+    if run:
+        readings.append(run)
+    # Sound bigrams of each run of content words: かいごほけん typed in kana, which the dictionary
+    # splits wrongly, still meets 介護保険 (カイゴホケン). Weighed low in the index (READING_PREFIX).
+    sounds = [READING_PREFIX + r[i : i + 2] for r in readings for i in range(max(len(r) - 1, 1))]
+    return terms, sounds
 
 
 @functools.cache
@@ -110,10 +124,11 @@ def _latin_terms(text: str) -> list[str]:
     return [stemmer.stemWord(w) for w in words]
 
 
-def _raw_terms(text: str) -> list[str]:
-    """Terms before synonyms: Japanese runs through Sudachi, Latin words through the stemmer."""
+def _raw_terms(text: str) -> tuple[list[str], list[str]]:
+    """(word terms, sound terms) before synonyms: Japanese runs through Sudachi, Latin words through the stemmer."""
     text = normalize(text)[:2000]
     terms: list[str] = []
+    sounds: list[str] = []
     # Split into runs so that an English word inside Japanese text is stemmed, not mangled.
     for run in re.split(r"([a-z0-9][a-z0-9 '\-]*[a-z0-9]|[a-z0-9])", text):
         if not run.strip():
@@ -121,8 +136,10 @@ def _raw_terms(text: str) -> list[str]:
         if LATIN_WORD.fullmatch(run.split(" ")[0] or "-") and not JAPANESE.search(run):
             terms.extend(_latin_terms(run))
         elif JAPANESE.search(run):
-            terms.extend(_japanese_terms(run))
-    return terms
+            words, run_sounds = _japanese_terms(run)
+            terms.extend(words)
+            sounds.extend(run_sounds)
+    return terms, sounds
 
 
 @functools.cache
@@ -136,7 +153,7 @@ def _synonym_table() -> tuple[dict[tuple[str, ...], str], int]:
             continue
         group = f"~{index}"
         for word in line.split("/"):
-            sequence = tuple(_raw_terms(word.strip()))
+            sequence = tuple(_raw_terms(word.strip())[0])
             if sequence and sequence not in table:
                 table[sequence] = group
                 longest = max(longest, len(sequence))
@@ -145,7 +162,7 @@ def _synonym_table() -> tuple[dict[tuple[str, ...], str], int]:
 
 def terms(text: str) -> list[str]:
     """The search terms of ``text`` (a question, an FAQ's question or answer)."""
-    raw = _raw_terms(text)
+    raw, sounds = _raw_terms(text)
     table, longest = _synonym_table()
     out: list[str] = []
     position = 0
@@ -154,7 +171,9 @@ def terms(text: str) -> list[str]:
             group = table.get(tuple(raw[position : position + length]))
             if group is not None:
                 out.append(group)
-                if length > 1:  # a phrase: keep its words too (as their own groups), so the wording still counts
+                if (
+                    length > 1
+                ):  # a phrase: keep its words too (as their own groups), so the wording still counts
                     for word in raw[position : position + length]:
                         own = table.get((word,), word)
                         if own != group:
@@ -164,7 +183,7 @@ def terms(text: str) -> list[str]:
         else:
             out.append(raw[position])
             position += 1
-    return out
+    return out + sounds
 
 
 def script_of(text: str) -> str:

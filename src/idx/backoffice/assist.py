@@ -71,6 +71,7 @@ def _faq_form_values(request: IdxRequest, faq: Faq | None) -> dict[str, Any]:
                 code: (post.get(f"question-{code}", ""), post.get(f"answer-{code}", ""))
                 for code, _name in settings.LANGUAGES
             },
+            "keywords": {code: post.get(f"keywords-{code}", "") for code, _name in settings.LANGUAGES},
         }
     if faq is not None:
         variants = {v.language: v for v in faq.variants.all()}
@@ -84,6 +85,7 @@ def _faq_form_values(request: IdxRequest, faq: Faq | None) -> dict[str, Any]:
                 code: ((variants[code].question, variants[code].answer) if code in variants else ("", ""))
                 for code, _name in settings.LANGUAGES
             },
+            "keywords": {code: (variants[code].keywords if code in variants else "") for code, _name in settings.LANGUAGES},
         }
     prefill = request.GET.get("question", "")[:300]
     return {
@@ -93,6 +95,7 @@ def _faq_form_values(request: IdxRequest, faq: Faq | None) -> dict[str, Any]:
         "procedures": [],
         "published": True,
         "texts": {code: ((prefill, "") if code == "ja" else ("", "")) for code, _name in settings.LANGUAGES},
+        "keywords": {},
     }
 
 
@@ -129,6 +132,7 @@ def faq_edit(request: IdxRequest, key: str = "") -> HttpResponseBase:
                         department_code=values["department"],
                         procedures=values["procedures"],
                         texts={code: pair for code, pair in values["texts"].items() if pair[0] or pair[1]},
+                        keywords={code: text.splitlines() for code, text in values["keywords"].items() if text.strip()},
                         published=values["published"],
                     ),
                 )
@@ -143,7 +147,13 @@ def faq_edit(request: IdxRequest, key: str = "") -> HttpResponseBase:
                 messages.success(request, _("The FAQ has been saved."))
                 return redirect("backoffice:faq_edit", key=saved.key)
     language_rows = [
-        (code, name, values["texts"].get(code, ("", ""))[0], values["texts"].get(code, ("", ""))[1])
+        (
+            code,
+            name,
+            values["texts"].get(code, ("", ""))[0],
+            values["texts"].get(code, ("", ""))[1],
+            values["keywords"].get(code, ""),
+        )
         for code, name in settings.LANGUAGES
     ]
     return render(
@@ -220,7 +230,10 @@ def faq_import(request: IdxRequest) -> HttpResponseBase:
                 )
                 return redirect("backoffice:faq_list")
     return render(
-        request, "backoffice/assist/faq_import.html", {"result": result, "columns": services.csv_columns()}, status=status
+        request,
+        "backoffice/assist/faq_import.html",
+        {"result": result, "columns": services.csv_columns()},
+        status=status,
     )
 
 
@@ -238,6 +251,16 @@ def gap_resolve(request: IdxRequest, gap_id: int) -> HttpResponseBase:
     gap: UnansweredQuestion | None = selectors.gaps_for_staff(staff=request.user).filter(pk=gap_id).first()
     if gap is None:
         raise Http404
+    key = request.POST.get("faq", "").strip()
+    if key:
+        faq = selectors.faq_get_for_staff(staff=request.user, key=key)
+        if faq is None:
+            messages.error(request, _("No FAQ you may edit has this key."))
+            return redirect("backoffice:gap_list")
+        services.faq_add_phrasing(faq=faq, phrasing=gap.text, language=gap.language, actor=request.user)
+        services.gap_resolve(gap=gap, actor=request.user, faq=faq)
+        messages.success(request, _("The FAQ now also answers this way of asking."))
+        return redirect("backoffice:gap_list")
     services.gap_resolve(gap=gap, actor=request.user)
     messages.success(request, _("Marked as dealt with."))
     return redirect("backoffice:gap_list")
@@ -252,7 +275,9 @@ def inquiry_list(request: IdxRequest) -> HttpResponseBase:
     status = request.GET.get("status", InquiryStatus.OPEN)
     inquiries = selectors.inquiries_for_staff(staff=request.user, status=status)
     all_of_scope = selectors.inquiries_for_staff(staff=request.user)
-    stats = services.inquiry_stats(all_of_scope.values_list("created_at", "first_answered_at", "due_at")[:5000])
+    stats = services.inquiry_stats(
+        all_of_scope.values_list("created_at", "first_answered_at", "due_at")[:5000]
+    )
     return render(
         request,
         "backoffice/assist/inquiry_list.html",
@@ -274,7 +299,14 @@ def _inquiry(request: IdxRequest, public_id: str):  # type: ignore[no-untyped-de
     return inquiry
 
 
-def _inquiry_page(request: IdxRequest, inquiry: Any, *, errors: dict[str, str] | None = None, body: str = "", status: int = 200) -> HttpResponseBase:
+def _inquiry_page(
+    request: IdxRequest,
+    inquiry: Any,
+    *,
+    errors: dict[str, str] | None = None,
+    body: str = "",
+    status: int = 200,
+) -> HttpResponseBase:
     thread = list(inquiry.messages.select_related("author"))
     first = next((m.body for m in thread if not m.from_staff), "")
     suggestions = selectors.answer_question(
@@ -316,7 +348,9 @@ def inquiry_answer(request: IdxRequest, public_id: str) -> HttpResponseBase:
     inquiry = _inquiry(request, public_id)
     body = request.POST.get("body", "")
     try:
-        services.inquiry_answer(inquiry=inquiry, staff=request.user, body=body, close=request.POST.get("close") == "on")
+        services.inquiry_answer(
+            inquiry=inquiry, staff=request.user, body=body, close=request.POST.get("close") == "on"
+        )
     except services.InquiryInvalid as exc:
         return _inquiry_page(request, inquiry, errors=exc.errors, body=body, status=400)
     messages.success(request, _("The answer has been sent to the resident."))

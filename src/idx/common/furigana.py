@@ -56,9 +56,11 @@ def _tokenizer() -> Any:
     """One Sudachi tokenizer per thread (they are not safe to share)."""
     tokenizer = getattr(_local, "tokenizer", None)
     if tokenizer is None:
-        from sudachipy import Dictionary, SplitMode
+        from sudachipy import SplitMode
 
-        tokenizer = Dictionary(dict="core").tokenizer(mode=SplitMode.C)
+        from idx.common.sudachi import dictionary
+
+        tokenizer = dictionary().tokenizer(mode=SplitMode.C)
         _local.tokenizer = tokenizer
     return tokenizer
 

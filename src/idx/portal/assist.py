@@ -35,7 +35,9 @@ def ask(request: IdxRequest) -> HttpResponseBase:
     question = request.GET.get("q", "")
     answer = None
     if question.strip():
-        answer = selectors.answer_question(municipality=request.municipality, question=question, language=language)
+        answer = selectors.answer_question(
+            municipality=request.municipality, question=question, language=language
+        )
         if answer.status == "unsure":
             best = answer.best
             services.gap_record(
@@ -62,7 +64,11 @@ def ask(request: IdxRequest) -> HttpResponseBase:
         {
             "question": question[: selectors.MAX_QUESTION_CHARS + 100],
             "answer": answer,
-            "categories": [(value, label, by_category[value]) for value, label in Category.choices if value in by_category],
+            "categories": [
+                (value, label, by_category[value])
+                for value, label in Category.choices
+                if value in by_category
+            ],
             "languages": selectors.assistant_languages(),
             "language": language,
         },
@@ -76,7 +82,9 @@ def ask_feedback(request: IdxRequest) -> HttpResponseBase:
         raise Http404
     helpful = request.POST.get("helpful") == "yes"
     question = selectors.clean_question(request.POST.get("q", ""))[: selectors.MAX_QUESTION_CHARS]
-    services.faq_feedback(faq=faq, helpful=helpful, question=question, language=translation.get_language() or "ja")
+    services.faq_feedback(
+        faq=faq, helpful=helpful, question=question, language=translation.get_language() or "ja"
+    )
     if helpful:
         messages.success(request, _("Thank you for telling us."))
         return redirect("portal:faq_detail", key=faq.key)
@@ -189,7 +197,13 @@ def inquiry_reply(request: IdxRequest, public_id: str) -> HttpResponseBase:
         return render(
             request,
             "portal/assist/inquiry_detail.html",
-            {"inquiry": inquiry, "thread": inquiry.messages.all(), "token": token, "errors": exc.errors, "body": body},
+            {
+                "inquiry": inquiry,
+                "thread": inquiry.messages.all(),
+                "token": token,
+                "errors": exc.errors,
+                "body": body,
+            },
             status=400,
         )
     messages.success(request, _("Your message has been sent."))
@@ -200,5 +214,7 @@ def inquiry_reply(request: IdxRequest, public_id: str) -> HttpResponseBase:
 @resident_required
 def my_inquiries(request: IdxRequest) -> HttpResponseBase:
     return render(
-        request, "portal/assist/my_inquiries.html", {"inquiries": selectors.inquiries_of_resident(resident=request.user)}
+        request,
+        "portal/assist/my_inquiries.html",
+        {"inquiries": selectors.inquiries_of_resident(resident=request.user)},
     )

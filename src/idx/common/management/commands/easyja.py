@@ -1,7 +1,7 @@
 """``idx easyja check``: the rules of やさしい日本語 a program can check, over shipped texts or files.
 
-Without arguments it checks the shipped やさしい日本語 catalog and every ``ja-easy`` text of the
-shipped procedure definitions; with ``--text`` one text; with paths, those .po or .yaml files.
+Without arguments it checks the shipped やさしい日本語 catalog, every ``ja-easy`` text of the
+shipped procedure definitions and the やさしい日本語 variants of the demo FAQs; with ``--text`` one text; with paths, those .po or .yaml files.
 Exits with status 1 when anything breaks a rule.
 """
 
@@ -20,6 +20,7 @@ from idx.common.easyja import check
 PACKAGE = Path(__file__).resolve().parents[3]
 CATALOG = PACKAGE / "locale" / "ja_Easy" / "LC_MESSAGES" / "django.po"
 DEFINITIONS = PACKAGE / "procedures" / "definitions"
+FAQS = PACKAGE / "assist" / "data"
 
 
 def catalog_texts(path: Path) -> Iterator[tuple[str, str]]:
@@ -51,10 +52,21 @@ def definition_texts(path: Path) -> Iterator[tuple[str, str]]:
     yield from ((f"{path.name} {where}", text) for where, text in walk(data, ""))
 
 
+def faq_texts(path: Path) -> Iterator[tuple[str, str]]:
+    """(where, text) of the やさしい日本語 question and answer of every FAQ in a demo FAQ file."""
+    for entry in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+        easy = entry.get("ja-easy") or {}
+        for field in ("question", "answer"):
+            if easy.get(field):
+                yield f"{path.name} {entry.get('key')}.{field}", str(easy[field])
+
+
 def shipped_texts() -> Iterator[tuple[str, str]]:
     yield from catalog_texts(CATALOG)
     for path in sorted(DEFINITIONS.glob("*.yaml")):
         yield from definition_texts(path)
+    for path in sorted(FAQS.glob("faqs_*.yaml")):
+        yield from faq_texts(path)
 
 
 class Command(BaseCommand):
