@@ -102,7 +102,9 @@ def main() -> None:
         t = time.perf_counter()  # the next question notices the edit and rebuilds, then answers
         answer_question(municipality=municipality, question=questions[round_], language="ja")
         first_answers.append(time.perf_counter() - t)
-    print(f"rebuild after an edit: max {max(rebuilds):.2f} s; edit → first answer: max {max(first_answers):.2f} s")
+    print(
+        f"rebuild after an edit: max {max(rebuilds):.2f} s; edit → first answer: max {max(first_answers):.2f} s"
+    )
     import resource
 
     print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")

@@ -35,6 +35,9 @@ else
 fi
 rm -f "$audit_log"
 
+echo "== assistant evaluation (top-1 >= 85%, top-3 >= 95%)"
+$venv/python -m django assist_evaluate tests/assist/eval/*.yaml
+
 pg_url=${IDX_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/idx}
 echo "== tests on SQLite"
 env -u DATABASE_URL $venv/python -m pytest -q "$@"

@@ -78,7 +78,7 @@ def test_csv_round_trip_and_all_or_nothing_import(iga, city_admin):
     good = io.StringIO()
     writer = csv.writer(good)
     writer.writerow(csv_columns())
-    blank = {c: "" for c in csv_columns()}
+    blank = dict.fromkeys(csv_columns(), "")
     writer.writerow(
         [
             {

@@ -51,3 +51,9 @@ def test_any_text_is_analyzed_without_error(value: str):
     assert isinstance(text.terms(value), list)
     assert isinstance(text.mask_personal(value), str)
     assert text.script_of(value) in ("ja", "latin", "unsupported", "empty")
+
+
+def test_hyphens_and_apostrophes_do_not_drop_english():
+    assert text.terms("high-cost care service benefit application")
+    assert text.terms("heirs' representative form")
+    assert set(text.terms("check-in")) == {"check"} | set(text.terms("in check"))

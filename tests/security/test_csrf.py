@@ -72,15 +72,62 @@ def objects(resident, clerk):
         expected_version=correction.row_version,
     )
     first_step = draft.procedure_version.parsed.steps[0].id
+    from idx.booking import selectors as booking_selectors
+    from idx.booking import services as booking_services
+    from idx.booking.models import Service
     from idx.notifications.views import unsubscribe_token
 
+    booking_service = Service.objects.get(municipality=resident.municipality, code="kosodate-soudan")
+    free = next(
+        slot
+        for day in booking_selectors.slot_days(service=booking_service)
+        for slot in day.slots
+        if slot.free
+    )
     return {
+        "booking": booking_services.booking_create(
+            resident=resident, service=booking_service, starts_at=free.starts_at
+        ),
+        "ticket": booking_services.ticket_issue_walk_in(staff=clerk, service=booking_service),
         "draft": draft,
         "submitted": submitted,
         "correction": to_correct,
         "first_step": first_step,
         "unsubscribe_token": unsubscribe_token(resident.pk, "events"),
+        **_assist_objects(resident),
     }
+
+
+def _assist_objects(resident) -> dict[str, Any]:
+    from idx.assist.services import FaqData, faq_save, gap_record, inquiry_create
+    from idx.identity.models import Department
+
+    municipality = resident.municipality
+    faq = faq_save(
+        municipality=municipality,
+        actor=None,
+        data=FaqData(
+            key="living-csrf",
+            category="living",
+            department_code="kodomo-katei",
+            procedures=[],
+            texts={"ja": ("質問", "回答")},
+        ),
+    )
+    inquiry, token = inquiry_create(
+        municipality=municipality,
+        department=Department.objects.get(municipality=municipality, code="kodomo-katei"),
+        resident=resident,
+        name="",
+        email="",
+        subject="件名",
+        body="本文",
+        language="ja",
+    )
+    gap = gap_record(
+        municipality=municipality, question="CSRF の確認", language="ja", reason="unsure", best_faq_id=None
+    )
+    return {"faq": faq, "inquiry": inquiry, "inquiry_token": token, "gap": gap}
 
 
 def _kwargs(name: str, objects: dict[str, Any]) -> list[dict[str, str]]:
@@ -124,6 +171,25 @@ def _kwargs(name: str, objects: dict[str, Any]) -> list[dict[str, str]]:
         "notifications:unsubscribe": [{"token": objects["unsubscribe_token"]}],
         "notifications:alert_cap": [],  # XML, no forms
         "backoffice:template_edit": [{"purpose": "application_status", "language": "ja"}],
+        "portal:booking_service": [{"code": "kosodate-soudan"}],
+        "portal:booking_detail": [{"public_id": str(objects["booking"].public_id)}],
+        "portal:booking_cancel": [{"public_id": str(objects["booking"].public_id)}],
+        "portal:booking_rebook": [{"public_id": str(objects["booking"].public_id)}],
+        "portal:booking_calendar": [],  # an .ics file, no forms
+        "portal:booking_ticket": [{"code": objects["ticket"].code}],
+        "backoffice:booking_cancel": [],  # POST only
+        "backoffice:booking_ticket_move": [],  # POST only
+        "backoffice:booking_service_edit": [{"service_id": str(objects["ticket"].service_id)}],
+        "backoffice:booking_closure_delete": [],  # POST only
+        "portal:faq_detail": [{"key": objects["faq"].key}],
+        "portal:inquiry_detail": [{"public_id": objects["inquiry"].public_id}],
+        "portal:inquiry_reply": [],  # POST only
+        "backoffice:faq_edit": [{"key": objects["faq"].key}],
+        "backoffice:gap_resolve": [],  # POST only
+        "backoffice:inquiry_detail": [{"public_id": objects["inquiry"].public_id}],
+        "backoffice:inquiry_answer": [],  # POST only
+        "backoffice:inquiry_to_faq": [],
+        "backoffice:inquiry_close": [],
     }
     if name not in table:
         pytest.fail(

@@ -24,9 +24,9 @@ def _anonymous(request: HttpRequest) -> str:
     return "anonymous"
 
 
-router = Router(tags=["assistant"], auth=None)
-inquiries = Router(tags=["inquiries"], auth=[TokenAuth(), SessionAuth(), _anonymous])
-staff = Router(tags=["staff"])
+router: Router = Router(tags=["assistant"], auth=None)
+inquiries: Router = Router(tags=["inquiries"], auth=[TokenAuth(), SessionAuth(), _anonymous])
+staff: Router = Router(tags=["staff"])
 
 
 class DepartmentOut(Schema):

@@ -731,4 +731,10 @@ api.add_router("/staff", staff_router)
 from idx.api import assist as _assist_api  # noqa: E402  (routers of further domains, after the core)
 
 api.add_router("/", _assist_api.router)
+api.add_router("/", _assist_api.inquiries)
 api.add_router("/staff", _assist_api.staff)
+
+from idx.api import booking as _booking_api  # noqa: E402
+
+api.add_router("/", _booking_api.router)
+api.add_router("/staff", _booking_api.staff)

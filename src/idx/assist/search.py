@@ -14,8 +14,8 @@ against the documents of its own script.
 from __future__ import annotations
 
 import math
-from array import array
 import threading
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -77,7 +77,8 @@ class Index:
         postings = self.postings[script]
         rare = math.log(1 + (self.count[script] + 0.5) / 0.5)  # a term no FAQ has: as telling as the rarest
         weights = {
-            t: (self.idf(script, t) if t in postings else rare) * (READING_WEIGHT if t.startswith("#") else 1.0)
+            t: (self.idf(script, t) if t in postings else rare)
+            * (READING_WEIGHT if t.startswith("#") else 1.0)
             for t in unique
         }
         total_weight = sum(weights.values()) or 1.0

@@ -177,7 +177,7 @@ def faq_get_for_staff(*, staff: User, key: str) -> Faq | None:
 def departments_for_faq(staff: User) -> QuerySet[Department]:
     departments = Department.objects.filter(municipality_id=staff.municipality_id)
     if scope_of(staff.role, Action.EDIT_FAQ) == Scope.OWN_DEPARTMENT:
-        departments = departments.filter(pk=staff.department_id)
+        departments = departments.filter(pk=staff.department_id or 0)
     return departments.order_by("code")
 
 

@@ -566,6 +566,8 @@ def notify_inquiry(inquiry_id: int, event: str, *, token: str = "", message_id: 
     language = (inquiry.resident.preferred_language if inquiry.resident else "") or inquiry.language
     answer = (
         InquiryMessage.objects.filter(pk=message_id, inquiry=inquiry).values_list("body", flat=True).first()
+        if message_id is not None
+        else None
     )
     base = municipality.public_url.rstrip("/")
     url = f"{base}/inquiries/{inquiry.public_id}/" + (f"?t={token}" if token else "")

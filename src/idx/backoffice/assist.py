@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from idx.assist import selectors, services
-from idx.assist.models import Category, Faq, InquiryStatus, UnansweredQuestion
+from idx.assist.models import Category, Faq, Inquiry, InquiryStatus, UnansweredQuestion
 from idx.common.http import IdxRequest, sign_in_required
 from idx.identity.policy import Action, can
 from idx.procedures.models import Procedure
@@ -85,7 +85,10 @@ def _faq_form_values(request: IdxRequest, faq: Faq | None) -> dict[str, Any]:
                 code: ((variants[code].question, variants[code].answer) if code in variants else ("", ""))
                 for code, _name in settings.LANGUAGES
             },
-            "keywords": {code: (variants[code].keywords if code in variants else "") for code, _name in settings.LANGUAGES},
+            "keywords": {
+                code: (variants[code].keywords if code in variants else "")
+                for code, _name in settings.LANGUAGES
+            },
         }
     prefill = request.GET.get("question", "")[:300]
     return {
@@ -132,7 +135,11 @@ def faq_edit(request: IdxRequest, key: str = "") -> HttpResponseBase:
                         department_code=values["department"],
                         procedures=values["procedures"],
                         texts={code: pair for code, pair in values["texts"].items() if pair[0] or pair[1]},
-                        keywords={code: text.splitlines() for code, text in values["keywords"].items() if text.strip()},
+                        keywords={
+                            code: text.splitlines()
+                            for code, text in values["keywords"].items()
+                            if text.strip()
+                        },
                         published=values["published"],
                     ),
                 )
@@ -291,7 +298,7 @@ def inquiry_list(request: IdxRequest) -> HttpResponseBase:
     )
 
 
-def _inquiry(request: IdxRequest, public_id: str):  # type: ignore[no-untyped-def]
+def _inquiry(request: IdxRequest, public_id: str) -> Inquiry:
     _require(request, Action.ANSWER_INQUIRY)
     inquiry = selectors.inquiry_get_for_staff(staff=request.user, public_id=public_id)
     if inquiry is None:

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from idx.backoffice import alerts, assist, counter, message_templates, notices, views
+from idx.backoffice import booking as booking_views
 from idx.identity.mfa import views as mfa_views
 
 app_name = "backoffice"
@@ -51,6 +52,29 @@ urlpatterns = [
     path("inquiries/<str:public_id>/answer/", assist.inquiry_answer, name="inquiry_answer"),
     path("inquiries/<str:public_id>/to-faq/", assist.inquiry_to_faq, name="inquiry_to_faq"),
     path("inquiries/<str:public_id>/close/", assist.inquiry_close, name="inquiry_close"),
+    path("booking/", booking_views.booking_day, name="booking_day"),
+    path(
+        "booking/bookings/<str:public_id>/cancel/", booking_views.booking_staff_cancel, name="booking_cancel"
+    ),
+    path("booking/counter/", booking_views.counter, name="booking_counter"),
+    path("booking/counter/check-in/", booking_views.check_in, name="booking_check_in"),
+    path("booking/counter/walk-in/", booking_views.walk_in, name="booking_walk_in"),
+    path("booking/counter/call-next/", booking_views.call_next, name="booking_call_next"),
+    path(
+        "booking/tickets/<int:ticket_id>/<slug:move>/", booking_views.ticket_move, name="booking_ticket_move"
+    ),
+    path("booking/manage/", booking_views.manage, name="booking_manage"),
+    path("booking/manage/services/new/", booking_views.service_edit, name="booking_service_new"),
+    path(
+        "booking/manage/services/<int:service_id>/", booking_views.service_edit, name="booking_service_edit"
+    ),
+    path("booking/manage/closures/", booking_views.closure_add, name="booking_closure_add"),
+    path(
+        "booking/manage/closures/<int:closure_id>/delete/",
+        booking_views.closure_delete,
+        name="booking_closure_delete",
+    ),
+    path("booking/manage/counters/", booking_views.resource_add, name="booking_resource_add"),
     path("exports/", views.export, name="export"),
     path("audit/", views.audit_export, name="audit_export"),
     path("procedures/", views.procedure_list, name="procedure_list"),

@@ -261,6 +261,9 @@ def load_municipality(spec: dict[str, Any]) -> tuple[Municipality, list[tuple[st
     from idx.assist.demo import load_faqs
 
     load_faqs(municipality)
+    from idx.booking.demo import load_booking
+
+    load_booking(municipality)
     # Sign-in with My Number Card through the in-project demo provider (only when IDX_DEMO_IDP is on).
     configure_demo_identity_provider(municipality)
     return municipality, accounts

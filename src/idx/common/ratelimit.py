@@ -117,6 +117,9 @@ _POST_BUCKETS: dict[str, tuple[str, AccountOf]] = {
     # Six-digit counter codes: guessing one is limited like guessing a password.
     "portal:counter_code": ("sign_in", lambda request: None),
     "api-v1:submit_application": ("submit", _api_account),
+    "portal:inquiry_new": ("inquiry", _posted_email),
+    "portal:inquiry_reply": ("inquiry", _signed_in_account),
+    "api-v1:inquiry_create": ("inquiry", _api_account),
 }
 _API_NAMESPACE = "api-v1"
 

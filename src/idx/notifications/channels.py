@@ -97,7 +97,9 @@ class EmailChannel(Channel):
             email.extra_headers["List-Unsubscribe"] = f"<{url}>"
             email.extra_headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         if message.attachment_name:
-            email.attach(message.attachment_name, message.attachment_text, message.attachment_type or "text/plain")
+            email.attach(
+                message.attachment_name, message.attachment_text, message.attachment_type or "text/plain"
+            )
         try:
             email.send()
         except smtplib.SMTPRecipientsRefused as exc:

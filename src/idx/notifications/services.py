@@ -271,6 +271,48 @@ def message_deliver(message_id: int) -> str:
         return str(MessageStatus.SENDING)
     message.status = MessageStatus.SENDING
     message.attempts += 1
+    return _send_claimed(message)
+
+
+def messages_deliver(message_ids: list[int]) -> int:
+    """Send many messages (an alert's or a notice's batch); returns how many were delivered.
+
+    Those due and on channels without a send rate are claimed together with one UPDATE … RETURNING
+    (PostgreSQL, SQLite 3.35+), then sent one by one, each outcome written at once, so a crash
+    costs at most the message in flight. The rest take the one-by-one path of ``message_deliver``.
+    """
+    from django.conf import settings
+    from django.db import connection
+
+    from idx.common.ratelimit import parse_rate
+
+    unrated = [channel for channel, rate in settings.IDX_CHANNEL_RATES.items() if parse_rate(rate) is None]
+    now = timezone.now()
+    table = Message._meta.db_table
+    claimed_ids: list[int] = []
+    if message_ids and unrated:
+        id_marks = ", ".join(["%s"] * len(message_ids))
+        channel_marks = ", ".join(["%s"] * len(unrated))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET status = %s, attempts = attempts + 1, updated_at = %s "  # noqa: S608 - table from the model
+                f"WHERE id IN ({id_marks}) AND status = %s AND channel IN ({channel_marks}) "
+                "AND (not_before IS NULL OR not_before <= %s) RETURNING id",
+                [MessageStatus.SENDING, now, *message_ids, MessageStatus.QUEUED, *unrated, now],
+            )
+            claimed_ids = [row[0] for row in cursor.fetchall()]
+    delivered = 0
+    for message in Message.objects.filter(pk__in=claimed_ids).select_related("municipality").order_by("pk"):
+        delivered += _send_claimed(message) == MessageStatus.DELIVERED
+    claimed = set(claimed_ids)
+    for message_id in message_ids:
+        if message_id not in claimed:
+            delivered += message_deliver(message_id) == MessageStatus.DELIVERED
+    return delivered
+
+
+def _send_claimed(message: Message) -> str:
+    """Send a message this worker has claimed (status ``sending``) and record the outcome."""
     channel_class = channels.get(message.channel)
     outcome: dict[str, Any]
     try:

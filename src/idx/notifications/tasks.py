@@ -15,9 +15,9 @@ def deliver_message(message_id: int) -> str:
 @task(queue_name="email")
 def deliver_messages(message_ids: list[int]) -> int:
     """Many sends in one task (alert fan-out): fewer task rows, the same per-message guarantees."""
-    from idx.notifications.services import message_deliver
+    from idx.notifications.services import messages_deliver
 
-    return sum(message_deliver(message_id) == "delivered" for message_id in message_ids)
+    return messages_deliver(list(message_ids))
 
 
 @task(queue_name="email")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -18,14 +19,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from idx.assist import selectors, services
-from idx.assist.models import Category, Faq
+from idx.assist.models import Category, Faq, Inquiry
 from idx.common.http import IdxRequest, sign_in_required
-from idx.identity.models import Department
+from idx.identity.models import Department, User
 
 resident_required = sign_in_required(lambda user: user.is_resident, "portal:login")
 
 
-def _resident(request: IdxRequest):  # type: ignore[no-untyped-def]
+def _resident(request: IdxRequest) -> User | None:
     user = request.user
     return user if user.is_authenticated and getattr(user, "is_resident", False) else None
 
@@ -117,7 +118,7 @@ def faq_detail(request: IdxRequest, key: str) -> HttpResponseBase:
     )
 
 
-def _departments(request: IdxRequest):  # type: ignore[no-untyped-def]
+def _departments(request: IdxRequest) -> QuerySet[Department]:
     return Department.objects.filter(municipality=request.municipality).order_by("code")
 
 
@@ -165,7 +166,7 @@ def inquiry_new(request: IdxRequest) -> HttpResponseBase:
     )
 
 
-def _inquiry_for(request: IdxRequest, public_id: str):  # type: ignore[no-untyped-def]
+def _inquiry_for(request: IdxRequest, public_id: str) -> tuple[Inquiry, str]:
     token = request.GET.get("t", "") or request.POST.get("t", "")
     inquiry = selectors.inquiry_get_for_resident(
         municipality=request.municipality, public_id=public_id, user=_resident(request), token=token

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from idx.portal import assist, counter, signing, views
+from idx.portal import booking as booking_views
 
 app_name = "portal"
 
@@ -44,6 +45,16 @@ urlpatterns = [
     path("inquiries/<str:public_id>/", assist.inquiry_detail, name="inquiry_detail"),
     path("inquiries/<str:public_id>/reply/", assist.inquiry_reply, name="inquiry_reply"),
     path("my/inquiries/", assist.my_inquiries, name="my_inquiries"),
+    path("booking/", booking_views.service_list, name="booking_services"),
+    path("booking/my/", booking_views.my_bookings, name="booking_mine"),
+    path("booking/my/<str:public_id>/", booking_views.booking_detail, name="booking_detail"),
+    path("booking/my/<str:public_id>/cancel/", booking_views.booking_cancel, name="booking_cancel"),
+    path("booking/my/<str:public_id>/rebook/", booking_views.booking_rebook, name="booking_rebook"),
+    path("booking/my/<str:public_id>/booking.ics", booking_views.booking_calendar, name="booking_calendar"),
+    path("booking/display/", booking_views.display, name="booking_display"),
+    path("booking/ticket/", booking_views.ticket_lookup, name="booking_ticket_lookup"),
+    path("booking/ticket/<str:code>/", booking_views.ticket, name="booking_ticket"),
+    path("booking/<slug:code>/", booking_views.service_detail, name="booking_service"),
     path("accounts/signup/", views.sign_up, name="signup"),
     path("accounts/verify/<str:token>/", views.verify_email, name="verify_email"),
     path("accounts/login/", views.sign_in, name="login"),

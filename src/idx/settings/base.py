@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "idx.applications",
     "idx.notifications",
     "idx.assist",
+    "idx.booking",
     "idx.portal",
     "idx.backoffice",
     "idx.api",
@@ -173,6 +174,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 IDX_ATTACHMENT_MAX_BYTES = env_int("IDX_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 IDX_IMAGE_MAX_PIXELS = env_int("IDX_IMAGE_MAX_PIXELS", 40_000_000)
+# Inquiries (問い合わせ): the response-time target in working days, counted from the resident's last message.
+IDX_INQUIRY_RESPONSE_DAYS = env_int("IDX_INQUIRY_RESPONSE_DAYS", 3)
 
 SESSION_COOKIE_SECURE = env_bool("IDX_SECURE_COOKIES", False)
 SESSION_COOKIE_HTTPONLY = True
@@ -231,6 +234,8 @@ IDX_RATELIMITS = {
     "sign_up_account": env_str("IDX_RATELIMIT_SIGN_UP_ACCOUNT", "3/1h"),
     "submit": env_str("IDX_RATELIMIT_SUBMIT", "30/10m"),
     "submit_account": env_str("IDX_RATELIMIT_SUBMIT_ACCOUNT", "10/10m"),
+    "inquiry": env_str("IDX_RATELIMIT_INQUIRY", "20/1h"),
+    "inquiry_account": env_str("IDX_RATELIMIT_INQUIRY_ACCOUNT", "10/1h"),
     "api": env_str("IDX_RATELIMIT_API", "300/1m"),
     "api_account": env_str("IDX_RATELIMIT_API_ACCOUNT", "120/1m"),
 }

@@ -1,0 +1,12 @@
+"""Background work of bookings (run by ``idx worker``)."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+
+@task(queue_name="email")
+def notify_booking(booking_id: int, kind: str, sequence: int) -> int:
+    from idx.booking.messages import booking_notify
+
+    return booking_notify(booking_id, kind, sequence)
