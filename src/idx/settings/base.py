@@ -176,6 +176,10 @@ IDX_ATTACHMENT_MAX_BYTES = env_int("IDX_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 IDX_IMAGE_MAX_PIXELS = env_int("IDX_IMAGE_MAX_PIXELS", 40_000_000)
 # Inquiries (問い合わせ): the response-time target in working days, counted from the resident's last message.
 IDX_INQUIRY_RESPONSE_DAYS = env_int("IDX_INQUIRY_RESPONSE_DAYS", 3)
+# Booking: future bookings one account may hold in all (each service also has its own limit), and
+# how many bookings one account may make in a period (keeps bots from hoarding slots).
+IDX_BOOKING_MAX_FUTURE = env_int("IDX_BOOKING_MAX_FUTURE", 5)
+IDX_BOOKING_RATE = env_str("IDX_BOOKING_RATE", "10/1h")
 
 SESSION_COOKIE_SECURE = env_bool("IDX_SECURE_COOKIES", False)
 SESSION_COOKIE_HTTPONLY = True
