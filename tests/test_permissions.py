@@ -28,6 +28,7 @@ EXPECTED: dict[Role, dict[Action, str]] = {
         A.ISSUE_ALERT: OWN,
         A.ANSWER_INQUIRY: OWN,
         A.SERVE_COUNTER: OWN,
+        A.TAKE_PAYMENT: OWN,
     },
     Role.SUPERVISOR: {
         A.VIEW_CASE: OWN,
@@ -42,6 +43,8 @@ EXPECTED: dict[Role, dict[Action, str]] = {
         A.EDIT_FAQ: OWN,
         A.SERVE_COUNTER: OWN,
         A.MANAGE_BOOKING: OWN,
+        A.TAKE_PAYMENT: OWN,
+        A.REFUND_PAYMENT: OWN,
     },
     Role.DEPARTMENT_ADMIN: {
         A.VIEW_CASE: OWN,
@@ -57,6 +60,8 @@ EXPECTED: dict[Role, dict[Action, str]] = {
         A.EDIT_FAQ: OWN,
         A.SERVE_COUNTER: OWN,
         A.MANAGE_BOOKING: OWN,
+        A.TAKE_PAYMENT: OWN,
+        A.REFUND_PAYMENT: OWN,
     },
     Role.CITY_ADMIN: {
         A.VIEW_CASE: ALL,
@@ -67,6 +72,8 @@ EXPECTED: dict[Role, dict[Action, str]] = {
         A.EXPORT_AUDIT: ALL,
         A.EDIT_FAQ: ALL,
         A.MANAGE_BOOKING: ALL,
+        A.TAKE_PAYMENT: ALL,
+        A.RECONCILE_PAYMENTS: ALL,
     },
     Role.AUDITOR: {A.VIEW_CASE: ALL, A.VIEW_AUDIT: ALL, A.EXPORT_AUDIT: ALL},
     Role.OPERATOR: {},

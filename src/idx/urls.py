@@ -20,9 +20,12 @@ if settings.IDX_ROLE in ("backoffice", "all"):
     urlpatterns.append(path("staff/", include("idx.backoffice.urls")))
 if settings.IDX_ROLE in ("portal", "all"):
     urlpatterns.append(path("", include("idx.notifications.urls")))
+    urlpatterns.append(path("", include("idx.payments.urls")))
     urlpatterns.append(path("", include("idx.portal.urls")))
 urlpatterns.append(path("api/", include("idx.api.urls")))
 if settings.IDX_ROLE in ("portal", "all"):
     urlpatterns.append(path("oidc/", include("idx.identity.contrib.oidc.urls")))
+if getattr(settings, "IDX_DEMO_PAY", False):
+    urlpatterns.append(path("demo-pay/", include("idx.demo_pay.urls")))
 if settings.IDX_DEMO_IDP:
     urlpatterns.append(path("demo-idp/", include("idx.demo_idp.urls")))

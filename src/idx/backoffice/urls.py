@@ -1,6 +1,6 @@
 from django.urls import path
 
-from idx.backoffice import alerts, assist, counter, message_templates, notices, views
+from idx.backoffice import alerts, assist, counter, payments, reconciliation, message_templates, notices, views
 from idx.backoffice import booking as booking_views
 from idx.identity.mfa import views as mfa_views
 
@@ -47,6 +47,19 @@ urlpatterns = [
     path("faqs/gaps/", assist.gap_list, name="gap_list"),
     path("faqs/gaps/<int:gap_id>/resolve/", assist.gap_resolve, name="gap_resolve"),
     path("faqs/<slug:key>/edit/", assist.faq_edit, name="faq_edit"),
+    path("payments/", payments.payment_list, name="payment_list"),
+    path("payments/counter/<str:public_id>/", payments.counter_payment, name="counter_payment"),
+    path("payments/settlements/", reconciliation.settlement_list, name="settlement_list"),
+    path("payments/settlements/import/", reconciliation.settlement_import, name="settlement_import"),
+    path("payments/settlements/<int:settlement_id>/", reconciliation.settlement_detail, name="settlement_detail"),
+    path(
+        "payments/settlements/lines/<int:line_id>/resolve/",
+        reconciliation.settlement_resolve,
+        name="settlement_resolve",
+    ),
+    path("payments/finance-export/", reconciliation.finance_export, name="finance_export"),
+    path("payments/<str:reference>/", payments.payment_detail, name="payment_detail"),
+    path("payments/<str:reference>/refund/", payments.payment_refund, name="payment_refund"),
     path("inquiries/", assist.inquiry_list, name="inquiry_list"),
     path("inquiries/<str:public_id>/", assist.inquiry_detail, name="inquiry_detail"),
     path("inquiries/<str:public_id>/answer/", assist.inquiry_answer, name="inquiry_answer"),

@@ -31,6 +31,9 @@ class Action(StrEnum):
     EDIT_FAQ = "edit_faq"  # edit the FAQ knowledge base, import/export it, work the gap list
     SERVE_COUNTER = "serve_counter"  # see bookings, check residents in, call the next ticket
     MANAGE_BOOKING = "manage_booking"  # define bookable services, counters, opening hours and closures
+    TAKE_PAYMENT = "take_payment"  # see the department's payments, record cash or card-terminal payments
+    REFUND_PAYMENT = "refund_payment"  # refund a payment (with a reason, audited)
+    RECONCILE_PAYMENTS = "reconcile_payments"  # import settlement files, resolve mismatches, export for finance
 
 
 class Scope(StrEnum):
@@ -57,6 +60,11 @@ ACTION_DESCRIPTIONS: dict[Action, str] = {
     Action.EDIT_FAQ: "edit the FAQ knowledge base (CSV import/export, questions nobody answered, inquiry → FAQ)",
     Action.SERVE_COUNTER: "see the day's bookings, check residents in, call the next waiting ticket",
     Action.MANAGE_BOOKING: "define bookable services, counters, opening hours, closures and limits",
+    Action.TAKE_PAYMENT: "see the department's payments and receipts, record cash or card-terminal payments at the counter",
+    Action.REFUND_PAYMENT: "refund a payment in full or in part, with a reason (audited)",
+    Action.RECONCILE_PAYMENTS: (
+        "import the payment service's settlement files, resolve mismatches, export the daily file for 財務会計"
+    ),
     Action.UNSEAL_MY_NUMBER: (
         "open a sealed 個人番号 on a case or in an export (back-office process with the private key, "
         "after re-authentication; every opening is audited)"
@@ -75,6 +83,7 @@ MATRIX: dict[Role, dict[Action, Scope]] = {
         Action.ISSUE_ALERT: _OWN,
         Action.ANSWER_INQUIRY: _OWN,
         Action.SERVE_COUNTER: _OWN,
+        Action.TAKE_PAYMENT: _OWN,
     },
     Role.SUPERVISOR: {
         Action.VIEW_CASE: _OWN,
@@ -89,6 +98,8 @@ MATRIX: dict[Role, dict[Action, Scope]] = {
         Action.EDIT_FAQ: _OWN,
         Action.SERVE_COUNTER: _OWN,
         Action.MANAGE_BOOKING: _OWN,
+        Action.TAKE_PAYMENT: _OWN,
+        Action.REFUND_PAYMENT: _OWN,
     },
     Role.DEPARTMENT_ADMIN: {
         Action.VIEW_CASE: _OWN,
@@ -104,6 +115,8 @@ MATRIX: dict[Role, dict[Action, Scope]] = {
         Action.EDIT_FAQ: _OWN,
         Action.SERVE_COUNTER: _OWN,
         Action.MANAGE_BOOKING: _OWN,
+        Action.TAKE_PAYMENT: _OWN,
+        Action.REFUND_PAYMENT: _OWN,
     },
     Role.CITY_ADMIN: {
         Action.VIEW_CASE: _ALL,
@@ -114,6 +127,8 @@ MATRIX: dict[Role, dict[Action, Scope]] = {
         Action.EXPORT_AUDIT: _ALL,
         Action.EDIT_FAQ: _ALL,
         Action.MANAGE_BOOKING: _ALL,
+        Action.TAKE_PAYMENT: _ALL,
+        Action.RECONCILE_PAYMENTS: _ALL,
     },
     # 監査担当: reads everything of the city, changes nothing.
     Role.AUDITOR: {

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from idx.portal import assist, counter, signing, views
+from idx.portal import assist, counter, payments, signing, views
 from idx.portal import booking as booking_views
 
 app_name = "portal"
@@ -45,6 +45,11 @@ urlpatterns = [
     path("inquiries/<str:public_id>/", assist.inquiry_detail, name="inquiry_detail"),
     path("inquiries/<str:public_id>/reply/", assist.inquiry_reply, name="inquiry_reply"),
     path("my/inquiries/", assist.my_inquiries, name="my_inquiries"),
+    path("my/applications/<str:public_id>/pay/", payments.application_pay, name="application_pay"),
+    path("my/payments/", payments.my_payments, name="my_payments"),
+    path("my/payments/<str:reference>/", payments.payment_detail, name="payment_detail"),
+    path("my/payments/<str:reference>/return/", payments.payment_return, name="payment_return"),
+    path("my/payments/<str:reference>/receipt.pdf", payments.payment_receipt_pdf, name="payment_receipt_pdf"),
     path("booking/", booking_views.service_list, name="booking_services"),
     path("booking/my/", booking_views.my_bookings, name="booking_mine"),
     path("booking/my/<str:public_id>/", booking_views.booking_detail, name="booking_detail"),

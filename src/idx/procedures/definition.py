@@ -286,6 +286,8 @@ def parse(data: Mapping[str, Any]) -> Definition:
             problems.append("fee: {amount: yen, per_item: field}")
         elif fee.get("per_item") and fee["per_item"] not in schema["properties"]:
             problems.append(f"fee.per_item: unknown field '{fee['per_item']}'")
+        elif fee.get("pay", "before_submission") not in ("before_submission", "after_submission"):
+            problems.append("fee.pay: before_submission or after_submission")
 
     reminder = data.get("reminder")
     if reminder is not None:
@@ -594,6 +596,12 @@ def normalise_date_text(text: str) -> str:
         return parse_date(text).isoformat()
     except DateParseError:
         return text
+
+
+def fee_paid_before_submission(definition: Definition) -> bool:
+    """True when the fee must be paid before the application counts as submitted (the default)."""
+    fee = definition.data.get("fee") or {}
+    return fee.get("pay", "before_submission") == "before_submission"
 
 
 def fee_for(definition: Definition, answers: Mapping[str, Any]) -> int:

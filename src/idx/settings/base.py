@@ -49,10 +49,12 @@ INSTALLED_APPS = [
     "idx.notifications",
     "idx.assist",
     "idx.booking",
+    "idx.payments",
     "idx.portal",
     "idx.backoffice",
     "idx.api",
     "idx.demo_idp",
+    "idx.demo_pay",
 ]
 
 MIDDLEWARE = [
@@ -320,6 +322,8 @@ IDX_VAPID_SUBJECT = env_str("IDX_VAPID_SUBJECT", "mailto:webmaster@example.jp")
 IDX_JPKI_CRL_CACHE_SECONDS = env_int("IDX_JPKI_CRL_CACHE_SECONDS", 3600)
 # The in-project demo identity provider (/demo-idp/): demo and test settings only; production refuses it.
 IDX_DEMO_IDP = env_bool("IDX_DEMO_IDP", False)
+# The in-project demo payment service (/demo-pay/): demo and test settings only; production refuses it.
+IDX_DEMO_PAY = env_bool("IDX_DEMO_PAY", False)
 
 # Audit log retention (`idx audit prune` deletes older entries, keeping the chain verifiable).
 IDX_AUDIT_RETENTION_DAYS = env_int("IDX_AUDIT_RETENTION_DAYS", 3650)

@@ -1,0 +1,2 @@
+app_name = "demo_pay"
+urlpatterns: list[object] = []

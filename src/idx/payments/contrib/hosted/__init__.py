@@ -1,0 +1,1 @@
+"""The hosted-checkout provider (see module docs in client.py)."""

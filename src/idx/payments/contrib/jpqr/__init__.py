@@ -1,0 +1,1 @@
+"""The JPQR payment slip provider."""

@@ -1,0 +1,408 @@
+"""Writes of payments: start one, apply what providers report, refund, record counter payments, expire.
+
+``payment_apply_event`` is the only place a payment's status changes. Every provider message is
+stored once (``PaymentEvent``, unique per provider and event id) in the same transaction as its
+effect, so a webhook delivered twice does nothing the second time; statuses only move forward, so
+one delivered out of order cannot undo a later one; a refund that arrives before its payment is
+kept and applied when the payment arrives. Amounts that do not match are flagged, never paid.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from idx.applications.models import Application, Status
+from idx.audit.services import audit_record
+from idx.identity.models import User
+from idx.payments.models import (
+    Payment,
+    PaymentEvent,
+    PaymentFlag,
+    PaymentMethod,
+    PaymentStatus,
+    ProviderConfig,
+    ReceiptSequence,
+)
+from idx.payments.providers import ProviderError, ProviderEvent, Started, provider_for
+from idx.procedures.definition import fee_for, fee_paid_before_submission
+
+logger = logging.getLogger("idx.payments")
+
+DEFAULT_EXPIRY_MINUTES = 60
+
+
+class PaymentRefused(Exception):
+    """A payment cannot be started or changed as asked; ``code`` names why (for the API and pages)."""
+
+    def __init__(self, code: str, message: str = ""):
+        super().__init__(message or code)
+        self.code = code
+
+
+def answers_digest(answers: Mapping[str, Any]) -> str:
+    canonical = json.dumps(answers, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Fee:
+    amount: int
+    before_submission: bool
+    purpose: str
+
+
+def fee_of(application: Application) -> Fee:
+    """What the application costs now, and whether it must be paid before it counts as submitted."""
+    from idx.procedures.i18n import pick
+
+    definition = application.procedure_version.parsed
+    amount = fee_for(definition, application.answers or {})
+    name = pick(application.procedure_version.definition["name"], "ja")
+    per_item = (definition.data.get("fee") or {}).get("per_item")
+    count = (application.answers or {}).get(per_item) if per_item else None
+    purpose = f"{name} {count}通" if isinstance(count, int) and per_item == "copies" else name
+    return Fee(amount=amount, before_submission=fee_paid_before_submission(definition), purpose=purpose[:120])
+
+
+def paid_for(application: Application) -> Payment | None:
+    """The paid payment that covers the application's fee (for its current answers when paid before)."""
+    payments = Payment.objects.filter(
+        application=application, status__in=[PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED]
+    ).exclude(flag=PaymentFlag.DUPLICATE)
+    if application.status == Status.DRAFT:
+        payments = payments.filter(answers_digest=answers_digest(application.answers or {}))
+    return payments.order_by("paid_at").first()
+
+
+def payment_due_before_submission(application: Application) -> int:
+    """The amount still to pay before this draft may be submitted (0: nothing, or already paid)."""
+    fee = fee_of(application)
+    if fee.amount <= 0 or not fee.before_submission:
+        return 0
+    return 0 if paid_for(application) is not None else fee.amount
+
+
+def pending_payment(application: Application) -> Payment | None:
+    """A payment started and not yet over (the draft's answers are locked while it runs)."""
+    return (
+        Payment.objects.filter(
+            application=application, status=PaymentStatus.PENDING, expires_at__gt=timezone.now()
+        )
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def _config(municipality_id: int, provider: str) -> ProviderConfig:
+    config = ProviderConfig.objects.filter(municipality_id=municipality_id, provider=provider, enabled=True).first()
+    if config is None:
+        raise PaymentRefused("provider_unavailable", f"payment provider {provider!r} is not enabled")
+    return config
+
+
+def payment_start(*, application: Application, actor: User, provider: str, base_url: str) -> Payment:
+    """Start paying the application's fee with ``provider``: the payment row first, then the provider."""
+    if application.applicant_id != actor.pk or application.municipality_id != actor.municipality_id:
+        raise PaymentRefused("not_found")
+    fee = fee_of(application)
+    if fee.amount <= 0:
+        raise PaymentRefused("no_fee", "this application has no fee")
+    if application.status == Status.DRAFT and not fee.before_submission:
+        raise PaymentRefused("submit_first", "submit the application first; it is paid afterwards")
+    if application.status in (Status.WITHDRAWN, Status.REJECTED):
+        raise PaymentRefused("closed", "the application is closed")
+    if paid_for(application) is not None:
+        raise PaymentRefused("already_paid", "this fee has been paid")
+    config = _config(application.municipality_id, provider)
+    plugin = provider_for(config)
+    if not plugin.online:
+        raise PaymentRefused("provider_unavailable", "residents cannot choose this provider")
+    minutes = int(config.config.get("expires_minutes", DEFAULT_EXPIRY_MINUTES))
+    with transaction.atomic():
+        # One payment at a time: an older pending one of this application ends here.
+        Payment.objects.filter(application=application, status=PaymentStatus.PENDING).update(
+            status=PaymentStatus.EXPIRED, failure_reason="replaced by a new payment", updated_at=timezone.now()
+        )
+        payment = Payment.objects.create(
+            municipality_id=application.municipality_id,
+            application=application,
+            payer=actor,
+            department_id=application.department_id,
+            purpose=fee.purpose,
+            amount=fee.amount,
+            provider=provider,
+            expires_at=timezone.now() + dt.timedelta(minutes=minutes),
+            answers_digest=answers_digest(application.answers or {}) if application.status == Status.DRAFT else "",
+        )
+    base = base_url.rstrip("/")
+    try:
+        started: Started = plugin.start(
+            payment,
+            return_url=f"{base}/my/payments/{payment.reference}/return/",
+            webhook_url=f"{base}/payments/webhooks/{provider}/",
+        )
+    except ProviderError as exc:
+        Payment.objects.filter(pk=payment.pk).update(
+            status=PaymentStatus.FAILED, failure_reason=str(exc)[:200], updated_at=timezone.now()
+        )
+        raise PaymentRefused("provider_error", str(exc)) from exc
+    Payment.objects.filter(pk=payment.pk).update(
+        provider_reference=started.provider_reference,
+        checkout_url=started.redirect_url,
+        qr_payload=started.qr_payload,
+        updated_at=timezone.now(),
+    )
+    payment.refresh_from_db()
+    return payment
+
+
+def _next_receipt_number(payment: Payment, now: dt.datetime) -> str:
+    year = timezone.localtime(now).year
+    table = ReceiptSequence._meta.db_table
+    for _attempt in range(2):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET last_number = last_number + 1 "  # noqa: S608 - table name from the model
+                "WHERE municipality_id = %s AND year = %s RETURNING last_number",
+                [payment.municipality_id, year],
+            )
+            row = cursor.fetchone()
+        if row is not None:
+            return f"R-{payment.municipality.receipt_prefix}-{year}-{row[0]:06d}"
+        with transaction.atomic():
+            ReceiptSequence.objects.get_or_create(municipality_id=payment.municipality_id, year=year)
+    raise RuntimeError("payment receipt sequence row could not be created")
+
+
+def _submit_paid_draft(payment: Payment) -> str:
+    """A fee paid before submission: the draft it was paid for counts as submitted now."""
+    from idx.applications import services as applications
+
+    application = payment.application
+    if application is None or application.status != Status.DRAFT:
+        return ""
+    if answers_digest(application.answers or {}) != payment.answers_digest:
+        return "; the answers changed after payment started: not submitted"
+    applicant = application.applicant
+    try:
+        with transaction.atomic():
+            applications.application_submit(application=application, actor=applicant, declaration_accepted=True)
+    except applications.ApplicationError as exc:
+        logger.warning("paid application %s could not be submitted: %s", application.public_id, exc)
+        return f"; application not submitted: {type(exc).__name__}"
+    return "; application submitted"
+
+
+def payment_apply_event(*, provider: str, event: ProviderEvent, actor: User | None = None, reason: str = "") -> str:
+    """Apply one provider message; returns what it did (kept on the event). Idempotent per event id."""
+    payment = (
+        Payment.objects.select_related("municipality", "application")
+        .filter(reference=event.payment_reference, provider=provider)
+        .first()
+    )
+    if payment is None:
+        logger.warning("payment event %s/%s for unknown payment %s", provider, event.event_id, event.payment_reference)
+        return "unknown payment"
+    follow_up: list[tuple[int, int]] = []  # (payment id, amount) to refund after commit
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                record = PaymentEvent.objects.create(
+                    payment=payment,
+                    provider=provider,
+                    event_id=event.event_id,
+                    kind=event.kind,
+                    amount=event.amount,
+                    occurred_at=event.occurred_at,
+                    actor=actor,
+                    reason=reason[:300],
+                )
+        except IntegrityError:
+            return "duplicate: ignored"
+        payment = Payment.objects.select_for_update().select_related("municipality", "application").get(pk=payment.pk)
+        outcome = _apply(payment, event, follow_up)
+        record.outcome = outcome[:200]
+        record.save(update_fields=["outcome"])
+        if outcome == "paid":
+            outcome += _submit_paid_draft(payment)
+            record.outcome = outcome[:200]
+            record.save(update_fields=["outcome"])
+        if payment.status == PaymentStatus.PAID:
+            for deferred in PaymentEvent.objects.filter(payment=payment, kind="refunded", outcome__startswith="deferred"):
+                deferred.outcome = _apply(payment, _as_event(deferred), follow_up)[:200]
+                deferred.save(update_fields=["outcome"])
+        audit_record(
+            municipality=payment.municipality,
+            actor=actor,
+            action=f"payment.{event.kind}",
+            target_type="payment",
+            target_id=payment.reference,
+            after={"status": payment.status, "flag": payment.flag, "amount": event.amount, "outcome": outcome},
+        )
+    for payment_id, amount in follow_up:
+        transaction.on_commit(lambda pid=payment_id, yen=amount: _automatic_refund(pid, yen))
+    return outcome
+
+
+def _as_event(record: PaymentEvent) -> ProviderEvent:
+    return ProviderEvent(
+        event_id=record.event_id,
+        kind=record.kind,
+        payment_reference=record.payment.reference,
+        amount=record.amount,
+        occurred_at=record.occurred_at,
+    )
+
+
+def _save(payment: Payment, **fields: Any) -> None:
+    for name, value in fields.items():
+        setattr(payment, name, value)
+    payment.row_version += 1
+    payment.save(update_fields=[*fields, "row_version", "updated_at"])
+
+
+def _apply(payment: Payment, event: ProviderEvent, follow_up: list[tuple[int, int]]) -> str:
+    status = payment.status
+    if event.kind == "paid":
+        if event.amount != payment.amount:
+            _save(payment, flag=PaymentFlag.AMOUNT_MISMATCH)
+            return f"amount mismatch ({event.amount} yen, expected {payment.amount}): not marked paid"
+        if status in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED):
+            # The same fee paid a second time (a second event id): give the second payment back.
+            _save(payment, flag=PaymentFlag.DUPLICATE)
+            follow_up.append((payment.pk, event.amount))
+            return "paid twice: the second payment is refunded"
+        method = event.method if event.method in PaymentMethod.values else payment.method
+        late = status == PaymentStatus.EXPIRED or event.occurred_at > payment.expires_at
+        _save(
+            payment,
+            status=PaymentStatus.PAID,
+            paid_at=event.occurred_at,
+            paid_amount=event.amount,
+            method=method,
+            provider_reference=event.provider_reference or payment.provider_reference,
+            receipt_number=payment.receipt_number or _next_receipt_number(payment, event.occurred_at),
+            flag=PaymentFlag.PAID_AFTER_EXPIRY if late else payment.flag,
+        )
+        if late:
+            follow_up.append((payment.pk, event.amount))
+            return "paid after expiry: refunded"
+        return "paid"
+    if event.kind == "failed":
+        if status == PaymentStatus.PENDING:
+            _save(payment, status=PaymentStatus.FAILED, failure_reason="declined by the provider")
+            return "failed"
+        return f"ignored: already {status}"
+    if event.kind == "expired":
+        if status in (PaymentStatus.PENDING, PaymentStatus.FAILED):
+            _save(payment, status=PaymentStatus.EXPIRED)
+            return "expired"
+        return f"ignored: already {status}"
+    if event.kind == "refunded":
+        if status not in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED):
+            if status == PaymentStatus.REFUNDED:
+                return "ignored: already refunded"
+            return "deferred: refund before payment"
+        refunded = min(payment.refunded_amount + event.amount, payment.paid_amount)
+        new_status = PaymentStatus.REFUNDED if refunded >= payment.paid_amount else PaymentStatus.PARTIALLY_REFUNDED
+        _save(payment, refunded_amount=refunded, status=new_status)
+        return f"refunded {event.amount} yen"
+    return f"ignored: unknown kind {event.kind!r}"
+
+
+def _automatic_refund(payment_id: int, amount: int) -> None:
+    payment = Payment.objects.select_related("municipality").get(pk=payment_id)
+    try:
+        plugin = provider_for(_config(payment.municipality_id, payment.provider))
+        event = plugin.refund(payment, amount=amount, reason="automatic")
+    except (ProviderError, PaymentRefused) as exc:
+        # Staff see the flag on the payment and refund by other means.
+        logger.warning("automatic refund of %s failed: %s", payment.reference, exc)
+        return
+    payment_apply_event(provider=payment.provider, event=event)
+
+
+def payment_refund(*, payment: Payment, staff: User, amount: int, reason: str) -> str:
+    """Refund (part of) a paid payment through its provider; authorized staff, with a reason, audited."""
+    if not reason.strip():
+        raise PaymentRefused("reason_required", "give the reason for the refund")
+    if amount <= 0 or amount > payment.refundable:
+        raise PaymentRefused("amount", f"between 1 and {payment.refundable} yen")
+    plugin = provider_for(_config(payment.municipality_id, payment.provider))
+    try:
+        event = plugin.refund(payment, amount=amount, reason=reason)
+    except ProviderError as exc:
+        raise PaymentRefused("provider_error", str(exc)) from exc
+    return payment_apply_event(provider=payment.provider, event=event, actor=staff, reason=reason)
+
+
+def payment_record_counter(
+    *, application: Application, staff: User, method: str, amount: int, slip_number: str
+) -> Payment:
+    """Cash or a card terminal at the counter: staff enter the amount and the slip (伝票) number."""
+    if method not in (PaymentMethod.CASH, PaymentMethod.CARD_TERMINAL):
+        raise PaymentRefused("method", "cash or card terminal")
+    fee = fee_of(application)
+    if amount != fee.amount:
+        raise PaymentRefused("amount", f"the fee is {fee.amount} yen")
+    if paid_for(application) is not None:
+        raise PaymentRefused("already_paid", "this fee has been paid")
+    if not slip_number.strip():
+        raise PaymentRefused("slip_number", "enter the slip number")
+    with transaction.atomic():
+        payment = Payment.objects.create(
+            municipality_id=application.municipality_id,
+            application=application,
+            payer=application.applicant,
+            department_id=application.department_id,
+            purpose=fee.purpose,
+            amount=amount,
+            provider="counter",
+            method=method,
+            provider_reference=slip_number.strip()[:100],
+            expires_at=timezone.now() + dt.timedelta(days=1),
+            answers_digest=answers_digest(application.answers or {}) if application.status == Status.DRAFT else "",
+        )
+        payment_apply_event(
+            provider="counter",
+            event=ProviderEvent(
+                event_id=f"counter:{payment.reference}",
+                kind="paid",
+                payment_reference=payment.reference,
+                amount=amount,
+                occurred_at=timezone.now(),
+                provider_reference=slip_number.strip()[:100],
+                method=method,
+            ),
+            actor=staff,
+        )
+    payment.refresh_from_db()
+    return payment
+
+
+def payments_expire(*, now: dt.datetime | None = None) -> int:
+    """Pending payments past their time end as expired (a late payment is then refunded)."""
+    now = now or timezone.now()
+    expired = 0
+    for payment in Payment.objects.filter(status=PaymentStatus.PENDING, expires_at__lt=now).iterator():
+        outcome = payment_apply_event(
+            provider=payment.provider,
+            event=ProviderEvent(
+                event_id=f"expiry:{payment.reference}",
+                kind="expired",
+                payment_reference=payment.reference,
+                amount=0,
+                occurred_at=now,
+            ),
+        )
+        expired += outcome == "expired"
+    return expired
