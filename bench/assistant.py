@@ -107,7 +107,15 @@ def main() -> None:
     )
     import resource
 
-    print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    current = next(
+        int(line.split()[1]) / 1024
+        for line in Path("/proc/self/status").read_text().splitlines()
+        if line.startswith("VmRSS:")
+    )
+    print(
+        f"RSS now (Django, the Sudachi dictionary, the index of {count} FAQs): {current:.0f} MB; "
+        f"peak during set-up and rebuilds: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+    )
 
 
 if __name__ == "__main__":

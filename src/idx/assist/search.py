@@ -44,25 +44,36 @@ class Index:
     """Postings per script and term as two compact arrays: FAQ ids and each one's BM25 term factor,
     tf·(k1+1) / (tf + k1·(1 − b + b·len/avg)), computed once at build; a search only adds idf × factor."""
 
-    def __init__(self, documents: dict[tuple[int, str], Counter[str]]) -> None:
-        lengths: dict[str, dict[int, float]] = {"ja": {}, "latin": {}}
-        for (faq_id, script), counter in documents.items():
-            lengths[script][faq_id] = float(sum(counter.values()))
-        self.count = {script: len(found) for script, found in lengths.items()}
-        self.average = {
-            script: (sum(found.values()) / len(found) if found else 1.0) for script, found in lengths.items()
-        }
-        building: dict[str, dict[str, tuple[list[int], list[float]]]] = {"ja": {}, "latin": {}}
-        for (faq_id, script), counter in documents.items():
-            norm = K1 * (1 - B + B * lengths[script][faq_id] / self.average[script])
-            for term, frequency in counter.items():
-                ids, factors = building[script].setdefault(term, ([], []))
-                ids.append(faq_id)
-                factors.append(frequency * (K1 + 1) / (frequency + norm))
-        self.postings: dict[str, dict[str, tuple[array[int], array[float]]]] = {
-            script: {term: (array("l", ids), array("f", factors)) for term, (ids, factors) in terms.items()}
-            for script, terms in building.items()
-        }
+    def __init__(self) -> None:
+        self.postings: dict[str, dict[str, tuple[array[int], array[float]]]] = {"ja": {}, "latin": {}}
+        self.lengths: dict[str, dict[int, float]] = {"ja": {}, "latin": {}}
+        self.count = {"ja": 0, "latin": 0}
+        self.average = {"ja": 1.0, "latin": 1.0}
+
+    def add(self, faq_id: int, script: str, counter: Counter[str]) -> None:
+        """One document's term frequencies (kept raw until ``finish``)."""
+        self.lengths[script][faq_id] = float(sum(counter.values()))
+        terms = self.postings[script]
+        for term, frequency in counter.items():
+            entry = terms.get(term)
+            if entry is None:
+                entry = terms[term] = (array("l"), array("f"))
+            entry[0].append(faq_id)
+            entry[1].append(frequency)
+
+    def finish(self) -> Index:
+        """Turn raw frequencies into BM25 factors, in place (no per-posting Python objects are kept)."""
+        for script, found in self.lengths.items():
+            self.count[script] = len(found)
+            self.average[script] = sum(found.values()) / len(found) if found else 1.0
+            average = self.average[script]
+            for ids, factors in self.postings[script].values():
+                for position, faq_id in enumerate(ids):
+                    frequency = factors[position]
+                    norm = K1 * (1 - B + B * found[faq_id] / average)
+                    factors[position] = frequency * (K1 + 1) / (frequency + norm)
+        self.lengths = {"ja": {}, "latin": {}}
+        return self
 
     def idf(self, script: str, term: str) -> float:
         n = self.count[script]
@@ -105,24 +116,39 @@ def script_of_language(language: str) -> str | None:
 
 
 def index_from(rows: Iterable[tuple[int, str, list[str], list[str]]]) -> Index:
-    """An index from (faq id, language, question terms, answer terms) rows."""
-    documents: dict[tuple[int, str], Counter[str]] = defaultdict(Counter)
+    """An index from (faq id, language, question terms, answer terms) rows, all rows of one FAQ together."""
+    index = Index()
+    current: int | None = None
+    documents: dict[str, Counter[str]] = {}
+
+    def flush() -> None:
+        for script, counter in documents.items():
+            if current is not None:
+                index.add(current, script, counter)
+        documents.clear()
+
     for faq_id, language, question_terms, answer_terms in rows:
         script = script_of_language(language)
         if script is None:
             continue
-        document = documents[(faq_id, script)]
+        if faq_id != current:
+            flush()
+            current = faq_id
+        document = documents.setdefault(script, Counter())
         for term in question_terms:
             document[term] += QUESTION_WEIGHT
         # Sound bigrams only from the question and its other wordings: from long answers they
         # would add many postings and little signal.
         document.update(term for term in answer_terms if not term.startswith("#"))
-    return Index(documents)
+    flush()
+    return index.finish()
 
 
 def build_index(municipality_id: int) -> Index:
-    rows = FaqVariant.objects.filter(faq__municipality_id=municipality_id, faq__published=True).values_list(
-        "faq_id", "language", "question_tokens", "answer_tokens"
+    rows = (
+        FaqVariant.objects.filter(faq__municipality_id=municipality_id, faq__published=True)
+        .order_by("faq_id", "language")
+        .values_list("faq_id", "language", "question_tokens", "answer_tokens")
     )
     return index_from(rows.iterator(chunk_size=2000))
 
