@@ -290,8 +290,8 @@ def test_double_submit(draft_application, resident):
 
 
 def test_portal_double_submit_redirects_to_the_same_receipt(resident, resident_client):
-    # A procedure without a signature: the review page's post submits at once.
-    draft_application = make_draft(resident, "residence-certificate-request")
+    # A procedure without a signature or a fee: the review page's post submits at once.
+    draft_application = make_draft(resident, "event-registration")
     url = f"/my/applications/{draft_application.public_id}/review/"
     receipt = f"/my/applications/{draft_application.public_id}/receipt/"
     first = resident_client.post(url, {"declaration": "yes"})

@@ -200,6 +200,14 @@ def _service_error(
             "This procedure needs an electronic signature: sign GET …/signing-payload with the "
             "My Number Card's signing certificate and send it as 'signature'.",
         )
+    if isinstance(exc, services.PaymentRequired):
+        return _error(
+            request,
+            402,
+            exc.code,
+            f"This procedure's fee ({exc.amount} yen) is paid before submission: "
+            "POST /api/v1/applications/{id}/payments, then the application is submitted once paid.",
+        )
     if isinstance(exc, SignatureRefused):
         detail = f" ({', '.join(exc.mismatched)} differ)" if exc.mismatched else ""
         return _error(
@@ -738,3 +746,8 @@ from idx.api import booking as _booking_api  # noqa: E402
 
 api.add_router("/", _booking_api.router)
 api.add_router("/staff", _booking_api.staff)
+
+from idx.api import payments as _payments_api  # noqa: E402
+
+api.add_router("/", _payments_api.router)
+api.add_router("/staff", _payments_api.staff)

@@ -98,6 +98,16 @@ class SignatureRequired(ApplicationError):
     """The procedure replaces the seal with an electronic signature, and none was given."""
 
 
+class PaymentRequired(ApplicationError):
+    """The procedure's fee is paid before submission, and it has not been paid for these answers."""
+
+    code = "payment_required"
+
+    def __init__(self, amount: int):
+        super().__init__(f"{amount} yen to pay before submission")
+        self.amount = amount
+
+
 class AnswersTooLarge(ApplicationError):
     code = "answers_too_large"
 
@@ -116,6 +126,16 @@ def _require_owner(application: Application, actor: User) -> None:
 def _require_applicant(application: Application, actor: User) -> None:
     if actor.pk != application.applicant_id or actor.municipality_id != application.municipality_id:
         raise NotPermitted()
+
+
+def _require_no_payment_running(application: Application) -> None:
+    """While a fee is being paid for a draft, its answers stay as they were when payment started."""
+    if application.status != Status.DRAFT:
+        return
+    from idx.payments.services import pending_payment
+
+    if pending_payment(application) is not None:
+        raise NotEditable()
 
 
 def _require_staff(application: Application, staff: User, action: Action) -> None:
@@ -221,6 +241,7 @@ def application_save_answers(
     correction is requested only the flagged items change; everything else stays as submitted.
     """
     _require_owner(application, actor)
+    _require_no_payment_running(application)
     with transaction.atomic():
         current = Application.objects.select_for_update().get(pk=application.pk)
         if current.status == Status.DRAFT:
@@ -294,6 +315,7 @@ def attachment_add(
 ) -> Attachment:
     """Check an upload by content, strip metadata, store it and point the answer at it."""
     _require_owner(application, actor)
+    _require_no_payment_running(application)
     if application.status not in (Status.DRAFT, Status.CORRECTION_REQUESTED):
         raise NotEditable()
     if application.status == Status.CORRECTION_REQUESTED and field_path not in application.correction_notes:
@@ -497,6 +519,11 @@ def application_submit(
     answers = _validate_for_submission(application)
     if signature is None and counter_confirmation is None and requires_signature(application):
         raise SignatureRequired()
+    from idx.payments.services import payment_due_before_submission
+
+    due = payment_due_before_submission(application)
+    if due:
+        raise PaymentRequired(due)
     with transaction.atomic():
         now = timezone.now()
         _lock(application)

@@ -215,6 +215,16 @@ def bulk_assign(request: IdxRequest) -> HttpResponseBase:
     return redirect("backoffice:queue")
 
 
+def _case_payment(application: Application) -> dict[str, Any] | None:
+    """The fee of the case and the payment that settled it, if the procedure has a fee."""
+    from idx.payments.services import fee_of, paid_for
+
+    fee = fee_of(application)
+    if fee.amount <= 0:
+        return None
+    return {"fee": fee, "paid": paid_for(application)}
+
+
 @staff_required
 def case_detail(request: IdxRequest, public_id: str) -> HttpResponseBase:
     staff: User = request.user
@@ -242,6 +252,8 @@ def case_detail(request: IdxRequest, public_id: str) -> HttpResponseBase:
             "may_decide": may_work and can(staff, Action.DECIDE_CASE, application.department),
             "may_unseal": can(staff, Action.UNSEAL_MY_NUMBER, application.department)
             and my_number.can_unseal(),
+            "payment": _case_payment(application),
+            "may_take_payment": can(staff, Action.TAKE_PAYMENT, application.department),
             "audit": audit_entries_for_target(
                 municipality=application.municipality,
                 target_type="application",

@@ -264,6 +264,9 @@ def load_municipality(spec: dict[str, Any]) -> tuple[Municipality, list[tuple[st
     from idx.booking.demo import load_booking
 
     load_booking(municipality)
+    from idx.payments.demo import configure_demo_payments
+
+    configure_demo_payments(municipality)
     # Sign-in with My Number Card through the in-project demo provider (only when IDX_DEMO_IDP is on).
     configure_demo_identity_provider(municipality)
     return municipality, accounts
@@ -271,6 +274,9 @@ def load_municipality(spec: dict[str, Any]) -> tuple[Municipality, list[tuple[st
 
 def load_applications(municipality: Municipality, count: int, seed: int = 2026) -> int:
     """Applications in every status, made through the same services residents and staff use."""
+    from idx.payments.demo import demo_paid
+    from idx.payments.services import payment_due_before_submission
+
     if Application.objects.filter(municipality=municipality).exists():
         return 0
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
@@ -320,14 +326,22 @@ def load_applications(municipality: Municipality, count: int, seed: int = 2026) 
                 made += 1
                 if outcome == "draft":
                     continue
-                signature = None
-                if requires_signature(application):
-                    if not settings.IDX_DEMO_IDP:
-                        continue  # nothing can sign it here: it stays a draft
-                    signature = demo_signature(application)
-                application = services.application_submit(
-                    application=application, actor=resident, declaration_accepted=True, signature=signature
-                )
+                if payment_due_before_submission(application):
+                    # Paid online first, as the demo payment service reports it: that submits it.
+                    demo_paid(application)
+                    application.refresh_from_db()
+                else:
+                    signature = None
+                    if requires_signature(application):
+                        if not settings.IDX_DEMO_IDP:
+                            continue  # nothing can sign it here: it stays a draft
+                        signature = demo_signature(application)
+                    application = services.application_submit(
+                        application=application,
+                        actor=resident,
+                        declaration_accepted=True,
+                        signature=signature,
+                    )
                 if outcome == "withdrawn":
                     services.application_withdraw(
                         application=application, actor=resident, reason="重複して申請したため"

@@ -103,7 +103,9 @@ def pending_payment(application: Application) -> Payment | None:
 
 
 def _config(municipality_id: int, provider: str) -> ProviderConfig:
-    config = ProviderConfig.objects.filter(municipality_id=municipality_id, provider=provider, enabled=True).first()
+    config = ProviderConfig.objects.filter(
+        municipality_id=municipality_id, provider=provider, enabled=True
+    ).first()
     if config is None:
         raise PaymentRefused("provider_unavailable", f"payment provider {provider!r} is not enabled")
     return config
@@ -130,7 +132,9 @@ def payment_start(*, application: Application, actor: User, provider: str, base_
     with transaction.atomic():
         # One payment at a time: an older pending one of this application ends here.
         Payment.objects.filter(application=application, status=PaymentStatus.PENDING).update(
-            status=PaymentStatus.EXPIRED, failure_reason="replaced by a new payment", updated_at=timezone.now()
+            status=PaymentStatus.EXPIRED,
+            failure_reason="replaced by a new payment",
+            updated_at=timezone.now(),
         )
         payment = Payment.objects.create(
             municipality_id=application.municipality_id,
@@ -141,7 +145,9 @@ def payment_start(*, application: Application, actor: User, provider: str, base_
             amount=fee.amount,
             provider=provider,
             expires_at=timezone.now() + dt.timedelta(minutes=minutes),
-            answers_digest=answers_digest(application.answers or {}) if application.status == Status.DRAFT else "",
+            answers_digest=answers_digest(application.answers or {})
+            if application.status == Status.DRAFT
+            else "",
         )
     base = base_url.rstrip("/")
     try:
@@ -195,22 +201,37 @@ def _submit_paid_draft(payment: Payment) -> str:
     applicant = application.applicant
     try:
         with transaction.atomic():
-            applications.application_submit(application=application, actor=applicant, declaration_accepted=True)
+            applications.application_submit(
+                application=application, actor=applicant, declaration_accepted=True
+            )
     except applications.ApplicationError as exc:
         logger.warning("paid application %s could not be submitted: %s", application.public_id, exc)
         return f"; application not submitted: {type(exc).__name__}"
     return "; application submitted"
 
 
-def payment_apply_event(*, provider: str, event: ProviderEvent, actor: User | None = None, reason: str = "") -> str:
-    """Apply one provider message; returns what it did (kept on the event). Idempotent per event id."""
-    payment = (
-        Payment.objects.select_related("municipality", "application")
-        .filter(reference=event.payment_reference, provider=provider)
-        .first()
+def payment_apply_event(
+    *,
+    provider: str,
+    event: ProviderEvent,
+    municipality_id: int | None = None,
+    actor: User | None = None,
+    reason: str = "",
+) -> str:
+    """Apply one provider message; returns what it did (kept on the event). Idempotent per event id.
+
+    ``municipality_id`` (the webhook's host) keeps one city's provider from touching another's payments.
+    """
+    payments = Payment.objects.select_related("municipality", "application").filter(
+        reference=event.payment_reference, provider=provider
     )
+    if municipality_id is not None:
+        payments = payments.filter(municipality_id=municipality_id)
+    payment = payments.first()
     if payment is None:
-        logger.warning("payment event %s/%s for unknown payment %s", provider, event.event_id, event.payment_reference)
+        logger.warning(
+            "payment event %s/%s for unknown payment %s", provider, event.event_id, event.payment_reference
+        )
         return "unknown payment"
     follow_up: list[tuple[int, int]] = []  # (payment id, amount) to refund after commit
     with transaction.atomic():
@@ -228,7 +249,11 @@ def payment_apply_event(*, provider: str, event: ProviderEvent, actor: User | No
                 )
         except IntegrityError:
             return "duplicate: ignored"
-        payment = Payment.objects.select_for_update().select_related("municipality", "application").get(pk=payment.pk)
+        payment = (
+            Payment.objects.select_for_update()
+            .select_related("municipality", "application")
+            .get(pk=payment.pk)
+        )
         outcome = _apply(payment, event, follow_up)
         record.outcome = outcome[:200]
         record.save(update_fields=["outcome"])
@@ -237,7 +262,9 @@ def payment_apply_event(*, provider: str, event: ProviderEvent, actor: User | No
             record.outcome = outcome[:200]
             record.save(update_fields=["outcome"])
         if payment.status == PaymentStatus.PAID:
-            for deferred in PaymentEvent.objects.filter(payment=payment, kind="refunded", outcome__startswith="deferred"):
+            for deferred in PaymentEvent.objects.filter(
+                payment=payment, kind="refunded", outcome__startswith="deferred"
+            ):
                 deferred.outcome = _apply(payment, _as_event(deferred), follow_up)[:200]
                 deferred.save(update_fields=["outcome"])
         audit_record(
@@ -246,7 +273,12 @@ def payment_apply_event(*, provider: str, event: ProviderEvent, actor: User | No
             action=f"payment.{event.kind}",
             target_type="payment",
             target_id=payment.reference,
-            after={"status": payment.status, "flag": payment.flag, "amount": event.amount, "outcome": outcome},
+            after={
+                "status": payment.status,
+                "flag": payment.flag,
+                "amount": event.amount,
+                "outcome": outcome,
+            },
         )
     for payment_id, amount in follow_up:
         transaction.on_commit(lambda pid=payment_id, yen=amount: _automatic_refund(pid, yen))
@@ -313,7 +345,9 @@ def _apply(payment: Payment, event: ProviderEvent, follow_up: list[tuple[int, in
                 return "ignored: already refunded"
             return "deferred: refund before payment"
         refunded = min(payment.refunded_amount + event.amount, payment.paid_amount)
-        new_status = PaymentStatus.REFUNDED if refunded >= payment.paid_amount else PaymentStatus.PARTIALLY_REFUNDED
+        new_status = (
+            PaymentStatus.REFUNDED if refunded >= payment.paid_amount else PaymentStatus.PARTIALLY_REFUNDED
+        )
         _save(payment, refunded_amount=refunded, status=new_status)
         return f"refunded {event.amount} yen"
     return f"ignored: unknown kind {event.kind!r}"
@@ -328,7 +362,7 @@ def _automatic_refund(payment_id: int, amount: int) -> None:
         # Staff see the flag on the payment and refund by other means.
         logger.warning("automatic refund of %s failed: %s", payment.reference, exc)
         return
-    payment_apply_event(provider=payment.provider, event=event)
+    payment_apply_event(provider=payment.provider, event=event, municipality_id=payment.municipality_id)
 
 
 def payment_refund(*, payment: Payment, staff: User, amount: int, reason: str) -> str:
@@ -342,7 +376,13 @@ def payment_refund(*, payment: Payment, staff: User, amount: int, reason: str) -
         event = plugin.refund(payment, amount=amount, reason=reason)
     except ProviderError as exc:
         raise PaymentRefused("provider_error", str(exc)) from exc
-    return payment_apply_event(provider=payment.provider, event=event, actor=staff, reason=reason)
+    return payment_apply_event(
+        provider=payment.provider,
+        event=event,
+        municipality_id=payment.municipality_id,
+        actor=staff,
+        reason=reason,
+    )
 
 
 def payment_record_counter(
@@ -370,9 +410,12 @@ def payment_record_counter(
             method=method,
             provider_reference=slip_number.strip()[:100],
             expires_at=timezone.now() + dt.timedelta(days=1),
-            answers_digest=answers_digest(application.answers or {}) if application.status == Status.DRAFT else "",
+            answers_digest=answers_digest(application.answers or {})
+            if application.status == Status.DRAFT
+            else "",
         )
         payment_apply_event(
+            municipality_id=payment.municipality_id,
             provider="counter",
             event=ProviderEvent(
                 event_id=f"counter:{payment.reference}",
@@ -389,12 +432,34 @@ def payment_record_counter(
     return payment
 
 
+def payment_cancel(*, payment: Payment, actor: User) -> str:
+    """The resident stops a payment not yet made (to change the answers, or to pay another way).
+
+    If the money arrives after all, it is a payment after expiry and goes back (refund path).
+    """
+    if payment.payer_id != actor.pk or payment.status != PaymentStatus.PENDING:
+        return "ignored"
+    return payment_apply_event(
+        municipality_id=payment.municipality_id,
+        provider=payment.provider,
+        event=ProviderEvent(
+            event_id=f"cancel:{payment.reference}",
+            kind="expired",
+            payment_reference=payment.reference,
+            amount=0,
+            occurred_at=timezone.now(),
+        ),
+        actor=actor,
+    )
+
+
 def payments_expire(*, now: dt.datetime | None = None) -> int:
     """Pending payments past their time end as expired (a late payment is then refunded)."""
     now = now or timezone.now()
     expired = 0
     for payment in Payment.objects.filter(status=PaymentStatus.PENDING, expires_at__lt=now).iterator():
         outcome = payment_apply_event(
+            municipality_id=payment.municipality_id,
             provider=payment.provider,
             event=ProviderEvent(
                 event_id=f"expiry:{payment.reference}",

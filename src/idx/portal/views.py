@@ -29,6 +29,7 @@ from idx.applications.workflow import InvalidTransition
 from idx.common.http import IdxRequest, sign_in_required
 from idx.identity.contrib.oidc.pages import allow_forms_to, card_provider_origins
 from idx.identity.services import EmailTaken, resident_sign_up, resident_verify_email
+from idx.payments.services import paid_for, payment_due_before_submission, pending_payment
 from idx.portal.forms import SignInForm, SignUpForm, WithdrawForm
 from idx.portal.signing import begin_signing
 from idx.procedures.definition import AnswerError, fee_for, step_is_shown, validate_answers
@@ -170,6 +171,9 @@ def application_step(request: IdxRequest, public_id: str, step_id: str) -> HttpR
     application = _own_application(request, public_id)
     if application.status != Status.DRAFT:
         return redirect("portal:application_detail", public_id=application.public_id)
+    running = pending_payment(application)
+    if running is not None:  # the answers stay as they were when payment started
+        return redirect("portal:payment_detail", reference=running.reference)
     return step_page(request, application, step_id, PORTAL_STEPS)
 
 
@@ -311,6 +315,9 @@ def application_review(request: IdxRequest, public_id: str) -> HttpResponseBase:
     application = _own_application(request, public_id)
     if application.status != Status.DRAFT:
         return redirect("portal:application_detail", public_id=application.public_id)
+    running = pending_payment(application)
+    if running is not None:
+        return redirect("portal:payment_detail", reference=running.reference)
     definition = application.procedure_version.parsed
     context: dict[str, Any] = {
         "application": application,
@@ -322,6 +329,7 @@ def application_review(request: IdxRequest, public_id: str) -> HttpResponseBase:
         "signature_required": requires_signature(application),
     }
     context["fee"] = fee_for(definition, application.answers) if definition.data.get("fee") else None
+    context["pay_first"] = bool(payment_due_before_submission(application))
     if request.method == "POST":
         try:
             if context["signature_required"]:
@@ -348,6 +356,9 @@ def application_review(request: IdxRequest, public_id: str) -> HttpResponseBase:
                 _step_context(application, step.id, exc.errors),
                 status=422,
             )
+        except services.PaymentRequired:
+            # Everything is in order; the fee comes first (the answers are kept as they are now).
+            return redirect("portal:application_pay", public_id=application.public_id)
         except (InvalidTransition, services.ChangedMeanwhile):
             pass  # a double-clicked submit: the first one won; show its receipt
         return redirect("portal:application_receipt", public_id=application.public_id)
@@ -421,8 +432,20 @@ def application_detail(request: IdxRequest, public_id: str) -> HttpResponseBase:
             in (Status.SUBMITTED, Status.IN_REVIEW, Status.CORRECTION_REQUESTED, Status.RESUBMITTED),
             "withdraw_form": WithdrawForm(),
             "first_step": definition.steps[0].id,
+            "payment": paid_for(application),
+            "fee_due": _fee_due_after_submission(application),
         },
     )
+
+
+def _fee_due_after_submission(application: Application) -> int:
+    """A fee paid after submission and not paid yet (the page offers to pay it)."""
+    from idx.payments.services import fee_of
+
+    if application.status in (Status.DRAFT, Status.WITHDRAWN, Status.REJECTED):
+        return 0
+    fee = fee_of(application)
+    return fee.amount if fee.amount and paid_for(application) is None else 0
 
 
 @require_POST
