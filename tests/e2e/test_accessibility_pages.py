@@ -54,6 +54,10 @@ def test_accessibility_pages(new_context: Any, width: int, language: str) -> Non
     _visit(page, "/accessibility/", f"{prefix}-accessibility-policy", language)
     _visit(page, "/counter/", f"{prefix}-counter-tablet", language)
     _visit(page, "/alerts/", f"{prefix}-alerts", language)
+    _visit(page, "/ask/", f"{prefix}-ask", language)
+    _visit(page, "/ask/?q=%E7%B2%97%E5%A4%A7%E3%81%94%E3%81%BF", f"{prefix}-ask-answers", language)
+    _visit(page, "/inquiries/new/", f"{prefix}-inquiry-new", language)
+    _visit(page, "/booking/", f"{prefix}-booking-services", language)
 
     # A sign-up with mistakes shows the error summary: that page must be accessible too.
     page.goto("/accounts/signup/")
@@ -73,6 +77,8 @@ def test_accessibility_pages(new_context: Any, width: int, language: str) -> Non
     _visit(page, "/my/applications/", f"{prefix}-my-applications", language)
     _visit(page, "/my/notifications/", f"{prefix}-notifications", language)
     _visit(page, "/my/notifications/settings/", f"{prefix}-notification-settings", language)
+    _visit(page, "/my/inquiries/", f"{prefix}-my-inquiries", language)
+    _visit(page, "/my/payments/", f"{prefix}-my-payments", language)
     page.goto(f"/procedures/{PROCEDURE}/")
     click_and_wait(page, page.locator("form[action$='/start/'] button[type=submit]"))
     assert "/steps/" in page.url
@@ -114,6 +120,16 @@ def test_accessibility_pages(new_context: Any, width: int, language: str) -> Non
     _visit(page, "/staff/audit/", f"{prefix}-audit-export", language)
     _visit(page, "/staff/counter/", f"{prefix}-counter-start", language)
     _visit(page, "/staff/notices/", f"{prefix}-notices", language)
+    _visit(page, "/staff/faqs/", f"{prefix}-faqs", language)
+    _visit(page, "/staff/faqs/new/", f"{prefix}-faq-new", language)
+    _visit(page, "/staff/faqs/gaps/", f"{prefix}-faq-gaps", language)
+    _visit(page, "/staff/faqs/import/", f"{prefix}-faq-import", language)
+    _visit(page, "/staff/payments/", f"{prefix}-payments", language)
+    payment_link = page.locator("main table tbody a").first
+    if payment_link.count():
+        _visit(page, payment_link.get_attribute("href"), f"{prefix}-payment", language)
+    _visit(page, "/staff/payments/settlements/", f"{prefix}-settlements", language)
+    _visit(page, "/staff/payments/finance-export/", f"{prefix}-finance-export", language)
     _visit(page, f"/staff/procedures/{PROCEDURE}/edit/", f"{prefix}-procedure-edit", language)
     # The editor's preview renders the form as residents see it.
     click_and_wait(page, page.locator('main button[name="action"][value="preview"]'))

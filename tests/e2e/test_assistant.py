@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 import pytest
-from e2e_support import assert_accessible
+from e2e_support import assert_accessible, click_and_wait, staff_sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -59,3 +59,19 @@ def test_chat_panel_and_unsure_question_to_inquiry(new_context: Any) -> None:
     assert re.search(r"/inquiries/Q[0-9A-Z]{9}/\?t=", page.url), page.url
     assert page.locator(".receipt-number").inner_text().startswith("Q")
     assert_accessible(page, "inquiry-sent")
+    number = page.locator(".receipt-number").inner_text().strip()
+
+    # The department answers it in the back office, with FAQ suggestions on the page.
+    staff = new_context(width=1280, language="ja").new_page()
+    staff_sign_in(staff, "jumin@staff.iga.example.jp")
+    staff.goto("/staff/inquiries/")
+    assert number in staff.locator("main table").inner_text()
+    assert_accessible(staff, "inquiry-staff-queue")
+    staff.goto(f"/staff/inquiries/{number}/")
+    assert_accessible(staff, "inquiry-staff-detail")
+    staff.fill("#answer-body", "駅前のお店については市ではお答えできません。")
+    click_and_wait(staff, staff.locator("form[action$='/answer/'] button[type=submit]"))
+    assert "駅前のお店" in staff.locator(".thread").inner_text()
+    # The resident's page shows the answer.
+    page.reload()
+    assert "駅前のお店" in page.locator(".thread").inner_text()

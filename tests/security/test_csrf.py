@@ -127,7 +127,19 @@ def _assist_objects(resident) -> dict[str, Any]:
     gap = gap_record(
         municipality=municipality, question="CSRF の確認", language="ja", reason="unsure", best_faq_id=None
     )
-    return {"faq": faq, "inquiry": inquiry, "inquiry_token": token, "gap": gap}
+    from idx.identity.models import User as Staff
+    from idx.payments.services import fee_of, payment_record_counter
+    from tests.conftest import make_draft as draft_of
+
+    certificate = draft_of(resident, "residence-certificate-request")
+    payment = payment_record_counter(
+        application=certificate,
+        staff=Staff.objects.get(municipality=municipality, email="jumin@staff.iga.example.jp"),
+        method="cash",
+        amount=fee_of(certificate).amount,
+        slip_number="CSRF-1",
+    )
+    return {"faq": faq, "inquiry": inquiry, "inquiry_token": token, "gap": gap, "payment": payment}
 
 
 def _kwargs(name: str, objects: dict[str, Any]) -> list[dict[str, str]]:
@@ -181,6 +193,15 @@ def _kwargs(name: str, objects: dict[str, Any]) -> list[dict[str, str]]:
         "backoffice:booking_ticket_move": [],  # POST only
         "backoffice:booking_service_edit": [{"service_id": str(objects["ticket"].service_id)}],
         "backoffice:booking_closure_delete": [],  # POST only
+        "portal:application_pay": [{"public_id": str(a.public_id)} for a in (draft, submitted)],
+        "portal:payment_detail": [{"reference": objects["payment"].reference}],
+        "portal:payment_return": [],  # a redirect
+        "portal:payment_receipt_pdf": [],  # a PDF
+        "backoffice:payment_detail": [{"reference": objects["payment"].reference}],
+        "backoffice:payment_refund": [],  # POST only
+        "backoffice:counter_payment": [{"public_id": str(a.public_id)} for a in (draft, submitted)],
+        "backoffice:settlement_detail": [],  # tests/payments/test_reconciliation.py covers its forms
+        "backoffice:settlement_resolve": [],
         "portal:faq_detail": [{"key": objects["faq"].key}],
         "portal:inquiry_detail": [{"public_id": objects["inquiry"].public_id}],
         "portal:inquiry_reply": [],  # POST only
