@@ -143,7 +143,10 @@ def test_paying_twice_refunds_the_second(resident, fake, django_capture_on_commi
     payment.refresh_from_db()
     assert outcome == "paid twice: the second payment is refunded"
     assert payment.flag == PaymentFlag.DUPLICATE
-    assert payment.paid_amount == 600  # counted once
+    assert payment.paid_amount == 600 and payment.refunded_amount == 0  # counted once; the first stays paid
+    assert payment.status == PaymentStatus.PAID
+    assert PaymentEvent.objects.filter(payment=payment, kind="refunded_second_charge").count() == 1
+    assert services.paid_for(payment.application) == payment
 
 
 def test_refund_before_payment_is_applied_when_it_arrives(resident, fake):

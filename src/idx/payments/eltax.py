@@ -102,7 +102,7 @@ def eltax_import(*, municipality: Municipality, content: bytes) -> EltaxImport:
                 expires_at=dt.datetime.combine(
                     due_date, dt.time(23, 59), tzinfo=dt.timezone(dt.timedelta(hours=9))
                 ),
-                **data,  # type: ignore[arg-type]
+                **data,
             )
             result.created += 1
     return result

@@ -14,7 +14,8 @@ import hashlib
 import json
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
@@ -77,7 +78,7 @@ def paid_for(application: Application) -> Payment | None:
     """The paid payment that covers the application's fee (for its current answers when paid before)."""
     payments = Payment.objects.filter(
         application=application, status__in=[PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED]
-    ).exclude(flag=PaymentFlag.DUPLICATE)
+    ).exclude(flag=PaymentFlag.PAID_AFTER_EXPIRY)
     if application.status == Status.DRAFT:
         payments = payments.filter(answers_digest=answers_digest(application.answers or {}))
     return payments.order_by("paid_at").first()
@@ -233,7 +234,7 @@ def payment_apply_event(
             "payment event %s/%s for unknown payment %s", provider, event.event_id, event.payment_reference
         )
         return "unknown payment"
-    follow_up: list[tuple[int, int]] = []  # (payment id, amount) to refund after commit
+    follow_up: list[tuple[int, int, bool]] = []  # (payment id, amount, second charge?) to refund after commit
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -250,7 +251,7 @@ def payment_apply_event(
         except IntegrityError:
             return "duplicate: ignored"
         payment = (
-            Payment.objects.select_for_update()
+            Payment.objects.select_for_update(of=("self",))
             .select_related("municipality", "application")
             .get(pk=payment.pk)
         )
@@ -280,8 +281,8 @@ def payment_apply_event(
                 "outcome": outcome,
             },
         )
-    for payment_id, amount in follow_up:
-        transaction.on_commit(lambda pid=payment_id, yen=amount: _automatic_refund(pid, yen))
+    for payment_id, amount, second_charge in follow_up:
+        transaction.on_commit(partial(_automatic_refund, payment_id, amount, second_charge=second_charge))
     return outcome
 
 
@@ -302,7 +303,7 @@ def _save(payment: Payment, **fields: Any) -> None:
     payment.save(update_fields=[*fields, "row_version", "updated_at"])
 
 
-def _apply(payment: Payment, event: ProviderEvent, follow_up: list[tuple[int, int]]) -> str:
+def _apply(payment: Payment, event: ProviderEvent, follow_up: list[tuple[int, int, bool]]) -> str:
     status = payment.status
     if event.kind == "paid":
         if event.amount != payment.amount:
@@ -311,7 +312,7 @@ def _apply(payment: Payment, event: ProviderEvent, follow_up: list[tuple[int, in
         if status in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED):
             # The same fee paid a second time (a second event id): give the second payment back.
             _save(payment, flag=PaymentFlag.DUPLICATE)
-            follow_up.append((payment.pk, event.amount))
+            follow_up.append((payment.pk, event.amount, True))
             return "paid twice: the second payment is refunded"
         method = event.method if event.method in PaymentMethod.values else payment.method
         late = status == PaymentStatus.EXPIRED or event.occurred_at > payment.expires_at
@@ -326,7 +327,7 @@ def _apply(payment: Payment, event: ProviderEvent, follow_up: list[tuple[int, in
             flag=PaymentFlag.PAID_AFTER_EXPIRY if late else payment.flag,
         )
         if late:
-            follow_up.append((payment.pk, event.amount))
+            follow_up.append((payment.pk, event.amount, False))
             return "paid after expiry: refunded"
         return "paid"
     if event.kind == "failed":
@@ -339,6 +340,9 @@ def _apply(payment: Payment, event: ProviderEvent, follow_up: list[tuple[int, in
             _save(payment, status=PaymentStatus.EXPIRED)
             return "expired"
         return f"ignored: already {status}"
+    if event.kind == "refunded_second_charge":
+        # The money of a second charge went back; the first payment stays paid.
+        return f"second charge of {event.amount} yen refunded"
     if event.kind == "refunded":
         if status not in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED):
             if status == PaymentStatus.REFUNDED:
@@ -353,15 +357,18 @@ def _apply(payment: Payment, event: ProviderEvent, follow_up: list[tuple[int, in
     return f"ignored: unknown kind {event.kind!r}"
 
 
-def _automatic_refund(payment_id: int, amount: int) -> None:
+def _automatic_refund(payment_id: int, amount: int, *, second_charge: bool) -> None:
     payment = Payment.objects.select_related("municipality").get(pk=payment_id)
     try:
         plugin = provider_for(_config(payment.municipality_id, payment.provider))
-        event = plugin.refund(payment, amount=amount, reason="automatic")
+        event = plugin.refund(payment, amount=amount, reason="second charge" if second_charge else "paid after expiry")
     except (ProviderError, PaymentRefused) as exc:
         # Staff see the flag on the payment and refund by other means.
         logger.warning("automatic refund of %s failed: %s", payment.reference, exc)
         return
+    if second_charge:
+        # Same event id as the provider's refund: its webhook for this refund is then a duplicate.
+        event = replace(event, kind="refunded_second_charge")
     payment_apply_event(provider=payment.provider, event=event, municipality_id=payment.municipality_id)
 
 
