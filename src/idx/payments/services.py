@@ -129,7 +129,8 @@ def payment_start(*, application: Application, actor: User, provider: str, base_
     plugin = provider_for(config)
     if not plugin.online:
         raise PaymentRefused("provider_unavailable", "residents cannot choose this provider")
-    minutes = int(config.config.get("expires_minutes", DEFAULT_EXPIRY_MINUTES))
+    default = int(getattr(plugin, "default_expires_minutes", DEFAULT_EXPIRY_MINUTES))
+    minutes = int(config.config.get("expires_minutes", default))
     with transaction.atomic():
         # One payment at a time: an older pending one of this application ends here.
         Payment.objects.filter(application=application, status=PaymentStatus.PENDING).update(
