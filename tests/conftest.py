@@ -292,6 +292,7 @@ def back_channel_through_django(settings):
     from idx.identity.signatures.trust import crl_cache
 
     settings.IDX_OIDC_TRANSPORT = "tests.identity.transport.DjangoClientAdapter"
+    settings.IDX_PAYMENTS_TRANSPORT = "idx.demo_pay.testing.DjangoClientTransport"
     crl_cache.clear()
     yield
     crl_cache.clear()

@@ -160,6 +160,9 @@ def server(mailbox: Mailbox) -> Iterator[Server]:
                 "from idx.common.models import Municipality; "
                 f"Municipality.objects.filter(code='242161').update(public_url='{base_url}'); "
                 f"Municipality.objects.filter(code='244708').update(public_url='http://watarai.localhost:{port}'); "
+                # The demo payment service is reached at the public address too.
+                "from idx.payments.demo import configure_demo_payments; "
+                "[configure_demo_payments(m) for m in Municipality.objects.all()]; "
                 # A clerk without a second factor, for the enrolment test.
                 "from idx.identity.models import Department, Role; "
                 "from idx.identity.services import staff_create; "

@@ -30,7 +30,7 @@ class FakeProvider(PaymentProvider):
         self.started.append(payment.reference)
         return Started(provider_reference=f"chk_{payment.reference}", redirect_url="https://pay.example/chk")
 
-    def refund(self, payment, *, amount, reason):  # type: ignore[no-untyped-def]
+    def refund(self, payment, *, amount, reason, provider_reference=""):  # type: ignore[no-untyped-def]
         if self.refuse_refunds:
             raise ProviderError("refused")
         return ProviderEvent(

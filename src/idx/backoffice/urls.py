@@ -1,6 +1,15 @@
 from django.urls import path
 
-from idx.backoffice import alerts, assist, counter, payments, reconciliation, message_templates, notices, views
+from idx.backoffice import (
+    alerts,
+    assist,
+    counter,
+    message_templates,
+    notices,
+    payments,
+    reconciliation,
+    views,
+)
 from idx.backoffice import booking as booking_views
 from idx.identity.mfa import views as mfa_views
 
@@ -51,7 +60,11 @@ urlpatterns = [
     path("payments/counter/<str:public_id>/", payments.counter_payment, name="counter_payment"),
     path("payments/settlements/", reconciliation.settlement_list, name="settlement_list"),
     path("payments/settlements/import/", reconciliation.settlement_import, name="settlement_import"),
-    path("payments/settlements/<int:settlement_id>/", reconciliation.settlement_detail, name="settlement_detail"),
+    path(
+        "payments/settlements/<int:settlement_id>/",
+        reconciliation.settlement_detail,
+        name="settlement_detail",
+    ),
     path(
         "payments/settlements/lines/<int:line_id>/resolve/",
         reconciliation.settlement_resolve,

@@ -33,7 +33,9 @@ class Action(StrEnum):
     MANAGE_BOOKING = "manage_booking"  # define bookable services, counters, opening hours and closures
     TAKE_PAYMENT = "take_payment"  # see the department's payments, record cash or card-terminal payments
     REFUND_PAYMENT = "refund_payment"  # refund a payment (with a reason, audited)
-    RECONCILE_PAYMENTS = "reconcile_payments"  # import settlement files, resolve mismatches, export for finance
+    RECONCILE_PAYMENTS = (
+        "reconcile_payments"  # import settlement files, resolve mismatches, export for finance
+    )
 
 
 class Scope(StrEnum):

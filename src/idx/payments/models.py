@@ -133,9 +133,7 @@ class PaymentEvent(models.Model):
 
     class Meta:
         ordering = ["received_at", "pk"]
-        constraints = [
-            models.UniqueConstraint(fields=["provider", "event_id"], name="payment_event_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["provider", "event_id"], name="payment_event_once")]
 
     def __str__(self) -> str:
         return f"{self.provider}:{self.event_id}"
@@ -193,7 +191,9 @@ class SettlementLine(models.Model):
     payment_reference = models.CharField(max_length=40, blank=True)
     amount = models.IntegerField()
     settled_at = models.DateTimeField()
-    payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.SET_NULL, related_name="settlements")
+    payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.SET_NULL, related_name="settlements"
+    )
     mismatch = models.CharField(max_length=20, choices=MismatchKind.choices, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by = models.ForeignKey(

@@ -75,14 +75,20 @@ class PaymentProvider:
     def start(self, payment: Payment, *, return_url: str, webhook_url: str) -> Started:
         raise NotImplementedError
 
-    def parse_webhook(self, *, body: bytes, headers: Mapping[str, str], now: dt.datetime) -> list[ProviderEvent]:
+    def parse_webhook(
+        self, *, body: bytes, headers: Mapping[str, str], now: dt.datetime
+    ) -> list[ProviderEvent]:
         raise WebhookRejected("this provider sends no webhooks")
 
     def parse_return(self, params: Mapping[str, str], *, now: dt.datetime) -> ProviderEvent | None:
         """The signed result the checkout sends the resident back with; None when there is none."""
         return None
 
-    def refund(self, payment: Payment, *, amount: int, reason: str) -> ProviderEvent:
+    def refund(
+        self, payment: Payment, *, amount: int, reason: str, provider_reference: str = ""
+    ) -> ProviderEvent:
+        """Give back ``amount`` of the charge ``provider_reference`` (default: the payment's own charge;
+        another one when the same fee was charged twice)."""
         raise ProviderError("this provider cannot refund; refund by bank transfer and record it")
 
     def status(self, payment: Payment) -> ProviderEvent | None:
@@ -92,7 +98,9 @@ class PaymentProvider:
 providers: Registry[PaymentProvider] = Registry()
 
 
-def provider_for(config: ProviderConfig, registry: Registry[PaymentProvider] | None = None) -> PaymentProvider:
+def provider_for(
+    config: ProviderConfig, registry: Registry[PaymentProvider] | None = None
+) -> PaymentProvider:
     import idx.payments.contrib.counter  # noqa: F401 - the shipped plugins register on import
     import idx.payments.contrib.eltax  # noqa: F401
     import idx.payments.contrib.hosted  # noqa: F401

@@ -235,7 +235,8 @@ def payment_apply_event(
             "payment event %s/%s for unknown payment %s", provider, event.event_id, event.payment_reference
         )
         return "unknown payment"
-    follow_up: list[tuple[int, int, bool]] = []  # (payment id, amount, second charge?) to refund after commit
+    # (payment id, amount, the second charge's reference or "" for the payment's own) to refund after commit
+    follow_up: list[tuple[int, int, str | None]] = []
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -304,7 +305,7 @@ def _save(payment: Payment, **fields: Any) -> None:
     payment.save(update_fields=[*fields, "row_version", "updated_at"])
 
 
-def _apply(payment: Payment, event: ProviderEvent, follow_up: list[tuple[int, int, bool]]) -> str:
+def _apply(payment: Payment, event: ProviderEvent, follow_up: list[tuple[int, int, str | None]]) -> str:
     status = payment.status
     if event.kind == "paid":
         if event.amount != payment.amount:
@@ -313,7 +314,7 @@ def _apply(payment: Payment, event: ProviderEvent, follow_up: list[tuple[int, in
         if status in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED):
             # The same fee paid a second time (a second event id): give the second payment back.
             _save(payment, flag=PaymentFlag.DUPLICATE)
-            follow_up.append((payment.pk, event.amount, True))
+            follow_up.append((payment.pk, event.amount, event.provider_reference))
             return "paid twice: the second payment is refunded"
         method = event.method if event.method in PaymentMethod.values else payment.method
         late = status == PaymentStatus.EXPIRED or event.occurred_at > payment.expires_at
@@ -328,7 +329,7 @@ def _apply(payment: Payment, event: ProviderEvent, follow_up: list[tuple[int, in
             flag=PaymentFlag.PAID_AFTER_EXPIRY if late else payment.flag,
         )
         if late:
-            follow_up.append((payment.pk, event.amount, False))
+            follow_up.append((payment.pk, event.amount, None))
             return "paid after expiry: refunded"
         return "paid"
     if event.kind == "failed":
@@ -344,6 +345,14 @@ def _apply(payment: Payment, event: ProviderEvent, follow_up: list[tuple[int, in
     if event.kind == "refunded_second_charge":
         # The money of a second charge went back; the first payment stays paid.
         return f"second charge of {event.amount} yen refunded"
+    second_charge = (
+        event.kind == "refunded"
+        and payment.flag == PaymentFlag.DUPLICATE
+        and bool(event.provider_reference)
+        and event.provider_reference != payment.provider_reference
+    )
+    if second_charge:
+        return f"second charge of {event.amount} yen refunded"
     if event.kind == "refunded":
         if status not in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED):
             if status == PaymentStatus.REFUNDED:
@@ -358,16 +367,23 @@ def _apply(payment: Payment, event: ProviderEvent, follow_up: list[tuple[int, in
     return f"ignored: unknown kind {event.kind!r}"
 
 
-def _automatic_refund(payment_id: int, amount: int, *, second_charge: bool) -> None:
+def _automatic_refund(payment_id: int, amount: int, *, second_charge: str | None) -> None:
+    """Give money back that must not stay: a payment after expiry (``second_charge`` None) or the
+    second charge of a fee paid twice (its charge reference; the first payment stays paid)."""
     payment = Payment.objects.select_related("municipality").get(pk=payment_id)
     try:
         plugin = provider_for(_config(payment.municipality_id, payment.provider))
-        event = plugin.refund(payment, amount=amount, reason="second charge" if second_charge else "paid after expiry")
+        event = plugin.refund(
+            payment,
+            amount=amount,
+            reason="second charge" if second_charge is not None else "paid after expiry",
+            provider_reference=second_charge or "",
+        )
     except (ProviderError, PaymentRefused) as exc:
         # Staff see the flag on the payment and refund by other means.
         logger.warning("automatic refund of %s failed: %s", payment.reference, exc)
         return
-    if second_charge:
+    if second_charge is not None:
         # Same event id as the provider's refund: its webhook for this refund is then a duplicate.
         event = replace(event, kind="refunded_second_charge")
     payment_apply_event(provider=payment.provider, event=event, municipality_id=payment.municipality_id)

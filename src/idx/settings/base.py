@@ -324,6 +324,11 @@ IDX_JPKI_CRL_CACHE_SECONDS = env_int("IDX_JPKI_CRL_CACHE_SECONDS", 3600)
 IDX_DEMO_IDP = env_bool("IDX_DEMO_IDP", False)
 # The in-project demo payment service (/demo-pay/): demo and test settings only; production refuses it.
 IDX_DEMO_PAY = env_bool("IDX_DEMO_PAY", False)
+# How the demo payment service sends its webhooks: "thread" (after the response), "sync" or "manual"
+# (tests); empty: "sync" when a test transport is set, else "thread".
+IDX_DEMO_PAY_DELIVERY = env_str("IDX_DEMO_PAY_DELIVERY", "")
+# The HTTP client payment providers use (dotted path of a requests-compatible transport; tests swap it).
+IDX_PAYMENTS_TRANSPORT = env_str("IDX_PAYMENTS_TRANSPORT", "")
 
 # Audit log retention (`idx audit prune` deletes older entries, keeping the chain verifiable).
 IDX_AUDIT_RETENTION_DAYS = env_int("IDX_AUDIT_RETENTION_DAYS", 3650)

@@ -22,7 +22,9 @@ class CounterProvider(PaymentProvider):
     label = "窓口（現金・カード端末）"
     online = False
 
-    def refund(self, payment: Payment, *, amount: int, reason: str) -> ProviderEvent:
+    def refund(
+        self, payment: Payment, *, amount: int, reason: str, provider_reference: str = ""
+    ) -> ProviderEvent:
         # Paid back in cash at the counter; the entry records it.
         now = timezone.now()
         return ProviderEvent(
