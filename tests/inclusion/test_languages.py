@@ -63,6 +63,11 @@ def test_catalog_is_complete_and_keeps_placeholders(locale):
     assert untranslated == [], f"{locale}: untranslated {untranslated[:5]}"
     fuzzy = [entry.msgid for entry in messages if "fuzzy" in entry.flags]
     assert fuzzy == [], f"{locale}: fuzzy {fuzzy[:5]}"
+    # Every plural form the language declares is there (Spanish has three: one, millions, other).
+    declared = re.search(r"nplurals=(\d+)", "".join(header.msgstr.values()))
+    assert declared, f"{locale}: no Plural-Forms"
+    short = [e.msgid for e in messages if e.msgid_plural and len(e.msgstr) != int(declared.group(1))]
+    assert short == [], f"{locale}: plural entries without all {declared.group(1)} forms: {short[:5]}"
     for entry in messages:
         expected = Counter(PLACEHOLDER.findall(entry.msgid_plural or entry.msgid))
         for text in entry.msgstr.values():
