@@ -10,7 +10,10 @@ import pytest
 
 PACKAGE_DIR = Path(__file__).resolve().parents[2] / "src" / "idx"
 # Rendered to PDF by WeasyPrint, never served to a browser as HTML.
-NOT_SERVED_AS_HTML = {PACKAGE_DIR / "applications" / "templates" / "applications" / "receipt_pdf.html"}
+NOT_SERVED_AS_HTML = {
+    PACKAGE_DIR / "applications" / "templates" / "applications" / "receipt_pdf.html",
+    PACKAGE_DIR / "payments" / "templates" / "payments" / "receipt_pdf.html",
+}
 
 EXPECTED_CSP = {
     "default-src": "'self'",
