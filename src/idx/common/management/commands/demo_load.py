@@ -26,6 +26,10 @@ class Command(BaseCommand):
         out.write(f"  API: {summary.municipalities[0].public_url}/api/v1/docs")
         out.write(f"  Demo applications created now: {summary.applications}")
         out.write(f"  Every demo account's password: {DEMO_PASSWORD}")
+        out.write(
+            "  Fees (住民票の写し) are paid at the demo payment service: card 4242 4242 4242 4242 pays, "
+            "4000 0000 0000 0002 is declined; no money is taken."
+        )
         out.write("  Staff also enter a code from an authenticator app (TOTP) set up with the secret shown:")
         for municipality_name, email, what in summary.accounts:
             totp = "" if what == "resident" else f"  TOTP secret: {demo_totp_secret(email)}"
