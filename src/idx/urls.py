@@ -25,6 +25,8 @@ if settings.IDX_ROLE in ("portal", "all"):
 urlpatterns.append(path("api/", include("idx.api.urls")))
 if settings.IDX_ROLE in ("portal", "all"):
     urlpatterns.append(path("oidc/", include("idx.identity.contrib.oidc.urls")))
+if settings.IDX_DEMO_LINE and settings.IDX_ROLE in ("portal", "all"):
+    urlpatterns.append(path("demo-line/", include("idx.demo_line.urls")))
 if getattr(settings, "IDX_DEMO_PAY", False):
     urlpatterns.append(path("demo-pay/", include("idx.demo_pay.urls")))
 if settings.IDX_DEMO_IDP:

@@ -58,6 +58,7 @@ def test_accessibility_pages(new_context: Any, width: int, language: str) -> Non
     _visit(page, "/ask/?q=%E7%B2%97%E5%A4%A7%E3%81%94%E3%81%BF", f"{prefix}-ask-answers", language)
     _visit(page, "/inquiries/new/", f"{prefix}-inquiry-new", language)
     _visit(page, "/booking/", f"{prefix}-booking-services", language)
+    _visit(page, "/demo-line/?user=U" + "0" * 32, f"{prefix}-demo-line", language)
 
     # A sign-up with mistakes shows the error summary: that page must be accessible too.
     page.goto("/accounts/signup/")

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "idx.api",
     "idx.demo_idp",
     "idx.demo_pay",
+    "idx.demo_line",
 ]
 
 MIDDLEWARE = [
@@ -322,6 +323,9 @@ IDX_VAPID_SUBJECT = env_str("IDX_VAPID_SUBJECT", "mailto:webmaster@example.jp")
 IDX_JPKI_CRL_CACHE_SECONDS = env_int("IDX_JPKI_CRL_CACHE_SECONDS", 3600)
 # The in-project demo identity provider (/demo-idp/): demo and test settings only; production refuses it.
 IDX_DEMO_IDP = env_bool("IDX_DEMO_IDP", False)
+# The in-project LINE stand-in (/demo-line/: the push API and a page playing a resident's LINE app):
+# demo and test settings only; production refuses it.
+IDX_DEMO_LINE = env_bool("IDX_DEMO_LINE", False)
 # The in-project demo payment service (/demo-pay/): demo and test settings only; production refuses it.
 IDX_DEMO_PAY = env_bool("IDX_DEMO_PAY", False)
 # How the demo payment service sends its webhooks: "thread" (after the response), "sync" or "manual"

@@ -13,6 +13,8 @@ if SECRET_KEY.startswith("insecure-") or len(SECRET_KEY) < 40:
     raise ImproperlyConfigured("Set IDX_SECRET_KEY (or IDX_SECRET_KEY_FILE) to a long random value")
 if IDX_DEMO_IDP:  # noqa: F405
     raise ImproperlyConfigured("IDX_DEMO_IDP must not be enabled in production: it signs anyone in")
+if IDX_DEMO_LINE:  # noqa: F405
+    raise ImproperlyConfigured("IDX_DEMO_LINE must not be enabled in production: it is a stand-in for LINE")
 if IDX_DEMO_PAY:  # noqa: F405
     raise ImproperlyConfigured("IDX_DEMO_PAY must not be enabled in production: it takes no real money")
 SESSION_COOKIE_SECURE = True
