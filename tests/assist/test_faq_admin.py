@@ -193,3 +193,45 @@ def test_gap_list_and_resolving_with_an_faq(iga, supervisor):
     )
     assert client.post(f"/staff/faqs/gaps/{other.pk}/resolve/").status_code == 302
     assert UnansweredQuestion.objects.get(pk=other.pk).resolved_at is not None
+
+
+def test_municipality_synonyms_change_answers_and_stay_local(iga, watarai, city_admin, supervisor):
+    from idx.assist import search
+    from idx.assist.services import FaqData, faq_save
+
+    for municipality in (iga, watarai):
+        faq_save(
+            municipality=municipality,
+            actor=None,
+            data=FaqData(
+                key="living-unmanned-aircraft",
+                category="living",
+                department_code="",
+                procedures=[],
+                texts={
+                    "ja": ("無人航空機を公園で飛ばせますか。", "公園での無人航空機の飛行には許可が必要です。")
+                },
+            ),
+        )
+    search.forget()
+    before = answer_question(municipality=iga, question="ピコピコのきまり", language="ja")
+    assert before.best is None or before.best.faq.key != "living-unmanned-aircraft"
+    assert signed_in(supervisor).get("/staff/faqs/synonyms/").status_code == 404  # city-wide editors only
+    client = signed_in(city_admin)
+    assert client.get("/staff/faqs/synonyms/").status_code == 200
+    bad = client.post("/staff/faqs/synonyms/", {"synonyms": "ピコピコ/無人航空機\nひとつだけ"})
+    assert bad.status_code == 400 and "ピコピコ/無人航空機" in bad.content.decode()  # nothing lost
+    ok = client.post("/staff/faqs/synonyms/", {"synonyms": "# local words\nピコピコ/無人航空機"})
+    assert ok.status_code == 302
+    after = answer_question(municipality=iga, question="ピコピコのきまり", language="ja")
+    assert after.best.faq.key == "living-unmanned-aircraft"
+    # 度会町 does not share 伊賀市's words.
+    elsewhere = answer_question(municipality=watarai, question="ピコピコのきまり", language="ja")
+    assert elsewhere.best is None or elsewhere.best.faq.key != "living-unmanned-aircraft"
+
+
+def test_city_synonyms_join_the_shipped_groups():
+    from idx.assist import text
+
+    # ゴミ is in a shipped group; a city line with ゴミ adds its new word to that group.
+    assert set(text.terms("ガラクタ", ("ガラクタ/ゴミ",))) & set(text.terms("ごみ"))

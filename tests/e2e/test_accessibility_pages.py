@@ -125,6 +125,7 @@ def test_accessibility_pages(new_context: Any, width: int, language: str) -> Non
     _visit(page, "/staff/faqs/new/", f"{prefix}-faq-new", language)
     _visit(page, "/staff/faqs/gaps/", f"{prefix}-faq-gaps", language)
     _visit(page, "/staff/faqs/import/", f"{prefix}-faq-import", language)
+    _visit(page, "/staff/faqs/synonyms/", f"{prefix}-faq-synonyms", language)
     _visit(page, "/staff/payments/", f"{prefix}-payments", language)
     payment_link = page.locator("main table tbody a").first
     if payment_link.count():

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from idx.assist.services import FaqData, _faq_problems, _write_faq
+from idx.assist.services import FaqData, _faq_problems, _write_faq, synonyms_of
 from idx.common.models import Municipality
 
 DATA = Path(__file__).with_name("data")
@@ -51,11 +51,12 @@ def load_faqs(municipality: Municipality) -> int:
     if municipality.slug not in DEMO_FAQ_MUNICIPALITIES:
         return 0
     loaded = 0
+    synonyms = synonyms_of(municipality.pk)
     for entry in demo_faqs():
         data = faq_data(entry)
         errors, department = _faq_problems(municipality, data)
         if errors:
             raise ValueError(f"demo FAQ {data.key}: {errors}")
-        _write_faq(municipality, data, department)
+        _write_faq(municipality, data, department, synonyms)
         loaded += 1
     return loaded

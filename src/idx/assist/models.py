@@ -68,6 +68,24 @@ class FaqVariant(models.Model):
         return f"{self.faq_id}:{self.language}"
 
 
+class SynonymSet(TenantModel):
+    """A municipality's own synonym groups for the assistant, one ``a/b/c`` line per group (on top of
+    the shipped ones): local words (地区名, 施設の愛称) and what the gap list shows residents say."""
+
+    text = models.TextField(blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["municipality"], name="synonym_set_one_per_municipality")
+        ]
+
+    def __str__(self) -> str:
+        return f"synonyms of {self.municipality_id}"
+
+
 class UnansweredQuestion(TenantModel):
     """A question the assistant was unsure about, or whose answer a resident found unhelpful (gap list).
 

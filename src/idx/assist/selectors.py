@@ -72,7 +72,10 @@ def rank(municipality: Municipality, question: str, limit: int = 3) -> list[sear
     script = text.script_of(question)
     if script not in ("ja", "latin"):
         return []
-    return search.index_for(municipality.pk).search(script, text.terms(question), limit=limit)
+    from idx.assist.services import synonyms_of
+
+    terms = text.terms(question, synonyms_of(municipality.pk))
+    return search.index_for(municipality.pk).search(script, terms, limit=limit)
 
 
 def answer_question(

@@ -26,6 +26,7 @@ from idx.assist.models import (
     Inquiry,
     InquiryMessage,
     InquiryStatus,
+    SynonymSet,
     UnansweredQuestion,
 )
 from idx.audit.services import audit_record
@@ -95,7 +96,14 @@ def _faq_problems(municipality: Municipality, data: FaqData) -> tuple[dict[str, 
     return errors, department
 
 
-def _write_faq(municipality: Municipality, data: FaqData, department: Department | None) -> tuple[Faq, bool]:
+def _write_faq(
+    municipality: Municipality,
+    data: FaqData,
+    department: Department | None,
+    synonyms: tuple[str, ...] | None = None,
+) -> tuple[Faq, bool]:
+    if synonyms is None:
+        synonyms = synonyms_of(municipality.pk)
     faq, created = Faq.objects.update_or_create(
         municipality=municipality,
         key=data.key,
@@ -119,8 +127,8 @@ def _write_faq(municipality: Municipality, data: FaqData, department: Department
                 "question": question.strip(),
                 "answer": answer.strip(),
                 "keywords": "\n".join(phrasings),
-                "question_tokens": text.terms("\n".join([question, *phrasings])),
-                "answer_tokens": text.terms(answer),
+                "question_tokens": text.terms("\n".join([question, *phrasings]), synonyms),
+                "answer_tokens": text.terms(answer, synonyms),
             },
         )
     faq.variants.exclude(language__in=keep).delete()
@@ -169,6 +177,80 @@ def faq_delete(*, faq: Faq, actor: User) -> None:
             target_id=faq.key,
         )
         faq.delete()
+
+
+# ---- the municipality's own synonyms --------------------------------------------------------------
+
+MAX_SYNONYM_LINES = 500
+
+
+def synonyms_of(municipality_id: int) -> tuple[str, ...]:
+    """The municipality's own synonym groups (``a/b/c`` lines), for the analyzer."""
+    saved = SynonymSet.objects.filter(municipality_id=municipality_id).values_list("text", flat=True).first()
+    return tuple(line.strip() for line in (saved or "").splitlines() if line.count("/") >= 1 and line.strip())
+
+
+class SynonymsInvalid(Exception):
+    def __init__(self, errors: list[tuple[int, str]]):
+        super().__init__(f"{len(errors)} lines")
+        self.errors = errors
+
+
+def synonyms_save(*, municipality: Municipality, actor: User, content: str) -> int:
+    """Save the groups and recompute every FAQ's terms with them (the index follows); returns FAQs redone."""
+    errors: list[tuple[int, str]] = []
+    lines = [line.strip() for line in content.replace("\r", "").split("\n")]
+    kept = []
+    for number, line in enumerate(lines, start=1):
+        if not line or line.startswith("#"):
+            continue
+        words = [word.strip() for word in line.split("/") if word.strip()]
+        if len(words) < 2:
+            errors.append((number, _("Write at least two words separated by “/”.")))
+        elif len(line) > 300:
+            errors.append((number, _("The line is too long (at most 300 characters).")))
+        else:
+            kept.append("/".join(words))
+    if len(kept) > MAX_SYNONYM_LINES:
+        errors.append((0, _("At most 500 groups.")))
+    if errors:
+        raise SynonymsInvalid(errors)
+    text_value = "\n".join(kept)
+    with transaction.atomic():
+        SynonymSet.objects.update_or_create(
+            municipality=municipality, defaults={"text": text_value, "updated_by": actor}
+        )
+        redone = retokenize_faqs(municipality)
+        audit_record(
+            municipality=municipality,
+            actor=actor,
+            action="faq.synonyms",
+            target_type="synonyms",
+            target_id=municipality.code,
+            after={"groups": len(kept), "faqs": redone},
+        )
+    return redone
+
+
+def retokenize_faqs(municipality: Municipality) -> int:
+    """Recompute the stored terms of every FAQ of the municipality (after its synonyms changed)."""
+    synonyms = synonyms_of(municipality.pk)
+    variants = FaqVariant.objects.filter(faq__municipality=municipality).only(
+        "pk", "question", "keywords", "answer"
+    )
+    batch: list[FaqVariant] = []
+    for variant in variants.iterator(chunk_size=500):
+        variant.question_tokens = text.terms(
+            "\n".join([variant.question, *variant.keywords.splitlines()]), synonyms
+        )
+        variant.answer_tokens = text.terms(variant.answer, synonyms)
+        batch.append(variant)
+        if len(batch) >= 500:
+            FaqVariant.objects.bulk_update(batch, ["question_tokens", "answer_tokens"])
+            batch = []
+    if batch:
+        FaqVariant.objects.bulk_update(batch, ["question_tokens", "answer_tokens"])
+    return Faq.objects.filter(municipality=municipality).update(updated_at=timezone.now())
 
 
 # ---- CSV ------------------------------------------------------------------------------------------
@@ -274,9 +356,10 @@ def faq_import_csv(*, municipality: Municipality, actor: User, content: bytes) -
         result.errors.append((reader.line_num, _("The file is not valid CSV: %(reason)s") % {"reason": exc}))
     if result.errors:
         raise CsvInvalid(result)
+    synonyms = synonyms_of(municipality.pk)
     with transaction.atomic():
         for data, department in rows:
-            _faq, created = _write_faq(municipality, data, department)
+            _faq, created = _write_faq(municipality, data, department, synonyms)
             if created:
                 result.created += 1
             else:
@@ -354,7 +437,9 @@ def faq_add_phrasing(*, faq: Faq, phrasing: str, language: str, actor: User) -> 
     if phrasing.strip() and phrasing.strip() not in lines:
         lines.append(phrasing.strip()[:300])
     variant.keywords = "\n".join(lines)
-    variant.question_tokens = text.terms("\n".join([variant.question, *lines]))
+    variant.question_tokens = text.terms(
+        "\n".join([variant.question, *lines]), synonyms_of(faq.municipality_id)
+    )
     variant.save(update_fields=["keywords", "question_tokens"])
     Faq.objects.filter(pk=faq.pk).update(updated_at=timezone.now())
     audit_record(

@@ -15,6 +15,7 @@ import functools
 import re
 import threading
 import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Final
 
@@ -294,28 +295,46 @@ def _raw_terms(text: str) -> tuple[list[str], list[str]]:
     return terms, sounds
 
 
-@functools.cache
-def _synonym_table() -> tuple[dict[tuple[str, ...], str], int]:
-    """(term sequence -> group term, longest sequence) from the shipped synonym file."""
-    table: dict[tuple[str, ...], str] = {}
+def _add_groups(table: dict[tuple[str, ...], str], lines: Iterable[str], prefix: str, *, merge: bool) -> int:
+    """Map every spelling of each ``a/b/c`` line to one group term; the longest spelling in terms.
+
+    With ``merge`` (a municipality's own groups), a line that shares a spelling with a known group
+    joins that group instead of starting another, so a city can add words to the shipped groups.
+    """
     longest = 1
-    for index, line in enumerate(SYNONYMS_FILE.read_text(encoding="utf-8").splitlines()):
+    for index, line in enumerate(lines):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
-        group = f"~{index}"
-        for word in line.split("/"):
-            sequence = tuple(_raw_terms(word.strip())[0])
-            if sequence and sequence not in table:
+        sequences = [tuple(_raw_terms(word.strip())[0]) for word in line.split("/")]
+        sequences = [sequence for sequence in sequences if sequence]
+        group = f"~{prefix}{index}"
+        if merge:
+            group = next((table[sequence] for sequence in sequences if sequence in table), group)
+        for sequence in sequences:
+            if sequence not in table:
                 table[sequence] = group
                 longest = max(longest, len(sequence))
+    return longest
+
+
+@functools.lru_cache(maxsize=64)
+def _synonym_table(extra: tuple[str, ...] = ()) -> tuple[dict[tuple[str, ...], str], int]:
+    """(term sequence -> group term, longest sequence): the shipped groups, then ``extra`` (a city's)."""
+    table: dict[tuple[str, ...], str] = {}
+    longest = _add_groups(table, SYNONYMS_FILE.read_text(encoding="utf-8").splitlines(), "", merge=False)
+    if extra:
+        longest = max(longest, _add_groups(table, extra, "m", merge=True))
     return table, longest
 
 
-def terms(text: str) -> list[str]:
-    """The search terms of ``text`` (a question, an FAQ's question or answer)."""
+def terms(text: str, synonyms: tuple[str, ...] = ()) -> list[str]:
+    """The search terms of ``text`` (a question, an FAQ's question or answer).
+
+    ``synonyms``: the municipality's own groups (lines like ``ドローン/無人航空機``), on top of the shipped ones.
+    """
     raw, sounds = _raw_terms(text)
-    table, longest = _synonym_table()
+    table, longest = _synonym_table(synonyms)
     out: list[str] = []
     position = 0
     while position < len(raw):

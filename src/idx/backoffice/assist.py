@@ -393,3 +393,39 @@ def inquiry_to_faq(request: IdxRequest, public_id: str) -> HttpResponseBase:
         return _inquiry_page(request, inquiry, status=400)
     messages.success(request, _("The FAQ has been created. Add its translations here."))
     return redirect("backoffice:faq_edit", key=faq.key)
+
+
+@staff_required
+def faq_synonyms(request: IdxRequest) -> HttpResponseBase:
+    """The municipality's own synonym groups (city-wide FAQ editors: they change every department's answers)."""
+    _require(request, Action.EDIT_FAQ)
+    if not _city_wide(request):
+        raise Http404
+    from idx.assist.models import SynonymSet
+    from idx.assist.text import SYNONYMS_FILE
+
+    saved = SynonymSet.objects.filter(municipality=request.municipality).first()
+    content = saved.text if saved else ""
+    errors: list[tuple[int, str]] = []
+    if request.method == "POST":
+        content = request.POST.get("synonyms", "")[:60_000]
+        try:
+            redone = services.synonyms_save(
+                municipality=request.municipality, actor=request.user, content=content
+            )
+        except services.SynonymsInvalid as exc:
+            errors = exc.errors
+        else:
+            messages.success(request, _("Saved. %(count)d FAQs were indexed again.") % {"count": redone})
+            return redirect("backoffice:faq_synonyms")
+    shipped = [
+        line
+        for line in SYNONYMS_FILE.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    return render(
+        request,
+        "backoffice/assist/synonyms.html",
+        {"content": content, "errors": errors, "shipped": shipped},
+        status=400 if errors else 200,
+    )

@@ -54,6 +54,7 @@ urlpatterns = [
     path("faqs/export.csv", assist.faq_export, name="faq_export"),
     path("faqs/import/", assist.faq_import, name="faq_import"),
     path("faqs/gaps/", assist.gap_list, name="gap_list"),
+    path("faqs/synonyms/", assist.faq_synonyms, name="faq_synonyms"),
     path("faqs/gaps/<int:gap_id>/resolve/", assist.gap_resolve, name="gap_resolve"),
     path("faqs/<slug:key>/edit/", assist.faq_edit, name="faq_edit"),
     path("payments/", payments.payment_list, name="payment_list"),
