@@ -126,6 +126,8 @@ def test_accessibility_pages(new_context: Any, width: int, language: str) -> Non
     _visit(page, "/staff/faqs/gaps/", f"{prefix}-faq-gaps", language)
     _visit(page, "/staff/faqs/import/", f"{prefix}-faq-import", language)
     _visit(page, "/staff/faqs/synonyms/", f"{prefix}-faq-synonyms", language)
+    _visit(page, "/staff/booking/manage/", f"{prefix}-booking-manage", language)
+    _visit(page, "/staff/booking/manage/services/new/", f"{prefix}-booking-service-new", language)
     _visit(page, "/staff/payments/", f"{prefix}-payments", language)
     payment_link = page.locator("main table tbody a").first
     if payment_link.count():
