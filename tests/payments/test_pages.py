@@ -147,3 +147,13 @@ def test_eltax_slips_import_all_or_nothing(iga, resident):
     assert again.created == 0 and again.skipped == 1
     slip = Payment.objects.get(provider="eltax")
     assert slip.payer == resident and slip.el_qr == "ELQR:0123456789"
+    # The payer sees the slip with its eL番号; it cannot be "cancelled" from the portal.
+    client = signed_in(resident)
+    page = client.get(f"/my/payments/{slip.reference}/").content.decode()
+    assert slip.el_number in page and 'value="cancel"' not in page
+    client.post(f"/my/payments/{slip.reference}/", {"action": "cancel"})
+    slip.refresh_from_db()
+    assert slip.status == PaymentStatus.PENDING
+    services.payments_expire()
+    slip.refresh_from_db()
+    assert slip.status == PaymentStatus.PENDING  # past its due date, still owed

@@ -463,6 +463,8 @@ def payment_cancel(*, payment: Payment, actor: User) -> str:
     """
     if payment.payer_id != actor.pk or payment.status != PaymentStatus.PENDING:
         return "ignored"
+    if payment.application_id is None:
+        return "ignored"  # a tax slip is owed whatever the resident does here
     return payment_apply_event(
         municipality_id=payment.municipality_id,
         provider=payment.provider,
@@ -481,7 +483,9 @@ def payments_expire(*, now: dt.datetime | None = None) -> int:
     """Pending payments past their time end as expired (a late payment is then refunded)."""
     now = now or timezone.now()
     expired = 0
-    for payment in Payment.objects.filter(status=PaymentStatus.PENDING, expires_at__lt=now).iterator():
+    # Tax slips stay owed after their due date (the tax system adds 延滞金); only payments started here expire.
+    due = Payment.objects.filter(status=PaymentStatus.PENDING, expires_at__lt=now).exclude(provider="eltax")
+    for payment in due.iterator():
         outcome = payment_apply_event(
             municipality_id=payment.municipality_id,
             provider=payment.provider,
