@@ -163,3 +163,21 @@ def test_display_state(iga, watarai, service, counter, clerk):
     assert [ticket.pk for ticket in state.calling] == [first.pk]
     assert [ticket.pk for ticket in state.waiting] == [second.pk]
     assert selectors.display_state(municipality=watarai).calling == []
+
+
+def test_tickets_left_open_are_closed_after_the_day(service, clerk, counter):
+    first = services.ticket_issue_walk_in(staff=clerk, service=service, now=NOW)
+    second = services.ticket_issue_walk_in(staff=clerk, service=service, now=NOW)
+    services.ticket_call_next(staff=clerk, resource=counter, now=NOW)
+    services.ticket_call_next(staff=clerk, resource=counter, now=NOW)
+    serving = services.ticket_issue_walk_in(staff=clerk, service=service, now=NOW)
+    services.ticket_call_next(staff=clerk, resource=counter, now=NOW)
+    services.ticket_move(staff=clerk, ticket=Ticket.objects.get(pk=serving.pk), move="start", now=NOW)
+    next_day = NOW + dt.timedelta(days=1)
+    today = services.ticket_issue_walk_in(staff=clerk, service=service, now=next_day)
+    assert services.tickets_close_day(now=next_day) == 3
+    statuses = dict(Ticket.objects.values_list("pk", "status"))
+    assert statuses[first.pk] == TicketStatus.NO_SHOW and statuses[second.pk] == TicketStatus.NO_SHOW
+    assert statuses[serving.pk] == TicketStatus.DONE
+    assert statuses[today.pk] == TicketStatus.WAITING  # the new day's ticket stays
+    assert services.tickets_close_day(now=next_day) == 0  # a second run changes nothing

@@ -519,6 +519,34 @@ def ticket_move(*, staff: User, ticket: Ticket, move: str, now: dt.datetime | No
     return ticket
 
 
+def tickets_close_day(*, before: dt.date | None = None, now: dt.datetime | None = None) -> int:
+    """Close the tickets of the days before ``before`` (default: today in Japan) left open at the
+    counter: waiting or called → did not come; being served → done. Returns how many were closed.
+
+    Run after the counters close (``idx booking_close_day``), so that the waiting-room figures of
+    the day are complete and no old number lingers on the display; a second run changes nothing.
+    """
+    now = now or timezone.now()
+    before = before or now.astimezone(TOKYO).date()
+    closed = 0
+    open_tickets = Ticket.objects.filter(
+        day__lt=before, status__in=[TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.SERVING]
+    )
+    for ticket in open_tickets.iterator():
+        target = TicketStatus.DONE if ticket.status == TicketStatus.SERVING else TicketStatus.NO_SHOW
+        with transaction.atomic():
+            if not Ticket.objects.filter(pk=ticket.pk, status=ticket.status).update(
+                status=target, finished_at=now, updated_at=now
+            ):
+                continue  # moved by staff meanwhile
+            if ticket.booking_id:
+                Booking.objects.filter(pk=ticket.booking_id).update(
+                    status=_BOOKING_AFTER[target], updated_at=now
+                )
+        closed += 1
+    return closed
+
+
 # ---- configuration (MANAGE_BOOKING) ------------------------------------------------------------------
 
 SERVICE_FIELDS = (
