@@ -140,17 +140,7 @@ def faq_list(request: ApiRequest, category: str = "", language: str = "") -> lis
     for faq in faqs.prefetch_related("variants").order_by("category", "key"):
         variant = selectors.variant_for(faq, language)
         if variant is not None:
-            out.append(
-                {
-                    "key": faq.key,
-                    "category": faq.category,
-                    "question": variant.question,
-                    "answer": variant.answer,
-                    "language": variant.language,
-                    "department": _department(faq.department),
-                    "procedures": faq.procedures,
-                }
-            )
+            out.append(_faq_text_out(faq, variant))
     return out
 
 
@@ -161,6 +151,10 @@ def faq_detail(request: ApiRequest, key: str, language: str = "") -> Any:
     variant = selectors.variant_for(faq, language) if faq else None
     if faq is None or variant is None:
         return _error(request, 404, "not_found", "Not found.")
+    return _faq_text_out(faq, variant)
+
+
+def _faq_text_out(faq: Faq, variant: Any) -> dict[str, Any]:
     return {
         "key": faq.key,
         "category": faq.category,

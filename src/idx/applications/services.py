@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -43,6 +43,7 @@ from idx.applications.signing import (
 from idx.applications.workflow import Actor, Event, InvalidTransition
 from idx.audit.services import audit_record
 from idx.common import my_number
+from idx.common.sequences import next_yearly_number
 from idx.identity.models import User
 from idx.identity.policy import Action, can
 from idx.procedures.definition import AnswerError, Definition, my_number_paths, validate_answers
@@ -379,28 +380,10 @@ def _validate_for_submission(application: Application) -> dict[str, Any]:
 
 
 def _next_receipt_number(application: Application, now: dt.datetime) -> str:
-    """The next number of the municipality's yearly sequence.
-
-    One UPDATE … RETURNING both takes the row lock and reads the number (PostgreSQL and SQLite
-    3.35+ support it), so the lock every submission of the municipality waits for is held as
-    briefly as the enclosing transaction allows, and costs one round trip.
-    """
+    """The next number of the municipality's yearly sequence (idx.common.sequences)."""
     year = timezone.localtime(now).year
-    table = ReceiptSequence._meta.db_table
-    for _attempt in range(2):
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {table} SET last_number = last_number + 1 "  # noqa: S608 - table name from the model
-                "WHERE municipality_id = %s AND year = %s RETURNING last_number",
-                [application.municipality_id, year],
-            )
-            row = cursor.fetchone()
-        if row is not None:
-            return f"{application.municipality.receipt_prefix}-{year}-{row[0]:06d}"
-        # First submission of the year: create the row (a concurrent creator wins harmlessly).
-        with transaction.atomic():
-            ReceiptSequence.objects.get_or_create(municipality_id=application.municipality_id, year=year)
-    raise RuntimeError("receipt sequence row could not be created")
+    number = next_yearly_number(ReceiptSequence, application.municipality_id, year)
+    return f"{application.municipality.receipt_prefix}-{year}-{number:06d}"
 
 
 def _transition(

@@ -24,19 +24,14 @@ from django.utils import timezone
 from idx.common.models import Municipality, MunicipalityHost
 from idx.demo_pay.models import CheckoutStatus, DemoCheckout, DemoPayMerchant, DemoRefund, DemoWebhook
 from idx.payments import signing
+from idx.payments.reconciliation import SETTLEMENT_COLUMNS as RECONCILED_COLUMNS
 
 DEFAULT_EXPIRY_MINUTES = 60
 MAX_AMOUNT = 10_000_000
 DECLINED_CARD = "4000000000000002"
 PAYING_CARD_PREFIX = "4242"
-SETTLEMENT_COLUMNS = [
-    "settlement_date",
-    "provider_reference",
-    "payment_reference",
-    "amount",
-    "paid_at",
-    "fee",
-]
+# The settlement file's header, as reconciliation reads it.
+SETTLEMENT_COLUMNS = list(RECONCILED_COLUMNS)
 PAID_LIKE = (CheckoutStatus.PAID, CheckoutStatus.PARTIALLY_REFUNDED, CheckoutStatus.REFUNDED)
 
 

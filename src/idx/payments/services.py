@@ -18,11 +18,12 @@ from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from idx.applications.models import Application, Status
 from idx.audit.services import audit_record
+from idx.common.sequences import next_yearly_number
 from idx.identity.models import User
 from idx.payments.models import (
     Payment,
@@ -86,10 +87,13 @@ def paid_for(application: Application) -> Payment | None:
 
 def payment_due_before_submission(application: Application) -> int:
     """The amount still to pay before this draft may be submitted (0: nothing, or already paid)."""
-    fee = fee_of(application)
-    if fee.amount <= 0 or not fee.before_submission:
+    definition = application.procedure_version.parsed
+    if not definition.data.get("fee") or not fee_paid_before_submission(definition):
+        return 0  # most procedures: no fee, nothing to read (this runs on every submission)
+    amount = fee_for(definition, application.answers or {})
+    if amount <= 0:
         return 0
-    return 0 if paid_for(application) is not None else fee.amount
+    return 0 if paid_for(application) is not None else amount
 
 
 def pending_payment(application: Application) -> Payment | None:
@@ -175,20 +179,8 @@ def payment_start(*, application: Application, actor: User, provider: str, base_
 
 def _next_receipt_number(payment: Payment, now: dt.datetime) -> str:
     year = timezone.localtime(now).year
-    table = ReceiptSequence._meta.db_table
-    for _attempt in range(2):
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {table} SET last_number = last_number + 1 "  # noqa: S608 - table name from the model
-                "WHERE municipality_id = %s AND year = %s RETURNING last_number",
-                [payment.municipality_id, year],
-            )
-            row = cursor.fetchone()
-        if row is not None:
-            return f"R-{payment.municipality.receipt_prefix}-{year}-{row[0]:06d}"
-        with transaction.atomic():
-            ReceiptSequence.objects.get_or_create(municipality_id=payment.municipality_id, year=year)
-    raise RuntimeError("payment receipt sequence row could not be created")
+    number = next_yearly_number(ReceiptSequence, payment.municipality_id, year)
+    return f"R-{payment.municipality.receipt_prefix}-{year}-{number:06d}"
 
 
 def _submit_paid_draft(payment: Payment) -> str:

@@ -432,20 +432,23 @@ def application_detail(request: IdxRequest, public_id: str) -> HttpResponseBase:
             in (Status.SUBMITTED, Status.IN_REVIEW, Status.CORRECTION_REQUESTED, Status.RESUBMITTED),
             "withdraw_form": WithdrawForm(),
             "first_step": definition.steps[0].id,
-            "payment": paid_for(application),
-            "fee_due": _fee_due_after_submission(application),
+            **_fee_state(application),
         },
     )
 
 
-def _fee_due_after_submission(application: Application) -> int:
-    """A fee paid after submission and not paid yet (the page offers to pay it)."""
-    from idx.payments.services import fee_of
+def _fee_state(application: Application) -> dict[str, Any]:
+    """The payment that settled the fee, or the fee still to pay after submission (offered on the page)."""
+    from idx.procedures.definition import fee_for
 
-    if application.status in (Status.DRAFT, Status.WITHDRAWN, Status.REJECTED):
-        return 0
-    fee = fee_of(application)
-    return fee.amount if fee.amount and paid_for(application) is None else 0
+    definition = application.procedure_version.parsed
+    if not definition.data.get("fee"):
+        return {"payment": None, "fee_due": 0}
+    payment = paid_for(application)
+    due = 0
+    if payment is None and application.status not in (Status.DRAFT, Status.WITHDRAWN, Status.REJECTED):
+        due = fee_for(definition, application.answers or {})
+    return {"payment": payment, "fee_due": due}
 
 
 @require_POST
