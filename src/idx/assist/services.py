@@ -640,7 +640,7 @@ def inquiry_to_faq(
 
 def notify_inquiry(inquiry_id: int, event: str, *, token: str = "", message_id: int | None = None) -> int:
     """Tell the resident that the inquiry was received (with its link) or answered."""
-    from idx.notifications.services import channels_of, message_create, render_for
+    from idx.notifications.services import message_to_person, render_for
 
     inquiry = (
         Inquiry.objects.select_related("municipality", "department", "resident").filter(pk=inquiry_id).first()
@@ -681,24 +681,16 @@ def notify_inquiry(inquiry_id: int, event: str, *, token: str = "", message_id: 
             },
             shipped="assist/email/inquiry",
         )
-    destinations: Iterable[tuple[str, str]] = (
-        channels_of(inquiry.resident) if inquiry.resident is not None else [("email", inquiry.email)]
+    return message_to_person(
+        municipality=municipality,
+        recipient=inquiry.resident,
+        email=inquiry.email,
+        purpose="inquiry",
+        key=f"{inquiry.public_id}:{event}:{message_id or 0}",
+        subject=subject,
+        body=body,
+        language=language,
     )
-    made = 0
-    for channel, address in destinations:
-        _message, created = message_create(
-            municipality=municipality,
-            recipient=inquiry.resident,
-            channel=channel,
-            address=address,
-            purpose="inquiry",
-            key=f"{inquiry.public_id}:{event}:{message_id or 0}",
-            subject=subject,
-            body=body,
-            language=language,
-        )
-        made += int(created)
-    return made
 
 
 def inquiry_stats(rows: Iterable[Any]) -> dict[str, Any]:

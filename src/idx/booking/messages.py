@@ -60,7 +60,7 @@ def booking_notify(booking_id: int, kind: str, sequence: int) -> int:
     ``sequence`` is the booking's calendar sequence when the event happened: the key of the
     message, so a retried task sends nothing twice and a rebooking is a new message.
     """
-    from idx.notifications.services import channels_of, message_create, render_for
+    from idx.notifications.services import message_to_person, render_for
 
     purpose, method = KINDS[kind]
     booking = (
@@ -96,19 +96,13 @@ def booking_notify(booking_id: int, kind: str, sequence: int) -> int:
                 description += "\n" + _("Online meeting: %(url)s") % {"url": booking.service.meeting_url}
             ics = booking_ics(booking, method=method, summary=summary, description=description)
             attachment = ("booking.ics", f"text/calendar; method={method}", ics)
-    made = 0
-    for channel, address in channels_of(resident):
-        _message, created = message_create(
-            municipality=booking.municipality,
-            recipient=resident,
-            channel=channel,
-            address=address,
-            purpose=purpose,
-            key=f"{booking.public_id}:{sequence}",
-            subject=subject,
-            body=body,
-            language=language,
-            attachment=attachment,
-        )
-        made += int(created)
-    return made
+    return message_to_person(
+        municipality=booking.municipality,
+        recipient=resident,
+        purpose=purpose,
+        key=f"{booking.public_id}:{sequence}",
+        subject=subject,
+        body=body,
+        language=language,
+        attachment=attachment,
+    )

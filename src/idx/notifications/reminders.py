@@ -18,7 +18,7 @@ from idx.applications.models import Application, Status
 from idx.common.wareki import format_for_language
 from idx.identity.models import Role
 from idx.notifications.models import Subscription, Topic
-from idx.notifications.services import channels_of, message_create
+from idx.notifications.services import message_to_person
 from idx.procedures.i18n import pick
 from idx.procedures.models import Procedure
 
@@ -86,18 +86,14 @@ def reminders_send(today: dt.date) -> int:
                     "url": f"{procedure.municipality.public_url.rstrip('/')}/procedures/{procedure.code}/",
                 }
             days = (deadline - today).days
-            for channel, address in channels_of(user):
-                _message, created = message_create(
-                    municipality=procedure.municipality,
-                    recipient=user,
-                    channel=channel,
-                    address=address,
-                    purpose="reminder",
-                    key=f"{procedure.code}:{deadline.isoformat()}:{days}",
-                    subject=subject,
-                    body=body,
-                    language=language,
-                    topic=topic,
-                )
-                made += int(created)
+            made += message_to_person(
+                municipality=procedure.municipality,
+                recipient=user,
+                purpose="reminder",
+                key=f"{procedure.code}:{deadline.isoformat()}:{days}",
+                subject=subject,
+                body=body,
+                language=language,
+                topic=topic,
+            )
     return made

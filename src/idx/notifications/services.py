@@ -419,6 +419,41 @@ def channels_of(user: User) -> list[tuple[str, str]]:
 # ---- personal messages -----------------------------------------------------------------------
 
 
+def message_to_person(
+    *,
+    municipality: Municipality,
+    recipient: User | None,
+    purpose: str,
+    key: str,
+    subject: str,
+    body: str,
+    language: str,
+    topic: str = "",
+    attachment: tuple[str, str, str] | None = None,
+    email: str = "",
+) -> int:
+    """One message to one person on each of their channels (``channels_of``), or to ``email`` for
+    someone without an account; returns how many were new (the key makes a repeat a no-op)."""
+    destinations = channels_of(recipient) if recipient is not None else [("email", email)]
+    made = 0
+    for channel, address in destinations:
+        _message, created = message_create(
+            municipality=municipality,
+            recipient=recipient,
+            channel=channel,
+            address=address,
+            purpose=purpose,
+            key=key,
+            subject=subject,
+            body=body,
+            language=language,
+            topic=topic,
+            attachment=attachment,
+        )
+        made += int(created)
+    return made
+
+
 def notify_application_status(application_id: int, status: str, row_version: int) -> int:
     """Tell the applicant about a status change on all their channels; returns messages made."""
     from idx.applications.models import Application, Status
@@ -460,18 +495,12 @@ def notify_application_status(application_id: int, status: str, row_version: int
             },
             shipped="applications/email/status",
         )
-    made = 0
-    for channel, address in channels_of(applicant):
-        _message, created = message_create(
-            municipality=application.municipality,
-            recipient=applicant,
-            channel=channel,
-            address=address,
-            purpose="application_status",
-            key=f"{application.public_id}:{status}:{row_version}",
-            subject=subject,
-            body=body,
-            language=language,
-        )
-        made += int(created)
-    return made
+    return message_to_person(
+        municipality=application.municipality,
+        recipient=applicant,
+        purpose="application_status",
+        key=f"{application.public_id}:{status}:{row_version}",
+        subject=subject,
+        body=body,
+        language=language,
+    )
