@@ -176,10 +176,22 @@ class WebPushChannel(Channel):
         from pywebpush import WebPushException, webpush
 
         from idx.notifications.models import WebPushSubscription
+        from idx.notifications.push_endpoints import (
+            EndpointRefused,
+            EndpointUnresolvable,
+            endpoint_check,
+            push_session,
+        )
 
         subscription = WebPushSubscription.objects.filter(pk=message.address or 0).first()
         if subscription is None:
             raise PermanentFailure("the browser subscription is gone")
+        try:  # again at send time: the host may resolve elsewhere now
+            endpoint_check(subscription.endpoint)
+        except EndpointUnresolvable as exc:
+            raise TemporaryFailure(f"webpush: {exc}") from exc
+        except EndpointRefused as exc:
+            raise PermanentFailure(f"webpush: {exc}") from exc
         payload = json.dumps(
             {"title": message.subject, "body": message.body[:1000], "url": "/my/notifications/"}
         )
@@ -195,6 +207,7 @@ class WebPushChannel(Channel):
                 ttl=24 * 3600 if not message.emergency else 3600,
                 timeout=10,
                 headers={"Urgency": "high" if message.emergency else "normal"},
+                requests_session=push_session(subscription.endpoint),
             )
         except WebPushException as exc:
             status = exc.response.status_code if exc.response is not None else 0
@@ -204,5 +217,7 @@ class WebPushChannel(Channel):
             if status == 429 or status >= 500 or status == 0:
                 raise TemporaryFailure(f"webpush: http {status}") from exc
             raise PermanentFailure(f"webpush: http {status}") from exc
+        except EndpointRefused as exc:  # the connection reached a non-public address
+            raise PermanentFailure(f"webpush: {exc}") from exc
         except (requests.RequestException, OSError) as exc:
             raise TemporaryFailure(f"webpush: {type(exc).__name__}") from exc

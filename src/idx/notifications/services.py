@@ -387,6 +387,39 @@ def unsubscribe_topic(*, user: User, topic: str) -> None:
         subscription.save(update_fields=["topics", "updated_at"])
 
 
+class SubscriptionTaken(Exception):
+    """The browser's push endpoint is registered to another account."""
+
+
+def web_push_subscribe(*, user: User, endpoint: str, p256dh: str, auth: str) -> None:
+    """Register (or refresh the keys of) this resident's browser subscription and choose Web Push.
+
+    The endpoint must be a public push service (:func:`push_endpoints.endpoint_check`). A
+    subscription stays with the resident who made it: posting the same endpoint from another
+    account raises :class:`SubscriptionTaken` and changes nothing.
+    """
+    from idx.notifications.models import WebPushSubscription
+    from idx.notifications.push_endpoints import endpoint_check
+
+    endpoint_check(endpoint)
+    try:
+        with transaction.atomic():
+            existing = WebPushSubscription.objects.select_for_update().filter(endpoint=endpoint).first()
+            if existing is not None and existing.user_id != user.pk:
+                raise SubscriptionTaken
+            if existing is None:
+                WebPushSubscription.objects.create(user=user, endpoint=endpoint, p256dh=p256dh, auth=auth)
+            else:
+                existing.p256dh, existing.auth = p256dh, auth
+                existing.save(update_fields=["p256dh", "auth"])
+            subscription, _made = Subscription.objects.get_or_create(user=user)
+            if "webpush" not in subscription.channels:
+                subscription.channels = sorted({*subscription.channels, "webpush"})
+                subscription.save(update_fields=["channels", "updated_at"])
+    except IntegrityError as exc:  # the same endpoint registered by another account meanwhile
+        raise SubscriptionTaken from exc
+
+
 def targets(
     *, email: str, channels: list[str] | None, line_user_id: str, push_ids: Iterable[int]
 ) -> list[tuple[str, str]]:

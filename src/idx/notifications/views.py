@@ -184,6 +184,9 @@ def web_push_subscribe(request: IdxRequest) -> HttpResponseBase:
     from django.http import JsonResponse
 
     from idx.notifications.models import WebPushSubscription
+    from idx.notifications.push_endpoints import EndpointRefused
+    from idx.notifications.services import SubscriptionTaken
+    from idx.notifications.services import web_push_subscribe as web_push_subscribe_service
 
     try:
         data = json.loads(request.body or b"{}")
@@ -192,30 +195,18 @@ def web_push_subscribe(request: IdxRequest) -> HttpResponseBase:
         p256dh, auth = str(keys["p256dh"]), str(keys["auth"])
     except (ValueError, KeyError, TypeError):
         return JsonResponse({"error": "invalid subscription"}, status=400)
-    if not endpoint.startswith("https://") and not (
-        endpoint.startswith("http://127.0.0.1") and settings_allow_http_push()
-    ):
-        return JsonResponse({"error": "invalid endpoint"}, status=400)
     if request.method == "DELETE":
         WebPushSubscription.objects.filter(user=request.user, endpoint=endpoint).delete()
         return JsonResponse({"ok": True})
     if request.method != "POST" or len(endpoint) > 1000 or len(p256dh) > 200 or len(auth) > 100:
         return JsonResponse({"error": "invalid subscription"}, status=400)
-    WebPushSubscription.objects.update_or_create(
-        endpoint=endpoint, defaults={"user": request.user, "p256dh": p256dh, "auth": auth}
-    )
-    subscription, _made = Subscription.objects.get_or_create(user=request.user)
-    if "webpush" not in subscription.channels:
-        subscription.channels = sorted({*subscription.channels, "webpush"})
-        subscription.save(update_fields=["channels", "updated_at"])
+    try:
+        web_push_subscribe_service(user=request.user, endpoint=endpoint, p256dh=p256dh, auth=auth)
+    except EndpointRefused:
+        return JsonResponse({"error": "invalid endpoint"}, status=400)
+    except SubscriptionTaken:
+        return JsonResponse({"error": "subscription of another account"}, status=409)
     return JsonResponse({"ok": True}, status=201)
-
-
-def settings_allow_http_push() -> bool:
-    """Plain-HTTP push endpoints only for the demo and tests (a local stand-in push service)."""
-    from django.conf import settings
-
-    return bool(settings.IDX_DEMO_IDP)
 
 
 @require_GET
