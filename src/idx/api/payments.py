@@ -5,13 +5,23 @@ Imported by ``idx.api.v1`` after its own routers, so the shared auth and error h
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+import uuid
+from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Path, Router, Schema
 from ninja.responses import Status
 
-from idx.api.v1 import ApiRequest, ErrorOut, _error, _resident, _staff
+from idx.api.v1 import (
+    ApiRequest,
+    ErrorOut,
+    _error,
+    _resident,
+    _staff,
+    idempotency_key,
+    idempotency_key_reused,
+)
 from idx.applications.selectors import application_get_for_resident
 from idx.identity.policy import Action, can
 from idx.payments import services
@@ -31,7 +41,7 @@ class FeeOut(Schema):
 
 class PaymentOut(Schema):
     reference: str
-    application: str | None
+    application: uuid.UUID | None = Field(description="the application whose fee it pays")
     purpose: str
     amount: int
     status: str
@@ -40,19 +50,21 @@ class PaymentOut(Schema):
     method: str
     checkout_url: str = Field(description="send the resident here (hosted checkout)")
     qr_payload: str = Field(description="show this as a QR code (JPQR slip)")
-    expires_at: Any
-    paid_at: Any
+    expires_at: dt.datetime
+    paid_at: dt.datetime | None
     paid_amount: int
     refunded_amount: int
     receipt_number: str
 
 
 class PaymentIn(Schema):
-    provider: str = Field(description="hosted or jpqr (those the municipality enables)")
+    provider: str = Field(
+        min_length=1, max_length=40, description="hosted or jpqr (those the municipality enables)"
+    )
 
 
 class RefundIn(Schema):
-    amount: int = Field(gt=0)
+    amount: int = Field(gt=0, le=2_147_483_647, description="yen")
     reason: str = Field(min_length=1, max_length=300)
 
 
@@ -79,7 +91,7 @@ def _out(payment: Payment) -> dict[str, Any]:
 @router.get(
     "/applications/{application_id}/fee", response={200: FeeOut, 404: ErrorOut}, url_name="application_fee"
 )
-def application_fee(request: ApiRequest, application_id: str) -> Any:
+def application_fee(request: ApiRequest, application_id: uuid.UUID) -> Any:
     application = application_get_for_resident(resident=_resident(request), public_id=application_id)
     if application is None:
         return _error(request, 404, "not_found", "Not found.")
@@ -96,26 +108,43 @@ def application_fee(request: ApiRequest, application_id: str) -> Any:
 
 @router.post(
     "/applications/{application_id}/payments",
-    response={201: PaymentOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 502: ErrorOut},
+    response={
+        200: PaymentOut,
+        201: PaymentOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+        502: ErrorOut,
+    },
     url_name="payment_start",
 )
-def payment_start(request: ApiRequest, application_id: str, payload: PaymentIn) -> Any:
+def payment_start(request: ApiRequest, application_id: uuid.UUID, payload: PaymentIn) -> Any:
     """Start paying the fee: send the resident to ``checkout_url``, or show ``qr_payload`` as a QR code.
 
     A fee paid before submission makes the application submitted when the payment is confirmed.
+    Send an ``Idempotency-Key`` header so that a retried request starts no second payment: the
+    retry answers 200 with the payment the first request started.
     """
     resident = _resident(request)
+    key = idempotency_key(request)
     application = application_get_for_resident(resident=resident, public_id=application_id)
     if application is None:
         return _error(request, 404, "not_found", "Not found.")
+    replayed = key is not None and services.payment_for_idempotency_key(payer=resident, key=key) is not None
     try:
         payment = services.payment_start(
-            application=application, actor=resident, provider=payload.provider, base_url=_base(request)
+            application=application,
+            actor=resident,
+            provider=payload.provider,
+            base_url=_base(request),
+            idempotency_key=key,
         )
     except services.PaymentRefused as exc:
+        if exc.code == "idempotency_key_reused":
+            return idempotency_key_reused(request)
         status = {"already_paid": 409, "provider_error": 502, "not_found": 404}.get(exc.code, 422)
         return _error(request, status, exc.code, str(exc))
-    return Status(201, _out(payment))
+    return Status(200 if replayed else 201, _out(payment))
 
 
 def _base(request: HttpRequest) -> str:
@@ -132,7 +161,7 @@ def payment_list(request: ApiRequest) -> list[dict[str, Any]]:
 
 
 @router.get("/payments/{reference}", response={200: PaymentOut, 404: ErrorOut}, url_name="payment_get")
-def payment_get(request: ApiRequest, reference: str) -> Any:
+def payment_get(request: ApiRequest, reference: str = Path(..., max_length=40)) -> Any:
     resident = _resident(request)
     payment = (
         Payment.objects.filter(municipality=request.municipality, payer=resident, reference=reference)
@@ -145,7 +174,11 @@ def payment_get(request: ApiRequest, reference: str) -> Any:
 
 
 @staff.get("/payments", response=list[PaymentOut], url_name="staff_payment_list")
-def staff_payment_list(request: ApiRequest, status: str = "", flagged: bool = False) -> list[dict[str, Any]]:
+def staff_payment_list(
+    request: ApiRequest,
+    status: Literal["", "pending", "paid", "failed", "expired", "refunded", "partially_refunded"] = "",
+    flagged: bool = False,
+) -> list[dict[str, Any]]:
     from idx.backoffice.payments import _scoped
 
     payments = _scoped(_staff(request))

@@ -1,7 +1,9 @@
 """The JSON API, version 1: everything the portal and the back office offer, for other systems.
 
 Authentication: ``Authorization: Bearer idx_...`` (an API token of a resident or staff member)
-or the browser session. Errors are ``{"code": ..., "message": ..., "errors": [...]}``.
+or the browser session (its cookie, and the ``X-CSRFToken`` header on unsafe methods). Errors are
+``{"code": ..., "message": ..., "errors": [...]}``. Request bodies are JSON
+(``Content-Type: application/json``).
 """
 
 from __future__ import annotations
@@ -9,16 +11,20 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import json
 import uuid
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone, translation
 from ninja import Field, NinjaAPI, Router, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 from ninja.responses import Status
-from ninja.security import APIKeyHeader, HttpBearer
+from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
 from idx.applications import services
@@ -75,10 +81,10 @@ class TokenAuth(HttpBearer):
         return record.user
 
 
-class SessionAuth(APIKeyHeader):
-    """The browser session (CSRF-protected by Django for unsafe methods)."""
+class SessionAuth(APIKeyCookie):
+    """The browser session: its cookie, and on unsafe methods the CSRF token in ``X-CSRFToken``."""
 
-    param_name = "X-Session"
+    param_name = settings.SESSION_COOKIE_NAME
 
     def __call__(self, request: HttpRequest) -> User | None:
         user = getattr(request, "user", None)
@@ -96,15 +102,6 @@ class SessionAuth(APIKeyHeader):
         return None
 
 
-api = NinjaAPI(
-    title="IDX API",
-    version="1",
-    description="Online procedures of a municipality: catalog, applications, staff cases and exports.",
-    urls_namespace="api-v1",
-    auth=[TokenAuth(), SessionAuth()],
-)
-
-
 class ErrorItem(Schema):
     path: str
     code: str
@@ -115,6 +112,90 @@ class ErrorOut(Schema):
     code: str
     message: str
     errors: list[ErrorItem] = []
+
+
+class ApiProblem(Exception):
+    """A request refused before (or instead of) its operation: rendered as problem JSON."""
+
+    def __init__(self, status: int, code: str, message: str, errors: list[ErrorItem] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.errors = errors or []
+
+
+class _NonFinite:
+    """``NaN``, ``Infinity`` or ``-Infinity`` in a body: JSON allows none of them (RFC 8259)."""
+
+
+_NON_FINITE = _NonFinite()
+
+
+def _unstorable(value: Any, path: tuple[str, ...] = ()) -> tuple[str, ...] | None:
+    """The path of the first value no database can store (a non-finite number, a lone surrogate)."""
+    if value is _NON_FINITE:
+        return path
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return path
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _unstorable(key, path) or _unstorable(item, (*path, str(key)))
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _unstorable(item, (*path, str(index)))
+            if found is not None:
+                return found
+    return None
+
+
+class JsonParser(Parser):
+    """Bodies are strict JSON: ``application/json`` (or ``+json``) only, and only storable values."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        content_type = (request.content_type or "").lower()
+        if content_type != "application/json" and not (
+            content_type.startswith("application/") and content_type.endswith("+json")
+        ):
+            raise ApiProblem(
+                415, "unsupported_media_type", "Send the body as JSON (Content-Type: application/json)."
+            )
+        data = json.loads(request.body, parse_constant=lambda _constant: _NON_FINITE)
+        path = _unstorable(data)
+        if path is not None:
+            where = ".".join(("body", *path))
+            raise ApiProblem(
+                422,
+                "invalid_request",
+                "The request body holds a value JSON does not allow (NaN, Infinity or a lone surrogate).",
+                [ErrorItem(path=where, code="invalid_value", message="Not a valid JSON value.")],
+            )
+        return data
+
+
+class IdxNinjaAPI(NinjaAPI):
+    """The API whose OpenAPI document states everything a client meets (see ``idx.api.openapi``)."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> Any:
+        from idx.api.openapi import complete_openapi
+
+        return complete_openapi(super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params))
+
+
+api = IdxNinjaAPI(
+    title="IDX API",
+    version="1",
+    description="Online procedures of a municipality: catalog, applications, staff cases and exports.",
+    urls_namespace="api-v1",
+    auth=[TokenAuth(), SessionAuth()],
+    parser=JsonParser(),
+)
 
 
 def _error(
@@ -145,8 +226,48 @@ def _auth_error(request: ApiRequest, exc: AuthenticationError) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: ApiRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, ApiProblem):  # raised by the parser; ninja wraps it
+        return _problem(request, exc.__cause__)
     codes = {400: "bad_request", 403: "forbidden", 404: "not_found", 409: "conflict"}
     return _error(request, exc.status_code, codes.get(exc.status_code, "error"), str(exc))
+
+
+@api.exception_handler(ApiProblem)
+def _problem(request: ApiRequest, exc: ApiProblem) -> HttpResponse:
+    return _error(request, exc.status, exc.code, exc.message, exc.errors)
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request: ApiRequest, exc: RequestDataTooBig) -> HttpResponse:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+    return _error(request, 413, "payload_too_large", f"The request body is larger than {limit} MB.")
+
+
+IDEMPOTENCY_KEY_MAX = 80
+
+
+def idempotency_key(request: HttpRequest) -> str | None:
+    """The ``Idempotency-Key`` header (at most 80 characters), or ``None`` without one."""
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if len(key) > IDEMPOTENCY_KEY_MAX:
+        raise ApiProblem(
+            422,
+            "invalid_request",
+            f"The Idempotency-Key is longer than {IDEMPOTENCY_KEY_MAX} characters.",
+            [ErrorItem(path="header.Idempotency-Key", code="too_long", message="Too long.")],
+        )
+    return key or None
+
+
+def idempotency_key_reused(request: HttpRequest) -> HttpResponse:
+    """422 for a replayed Idempotency-Key whose request differs from the first (IETF idempotency-key draft)."""
+    return _error(
+        request,
+        422,
+        "idempotency_key_reused",
+        "This Idempotency-Key was used for a different request; send a new key for a new request.",
+        [ErrorItem(path="header.Idempotency-Key", code="reused", message="Used for a different request.")],
+    )
 
 
 def _answer_errors(definition: Any, errors: list[AnswerError]) -> list[ErrorItem]:
@@ -398,18 +519,26 @@ def list_my_applications(request: ApiRequest, limit: int = 50, offset: int = 0) 
 def create_application(request: ApiRequest, payload: ApplicationCreateIn) -> Any:
     """Start a draft. Send an ``Idempotency-Key`` header so that a replayed request makes no second draft."""
     resident = _resident(request)
+    key = idempotency_key(request)
+    before = (
+        Application.objects.filter(applicant=resident, idempotency_key=key)
+        .select_related("procedure")
+        .first()
+        if key
+        else None
+    )
+    if before is not None and before.procedure.code != payload.procedure:
+        return idempotency_key_reused(request)
     procedure = procedure_get_published(municipality=request.municipality, code=payload.procedure)
     if procedure is None:
         raise HttpError(404, "No such procedure.")
-    key = request.headers.get("Idempotency-Key", "")[:80] or None
-    before = Application.objects.filter(applicant=resident, idempotency_key=key).exists() if key else False
     application = services.application_start(
         resident=resident,
         procedure=procedure,
         language=translation.get_language() or "ja",
         idempotency_key=key,
     )
-    return Status(200 if before else 201, _application_out(application))
+    return Status(200 if before is not None else 201, _application_out(application))
 
 
 @residents.get("/applications/{application_id}", response={200: ApplicationDetailOut, 404: ErrorOut})

@@ -99,12 +99,19 @@ class Payment(TenantModel):
     el_number = models.CharField(max_length=40, blank=True)
     el_qr = models.TextField(blank=True)
     due_date = models.DateField(null=True, blank=True)
+    # The client's Idempotency-Key of the request that started it (API): a retry finds this payment.
+    idempotency_key = models.CharField(max_length=80, null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["municipality", "status", "-created_at"]),
             models.Index(fields=["provider", "provider_reference"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["payer", "idempotency_key"], name="payment_idempotency_key_unique"
+            )
         ]
 
     def __str__(self) -> str:

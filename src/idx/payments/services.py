@@ -116,10 +116,30 @@ def _config(municipality_id: int, provider: str) -> ProviderConfig:
     return config
 
 
-def payment_start(*, application: Application, actor: User, provider: str, base_url: str) -> Payment:
-    """Start paying the application's fee with ``provider``: the payment row first, then the provider."""
+def payment_start(
+    *,
+    application: Application,
+    actor: User,
+    provider: str,
+    base_url: str,
+    idempotency_key: str | None = None,
+) -> Payment:
+    """Start paying the application's fee with ``provider``: the payment row first, then the provider.
+
+    With an ``idempotency_key`` a retried request answers the payment the first one started (whatever
+    its status now) instead of a second one; the same key for another application or provider is
+    refused (``idempotency_key_reused``).
+    """
     if application.applicant_id != actor.pk or application.municipality_id != actor.municipality_id:
         raise PaymentRefused("not_found")
+    if idempotency_key:
+        existing = payment_for_idempotency_key(payer=actor, key=idempotency_key)
+        if existing is not None:
+            if existing.application_id != application.pk or existing.provider != provider:
+                raise PaymentRefused(
+                    "idempotency_key_reused", "this Idempotency-Key was used for a different payment"
+                )
+            return existing
     fee = fee_of(application)
     if fee.amount <= 0:
         raise PaymentRefused("no_fee", "this application has no fee")
@@ -135,26 +155,20 @@ def payment_start(*, application: Application, actor: User, provider: str, base_
         raise PaymentRefused("provider_unavailable", "residents cannot choose this provider")
     default = int(getattr(plugin, "default_expires_minutes", DEFAULT_EXPIRY_MINUTES))
     minutes = int(config.config.get("expires_minutes", default))
-    with transaction.atomic():
-        # One payment at a time: an older pending one of this application ends here.
-        Payment.objects.filter(application=application, status=PaymentStatus.PENDING).update(
-            status=PaymentStatus.EXPIRED,
-            failure_reason="replaced by a new payment",
-            updated_at=timezone.now(),
-        )
-        payment = Payment.objects.create(
-            municipality_id=application.municipality_id,
+    try:
+        payment = _payment_create(
             application=application,
-            payer=actor,
-            department_id=application.department_id,
-            purpose=fee.purpose,
-            amount=fee.amount,
+            actor=actor,
+            fee=fee,
             provider=provider,
-            expires_at=timezone.now() + dt.timedelta(minutes=minutes),
-            answers_digest=answers_digest(application.answers or {})
-            if application.status == Status.DRAFT
-            else "",
+            minutes=minutes,
+            idempotency_key=idempotency_key,
         )
+    except IntegrityError:
+        # The same key raced in from a replayed request: answer the payment the first one started.
+        if not idempotency_key:
+            raise
+        return Payment.objects.get(payer=actor, idempotency_key=idempotency_key)
     base = base_url.rstrip("/")
     try:
         started: Started = plugin.start(
@@ -175,6 +189,43 @@ def payment_start(*, application: Application, actor: User, provider: str, base_
     )
     payment.refresh_from_db()
     return payment
+
+
+def payment_for_idempotency_key(*, payer: User, key: str) -> Payment | None:
+    """The payment a request with this Idempotency-Key of ``payer`` started, if any."""
+    return Payment.objects.filter(payer=payer, idempotency_key=key).select_related("application").first()
+
+
+def _payment_create(
+    *,
+    application: Application,
+    actor: User,
+    fee: Fee,
+    provider: str,
+    minutes: int,
+    idempotency_key: str | None,
+) -> Payment:
+    with transaction.atomic():
+        # One payment at a time: an older pending one of this application ends here.
+        Payment.objects.filter(application=application, status=PaymentStatus.PENDING).update(
+            status=PaymentStatus.EXPIRED,
+            failure_reason="replaced by a new payment",
+            updated_at=timezone.now(),
+        )
+        return Payment.objects.create(
+            municipality_id=application.municipality_id,
+            application=application,
+            payer=actor,
+            department_id=application.department_id,
+            purpose=fee.purpose,
+            amount=fee.amount,
+            provider=provider,
+            expires_at=timezone.now() + dt.timedelta(minutes=minutes),
+            idempotency_key=idempotency_key or None,
+            answers_digest=answers_digest(application.answers or {})
+            if application.status == Status.DRAFT
+            else "",
+        )
 
 
 def _next_receipt_number(payment: Payment, now: dt.datetime) -> str:
