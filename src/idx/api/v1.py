@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.utils import timezone, translation
+from django.utils import translation
 from ninja import Field, NinjaAPI, Router, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -50,9 +50,10 @@ from idx.applications.signing import (
 from idx.applications.workflow import Event, InvalidTransition
 from idx.audit.services import audit_record
 from idx.common.http import IdxRequest
-from idx.identity.models import ApiToken, User
+from idx.identity.models import User
 from idx.identity.policy import Action, can
 from idx.identity.reauth import has_recent_reauth
+from idx.identity.tokens import token_authenticate
 from idx.procedures.definition import AnswerError, validate_answers
 from idx.procedures.i18n import pick
 from idx.procedures.rendering import error_message
@@ -64,21 +65,19 @@ class ApiRequest(IdxRequest):
 
 
 class TokenAuth(HttpBearer):
+    """An API token; a resident's personal access token only within its scopes (403 otherwise)."""
+
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        record = (
-            ApiToken.objects.select_related("user", "user__department")
-            .filter(token_hash=ApiToken.hash(token), revoked_at__isnull=True)
-            .first()
-        )
         municipality = getattr(request, "municipality", None)
-        if record is None or municipality is None or record.municipality_id != municipality.id:
-            return None
-        if not record.user.is_active:
-            return None
-        if record.last_used_at is None or timezone.now() - record.last_used_at > dt.timedelta(minutes=5):
-            ApiToken.objects.filter(pk=record.pk).update(last_used_at=timezone.now())
-        request.user = record.user
-        return record.user
+        user = token_authenticate(
+            raw=token,
+            municipality_id=municipality.id if municipality is not None else None,
+            method=request.method or "GET",
+            path=request.path,
+        )
+        if user is not None:
+            request.user = user
+        return user
 
 
 class SessionAuth(APIKeyCookie):
@@ -880,3 +879,7 @@ from idx.api import payments as _payments_api  # noqa: E402
 
 api.add_router("/", _payments_api.router)
 api.add_router("/staff", _payments_api.staff)
+
+from idx.api import tokens as _tokens_api  # noqa: E402
+
+api.add_router("/", _tokens_api.router)

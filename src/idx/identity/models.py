@@ -111,11 +111,17 @@ class User(AbstractBaseUser):
 
 
 class ApiToken(TenantModel):
-    """A bearer token for API clients (LINE bots, kiosks); only its SHA-256 is stored."""
+    """A bearer token for API clients (LINE bots, kiosks) or a resident's personal access token;
+    only its SHA-256 is stored (see ``idx.identity.tokens``)."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=60)
     token_hash = models.CharField(max_length=64, unique=True)
+    # The token's first characters, shown so that a person can tell their tokens apart.
+    prefix = models.CharField(max_length=12, blank=True)
+    # ``None``: an operator-issued token with its user's full access; else the scopes granted.
+    scopes = models.JSONField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 

@@ -113,6 +113,81 @@ def api_token_issue(*, user: User, name: str) -> str:
     return raw
 
 
+class TokenInvalid(Exception):
+    """A personal access token request that cannot be granted; ``field`` names the input."""
+
+    def __init__(self, field: str, code: str) -> None:
+        super().__init__(code)
+        self.field = field
+        self.code = code
+
+
+def personal_token_create(
+    *, user: User, name: str, scopes: list[str], expires_in_days: int
+) -> tuple[ApiToken, str]:
+    """A resident's personal access token: returns the record and the token, shown only once."""
+    from idx.identity.tokens import EXPIRY_DAYS, MAX_TOKENS_PER_USER, SCOPES
+
+    name = " ".join(name.split())
+    if not name or len(name) > 60:
+        raise TokenInvalid("name", "name")
+    if not scopes or not set(scopes) <= set(SCOPES):
+        raise TokenInvalid("scopes", "scopes")
+    if expires_in_days not in EXPIRY_DAYS:
+        raise TokenInvalid("expires_in_days", "expiry")
+    if not user.is_resident:
+        raise TokenInvalid("user", "not_resident")
+    raw = ApiToken.new_raw_token()
+    expires_at = timezone.now() + dt.timedelta(days=expires_in_days)
+    with transaction.atomic(durable=True):
+        User.objects.select_for_update().filter(pk=user.pk).first()  # one creation at a time per user
+        active = ApiToken.objects.filter(user=user, revoked_at__isnull=True, scopes__isnull=False).filter(
+            expires_at__gt=timezone.now()
+        )
+        if active.count() >= MAX_TOKENS_PER_USER:
+            raise TokenInvalid("name", "too_many")
+        token = ApiToken.objects.create(
+            municipality_id=user.municipality_id,
+            user=user,
+            name=name,
+            token_hash=ApiToken.hash(raw),
+            prefix=raw[:12],
+            scopes=sorted(set(scopes), key=SCOPES.index),
+            expires_at=expires_at,
+        )
+        audit_record(
+            municipality=user.municipality,
+            actor=user,
+            action="api_token.create",
+            target_type="api_token",
+            target_id=token.pk,
+            after={"name": name, "scopes": token.scopes, "expires_at": expires_at.isoformat()},
+        )
+    return token, raw
+
+
+def personal_token_revoke(*, user: User, token_id: int) -> bool:
+    """Revoke one of ``user``'s own tokens; ``False`` when there is no such active token."""
+    with transaction.atomic(durable=True):
+        token = (
+            ApiToken.objects.select_for_update()
+            .filter(pk=token_id, user=user, municipality_id=user.municipality_id, revoked_at__isnull=True)
+            .first()
+        )
+        if token is None:
+            return False
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at", "updated_at"])
+        audit_record(
+            municipality=user.municipality,
+            actor=user,
+            action="api_token.revoke",
+            target_type="api_token",
+            target_id=token.pk,
+        )
+    return True
+
+
 def counter_resident_find_or_create(
     *,
     staff: User,

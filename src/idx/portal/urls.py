@@ -1,6 +1,6 @@
 from django.urls import path
 
-from idx.portal import assist, counter, payments, signing, views
+from idx.portal import account, assist, counter, payments, signing, views
 from idx.portal import booking as booking_views
 
 app_name = "portal"
@@ -60,6 +60,8 @@ urlpatterns = [
     path("booking/ticket/", booking_views.ticket_lookup, name="booking_ticket_lookup"),
     path("booking/ticket/<str:code>/", booking_views.ticket, name="booking_ticket"),
     path("booking/<slug:code>/", booking_views.service_detail, name="booking_service"),
+    path("my/account/", account.account, name="account"),
+    path("my/account/tokens/<int:token_id>/revoke/", account.token_revoke, name="account_token_revoke"),
     path("accounts/signup/", views.sign_up, name="signup"),
     path("accounts/verify/<str:token>/", views.verify_email, name="verify_email"),
     path("accounts/login/", views.sign_in, name="login"),
