@@ -1,37 +1,141 @@
-"""The ``idx`` console script: demo, serve, worker, and every Django management command.
-
-idx demo              set up a SQLite demo and serve it on http://127.0.0.1:8000
-idx serve             run the web server (gunicorn) with the configured settings
-idx worker            run the background task worker
-idx manage CMD ...    any Django management command (``idx migrate`` works too)
-"""
+"""The ``idx`` console script: demo, serve, worker, and every Django management command."""
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
+import re
 import subprocess
 import sys
+from pathlib import Path
+
+HELP = """\
+usage: idx COMMAND [ARGUMENTS]
+
+Commands:
+  demo          set up a demo (SQLite in ./var, two municipalities, demo accounts printed)
+                and serve it on http://127.0.0.1:8000, or on the address in IDX_BIND;
+                idx demo --help lists its options
+  serve         run the web server (gunicorn) with the configured settings
+  worker        run the background task worker
+  manage CMD    any Django management command; "idx CMD" works too, for example
+                idx migrate, idx audit verify, idx notifications check, idx help (all of them)
+
+Main environment variables (docs/configuration.md describes every one):
+  IDX_BIND                 address and port to serve on (default 127.0.0.1:8000),
+                           for example IDX_BIND=127.0.0.1:8100 idx demo
+  IDX_PUBLIC_URL           the address people use, such as https://idx.example.jp
+                           (default: http:// and IDX_BIND)
+  IDX_DATA_DIR             folder of the SQLite database, uploads and demo keys (default ./var)
+  DATABASE_URL             the database, such as postgres://idx@db.example.jp/idx
+  IDX_SECRET_KEY           a long random value (production)
+  IDX_CACHE_URL            the cache shared by all workers: redis://... (default: the database)
+  IDX_ROLE                 portal, backoffice or all (default all)
+  IDX_DEBUG                true shows Django's debug pages (development only; default false)
+  IDX_WEB_WORKERS          web server processes (default 3)
+  DJANGO_SETTINGS_MODULE   idx.settings.production (default) or idx.settings.dev; in a folder
+                           where "idx demo" has run, commands use the demo's settings
+"""
+
+SERVE_HELP = """\
+usage: idx serve [GUNICORN OPTIONS]
+
+Runs gunicorn on IDX_BIND (default 127.0.0.1:8000) with IDX_WEB_WORKERS workers (default 3).
+Each instance gets its own control socket in IDX_DATA_DIR (see docs/operations.md); any option
+given here is passed to gunicorn (python -m gunicorn --help lists them).
+"""
+
+# Written by `idx demo` into the data folder: commands run there later use the demo's settings.
+DEMO_MARKER = "demo.json"
+_DEMO_SETTINGS = "idx.settings.dev"
+_PRODUCTION_SETTINGS = "idx.settings.production"
 
 
-def _django_setup(default_settings: str) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", default_settings)
-    import django
+class ConfigurationProblem(Exception):
+    """A setting is missing or wrong: reported in one line, never as a traceback."""
 
-    django.setup()
+
+def _data_dir() -> Path:
+    """The data folder, as the settings compute it (IDX_DATA_DIR, else ./var)."""
+    return Path(os.environ.get("IDX_DATA_DIR") or Path.cwd() / "var")
+
+
+def _demo_marker_write() -> None:
+    folder = _data_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    saved = {name: os.environ[name] for name in ("IDX_BIND", "IDX_PUBLIC_URL") if os.environ.get(name)}
+    (folder / DEMO_MARKER).write_text(json.dumps(saved, indent=1) + "\n", encoding="utf-8")
+
+
+def _settings_for_this_folder() -> None:
+    """Without DJANGO_SETTINGS_MODULE, a folder where ``idx demo`` ran uses the demo's settings
+    (and the address it was served on); anywhere else, production settings."""
+    if os.environ.get("DJANGO_SETTINGS_MODULE"):
+        return
+    marker = _data_dir() / DEMO_MARKER
+    if not marker.is_file():
+        os.environ["DJANGO_SETTINGS_MODULE"] = _PRODUCTION_SETTINGS
+        return
+    try:
+        saved = json.loads(marker.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        saved = {}
+    os.environ["DJANGO_SETTINGS_MODULE"] = _DEMO_SETTINGS
+    for name, value in saved.items() if isinstance(saved, dict) else ():
+        if name.startswith("IDX_") and isinstance(value, str):
+            os.environ.setdefault(name, value)
+    os.environ.setdefault("IDX_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+
+
+def _settings_load() -> None:
+    """Load the settings now, so that a configuration problem becomes one line."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        import django
+        from django.conf import settings
+
+        settings.INSTALLED_APPS  # noqa: B018 - reading one setting loads them all
+        django.setup()
+    except ImproperlyConfigured as exc:
+        raise ConfigurationProblem(str(exc)) from None
 
 
 def demo(argv: list[str]) -> int:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "idx.settings.dev")
+    parser = argparse.ArgumentParser(
+        prog="idx demo",
+        description=(
+            "Set up the demo in ./var (or IDX_DATA_DIR) and serve it on IDX_BIND (default "
+            "127.0.0.1:8000): IDX_BIND=127.0.0.1:8100 idx demo serves a second instance beside "
+            "the first; give each instance its own folder. IDX_PUBLIC_URL sets the address "
+            "people use when it differs (behind a proxy)."
+        ),
+    )
+    parser.add_argument(
+        "--applications", type=int, default=200, help="demo applications to make (default 200)"
+    )
+    parser.add_argument("--no-serve", action="store_true", help="set up only; do not serve")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="show Django's debug pages (never on an address others can reach)",
+    )
+    options = parser.parse_args(argv)  # --help ends here, before anything is set up
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", _DEMO_SETTINGS)
     os.environ.setdefault("IDX_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-    _django_setup("idx.settings.dev")
+    if options.debug:
+        os.environ["IDX_DEBUG"] = "true"
+    _demo_marker_write()
+    _settings_load()
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
-    call_command("demo_load", *argv)
-    if "--no-serve" in argv:
+    call_command("demo_load", "--applications", str(options.applications))
+    if options.no_serve:
         return 0
-    # The worker sends the e-mails; the web server answers on 127.0.0.1:8000 until stopped.
+    # The worker sends the e-mails; the web server answers on IDX_BIND until stopped.
     worker = subprocess.Popen([sys.executable, "-m", "idx.cli", "worker"], env=os.environ.copy())  # noqa: S603
     try:
         return serve([])
@@ -39,16 +143,47 @@ def demo(argv: list[str]) -> int:
         worker.terminate()
 
 
-def serve(argv: list[str]) -> int:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "idx.settings.production")
+def _control_socket_supported() -> bool:
+    from gunicorn.config import KNOWN_SETTINGS
+
+    return any(setting.name == "control_socket" for setting in KNOWN_SETTINGS)
+
+
+def control_socket_args(bind: str) -> list[str]:
+    """gunicorn's control socket for this instance (gunicorn 25+ puts every instance on one
+    ``~/.gunicorn/gunicorn.ctl`` otherwise: a second instance would take over the first's and
+    delete it on exit). Its own socket in the data folder, named after the address served; none
+    when that path is too long for a Unix socket."""
+    if not _control_socket_supported():
+        return []
+    name = re.sub(r"[^A-Za-z0-9.]+", "-", bind).strip("-") or "default"
+    path = (_data_dir() / "run" / f"gunicorn-{name}.ctl").resolve()
+    if len(os.fsencode(str(path))) > 100:  # sun_path holds 108 bytes
+        return ["--no-control-socket"]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return ["--control-socket", str(path)]
+
+
+def serve_command(argv: list[str]) -> list[str]:
+    """The gunicorn command line of ``idx serve ARGV``."""
+    from idx.common.addresses import DEFAULT_BIND, bind_address
+
     workers = os.environ.get("IDX_WEB_WORKERS", "3")
-    bind = os.environ.get("IDX_BIND", "127.0.0.1:8000")
-    args = [
+    given_bind = next(
+        (argv[index + 1] for index, arg in enumerate(argv[:-1]) if arg in ("--bind", "-b")),
+        next((arg.split("=", 1)[1] for arg in argv if arg.startswith("--bind=")), None),
+    )
+    bind = os.environ.get("IDX_BIND") or DEFAULT_BIND
+    if given_bind is None:
+        bind_address(bind)  # a wrong IDX_BIND is a configuration problem, said before gunicorn starts
+    socket_given = any(arg.startswith(("--control-socket", "--no-control-socket")) for arg in argv)
+    return [
         sys.executable,
         "-m",
         "gunicorn",
         "idx.wsgi:application",
-        *([] if "--bind" in argv or "-b" in argv else ["--bind", bind]),
+        *([] if given_bind is not None else ["--bind", bind]),
+        *([] if socket_given else control_socket_args(given_bind or bind)),
         "--workers",
         workers,
         "--access-logfile",
@@ -59,11 +194,27 @@ def serve(argv: list[str]) -> int:
         "200",
         *argv,
     ]
-    return subprocess.call(args)  # noqa: S603
+
+
+def serve(argv: list[str]) -> int:
+    if argv and argv[0] in ("-h", "--help"):
+        print(SERVE_HELP, end="")
+        return 0
+    _settings_for_this_folder()
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        command = serve_command(argv)
+    except ImproperlyConfigured as exc:
+        raise ConfigurationProblem(str(exc)) from None
+    # The workers load the settings too: a problem is said here once, not in each worker's traceback.
+    _settings_load()
+    return subprocess.call(command)  # noqa: S603
 
 
 def worker(argv: list[str]) -> int:
-    _django_setup("idx.settings.production")
+    _settings_for_this_folder()
+    _settings_load()
     from django.conf import settings
     from django.core.management import call_command
 
@@ -75,23 +226,41 @@ def worker(argv: list[str]) -> int:
 
 
 def manage(argv: list[str]) -> int:
-    _django_setup("idx.settings.production")
+    _settings_for_this_folder()
+    _settings_load()
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["idx", *argv])
     return 0
 
 
+def _problem_line(message: str) -> str:
+    settings_module = os.environ.get("DJANGO_SETTINGS_MODULE", _PRODUCTION_SETTINGS)
+    hint = ""
+    if settings_module == _PRODUCTION_SETTINGS:
+        hint = (
+            f" (production settings; for the demo run `idx demo` in this folder first, "
+            f"or set DJANGO_SETTINGS_MODULE={_DEMO_SETTINGS})"
+        )
+    return f"idx: {' '.join(message.split())}{hint}"
+
+
 def main() -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
     argv = sys.argv[1:]
-    if not argv or argv[0] in ("-h", "--help", "help"):
-        print(__doc__)
+    if not argv or (argv[0] in ("-h", "--help", "help") and len(argv) == 1):
+        print(HELP, end="")
         sys.exit(0)
     command, rest = argv[0], argv[1:]
     handlers = {"demo": demo, "serve": serve, "worker": worker, "manage": manage}
-    if command in handlers:
-        sys.exit(handlers[command](rest))
-    sys.exit(manage(argv))
+    try:
+        if command in handlers:
+            sys.exit(handlers[command](rest))
+        sys.exit(manage(argv))
+    except (ConfigurationProblem, ImproperlyConfigured) as exc:
+        print(_problem_line(str(exc)), file=sys.stderr)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -235,7 +235,7 @@ def _settings_in_subprocess(env: dict[str, str], expression: str, tmp_path) -> A
     code = f"import django, json; django.setup(); from django.conf import settings; print(json.dumps({expression}))"
     result = subprocess.run(
         [sys.executable, "-c", code],
-        env={**env, "DJANGO_SETTINGS_MODULE": "idx.settings.test", "IDX_DATA_DIR": str(tmp_path)},
+        env={"DJANGO_SETTINGS_MODULE": "idx.settings.test", **env, "IDX_DATA_DIR": str(tmp_path)},
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -260,11 +260,70 @@ def test_redis_cache_when_configured(tmp_path):
     assert caches["default"]["LOCATION"] == "redis://127.0.0.1:6379/3"
 
 
-def test_local_memory_cache_otherwise_and_limits_from_environment(tmp_path):
+def test_database_cache_otherwise_and_limits_from_environment(tmp_path):
     caches, limits = _settings_in_subprocess(
-        {**_pythonpath(), "IDX_RATELIMIT_SIGN_IN": "7/1m"},
+        {**_pythonpath(), "IDX_RATELIMIT_SIGN_IN": "7/1m", "DJANGO_SETTINGS_MODULE": "idx.settings.dev"},
         "[settings.CACHES, settings.IDX_RATELIMITS]",
         tmp_path,
     )
-    assert caches["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+    assert caches["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
     assert limits["sign_in"] == "7/1m"
+
+
+def _idx_python(code: str, env: dict[str, str], cwd) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+
+def test_counters_are_shared_between_worker_processes_by_default(tmp_path):
+    """Two processes (two gunicorn workers, or a worker recycled after --max-requests) count in one
+    place: the database cache that `idx migrate` makes. 100 passwords from one address meet 429."""
+    env = {
+        **_pythonpath(),
+        "DJANGO_SETTINGS_MODULE": "idx.settings.dev",
+        "IDX_DATA_DIR": str(tmp_path / "var"),
+    }
+    made = subprocess.run(
+        [sys.executable, "-m", "idx.cli", "migrate", "-v", "0"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert made.returncode == 0, made.stderr
+    hits = (
+        "import django, json; django.setup(); from idx.common.ratelimit import hit, parse_rate; "
+        "rate = parse_rate('5/10m'); print(json.dumps([hit('sign_in:198.51.100.7', rate) for _ in range(3)]))"
+    )
+    first = _idx_python(hits, env, tmp_path)
+    assert first.returncode == 0, first.stderr
+    second = _idx_python(hits, env, tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert json.loads(first.stdout.splitlines()[-1]) == [None, None, None]
+    waits = json.loads(second.stdout.splitlines()[-1])
+    assert waits[:2] == [None, None]
+    assert isinstance(waits[2], int) and waits[2] > 0  # the sixth try, in another process, is refused
+
+
+def test_production_refuses_a_cache_of_its_own_per_process(tmp_path):
+    env = {
+        **_pythonpath(),
+        "DJANGO_SETTINGS_MODULE": "idx.settings.production",
+        "IDX_DATA_DIR": str(tmp_path),
+        "IDX_SECRET_KEY": "k" * 50,
+        "IDX_CACHE_URL": "locmem",
+    }
+    result = _idx_python("import django; django.setup()", env, tmp_path)
+    assert result.returncode != 0
+    assert "cache shared by every worker" in result.stderr
+    env["IDX_CACHE_URL"] = ""
+    assert _idx_python("import django; django.setup()", env, tmp_path).returncode == 0

@@ -12,6 +12,7 @@ import io
 import random
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
@@ -21,6 +22,7 @@ from PIL import Image
 from idx.applications import services
 from idx.applications.models import Application
 from idx.applications.signing import requires_signature
+from idx.common.addresses import public_base_url, sibling_url
 from idx.common.models import Municipality, MunicipalityHost
 from idx.demo_idp.jpki import demo_signature
 from idx.demo_idp.provider import configure_for_municipality as configure_demo_identity_provider
@@ -55,7 +57,6 @@ MUNICIPALITIES = [
         "phone": "0595-22-9611",
         "address": "518-8501 三重県伊賀市四十九町3184番地",
         "hosts": ["127.0.0.1", "localhost", "iga.localhost"],
-        "public_url": "http://127.0.0.1:8000",
         "staff_domain": "staff.iga.example.jp",
     },
     {
@@ -68,7 +69,6 @@ MUNICIPALITIES = [
         "phone": "0596-62-1111",
         "address": "516-2195 三重県度会郡度会町棚橋1215番地1",
         "hosts": ["watarai.localhost"],
-        "public_url": "http://watarai.localhost:8000",
         "staff_domain": "staff.watarai.example.jp",
     },
 ]
@@ -160,24 +160,29 @@ def _attachment_paths(value: Any, prefix: str = "") -> list[str]:
     return [prefix] if isinstance(value, str) and value.startswith("att_") else []
 
 
+def demo_public_url(spec: dict[str, Any]) -> str:
+    """Where the demo serves a municipality: the first at the public address (``IDX_PUBLIC_URL``,
+    else the address served, ``IDX_BIND``), the others beside it on ``<slug>.localhost`` (or
+    ``<slug>.<public host>``). Every address the demo hands out (links in messages, the demo
+    identity provider's issuer and signing API, the demo payment service) follows from it."""
+    base = public_base_url()
+    return base if spec["slug"] == MUNICIPALITIES[0]["slug"] else sibling_url(base, spec["slug"])
+
+
 def load_municipality(spec: dict[str, Any]) -> tuple[Municipality, list[tuple[str, str, str]]]:
+    public_url = demo_public_url(spec)
     municipality, _ = Municipality.objects.update_or_create(
         code=spec["code"],
         defaults={
-            key: spec[key]
-            for key in (
-                "slug",
-                "name",
-                "name_en",
-                "prefecture",
-                "receipt_prefix",
-                "phone",
-                "address",
-                "public_url",
-            )
+            **{
+                key: spec[key]
+                for key in ("slug", "name", "name_en", "prefecture", "receipt_prefix", "phone", "address")
+            },
+            "public_url": public_url,
         },
     )
-    for host in spec["hosts"]:
+    public_host = urlsplit(public_url).hostname
+    for host in dict.fromkeys([*spec["hosts"], *([public_host] if public_host else [])]):
         MunicipalityHost.objects.update_or_create(hostname=host, defaults={"municipality": municipality})
     departments = {}
     for code, name, name_en, phone, counter in DEPARTMENTS:

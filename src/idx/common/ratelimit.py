@@ -2,9 +2,10 @@
 
 Each request that matters counts towards one or more *buckets* (``sign_in``, ``sign_up``,
 ``submit``, ``api``). A bucket has a limit per client address and, where the request tells whose
-account it is about, a limit per account. The counters live in the ``default`` cache: Redis when
-``IDX_CACHE_URL`` points at one (shared by every worker and server), local memory otherwise
-(per process). Keys are hashed, so no e-mail address or token ends up in the cache.
+account it is about, a limit per account. The counters live in the ``default`` cache, which every
+worker and server shares: Redis when ``IDX_CACHE_URL`` points at one, a table of the database
+otherwise (production refuses a cache local to each process: a recycled worker would forget its
+counts). Keys are hashed, so no e-mail address or token ends up in the cache.
 
 Over a limit the request is answered with HTTP 429 and ``Retry-After``: a translated page for the
 portal and the back office, the API's error body (``{"code": "rate_limited", ...}``) for the API.

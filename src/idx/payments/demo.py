@@ -13,6 +13,7 @@ import hashlib
 from django.utils import timezone
 
 from idx.applications.models import Application
+from idx.common.addresses import public_base_url
 from idx.common.models import Municipality
 from idx.payments.models import Payment, PaymentMethod, ProviderConfig
 from idx.payments.providers import ProviderEvent
@@ -24,7 +25,7 @@ def demo_secret(municipality: Municipality, purpose: str) -> str:
 
 
 def configure_demo_payments(municipality: Municipality) -> None:
-    base = (municipality.public_url or "http://127.0.0.1:8000").rstrip("/")
+    base = (municipality.public_url or public_base_url()).rstrip("/")
     configs = {
         "hosted": (
             "オンライン決済（クレジットカード・QRコード決済）",

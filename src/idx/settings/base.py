@@ -6,10 +6,12 @@ docs/configuration.md documents each variable.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 import django.conf.locale
 
+from idx.common.addresses import DEFAULT_BIND, public_base_url, public_host
 from idx.common.env import env_bool, env_int, env_list, env_secret, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -17,7 +19,14 @@ DATA_DIR = Path(env_str("IDX_DATA_DIR", str(Path.cwd() / "var")))
 
 SECRET_KEY = env_secret("IDX_SECRET_KEY", "insecure-development-key-change-me")
 DEBUG = env_bool("IDX_DEBUG", False)
-ALLOWED_HOSTS = env_list("IDX_ALLOWED_HOSTS", ["127.0.0.1", "localhost", ".localhost"])
+# The address the web server serves (`idx serve`, `idx demo`) and the one residents use; the demo
+# hands out addresses from them (idx.common.addresses).
+IDX_BIND = env_str("IDX_BIND", DEFAULT_BIND)
+IDX_PUBLIC_URL = public_base_url()
+ALLOWED_HOSTS = env_list(
+    "IDX_ALLOWED_HOSTS",
+    list(dict.fromkeys(["127.0.0.1", "localhost", ".localhost", public_host(), f".{public_host()}"])),
+)
 CSRF_TRUSTED_ORIGINS = env_list("IDX_CSRF_TRUSTED_ORIGINS", [])
 
 # Which front doors this process mounts (三層の対策): the internet-facing resident portal,
@@ -167,6 +176,8 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files browsers ask for at the root of every site (/favicon.ico, /apple-touch-icon.png), on every page.
+WHITENOISE_ROOT = BASE_DIR / "public"
 MEDIA_ROOT = DATA_DIR / "media"
 STORAGES = {
     # Uploads live outside the web root and are only served through access-checked views.
@@ -213,9 +224,11 @@ CONTENT_SECURITY_POLICY = {
 # /.well-known/security.txt; empty means mailto:security@<the request's host>.
 IDX_SECURITY_CONTACT = env_str("IDX_SECURITY_CONTACT", "")
 
-# Shared cache: Redis when IDX_CACHE_URL names one (rate-limit counters then hold across workers
-# and servers), otherwise memory local to each process.
+# The cache every worker and server shares (rate-limit counters, key sets fetched from identity
+# providers): Redis when IDX_CACHE_URL names one, otherwise a table in the database (made by
+# `idx migrate`). "locmem" keeps it in each process's memory: tests only, production refuses it.
 IDX_CACHE_URL = env_secret("IDX_CACHE_URL", "")
+CACHES: dict[str, dict[str, Any]]
 if IDX_CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {
         "default": {
@@ -224,12 +237,23 @@ if IDX_CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
             "KEY_PREFIX": "idx",
         }
     }
-elif IDX_CACHE_URL:
+elif IDX_CACHE_URL in ("", "database"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "idx_cache",
+            "KEY_PREFIX": "idx",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
+elif IDX_CACHE_URL == "locmem":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "idx"}}
+else:
     from django.core.exceptions import ImproperlyConfigured
 
-    raise ImproperlyConfigured("IDX_CACHE_URL must be a redis://, rediss:// or unix:// URL")
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "idx"}}
+    raise ImproperlyConfigured(
+        "IDX_CACHE_URL must be a redis://, rediss:// or unix:// URL, database or locmem"
+    )
 
 # Rate limits (idx.common.ratelimit): "<requests>/<period>" per client address and, with the
 # _account suffix, per account (e-mail address tried, signed-in user or API token); "off" for none.

@@ -17,6 +17,11 @@ if IDX_DEMO_LINE:  # noqa: F405
     raise ImproperlyConfigured("IDX_DEMO_LINE must not be enabled in production: it is a stand-in for LINE")
 if IDX_DEMO_PAY:  # noqa: F405
     raise ImproperlyConfigured("IDX_DEMO_PAY must not be enabled in production: it takes no real money")
+if CACHES["default"]["BACKEND"].endswith(("locmem.LocMemCache", "dummy.DummyCache")):  # noqa: F405
+    raise ImproperlyConfigured(
+        "Production needs a cache shared by every worker (rate limits count there): leave IDX_CACHE_URL "
+        "empty for the database or set it to a redis:// URL"
+    )
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 LANGUAGE_COOKIE_SECURE = True

@@ -17,6 +17,10 @@ TASKS = {
     "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default", "email"]}
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+if not IDX_CACHE_URL:  # noqa: F405
+    # Each test process counts in its own memory (tests/security/test_ratelimit.py shows the
+    # deployments' database cache shared between processes).
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "idx"}}
 if "DATABASE_URL" in os.environ:
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"])}
 else:

@@ -46,21 +46,10 @@ class Command(BaseCommand):
             self.stdout.write(f"{reminders_send(today)} reminders written")
             return
         if options["subcommand"] == "vapid":
-            import base64
+            from idx.notifications.vapid import new_key_pair
 
-            from cryptography.hazmat.primitives import serialization
-            from cryptography.hazmat.primitives.asymmetric import ec
-
-            key = ec.generate_private_key(ec.SECP256R1())
-            private = key.private_numbers().private_value.to_bytes(32, "big")
-            public = key.public_key().public_bytes(
-                serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
-            )
-
-            def b64(raw: bytes) -> str:
-                return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-            self.stdout.write(f"IDX_VAPID_PUBLIC_KEY={b64(public)}\nIDX_VAPID_PRIVATE_KEY={b64(private)}")
+            public, private = new_key_pair()
+            self.stdout.write(f"IDX_VAPID_PUBLIC_KEY={public}\nIDX_VAPID_PRIVATE_KEY={private}")
             return
         problems = 0
         for name in channels:

@@ -1,0 +1,159 @@
+"""The ``idx`` command: help in plain text, the demo's settings in the demo's folder, one line (no
+traceback) for a configuration problem, and one gunicorn control socket per served instance."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from idx import cli
+
+
+def _env(**extra: str) -> dict[str, str]:
+    keep = ("PATH", "HOME", "PYTHONPATH", "LANG", "LC_ALL")
+    return {**{key: value for key, value in os.environ.items() if key in keep}, **extra}
+
+
+def _idx(args: list[str], cwd: Path, **extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "idx.cli", *args],
+        cwd=cwd,
+        env=_env(**extra),
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+
+def test_help_is_plain_text_and_names_the_main_variables(tmp_path):
+    result = _idx(["--help"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    for name in (
+        "IDX_BIND",
+        "IDX_PUBLIC_URL",
+        "IDX_DATA_DIR",
+        "DATABASE_URL",
+        "IDX_SECRET_KEY",
+        "IDX_CACHE_URL",
+    ):
+        assert name in result.stdout
+    assert "``" not in result.stdout  # no reStructuredText markup
+    assert result.stdout.startswith("usage: idx COMMAND")
+
+
+def test_demo_help_sets_nothing_up(tmp_path):
+    result = _idx(["demo", "--help"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "--debug" in result.stdout and "IDX_BIND" in result.stdout
+    assert not (tmp_path / "var").exists()  # no database made, nothing migrated
+
+
+def test_configuration_problem_is_one_line_without_traceback(tmp_path):
+    result = _idx(["audit", "verify"], tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("idx: Set IDX_SECRET_KEY")
+    assert "DJANGO_SETTINGS_MODULE=idx.settings.dev" in lines[0]
+
+
+def test_bad_bind_address_is_one_line(tmp_path):
+    result = _idx(["serve"], tmp_path, IDX_BIND="localhost", DJANGO_SETTINGS_MODULE="idx.settings.dev")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().startswith("idx: IDX_BIND must be host:port")
+
+
+def test_commands_in_a_demo_folder_use_the_demo_settings(tmp_path):
+    """``idx demo`` leaves a marker in the data folder; later commands there need no environment."""
+    (tmp_path / "var").mkdir()
+    (tmp_path / "var" / cli.DEMO_MARKER).write_text(json.dumps({"IDX_BIND": "127.0.0.1:8123"}))
+    result = _idx(
+        [
+            "shell",
+            "-c",
+            "from django.conf import settings; print(settings.SETTINGS_MODULE, settings.IDX_LINE_API_BASE)",
+        ],
+        tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1].split() == ["idx.settings.dev", "http://127.0.0.1:8123/demo-line"]
+
+
+def test_notifications_check_passes_on_the_demo(tmp_path):
+    """The demo makes its own VAPID key pair (once, kept in the data folder)."""
+    result = _idx(["notifications", "check"], tmp_path, DJANGO_SETTINGS_MODULE="idx.settings.dev")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "webpush: ok" in result.stdout
+    stored = json.loads((tmp_path / "var" / "vapid-demo.json").read_text())
+    again = _idx(
+        ["shell", "-c", "from django.conf import settings; print(settings.IDX_VAPID_PUBLIC_KEY)"],
+        tmp_path,
+        DJANGO_SETTINGS_MODULE="idx.settings.dev",
+    )
+    assert again.stdout.splitlines()[-1] == stored["public"]  # the same pair on every start
+
+
+def test_each_instance_gets_its_own_control_socket(tmp_path, monkeypatch):
+    monkeypatch.setenv("IDX_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("IDX_BIND", raising=False)
+    first = cli.serve_command([])
+    monkeypatch.setenv("IDX_BIND", "127.0.0.1:8100")
+    second = cli.serve_command([])
+    third = cli.serve_command(["--bind", "127.0.0.1:8200"])
+
+    def socket_of(command: list[str]) -> str:
+        return command[command.index("--control-socket") + 1]
+
+    sockets = {socket_of(first), socket_of(second), socket_of(third)}
+    assert len(sockets) == 3
+    for path in sockets:
+        assert Path(path).parent == (tmp_path / "var" / "run").resolve()
+        assert ".gunicorn" not in path
+    assert second[second.index("--bind") + 1] == "127.0.0.1:8100"
+    assert third.count("--bind") == 1
+    assert "--no-control-socket" in cli.serve_command(["--no-control-socket"])
+    assert "--control-socket" not in cli.serve_command(["--no-control-socket"])
+
+
+def test_control_socket_left_out_when_its_path_is_too_long(tmp_path, monkeypatch):
+    monkeypatch.setenv("IDX_DATA_DIR", str(tmp_path / ("d" * 120)))
+    command = cli.serve_command([])
+    assert "--no-control-socket" in command
+
+
+@pytest.mark.parametrize(
+    ("bind", "public", "expected"),
+    [
+        ("", "", "http://127.0.0.1:8000"),
+        ("127.0.0.1:8100", "", "http://127.0.0.1:8100"),
+        ("0.0.0.0:8200", "", "http://127.0.0.1:8200"),
+        ("127.0.0.1:8100", "https://idx.example.jp/", "https://idx.example.jp"),
+    ],
+)
+def test_public_base_url_follows_the_address_served(monkeypatch, bind, public, expected):
+    from idx.common.addresses import public_base_url, sibling_url
+
+    monkeypatch.setenv("IDX_BIND", bind)
+    monkeypatch.setenv("IDX_PUBLIC_URL", public)
+    assert public_base_url() == expected
+    sibling = sibling_url(expected, "watarai")
+    assert sibling.startswith(expected.split("//")[0])
+    assert "watarai." in sibling
+
+
+def test_public_url_with_a_path_is_refused(monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from idx.common.addresses import public_base_url
+
+    monkeypatch.setenv("IDX_PUBLIC_URL", "https://idx.example.jp/portal")
+    with pytest.raises(ImproperlyConfigured, match="IDX_PUBLIC_URL"):
+        public_base_url()
