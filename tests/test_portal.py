@@ -323,7 +323,6 @@ def test_validation_errors_keep_what_was_typed(resident_client):
     assert 'id="error-summary"' in page
     for field_id in (
         "f-claimant-name",
-        "f-claimant-name-kana",
         "f-claimant-birth-date",
         "f-claimant-postal-code",
         "f-claimant-phone",
@@ -331,12 +330,21 @@ def test_validation_errors_keep_what_was_typed(resident_client):
     ):
         assert f'href="#{field_id}"' in page, field_id
         assert f'id="{field_id}"' in page
-    assert msg("Use %(limit)s characters or fewer.", limit=50) in page
-    assert msg("Enter the postal code as 7 digits, for example 518-8501.") in page
-    assert msg("Enter a phone number, for example 0595-22-9611.") in page
-    assert msg("Enter a date that exists, for example 2026-01-05 or 令和8年1月5日.") in page
-    assert msg("Use full-width katakana.") in page
-    for value in ("長" * 51, "518-850", "でんわ", "2026-02-30", "いが はなこ", "平成31年5月1日"):
+    # Each message names its item, so the error summary says which one (氏名, 郵便番号, …).
+    assert msg("“%(label)s” can be at most %(limit)s characters long.", label="氏名", limit=50) in page
+    assert msg("Enter “%(label)s” as 7 digits, for example 518-8501.", label="郵便番号") in page
+    assert msg("Enter “%(label)s” as a phone number, for example 0595-22-9611.", label="電話番号") in page
+    assert (
+        msg(
+            "Enter “%(label)s” as a date that exists, for example 2026年1月5日 or 令和8年1月5日.",
+            label="生年月日",
+        )
+        in page
+    )
+    # フリガナ typed in hiragana is converted to katakana, not refused.
+    assert msg("Write “%(label)s” in katakana, for example イガ ハナコ.", label="フリガナ") not in page
+    assert 'value="イガ ハナコ"' in page
+    for value in ("長" * 51, "518-850", "でんわ", "2026-02-30", "平成31年5月1日"):
         assert f'value="{value}"' in page, value
     application.refresh_from_db()
     claimant = application.answers["claimant"]
@@ -359,7 +367,10 @@ def test_wrong_types_are_kept_and_explained(resident_client):
     assert response.status_code == 422
     page = response.content.decode()
     assert 'href="#f-income-year"' in page
-    assert msg("Enter a whole number in half-width digits.") in page
+    assert (
+        msg("Enter the year of “%(label)s” in numbers, for example 2025 or 令和7年.", label="所得の対象年")
+        in page
+    )
     assert 'value="去年"' in page
     application.refresh_from_db()
     assert application.answers["income_year"] == "去年"

@@ -43,6 +43,7 @@ from idx.applications.signing import (
 from idx.applications.workflow import Actor, Event, InvalidTransition
 from idx.audit.services import audit_record
 from idx.common import my_number
+from idx.common.dates import next_office_day
 from idx.common.sequences import next_yearly_number
 from idx.identity.models import User
 from idx.identity.policy import Action, can
@@ -546,7 +547,8 @@ def application_submit(
                 "receipt_number": receipt_number,
                 "submitted_at": now,
                 "declaration_accepted_at": now,
-                "due_date": timezone.localdate(now) + dt.timedelta(days=days),
+                # The standard processing period never ends on a day the city hall is closed.
+                "due_date": next_office_day(timezone.localdate(now) + dt.timedelta(days=days)),
                 **updates,
             },
             audit_extra=audit_extra,

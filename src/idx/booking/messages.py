@@ -4,12 +4,13 @@ resident chose, and the inbox), each idempotent per booking and calendar sequenc
 
 from __future__ import annotations
 
-from django.utils import formats, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from idx.booking.ics import booking_ics, booking_url
 from idx.booking.models import Booking
 from idx.booking.opening import TOKYO
+from idx.common.dates import format_date
 
 _COMMON = {
     "name": "the resident's name",
@@ -42,7 +43,7 @@ def _placeholders(booking: Booking) -> dict[str, str]:
     return {
         "name": booking.resident.full_name,
         "service": service.name,
-        "date": formats.date_format(start.date(), "DATE_FORMAT"),
+        "date": format_date(start.date()),
         "time": f"{start:%H:%M}–{end:%H:%M}",
         "location": service.meeting_url if booking.online and service.meeting_url else service.place,
         "code": booking.code,

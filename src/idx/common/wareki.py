@@ -93,7 +93,31 @@ def format_for_language(date: dt.date, language: str) -> str:
         return format_both(date)
     if language == "ja-easy":
         return f"{date.year}年{date.month}月{date.day}日"
-    from django.utils import formats, translation
+    from idx.common.dates import format_date
 
-    with translation.override(language):
-        return formats.date_format(date, "DATE_FORMAT")
+    return format_date(date, language, weekday=False)
+
+
+_YEAR_WESTERN = re.compile(r"^(\d{4})年?(度)?$")
+_YEAR_ERA = re.compile(r"^(令和|平成|昭和|大正|明治|[RHSTM])(元|\d{1,2})年?(度)?$")
+
+
+def parse_year(text: str) -> int:
+    """A calendar year typed as 2025, ２０２５, 2025年, 令和7年, R7 or 令和元年 (年度 accepted too).
+
+    An era year past the era's end (平成32年) is refused, as :func:`parse_date` refuses its dates.
+    """
+    value = _normalise(text)
+    match = _YEAR_WESTERN.match(value)
+    if match:
+        return int(match.group(1))
+    match = _YEAR_ERA.match(value)
+    if not match:
+        raise DateParseError(text)
+    era = next(era for era in ERAS if match.group(1) in (era[0], era[1]))
+    era_year = 1 if match.group(2) == "元" else int(match.group(2))
+    year = era[2].year + era_year - 1
+    following = [e for e in ERAS if e[2] > era[2]]
+    if era_year < 1 or (following and year > following[-1][2].year):
+        raise DateParseError(text)
+    return year

@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from idx.audit.services import audit_record
+from idx.common.dates import format_datetime
 from idx.common.models import Municipality
 from idx.identity.models import User
 from idx.payments.models import (
@@ -349,7 +350,7 @@ def _store_missing_there(settlement: SettlementImport, municipality: Municipalit
 
 def _already_imported(municipality: Municipality, digest: str) -> SettlementInvalid:
     earlier = SettlementImport.objects.filter(municipality=municipality, file_sha256=digest).first()
-    when = timezone.localtime(earlier.created_at).strftime("%Y-%m-%d %H:%M") if earlier else ""
+    when = format_datetime(earlier.created_at) if earlier else ""
     return SettlementInvalid(
         [(0, _("This file was imported already (%(when)s). Nothing was imported.") % {"when": when})]
     )

@@ -373,7 +373,9 @@ def _build_item(
     if "help" in raw:
         problems += _text_problems(raw["help"], f"{where}.help")
     path = f"{parent_path}{name}"
-    required = name in schema.get("required", [])
+    # A checkbox always has an answer (unticked is "no"): it is required only when it must be
+    # ticked (``const: true``, an agreement), so an optional tick box is never marked 必須.
+    required = name in schema.get("required", []) and (widget != "checkbox" or prop.get("const") is True)
     children: list[Item] = []
     if widget in GROUP_WIDGETS:
         if parent_path:

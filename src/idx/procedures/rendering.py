@@ -16,10 +16,19 @@ from typing import Any
 
 from django.utils import translation
 from django.utils.translation import gettext as _
+from jsonschema import Draft202012Validator
 
 from idx.common import my_number
-from idx.common.wareki import DateParseError, format_for_language, parse_date
-from idx.procedures.definition import AnswerError, Definition, Item, Step, is_visible, normalise_date_text
+from idx.common.wareki import DateParseError, era_of, format_for_language, parse_date, parse_year
+from idx.procedures.definition import (
+    AnswerError,
+    Definition,
+    Item,
+    Step,
+    generic_path,
+    is_visible,
+    normalise_date_text,
+)
 from idx.procedures.i18n import pick
 
 INPUT_TYPES = {"email": "email", "tel": "tel", "number": "text", "postal_code": "text", "date": "text"}
@@ -63,6 +72,10 @@ class FieldView:
     verified_display: str = ""
     # 個人番号: a sealed number is stored; the input stays empty (the number is never shown again).
     sealed: bool = False
+    # The answer as a person reads it (labels for yes/no and options, a long date): read-only views.
+    display: str = ""
+    # The input the page opens at (a new repeat entry, a question that just appeared).
+    autofocus: bool = False
 
     @property
     def has_errors(self) -> bool:
@@ -82,6 +95,7 @@ def html_id(path: str) -> str:
 
 
 def _display_value(item: Item, value: Any) -> Any:
+    """The value an input shows: what the resident can read and type again (never ISO, never grouped)."""
     if value is None:
         return ""
     if item.widget == "date" and isinstance(value, str):
@@ -89,40 +103,135 @@ def _display_value(item: Item, value: Any) -> Any:
             date = dt.date.fromisoformat(value)
         except ValueError:
             return value
-        return date.isoformat()
+        return date_input_text(date)
     if isinstance(value, bool) and item.widget in ("yes_no",):
         return "true" if value else "false"
     return value
 
 
-def error_message(error: AnswerError, item: Item | None) -> str:
-    label = pick(item.label) if item is not None else ""
+def date_input_text(date: dt.date) -> str:
+    """A stored date as a date input shows it: 2026年1月5日 in Japanese and Chinese, 2026/1/5 otherwise.
+
+    Both read back through :func:`idx.common.wareki.parse_date`.
+    """
+    language = translation.get_language() or "ja"
+    if language.startswith(("ja", "zh")):
+        return f"{date.year}年{date.month}月{date.day}日"
+    return f"{date.year}/{date.month}/{date.day}"
+
+
+def is_year_item(item: Item) -> bool:
+    """An integer item holding a calendar year (所得の対象年, 届出の年度).
+
+    Recognised by its range (between 1868, the first year of 明治, and 2200): a year is typed as
+    2025 or 令和7年 and never shown with digit grouping.
+    """
+    if item.schema.get("type") != "integer":
+        return False
+    low, high = item.schema.get("minimum"), item.schema.get("maximum")
+    return isinstance(low, int) and isinstance(high, int) and 1868 <= low <= high <= 2200
+
+
+def format_number(item: Item | None, value: int | float) -> str:
+    """An amount or a count with digit grouping (4,200,000); a year without (2025)."""
+    if item is not None and is_year_item(item):
+        return str(value)
+    return f"{value:,}"
+
+
+def format_year(value: int) -> str:
+    """2025年（令和7年） in Japanese, 2025年 in やさしい日本語 and Chinese, 2025 otherwise."""
+    language = translation.get_language() or "ja"
+    if language == "ja" and 1868 < value <= 2200:
+        name, era_year = era_of(dt.date(value, 12, 31))
+        return f"{value}年（{name}{'元' if era_year == 1 else era_year}年）"
+    if language.startswith(("ja", "zh")):
+        return f"{value}年"
+    return str(value)
+
+
+def item_label(definition: Definition | None, item: Item | None, path: str = "") -> str:
+    """The name of the item an error is about, as the resident saw it: ``児童 2: 氏名`` in a repeat."""
+    if item is None:
+        return ""
+    label = pick(item.label)
+    match = re.match(r"^([^.\[]+)\[(\d+)\]\.", path)
+    if definition is not None and match:
+        group = definition.item(match.group(1))
+        if group is not None:
+            return _("%(group)s %(number)s: %(label)s") % {
+                "group": pick(group.label),
+                "number": int(match.group(2)) + 1,
+                "label": label,
+            }
+    return label
+
+
+def error_message(error: AnswerError, item: Item | None, label: str | None = None) -> str:
+    """What is wrong, in plain words, naming the item (the error summary shows it on its own).
+
+    Wording follows docs/content-style.md: say what to do, name the field, give an example a
+    resident can type; no jargon (半角, 整数) and no ISO dates.
+    """
+    if label is None:
+        label = pick(item.label) if item is not None else ""
+    if not label:
+        return _generic_error_message(error)
     kind = (item.schema.get("type") if item is not None else None) or ""
     limit = error.params.get("limit")
+    if isinstance(limit, int) and not isinstance(limit, bool) and error.code in ("minimum", "maximum"):
+        limit = format_number(item, limit)
     code = error.code
+    named = {"label": label}
     if code == "required":
-        return _("Answer “%(label)s”.") % {"label": label} if label else _("This item is required.")
+        return _("Answer “%(label)s”.") % named
     if code == "type":
-        if kind == "integer":
-            return _("Enter a whole number in half-width digits.")
+        if kind == "integer" and item is not None and is_year_item(item):
+            return _("Enter the year of “%(label)s” in numbers, for example 2025 or 令和7年.") % named
+        if kind in ("integer", "number"):
+            return _("Enter “%(label)s” in numbers, for example 1200.") % named
         if kind == "boolean":
-            return _("Choose yes or no.")
-        return _("Check this answer.")
+            return _("Choose yes or no for “%(label)s”.") % named
+        return _("Check your answer to “%(label)s”.") % named
     messages = {
-        "format:date": _("Enter a date that exists, for example 2026-01-05 or 令和8年1月5日."),
-        "format:jp-postal-code": _("Enter the postal code as 7 digits, for example 518-8501."),
-        "format:jp-phone": _("Enter a phone number, for example 0595-22-9611."),
-        "format:email": _("Enter an e-mail address, for example name@example.jp."),
-        "format:katakana": _("Use full-width katakana."),
-        "format:attachment": _("Upload the file again."),
-        "format:my-number": _("Enter the 12-digit Individual Number (My Number). Check the digits."),
-        "pattern": _("Check the format: see the hint below the question."),
-        "enum": _("Choose one of the options."),
-        "const": _("Please confirm this item."),
-        "unknown_field": _("This item is not part of the form."),
-        "no_items_flagged": _("Flag at least one item and write what to correct."),
+        "format:date": _(
+            "Enter “%(label)s” as a date that exists, for example 2026年1月5日 or 令和8年1月5日."
+        ),
+        "format:jp-postal-code": _("Enter “%(label)s” as 7 digits, for example 518-8501."),
+        "format:jp-phone": _("Enter “%(label)s” as a phone number, for example 0595-22-9611."),
+        "format:email": _("Enter “%(label)s” as an e-mail address, for example name@example.jp."),
+        "format:katakana": _("Write “%(label)s” in katakana, for example イガ ハナコ."),
+        "format:attachment": _("Upload the file for “%(label)s” again."),
+        "format:my-number": _("Enter “%(label)s” as the 12 digits of your My Number, and check each digit."),
+        "pattern": _("Check the form of “%(label)s”: see the hint below the question."),
+        "enum": _("Choose one of the options for “%(label)s”."),
+        "const": _("Tick “%(label)s” to continue."),
+        "unknown_field": _("“%(label)s” is not part of this form."),
     }
-    uploads = {
+    if code in messages:
+        return messages[code] % named
+    if code.startswith("upload:"):
+        return _("%(problem)s (%(label)s)") % {"problem": _generic_error_message(error), "label": label}
+    limited = {
+        "maxLength": _("“%(label)s” can be at most %(limit)s characters long."),
+        "minLength": _("“%(label)s” needs at least %(limit)s characters."),
+        "minimum": _("“%(label)s” must be %(limit)s or more."),
+        "maximum": _("“%(label)s” must be %(limit)s or less."),
+        "minItems": _("Add at least %(limit)s to “%(label)s”."),
+        "maxItems": _("“%(label)s” can have at most %(limit)s entries."),
+    }
+    if code in limited:
+        return limited[code] % {"label": label, "limit": limit}
+    return _generic_error_message(error)
+
+
+def _generic_error_message(error: AnswerError) -> str:
+    """The message of an error that is about no particular item (or of an upload)."""
+    limit = error.params.get("limit")
+    code = error.code
+    messages = {
+        "required": _("This item is required."),
+        "no_items_flagged": _("Flag at least one item and write what to correct."),
         "upload:too_large": _("The file is too large."),
         "upload:unsupported_type": _("Upload a JPEG or PNG image or a PDF file."),
         "upload:name_mismatch": _("The file's content does not match its name."),
@@ -130,21 +239,10 @@ def error_message(error: AnswerError, item: Item | None) -> str:
         "upload:damaged": _("The file could not be read. It may be damaged."),
         "upload:too_many_pixels": _("The image is too large. Take a smaller photo."),
     }
-    messages.update(uploads)
     if code in messages:
         return messages[code]
     if code == "maxLength":
         return _("Use %(limit)s characters or fewer.") % {"limit": limit}
-    if code == "minLength":
-        return _("Use at least %(limit)s characters.") % {"limit": limit}
-    if code == "minimum":
-        return _("Enter %(limit)s or more.") % {"limit": limit}
-    if code == "maximum":
-        return _("Enter %(limit)s or less.") % {"limit": limit}
-    if code == "minItems":
-        return _("Add at least %(limit)s.") % {"limit": limit}
-    if code == "maxItems":
-        return _("You can add up to %(limit)s.") % {"limit": limit}
     return _("Check this answer.")
 
 
@@ -152,7 +250,9 @@ def _errors_by_path(definition: Definition, errors: list[AnswerError]) -> dict[s
     by_path: dict[str, list[str]] = {}
     for error in errors:
         item = definition.item(error.path)
-        by_path.setdefault(error.path, []).append(error_message(error, item))
+        by_path.setdefault(error.path, []).append(
+            error_message(error, item, item_label(definition, item, error.path))
+        )
     return by_path
 
 
@@ -192,6 +292,8 @@ def _field(
         {"value": option["value"], "label": pick(option["label"]), "selected": option["value"] == value}
         for option in item.options
     ]
+    if item.widget not in ("fieldset", "repeat"):
+        view.display = display_value(item, value, attachments)
     if item.widget == "file" and isinstance(value, str):
         view.attachment_name = attachments.get(value, "")
     if item.widget == "my_number":
@@ -267,6 +369,14 @@ def step_fields(
         )
         for item in step.items
     ]
+    for view in views:
+        # 必須 follows the definition's rules for these answers (a conditional item: once shown).
+        shown = {**answers, view.item.when["field"]: view.item.when["equals"]} if view.item.when else answers
+        required = required_paths(definition, shown)
+        view.required = view.required or view.item.field in required
+        fields = [*view.children, *(child for entry in view.entries for child in entry)]
+        for child in fields:
+            child.required = child.required or generic_path(child.path) in required
     facts = identity_fact_paths(definition)
     for view in views:
         for child in view.children:
@@ -274,6 +384,21 @@ def step_fields(
                 child.verified_fact = facts[child.path]
                 child.verified_display = display_value(child.item, get_nested(answers, child.path))
     return views
+
+
+def required_paths(definition: Definition, answers: Mapping[str, Any]) -> set[str]:
+    """Generic paths (``insured.insured_number``, ``members[].name``) that an ``allOf`` rule
+    requires because its ``if`` holds for ``answers``."""
+    paths: set[str] = set()
+    for rule in definition.schema.get("allOf", []):
+        condition, then = rule.get("if"), rule.get("then") or {}
+        if condition is None or not Draft202012Validator(condition).is_valid(dict(answers)):
+            continue
+        paths.update(then.get("required", []))
+        for group, sub in (then.get("properties") or {}).items():
+            paths.update(f"{group}.{name}" for name in sub.get("required", []))
+            paths.update(f"{group}[].{name}" for name in (sub.get("items") or {}).get("required", []))
+    return paths
 
 
 IDENTITY_FACTS = ("name", "birth_date", "gender", "address")
@@ -331,11 +456,7 @@ def _parse_scalar(item: Item, raw: str | None) -> Any:
     if item.widget == "yes_no":
         return {"true": True, "false": False}.get(text, text)
     if item.widget == "number" or item.schema.get("type") in ("integer", "number"):
-        normalised = unicodedata.normalize("NFKC", text).replace(",", "")
-        try:
-            return int(normalised) if item.schema.get("type") == "integer" else float(normalised)
-        except ValueError:
-            return text
+        return _parse_number(item, text)
     if item.widget == "date":
         return normalise_date_text(text)
     if item.widget == "postal_code":
@@ -346,9 +467,42 @@ def _parse_scalar(item: Item, raw: str | None) -> Any:
         return re.sub(r"[ー−‐－]", "-", unicodedata.normalize("NFKC", text))
     if item.widget == "my_number":
         return my_number.normalise(text)
+    if item.schema.get("format") == "katakana":
+        return to_katakana(text)
     if item.schema.get("pattern") and re.fullmatch(r"[0-9０-９]+", text):
         return unicodedata.normalize("NFKC", text)
     return text
+
+
+_AMOUNT_NOISE = re.compile(r"[\s,円¥\\]")
+
+
+def _parse_number(item: Item, text: str) -> Any:
+    """2025, ２０２５, 令和7年 (a year item), 4,200,000円, 420万円: the number, or the text as typed."""
+    normalised = unicodedata.normalize("NFKC", text)
+    if item.schema.get("type") == "integer" and is_year_item(item):
+        try:
+            return parse_year(normalised)
+        except ValueError:
+            return text
+    compact = _AMOUNT_NOISE.sub("", normalised).removeprefix("￥")
+    multiplier = 1
+    if compact.endswith("万") and compact[:-1]:
+        compact, multiplier = compact[:-1], 10_000
+    try:
+        if item.schema.get("type") == "integer":
+            number = float(compact) * multiplier if "." in compact else int(compact) * multiplier
+            return int(number) if float(number).is_integer() else text
+        return float(compact) * multiplier
+    except ValueError:
+        return text
+
+
+def to_katakana(text: str) -> str:
+    """フリガナ as typed in hiragana or half-width katakana, in full-width katakana (spaces kept, trimmed)."""
+    normalised = unicodedata.normalize("NFKC", text)
+    converted = "".join(chr(ord(char) + 0x60) if "ぁ" <= char <= "ゖ" else char for char in normalised)
+    return re.sub(r"\s+", " ", converted).strip()
 
 
 def _group_value(item: Item, prefix: str, data: Mapping[str, str], present: set[str]) -> dict[str, Any]:
@@ -447,7 +601,7 @@ def display_value(item: Item, value: Any, attachments: Mapping[str, str] | None 
     if item.widget == "file":
         return (attachments or {}).get(str(value), _("Attached file"))
     if isinstance(value, int):
-        return f"{value:,}"
+        return format_year(value) if is_year_item(item) else format_number(item, value)
     return str(value)
 
 

@@ -107,6 +107,8 @@ TEMPLATES = [
                 "idx.common.language.language_context",
                 "idx.notifications.views.alert_banner",
             ],
+            # Date filters for people (long_date, long_datetime) in every template.
+            "builtins": ["idx.common.templatetags.idx_format"],
         },
     }
 ]
