@@ -1,4 +1,5 @@
-"""Demo FAQs: what a city like 伊賀市 answers most often, in 日本語, やさしい日本語 and English.
+"""Demo FAQs: what a city like 伊賀市 answers most often, in 日本語, やさしい日本語 and English, the most
+asked ones also in Portuguese, Vietnamese, Chinese, Spanish and Filipino.
 
 The files under ``data/faqs_*.yaml`` are demo content for 伊賀市 only (they name its offices);
 another municipality starts with an empty base and its own FAQs, imported by CSV or typed in.
@@ -18,10 +19,22 @@ DATA = Path(__file__).with_name("data")
 DEMO_FAQ_MUNICIPALITIES = {"iga"}
 
 
+MORE_LANGUAGES = DATA / "more_languages.yaml"
+
+
 def demo_faqs() -> list[dict[str, Any]]:
+    """The demo FAQs, with the Portuguese, Vietnamese, Chinese, Spanish and Filipino texts of the
+    most asked ones (``more_languages.yaml``, by key) merged in."""
     entries: list[dict[str, Any]] = []
     for path in sorted(DATA.glob("faqs_*.yaml")):
         entries += yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    more: dict[str, dict[str, Any]] = yaml.safe_load(MORE_LANGUAGES.read_text(encoding="utf-8")) or {}
+    by_key = {entry["key"]: entry for entry in entries}
+    unknown = set(more) - set(by_key)
+    if unknown:
+        raise ValueError(f"{MORE_LANGUAGES.name}: no demo FAQ {sorted(unknown)}")
+    for key, languages in more.items():
+        by_key[key].update(languages)
     return entries
 
 

@@ -17,7 +17,7 @@ import yaml
 
 from idx.assist import search, text
 from idx.assist.demo import demo_faqs, faq_data
-from idx.assist.selectors import _confidence
+from idx.assist.selectors import answer_languages, confidences
 
 TOP1_TARGET = 0.85
 TOP3_TARGET = 0.95
@@ -33,6 +33,11 @@ class Report:
     confident_right: int = 0
     off_topic: int = 0
     off_topic_unsure: int = 0
+    off_topic_by_register: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    # calibration: per label of the first answer, [answered with it, right at top-1]
+    by_label: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    # the answer in the question's language, when the right FAQ has it: [asked, answered so]
+    in_language: list[int] = field(default_factory=lambda: [0, 0])
     misses: list[tuple[str, str, str]] = field(default_factory=list)  # (question, expected, got)
 
     @property
@@ -57,25 +62,37 @@ def load_questions(paths: list[Path]) -> list[dict[str, Any]]:
 def evaluate(questions: list[dict[str, Any]], faqs: list[dict[str, Any]] | None = None) -> Report:
     entries = faqs if faqs is not None else demo_faqs()
     keys: list[str] = []
+    languages: list[set[str]] = []
     rows = []
     for number, entry in enumerate(entries):
         data = faq_data(entry)
         keys.append(data.key)
+        languages.append(set(data.texts))
         for language, (question, answer) in data.texts.items():
             asked = "\n".join([question, *data.keywords.get(language, [])])
-            rows.append((number, language, text.terms(asked), text.terms(answer)))
+            rows.append(
+                (
+                    number,
+                    language,
+                    text.terms(asked, language=language),
+                    text.terms(answer, language=language),
+                )
+            )
     index = search.index_from(rows)
     known = set(keys)
     report = Report()
     for item in questions:
         question, expected = str(item["q"]), item.get("expect")
         script = text.script_of(question)
-        hits = index.search(script, text.terms(question), limit=3) if script in ("ja", "latin") else []
+        hits = index.search(script, text.terms(question), limit=3) if script in search.SCRIPTS else []
         got = [keys[hit.faq_id] for hit in hits]
-        confidence = _confidence(hits[0], hits[1] if len(hits) > 1 else None) if hits else "low"
+        confidence = confidences(hits)[0] if hits else "low"
         if expected is None:
             report.off_topic += 1
             report.off_topic_unsure += int(confidence == "low")
+            off = report.off_topic_by_register[str(item.get("register", "other"))]
+            off[0] += 1
+            off[1] += int(confidence == "low")
             continue
         if expected not in known:
             raise ValueError(f"evaluation question {question!r} expects unknown FAQ {expected!r}")
@@ -93,6 +110,15 @@ def evaluate(questions: list[dict[str, Any]], faqs: list[dict[str, Any]] | None 
         if confidence != "low":
             report.confident += 1
             report.confident_right += int(got[:1] == [expected])
+        label = report.by_label[confidence]
+        label[0] += 1
+        label[1] += int(got[:1] == [expected])
+        asked_in = item.get("language")
+        if asked_in and got[:1] == [expected] and asked_in in languages[keys.index(expected)]:
+            report.in_language[0] += 1
+            available = languages[keys.index(expected)]
+            chosen = next((lang for lang in answer_languages(question, "ja") if lang in available), "")
+            report.in_language[1] += int(chosen == asked_in)
     return report
 
 
@@ -109,9 +135,21 @@ def format_report(report: Report, *, misses: bool = False) -> str:
             f"answered with confidence: {report.confident}/{report.asked}, of which right at top-1: "
             f"{report.confident_right / report.confident:.1%}"
         )
+    for label in ("high", "medium", "low"):
+        count, right = report.by_label.get(label, (0, 0))
+        if count:
+            lines.append(f"  first answer '{label}': {count:>4}, right at top-1 {right / count:.1%}")
     if report.off_topic:
         lines.append(
             f"questions the FAQs do not answer met with 'not sure': {report.off_topic_unsure}/{report.off_topic}"
+            f" (false answers: {report.off_topic - report.off_topic_unsure})"
+        )
+        for register, (count, unsure) in sorted(report.off_topic_by_register.items()):
+            lines.append(f"  {register:<10} {count:>4}  not sure {unsure / count:.1%}")
+    if report.in_language[0]:
+        lines.append(
+            "answered in the question's language (typed on the Japanese page): "
+            f"{report.in_language[1]}/{report.in_language[0]}"
         )
     if misses:
         lines += [f"  miss: {q!r} expected {e} got {g}" for q, e, g in report.misses]

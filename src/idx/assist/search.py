@@ -6,9 +6,11 @@ index then touches only the FAQs that share a term with the question. ``rank_bm2
 document for every term (linear in the base for each query) and is no longer maintained; ``bm25s``
 brings SciPy. Questions count twice as much as answers (BM25F with field weights).
 
-One document per FAQ and script: the Japanese document holds the 日本語 and やさしい日本語
-variants, the Latin one the English and other Latin-script variants; a question is matched
-against the documents of its own script.
+Documents in partitions: the Japanese one holds a document per FAQ with its 日本語 and やさしい日本語
+variants, the Chinese one the 简体中文 variants, and each Latin-script language (English,
+Portuguese, Spanish, Vietnamese, Filipino) has its own partition, so that an FAQ written in five
+Latin-script languages is not a five times longer document. A question is matched against the
+partitions of its own script; an FAQ's score is its best document's.
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ B: Final = 0.75
 QUESTION_WEIGHT: Final = 2
 READING_WEIGHT: Final = 0.3  # sound bigrams (see idx.assist.text) help kana-only questions, words decide
 LATIN_LANGUAGES: Final = frozenset({"en", "pt-br", "es", "vi", "fil"})
-JAPANESE_LANGUAGES: Final = frozenset({"ja", "ja-easy", "zh-hans"})
+JAPANESE_LANGUAGES: Final = frozenset({"ja", "ja-easy"})
+CHINESE_LANGUAGES: Final = frozenset({"zh-hans"})
+SCRIPTS: Final = ("ja", "latin", "zh")
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,9 @@ class Hit:
     faq_id: int
     score: float
     coverage: float  # share of the question's weight (idf) found in this FAQ, 0–1
+    question_coverage: float = 0.0  # the same, found in the FAQ's question and other wordings only
+    words: int = 0  # distinct word terms of the question found in this FAQ (sound bigrams not counted)
+    question_words: int = 0  # distinct word terms of the question
 
 
 class Index:
@@ -45,21 +52,25 @@ class Index:
     tf·(k1+1) / (tf + k1·(1 − b + b·len/avg)), computed once at build; a search only adds idf × factor."""
 
     def __init__(self) -> None:
-        self.postings: dict[str, dict[str, tuple[array[int], array[float]]]] = {"ja": {}, "latin": {}}
-        self.lengths: dict[str, dict[int, float]] = {"ja": {}, "latin": {}}
-        self.count = {"ja": 0, "latin": 0}
-        self.average = {"ja": 1.0, "latin": 1.0}
+        self.postings: dict[str, dict[str, tuple[array[int], array[float], array[int]]]] = {}
+        self.lengths: dict[str, dict[int, float]] = {}
+        self.count: dict[str, int] = {}
+        self.average: dict[str, float] = {}
 
-    def add(self, faq_id: int, script: str, counter: Counter[str]) -> None:
-        """One document's term frequencies (kept raw until ``finish``)."""
-        self.lengths[script][faq_id] = float(sum(counter.values()))
-        terms = self.postings[script]
+    def add(
+        self, faq_id: int, script: str, counter: Counter[str], asked: frozenset[str] = frozenset()
+    ) -> None:
+        """One document's term frequencies (kept raw until ``finish``); ``script`` names the partition,
+        ``asked`` the terms of the FAQ's question and other wordings."""
+        self.lengths.setdefault(script, {})[faq_id] = float(sum(counter.values()))
+        terms = self.postings.setdefault(script, {})
         for term, frequency in counter.items():
             entry = terms.get(term)
             if entry is None:
-                entry = terms[term] = (array("l"), array("f"))
+                entry = terms[term] = (array("l"), array("f"), array("b"))
             entry[0].append(faq_id)
             entry[1].append(frequency)
+            entry[2].append(term in asked)
 
     def finish(self) -> Index:
         """Turn raw frequencies into BM25 factors, in place (no per-posting Python objects are kept)."""
@@ -67,12 +78,12 @@ class Index:
             self.count[script] = len(found)
             self.average[script] = sum(found.values()) / len(found) if found else 1.0
             average = self.average[script]
-            for ids, factors in self.postings[script].values():
+            for ids, factors, _asked in self.postings[script].values():
                 for position, faq_id in enumerate(ids):
                     frequency = factors[position]
                     norm = K1 * (1 - B + B * found[faq_id] / average)
                     factors[position] = frequency * (K1 + 1) / (frequency + norm)
-        self.lengths = {"ja": {}, "latin": {}}
+        self.lengths = {}
         return self
 
     def idf(self, script: str, term: str) -> float:
@@ -82,6 +93,16 @@ class Index:
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     def search(self, script: str, query_terms: list[str], limit: int = 5) -> list[Hit]:
+        """The best FAQs of the partitions of ``script`` (``latin`` searches every Latin-script one)."""
+        best: dict[int, Hit] = {}
+        for partition in self.postings:
+            if partition == script or partition.startswith(script + ":"):
+                for hit in self._search(partition, query_terms, limit):
+                    if hit.faq_id not in best or hit.score > best[hit.faq_id].score:
+                        best[hit.faq_id] = hit
+        return sorted(best.values(), key=lambda hit: (-hit.score, hit.faq_id))[:limit]
+
+    def _search(self, script: str, query_terms: list[str], limit: int) -> list[Hit]:
         if script not in self.postings or not query_terms:
             return []
         unique = list(dict.fromkeys(query_terms))
@@ -95,16 +116,39 @@ class Index:
         total_weight = sum(weights.values()) or 1.0
         scores: dict[int, float] = defaultdict(float)
         matched: dict[int, float] = defaultdict(float)
+        matched_asked: dict[int, float] = defaultdict(float)
+        words: dict[int, int] = defaultdict(int)
         for term in unique:
             entry = postings.get(term)
             if entry is None:
                 continue
             idf = weights[term]
-            for faq_id, factor in zip(entry[0], entry[1], strict=True):
+            word = not term.startswith("#")
+            for faq_id, factor, asked in zip(entry[0], entry[1], entry[2], strict=True):
                 scores[faq_id] += idf * factor
                 matched[faq_id] += idf
+                if asked:
+                    matched_asked[faq_id] += idf
+                words[faq_id] += word
         best = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
-        return [Hit(faq_id, score, matched[faq_id] / total_weight) for faq_id, score in best]
+        question_words = sum(1 for term in unique if not term.startswith("#"))
+        return [
+            Hit(
+                faq_id,
+                score,
+                matched[faq_id] / total_weight,
+                matched_asked[faq_id] / total_weight,
+                words[faq_id],
+                question_words,
+            )
+            for faq_id, score in best
+        ]
+
+
+def partition_of_language(language: str) -> str | None:
+    """The index partition of an FAQ text: its script, and for Latin script its language too."""
+    script = script_of_language(language)
+    return f"latin:{language}" if script == "latin" else script
 
 
 def script_of_language(language: str) -> str | None:
@@ -112,6 +156,8 @@ def script_of_language(language: str) -> str | None:
         return "ja"
     if language in LATIN_LANGUAGES:
         return "latin"
+    if language in CHINESE_LANGUAGES:
+        return "zh"
     return None
 
 
@@ -120,21 +166,24 @@ def index_from(rows: Iterable[tuple[int, str, list[str], list[str]]]) -> Index:
     index = Index()
     current: int | None = None
     documents: dict[str, Counter[str]] = {}
+    asked: dict[str, set[str]] = {}
 
     def flush() -> None:
         for script, counter in documents.items():
             if current is not None:
-                index.add(current, script, counter)
+                index.add(current, script, counter, frozenset(asked.get(script, ())))
         documents.clear()
+        asked.clear()
 
     for faq_id, language, question_terms, answer_terms in rows:
-        script = script_of_language(language)
+        script = partition_of_language(language)
         if script is None:
             continue
         if faq_id != current:
             flush()
             current = faq_id
         document = documents.setdefault(script, Counter())
+        asked.setdefault(script, set()).update(question_terms)
         for term in question_terms:
             document[term] += QUESTION_WEIGHT
         # Sound bigrams only from the question and its other wordings: from long answers they

@@ -18,11 +18,21 @@ from idx.identity.policy import Action, Scope, scope_of
 from idx.procedures.models import Procedure
 
 MAX_QUESTION_CHARS: Final = 500
-# How sure the assistant is, from the share of the question's weight the best FAQ covers and how
-# far it leads the next one (calibrated on the evaluation set, see docs/assistant.md).
+# How sure the assistant is, from the share of the question's weight the best FAQ covers (in all
+# its text, and in its question and other wordings), how many of the question's words it has and
+# how far it leads the next one. Calibrated on the evaluation set with its out-of-scope questions
+# (see docs/assistant.md, "Confidence").
 SURE_COVERAGE: Final = 0.55
-LIKELY_COVERAGE: Final = 0.35
+LIKELY_COVERAGE: Final = 0.4
+LIKELY_QUESTION_COVERAGE: Final = 0.3
 LEAD: Final = 1.15
+# An FAQ far ahead of every other one (twice the score) that has two of the question's words is a
+# possible match with less coverage: the rest of the question is wording no FAQ uses.
+FAR_LEAD: Final = 2.0
+FAR_LEAD_COVERAGE: Final = 0.3
+# A lower answer is at best a possible match, and only when it scores close to the best one.
+CLOSE: Final = 0.8
+CONFIDENCE_LEVELS: Final = ("low", "medium", "high")
 
 
 @dataclass
@@ -34,12 +44,18 @@ class AnswerItem:
     score: float
     procedures: list[Procedure] = field(default_factory=list)
 
+    @property
+    def html_lang(self) -> str:
+        """The BCP 47 tag of the text's language, for ``lang`` attributes."""
+        return HTML_LANG.get(self.variant.language, self.variant.language)
+
 
 @dataclass
 class AssistantAnswer:
     question: str
     status: str  # answered | unsure | empty | too_long | unsupported
     items: list[AnswerItem] = field(default_factory=list)
+    language: str = ""  # the language the answers were looked for in: the question's, else the page's
 
     @property
     def best(self) -> AnswerItem | None:
@@ -58,19 +74,72 @@ def _fallbacks(language: str) -> list[str]:
     return [language, "en", "ja"]
 
 
+HTML_LANG: Final = {"ja-easy": "ja", "pt-br": "pt-BR", "zh-hans": "zh-Hans"}
+
+
 def _confidence(hit: search.Hit, runner_up: search.Hit | None) -> str:
+    """The label of the best hit: how much of the question it covers and how far it leads the next.
+
+    One shared word is not enough when the question has more (「明日の天気」 shares 天気 with an
+    FAQ on frozen pipes): an FAQ must have two of the question's words, or all of them.
+    """
+    likely = _likely(hit)
+    far_ahead = (
+        (runner_up is None or hit.score >= FAR_LEAD * runner_up.score)
+        and hit.words >= 2
+        and hit.coverage >= FAR_LEAD_COVERAGE
+        and hit.question_coverage >= LIKELY_QUESTION_COVERAGE
+    )
+    if not (likely or far_ahead):
+        return "low"
     leads = runner_up is None or hit.score >= LEAD * runner_up.score
-    if hit.coverage >= SURE_COVERAGE and leads:
+    if likely and hit.coverage >= SURE_COVERAGE and leads:
         return "high"
-    if hit.coverage >= LIKELY_COVERAGE:
-        return "medium"
-    return "low"
+    return "medium"
+
+
+def _likely(hit: search.Hit) -> bool:
+    enough_words = hit.words >= min(2, hit.question_words)
+    return (
+        hit.coverage >= LIKELY_COVERAGE and hit.question_coverage >= LIKELY_QUESTION_COVERAGE and enough_words
+    )
+
+
+def confidences(hits: list[search.Hit]) -> list[str]:
+    """A label per ranked hit, never higher than the label of the hit above it (monotonic with rank).
+
+    Only the first can be a good match; a lower one is a possible match when it covers enough of
+    the question and scores close to the first, else uncertain.
+    """
+    labels: list[str] = []
+    for position, hit in enumerate(hits):
+        if position == 0:
+            label = _confidence(hit, hits[1] if len(hits) > 1 else None)
+        else:
+            close = _likely(hit) and hit.score >= CLOSE * hits[0].score
+            label = min("medium" if close else "low", labels[-1], key=CONFIDENCE_LEVELS.index)
+        labels.append(label)
+    return labels
+
+
+def answer_languages(question: str, page_language: str) -> list[str]:
+    """The languages to answer in, best first: the question's own (an English question typed on
+    the Japanese page is answered in English when the FAQ has it), then the page's fallbacks."""
+    asked = text.language_of(question)
+    if asked is None or (asked == "ja" and page_language in ("ja", "ja-easy")):
+        return _fallbacks(page_language)
+    chain = [
+        asked,
+        *(["en"] if search.script_of_language(asked) == "latin" else []),
+        *_fallbacks(page_language),
+    ]
+    return list(dict.fromkeys(chain))
 
 
 def rank(municipality: Municipality, question: str, limit: int = 3) -> list[search.Hit]:
     """The best FAQ hits for a cleaned question (no database reads besides the index stamp)."""
     script = text.script_of(question)
-    if script not in ("ja", "latin"):
+    if script not in search.SCRIPTS:
         return []
     from idx.assist.services import synonyms_of
 
@@ -90,8 +159,9 @@ def answer_question(
     if script == "unsupported":
         return AssistantAnswer(question=cleaned, status="unsupported")
     hits = rank(municipality, cleaned, limit=limit)
+    wanted = answer_languages(cleaned, language)
     if not hits:
-        return AssistantAnswer(question=cleaned, status="unsure")
+        return AssistantAnswer(question=cleaned, status="unsure", language=wanted[0])
     faqs = {
         faq.pk: faq
         for faq in Faq.objects.filter(municipality=municipality, pk__in=[h.faq_id for h in hits])
@@ -106,27 +176,26 @@ def answer_question(
         )
     }
     items = []
-    for position, hit in enumerate(hits):
+    for hit, confidence in zip(hits, confidences(hits), strict=True):
         faq = faqs.get(hit.faq_id)
         if faq is None:
             continue
         variants = {v.language: v for v in faq.variants.all()}
-        chosen = next((variants[lang] for lang in _fallbacks(language) if lang in variants), None)
+        chosen = next((variants[lang] for lang in wanted if lang in variants), None)
         if chosen is None:
             continue
-        runner_up = hits[position + 1] if position + 1 < len(hits) else None
         items.append(
             AnswerItem(
                 faq=faq,
                 variant=chosen,
-                in_requested_language=chosen.language == language,
-                confidence=_confidence(hit, runner_up),
+                in_requested_language=chosen.language == wanted[0],
+                confidence=confidence,
                 score=hit.score,
                 procedures=[procedures[c] for c in faq.procedures if c in procedures],
             )
         )
     status = "answered" if items and items[0].confidence != "low" else "unsure"
-    return AssistantAnswer(question=cleaned, status=status, items=items)
+    return AssistantAnswer(question=cleaned, status=status, items=items, language=wanted[0])
 
 
 def assistant_languages() -> list[tuple[str, str]]:

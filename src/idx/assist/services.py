@@ -127,8 +127,8 @@ def _write_faq(
                 "question": question.strip(),
                 "answer": answer.strip(),
                 "keywords": "\n".join(phrasings),
-                "question_tokens": text.terms("\n".join([question, *phrasings]), synonyms),
-                "answer_tokens": text.terms(answer, synonyms),
+                "question_tokens": text.terms("\n".join([question, *phrasings]), synonyms, language=language),
+                "answer_tokens": text.terms(answer, synonyms, language=language),
             },
         )
     faq.variants.exclude(language__in=keep).delete()
@@ -236,14 +236,14 @@ def retokenize_faqs(municipality: Municipality) -> int:
     """Recompute the stored terms of every FAQ of the municipality (after its synonyms changed)."""
     synonyms = synonyms_of(municipality.pk)
     variants = FaqVariant.objects.filter(faq__municipality=municipality).only(
-        "pk", "question", "keywords", "answer"
+        "pk", "language", "question", "keywords", "answer"
     )
     batch: list[FaqVariant] = []
     for variant in variants.iterator(chunk_size=500):
         variant.question_tokens = text.terms(
-            "\n".join([variant.question, *variant.keywords.splitlines()]), synonyms
+            "\n".join([variant.question, *variant.keywords.splitlines()]), synonyms, language=variant.language
         )
-        variant.answer_tokens = text.terms(variant.answer, synonyms)
+        variant.answer_tokens = text.terms(variant.answer, synonyms, language=variant.language)
         batch.append(variant)
         if len(batch) >= 500:
             FaqVariant.objects.bulk_update(batch, ["question_tokens", "answer_tokens"])
@@ -438,7 +438,7 @@ def faq_add_phrasing(*, faq: Faq, phrasing: str, language: str, actor: User) -> 
         lines.append(phrasing.strip()[:300])
     variant.keywords = "\n".join(lines)
     variant.question_tokens = text.terms(
-        "\n".join([variant.question, *lines]), synonyms_of(faq.municipality_id)
+        "\n".join([variant.question, *lines]), synonyms_of(faq.municipality_id), language=variant.language
     )
     variant.save(update_fields=["keywords", "question_tokens"])
     Faq.objects.filter(pk=faq.pk).update(updated_at=timezone.now())

@@ -23,7 +23,14 @@ SYNONYMS_FILE: Final = Path(__file__).with_name("data") / "synonyms.txt"
 READING_PREFIX: Final = "#"
 
 JAPANESE: Final = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+KANA: Final = re.compile(r"[\u3040-\u30ff]")
+HAN_RUN: Final = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 LATIN_WORD: Final = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+# Letters of Latin-script languages with their accents (Portuguese, Spanish, Vietnamese, Filipino).
+_LATIN_LETTERS: Final = "a-z0-9\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff"
+_LATIN_RUN: Final = re.compile(
+    rf"([{_LATIN_LETTERS}][{_LATIN_LETTERS} '\-]*[{_LATIN_LETTERS}]|[{_LATIN_LETTERS}])"
+)
 # Scripts the assistant cannot read at all (no FAQ is written in them): answered with the list of languages.
 UNSUPPORTED_SCRIPT: Final = re.compile(
     r"[\u0400-\u04ff\u0590-\u06ff\u0900-\u0dff\u0e00-\u0eff\u1100-\u11ff\uac00-\ud7af]"
@@ -198,6 +205,35 @@ _EN_STOP: Final = frozenset(
 )
 
 
+# Function words of the other Latin-script languages residents write in (after accents are
+# stripped): Portuguese, Spanish, Vietnamese, Filipino. Like the English ones they say nothing
+# about which answer fits.
+_OTHER_LATIN_STOP: Final = frozenset(
+    ["o", "os", "as", "um", "uma", "de", "do", "da", "dos", "das", "e", "em", "no", "na", "nos", "nas", "para", "por", "com", "meu", "minha", "meus", "minhas", "que", "como", "onde", "quando", "quero", "queria", "posso", "eu", "se", "me", "ao", "aos", "preciso", "tenho", "fazer", "ele", "ela", "voce", "sao", "el", "la", "los", "las", "un", "unos", "unas", "del", "y", "en", "para", "con", "mi", "mis", "que", "como", "donde", "cuando", "quiero", "puedo", "es", "se", "al", "lo", "le", "hay", "cual", "necesito", "tengo", "hacer", "yo", "usted", "esta", "estoy", "toi", "muon", "co", "khong", "cua", "la", "duoc", "cho", "va", "lam", "khi", "nay", "ai", "gi", "dau", "nao", "nhu", "the", "phai", "can", "ban", "minh", "em", "anh", "chi", "oi", "a", "ang", "ng", "mga", "sa", "ko", "ako", "paano", "saan", "po", "ba", "ay", "kung", "ano", "ito", "may", "mayroon", "gusto", "namin", "ka", "mo", "niya", "kami", "tayo", "nang", "lang", "din", "rin", "si", "ni", "kay", "hindi", "oo", "mag"]
+)
+_LATIN_STOP: Final = _EN_STOP | _OTHER_LATIN_STOP
+# Words that tell a Latin-script question's language (accents stripped, as typed lower case).
+_MARKERS: Final = {
+    "en": frozenset(["the", "i", "my", "how", "where", "what", "do", "does", "can", "is", "are", "to", "for", "when", "which", "we", "our"]),
+    "pt-br": frozenset(
+        ["o", "os", "um", "uma", "do", "da", "dos", "das", "meu", "minha", "quero", "queria", "posso", "onde", "como", "preciso", "voce", "nao", "filho", "filha", "filhos", "fazer", "tenho", "e", "em", "no", "na", "para"]
+    ),
+    "es": frozenset(
+        ["el", "los", "las", "un", "unos", "del", "mi", "mis", "quiero", "puedo", "donde", "necesito", "tengo", "hijo", "hija", "hijos", "hacer", "y", "en", "para", "es", "hay"]
+    ),
+    "fil": frozenset(["ang", "ng", "mga", "sa", "ko", "ako", "paano", "saan", "po", "ba", "ay", "kung", "ano", "gusto", "kailangan", "anak"]),
+}
+_VIETNAMESE_LETTERS: Final = re.compile(r"[ăđơư\u1ea0-\u1ef9]")
+# Han characters of 简体字 (and Chinese function words) that Japanese text does not use: a
+# kana-less question with one of them is Chinese. Shared forms (学, 会, 税 …) are left out.
+_ZH_ONLY: Final = frozenset(
+    "们吗呢么这哪请办说给让没还过个为对从儿补贴问题钱费续证户电话时间买卖车门开关样发现处务报单资该谁怎"
+    "孩领垃圾扔缴纳邮码吧啊呀谢护险疗签迁岁"
+)
+# Chinese characters that carry no topic (I, want, how, which …): not search terms.
+_ZH_STOP: Final = frozenset("我你您他她们的了吗呢吧么想怎样哪这那是在和也很都就啊呀什有要能可以")
+
+
 class _Analyzers:
     def __init__(self) -> None:
         import snowballstemmer
@@ -268,25 +304,85 @@ def _split_mode_a() -> Any:
 
 
 def _strip_accents(text: str) -> str:
+    # đ (Vietnamese) has no decomposition: map it by hand.
+    text = text.replace("đ", "d").replace("Đ", "D")
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 def _latin_terms(text: str) -> list[str]:
     stemmer = _analyzers().stemmer
-    words = [w for w in LATIN_WORD.findall(_strip_accents(text)) if w not in _EN_STOP]
+    words = [w for w in LATIN_WORD.findall(_strip_accents(text)) if w not in _LATIN_STOP]
     return [stemmer.stemWord(w) for w in words]
 
 
-def _raw_terms(text: str) -> tuple[list[str], list[str]]:
-    """(word terms, sound terms) before synonyms: Japanese runs through Sudachi, Latin words through the stemmer."""
+def _chinese_terms(text: str) -> list[str]:
+    """Chinese (简体字) text: character bigrams of each run of Han characters, without function characters.
+
+    No dictionary: bigrams meet 申请/儿童/补贴 however a resident strings them together, and a
+    Chinese document of an FAQ shares no terms with the Japanese one (儿童 is not 児童).
+    """
+    out: list[str] = []
+    for run in HAN_RUN.findall(text):
+        content = "".join(c if c not in _ZH_STOP else " " for c in run)
+        for part in content.split():
+            if len(part) == 1:
+                out.append(part)
+            out.extend(part[i : i + 2] for i in range(len(part) - 1))
+    return out
+
+
+def is_chinese(text: str) -> bool:
+    """Han characters, no kana, and at least one character Japanese does not write (们, 请, 儿, 贴 …)."""
+    normalized = normalize(text)
+    return not KANA.search(normalized) and any(c in _ZH_ONLY for c in normalized)
+
+
+def language_of(text: str) -> str | None:
+    """The language a question is written in, when the text says so clearly; None when it does not.
+
+    Japanese and Chinese by their scripts; Vietnamese by its letters (ơ, ư, đ, tone marks);
+    Portuguese, Spanish, Filipino and English by their function words and letters. ``ja`` stands
+    for Japanese in general (the page decides between 日本語 and やさしい日本語).
+    """
+    normalized = normalize(text)
+    if JAPANESE.search(normalized):
+        return "zh-hans" if is_chinese(normalized) else "ja"
+    if _VIETNAMESE_LETTERS.search(normalized):
+        return "vi"
+    words = re.findall(rf"[{_LATIN_LETTERS}]+", normalized)
+    if not words:
+        return None
+    scores = dict.fromkeys(_MARKERS, 0.0)
+    for word in words:
+        for language, markers in _MARKERS.items():
+            if word in markers:
+                scores[language] += 1
+    if re.search(r"[ãõç]", normalized):
+        scores["pt-br"] += 2
+    if re.search(r"[ñ¿¡]", normalized):
+        scores["es"] += 2
+    best = max(scores, key=lambda language: scores[language])
+    if scores[best] == 0:
+        return None
+    if sorted(scores.values())[-2] == scores[best]:
+        return None
+    return best
+
+
+def _raw_terms(text: str, chinese: bool | None = None) -> tuple[list[str], list[str]]:
+    """(word terms, sound terms) before synonyms: Japanese runs through Sudachi, Chinese into
+    character bigrams, Latin words through the stemmer. ``chinese``: None to tell from the text."""
     text = normalize(text)[:2000]
     terms: list[str] = []
     sounds: list[str] = []
+    chinese = chinese if chinese is not None else is_chinese(text)
     # Split into runs so that an English word inside Japanese text is stemmed, not mangled.
-    for run in re.split(r"([a-z0-9][a-z0-9 '\-]*[a-z0-9]|[a-z0-9])", text):
+    for run in _LATIN_RUN.split(text):
         if not run.strip():
             continue
-        if JAPANESE.search(run):
+        if chinese and HAN_RUN.search(run):
+            terms.extend(_chinese_terms(run))
+        elif JAPANESE.search(run):
             words, run_sounds = _japanese_terms(run)
             terms.extend(words)
             sounds.extend(run_sounds)
@@ -328,12 +424,14 @@ def _synonym_table(extra: tuple[str, ...] = ()) -> tuple[dict[tuple[str, ...], s
     return table, longest
 
 
-def terms(text: str, synonyms: tuple[str, ...] = ()) -> list[str]:
+def terms(text: str, synonyms: tuple[str, ...] = (), *, language: str = "") -> list[str]:
     """The search terms of ``text`` (a question, an FAQ's question or answer).
 
     ``synonyms``: the municipality's own groups (lines like ``ドローン/無人航空機``), on top of the shipped ones.
+    ``language``: the language of an FAQ text when known (``zh-hans`` is read as Chinese even
+    when it happens to use no character Japanese lacks); questions are told from their text.
     """
-    raw, sounds = _raw_terms(text)
+    raw, sounds = _raw_terms(text, chinese=True if language == "zh-hans" else None)
     table, longest = _synonym_table(synonyms)
     out: list[str] = []
     position = 0
@@ -358,10 +456,11 @@ def terms(text: str, synonyms: tuple[str, ...] = ()) -> list[str]:
 
 
 def script_of(text: str) -> str:
-    """'ja' (any kana or kanji), 'latin', 'unsupported' (a script no FAQ is written in) or 'empty'."""
+    """'ja' (kana or kanji), 'zh' (Chinese, see ``is_chinese``), 'latin', 'unsupported' (a script
+    no FAQ is written in) or 'empty'."""
     normalized = normalize(text)
     if JAPANESE.search(normalized):
-        return "ja"
+        return "zh" if is_chinese(normalized) else "ja"
     if UNSUPPORTED_SCRIPT.search(normalized):
         return "unsupported"
     if re.search(r"[a-z]", _strip_accents(normalized)):

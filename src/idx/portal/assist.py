@@ -97,7 +97,14 @@ def ask_feedback(request: IdxRequest) -> HttpResponseBase:
 def faq_detail(request: IdxRequest, key: str) -> HttpResponseBase:
     faq = selectors.faq_get_public(municipality=request.municipality, key=key)
     language = translation.get_language() or "ja"
-    variant = selectors.variant_for(faq, language) if faq else None
+    # The assistant links an answer it gave in the question's language (an English question on
+    # the Japanese page) with ?language=, so the page shows the same text.
+    asked = request.GET.get("language", "")
+    variant = None
+    if faq is not None and asked in {code for code, _name in selectors.assistant_languages()}:
+        variant = next((v for v in faq.variants.all() if v.language == asked), None)
+    if faq is not None and variant is None:
+        variant = selectors.variant_for(faq, language)
     if faq is None or variant is None:
         raise Http404
     from idx.procedures.models import Procedure
@@ -111,7 +118,10 @@ def faq_detail(request: IdxRequest, key: str) -> HttpResponseBase:
         {
             "faq": faq,
             "variant": variant,
-            "fallback": variant.language != language,
+            "fallback": variant.language not in (language, asked),
+            "text_lang": selectors.HTML_LANG.get(variant.language, variant.language)
+            if variant.language != language
+            else "",
             "procedures": procedures,
             "question": request.GET.get("q", "")[: selectors.MAX_QUESTION_CHARS],
         },

@@ -46,6 +46,7 @@ TOP_LEVEL_KEYS = {
     "summary",
     "category",
     "life_event",
+    "also_life_events",
     "department",
     "legal_basis",
     "eligibility",
@@ -62,7 +63,7 @@ TOP_LEVEL_KEYS = {
     "example",
     "reminder",
 }
-REQUIRED_TOP_LEVEL = TOP_LEVEL_KEYS - {"fee", "standard_items", "example", "reminder"}
+REQUIRED_TOP_LEVEL = TOP_LEVEL_KEYS - {"fee", "standard_items", "example", "reminder", "also_life_events"}
 _MONTH_DAY = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
 
 _POSTAL = re.compile(r"^[0-9]{3}-[0-9]{4}$")
@@ -250,6 +251,10 @@ def parse(data: Mapping[str, Any]) -> Definition:
         problems.append(f"category: one of {', '.join(CATEGORIES)}")
     if data["life_event"] not in LIFE_EVENTS:
         problems.append(f"life_event: one of {', '.join(LIFE_EVENTS)}")
+    # Other life events that call for this procedure too (a birth calls for the 児童手当 認定請求).
+    also = data.get("also_life_events", [])
+    if not isinstance(also, list) or any(event not in LIFE_EVENTS for event in also):
+        problems.append(f"also_life_events: a list of {', '.join(LIFE_EVENTS)}")
     if data["identity_verification"] not in ("none", "optional", "required"):
         problems.append("identity_verification: none, optional or required")
     for key in ("signature_required", "proxy_allowed"):

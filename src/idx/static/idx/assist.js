@@ -50,7 +50,13 @@
             data.answers.slice(0, 3).forEach(function (answer, position) {
               var item = el("li", "");
               var link = el("a", "", answer.question);
-              link.href = answer.url + "?" + new URLSearchParams({ q: question });
+              var params = { q: question };
+              if (answer.language !== t.language) {
+                // Answered in the question's language (or a fallback): say so to screen readers.
+                params.language = answer.language;
+                item.lang = { "ja-easy": "ja", "pt-br": "pt-BR", "zh-hans": "zh-Hans" }[answer.language] || answer.language;
+              }
+              link.href = answer.url + "?" + new URLSearchParams(params);
               item.appendChild(link);
               if (position === 0 && answer.confidence !== "low") {
                 item.appendChild(el("p", "", answer.answer.length > 240 ? answer.answer.slice(0, 240) + "…" : answer.answer));
