@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from idx.booking.models import OpeningHours, Resource, ResourceKind, Service
+from idx.common.demo_texts import SERVICE_TEXTS, place_texts
 from idx.common.models import Municipality
 from idx.identity.models import Department
 
@@ -108,6 +109,7 @@ def load_booking(municipality: Municipality) -> None:
                 "ticket_prefix": prefix,
                 "slot_minutes": minutes,
                 "capacity": capacity,
+                "i18n": SERVICE_TEXTS.get(code, {}),
                 **fields,
             },
         )
@@ -116,7 +118,10 @@ def load_booking(municipality: Municipality) -> None:
                 municipality=municipality,
                 department=department,
                 name=counter,
-                defaults={"kind": ResourceKind.ROOM if "相談室" in counter else ResourceKind.COUNTER},
+                defaults={
+                    "kind": ResourceKind.ROOM if "相談室" in counter else ResourceKind.COUNTER,
+                    "i18n": {"name": place_texts(counter)},
+                },
             )[0]
             for counter in counters
         ]

@@ -16,9 +16,9 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from idx.common.i18n import Translatable
 from idx.common.models import TenantModel
 
 # Codes a person reads aloud or types: no 0/O, 1/I/L.
@@ -35,8 +35,10 @@ class ResourceKind(models.TextChoices):
     ROOM = "room", _("Consultation room")
 
 
-class Resource(TenantModel):
+class Resource(Translatable, TenantModel):
     """A counter, a consultation room or a staff member that serves residents; tickets are called to it."""
+
+    TRANSLATED_FIELDS = ("name",)
 
     department = models.ForeignKey(
         "identity.Department", on_delete=models.PROTECT, related_name="booking_resources"
@@ -45,6 +47,8 @@ class Resource(TenantModel):
     name_en = models.CharField(max_length=100, blank=True)
     kind = models.CharField(max_length=10, choices=ResourceKind.choices, default=ResourceKind.COUNTER)
     active = models.BooleanField(default=True)
+    # Other languages of the name (see idx.common.i18n).
+    i18n = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["department__code", "name"]
@@ -57,9 +61,16 @@ class Resource(TenantModel):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def label(self) -> str:
+        """The name in the resident's language (1番窓口, Counter 1 …)."""
+        return self.localized("name")
 
-class Service(TenantModel):
+
+class Service(Translatable, TenantModel):
     """Something residents book at a department's counter (a consultation, a card pick-up …)."""
+
+    TRANSLATED_FIELDS = ("name", "description", "location")
 
     department = models.ForeignKey(
         "identity.Department", on_delete=models.PROTECT, related_name="booking_services"
@@ -86,6 +97,8 @@ class Service(TenantModel):
 
     class Meta:
         ordering = ["department__code", "code"]
+    # Other languages of name, description and location (see idx.common.i18n).
+    i18n = models.JSONField(default=dict, blank=True)
         constraints = [
             models.UniqueConstraint(fields=["municipality", "code"], name="booking_service_code_unique"),
             models.CheckConstraint(condition=models.Q(slot_minutes__gte=5), name="booking_slot_minutes_min"),
@@ -97,13 +110,17 @@ class Service(TenantModel):
 
     @property
     def place(self) -> str:
-        return self.location or self.department.counter
+        """Where residents go, in their language: the service's own place or the department's counter."""
+        return self.localized("location") if self.location else self.department.counter_label
 
     @property
     def label(self) -> str:
-        """The name in the current language: Japanese for 日本語 and やさしい日本語, else English when given."""
-        language = translation.get_language() or "ja"
-        return self.name if language.startswith("ja") or not self.name_en else self.name_en
+        """The name in the resident's language (see ``idx.common.i18n.fallback_order``)."""
+        return self.localized("name")
+
+    @property
+    def description_label(self) -> str:
+        return self.localized("description")
 
 
 class Weekday(models.IntegerChoices):

@@ -23,6 +23,7 @@ from idx.applications import services
 from idx.applications.models import Application
 from idx.applications.signing import requires_signature
 from idx.common.addresses import public_base_url, sibling_url
+from idx.common.demo_texts import MUNICIPALITY_TEXTS, department_i18n
 from idx.common.models import Municipality, MunicipalityHost
 from idx.demo_idp.jpki import demo_signature
 from idx.demo_idp.provider import configure_for_municipality as configure_demo_identity_provider
@@ -181,6 +182,8 @@ def load_municipality(spec: dict[str, Any]) -> tuple[Municipality, list[tuple[st
             "public_url": public_url,
         },
     )
+    municipality.i18n = MUNICIPALITY_TEXTS.get(spec["slug"], {})
+    municipality.save(update_fields=["i18n"])
     public_host = urlsplit(public_url).hostname
     for host in dict.fromkeys([*spec["hosts"], *([public_host] if public_host else [])]):
         MunicipalityHost.objects.update_or_create(hostname=host, defaults={"municipality": municipality})
@@ -196,6 +199,7 @@ def load_municipality(spec: dict[str, Any]) -> tuple[Municipality, list[tuple[st
                 "counter": counter,
                 "counter_hours": COUNTER_HOURS,
                 "crisis_management": code == "kiki-kanri",
+                "i18n": department_i18n(code, counter),
             },
         )
     from idx.notifications.models import Area, Subscription, Topic

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -147,22 +148,32 @@ FALLBACK_MARKER = "<!--idx:fallback-note-->"
 
 class ReadingAidsMiddleware:
     """Adds readings to kanji when the ふりがな switch is on, or when a page had to show Japanese
-    text for want of the resident's language (then it also says so where the marker is)."""
+    text for want of the resident's language (then it also says so where the marker is). On a page
+    in another language, the Japanese it shows is marked ``lang="ja"`` (``mark_japanese``); on a
+    Japanese page, headings, buttons and labels break at phrase boundaries (``idx.common.phrases``)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from idx.procedures.i18n import fell_back_to_japanese, reset_fallback
+        from idx.common.i18n import fell_back_to_japanese, japanese_fallback_texts, reset_fallback
 
         reset_fallback()
         response = self.get_response(request)
         if response.streaming or "text/html" not in response.get("Content-Type", ""):
             return response
         fell_back = fell_back_to_japanese()
-        if not fell_back and not furigana_on(request):
-            return response  # the empty marker is an HTML comment: nothing to rewrite
+        japanese_page = (translation.get_language() or "") in ("ja", EASY_JAPANESE)
         content = response.content.decode(response.charset or "utf-8")
+        if japanese_page:
+            from idx.common.phrases import break_at_phrases
+
+            content = break_at_phrases(content)
+        if not fell_back and not furigana_on(request):
+            if not japanese_page:
+                content = mark_japanese(content, ())
+            _replace_content(response, content)
+            return response  # the empty marker is an HTML comment: nothing to rewrite
         if FALLBACK_MARKER in content:
             note = ""
             if fell_back:
@@ -179,10 +190,74 @@ class ReadingAidsMiddleware:
             content = content.replace(FALLBACK_MARKER, note, 1)
         from idx.common.furigana import annotate_html
 
+        if not japanese_page:
+            content = mark_japanese(content, japanese_fallback_texts() if fell_back else ())
         # On a Chinese page only Japanese text (it has kana) gets readings, never the Chinese.
         chinese_page = (translation.get_language() or "").startswith("zh")
         content = annotate_html(content, kana_only=chinese_page)
-        response.content = content.encode(response.charset or "utf-8")
-        if response.has_header("Content-Length"):
-            response["Content-Length"] = str(len(response.content))
+        _replace_content(response, content)
         return response
+
+
+def _replace_content(response: HttpResponse, content: str) -> None:
+    response.content = content.encode(response.charset or "utf-8")
+    if response.has_header("Content-Length"):
+        response["Content-Length"] = str(len(response.content))
+
+
+_MARK_SKIP = {"script", "style", "textarea", "title", "option", "select", "head"}
+_TAG = re.compile(r"(<[^>]*>)")
+_TAG_NAME = re.compile(r"<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9-]*)")
+_KANA = re.compile(r"[\u3041-\u309f\u30a1-\u30fa]")
+# A Japanese term given in brackets after its translation: 「Status report (現況届)」.
+_GLOSS_PART = r"(?:[^()（）<>A-Za-z]|[(（][^()（）<>A-Za-z]*[)）])"  # one level of brackets inside
+_GLOSS = re.compile(
+    rf"(?<=[(（]){_GLOSS_PART}*[\u3041-\u309f\u30a1-\u30fa\u3400-\u4dbf\u4e00-\u9fff]{_GLOSS_PART}*(?=[)）])"
+)
+
+
+def mark_japanese(document: str, texts: tuple[str, ...]) -> str:
+    """Mark the Japanese of a page in another language with ``<span lang="ja">`` so that screen readers
+    and fonts treat it as Japanese: each of ``texts`` (shown for want of the page's language) and each
+    Japanese term given in brackets after its translation. Returns ``document`` itself when nothing
+    is to be marked."""
+    needles = {escape(line.strip()) for text in texts for line in text.splitlines() if line.strip()}
+    if not needles and not _GLOSS.search(document):
+        return document
+    # One pass, leftmost match first: a fallback text holding brackets is marked whole, and a gloss
+    # that holds a fallback text is marked whole too (the gloss is tried first where both start).
+    alternatives = [f"(?P<gloss>{_GLOSS.pattern})"]
+    if needles:
+        ordered = sorted(needles, key=len, reverse=True)
+        alternatives.append("(?P<needle>" + "|".join(re.escape(needle) for needle in ordered) + ")")
+    pattern = re.compile("|".join(alternatives))
+    chinese_page = (translation.get_language() or "").startswith("zh")
+    out: list[str] = []
+    skipping: list[str] = []
+    for piece in _TAG.split(document):
+        if not piece:
+            continue
+        if piece.startswith("<"):
+            out.append(piece)
+            name = _TAG_NAME.match(piece)
+            if name is not None and name.group(2).lower() in _MARK_SKIP and not piece.endswith("/>"):
+                tag = name.group(2).lower()
+                if name.group(1) == "/":
+                    if skipping and skipping[-1] == tag:
+                        skipping.pop()
+                else:
+                    skipping.append(tag)
+            continue
+        if skipping:
+            out.append(piece)
+            continue
+        out.append(pattern.sub(lambda match: _marked(match, chinese_page), piece))
+    return "".join(out)
+
+
+def _marked(match: re.Match[str], chinese_page: bool) -> str:
+    text = match.group(0)
+    # On a Chinese page a gloss of kanji only may be Chinese; kana make it Japanese.
+    if match.group("gloss") is not None and chinese_page and not _KANA.search(text):
+        return text
+    return f'<span lang="ja">{text}</span>'

@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from idx.common.i18n import Translatable
+
 
 def municipality_code_check_digit(first_five: str) -> int:
     """全国地方公共団体コード check digit: weights 6..2, modulus 11 (伊賀市 24216 -> 1)."""
@@ -18,8 +20,10 @@ def validate_municipality_code(value: str) -> None:
         raise ValidationError(_("Enter a 6-digit local government code with a valid check digit."))
 
 
-class Municipality(models.Model):
+class Municipality(Translatable, models.Model):
     """A city, town or village (自治体) served by this deployment; every domain record belongs to one."""
+
+    TRANSLATED_FIELDS = ("name", "address")
 
     code = models.CharField(max_length=6, unique=True, validators=[validate_municipality_code])
     slug = models.SlugField(max_length=40, unique=True)
@@ -31,6 +35,8 @@ class Municipality(models.Model):
     address = models.CharField(max_length=150, blank=True)
     website = models.URLField(blank=True)
     public_url = models.URLField(blank=True, help_text="このデプロイでの住民向けURL (メールのリンク用)")
+    # Other languages of name and address: {"name": {"ja-easy": …, "vi": …}} (see idx.common.i18n).
+    i18n = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -38,6 +44,15 @@ class Municipality(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def label(self) -> str:
+        """The name in the resident's language (伊賀市, Iga City …)."""
+        return self.localized("name")
+
+    @property
+    def address_label(self) -> str:
+        return self.localized("address")
 
 
 class MunicipalityHost(models.Model):

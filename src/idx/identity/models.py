@@ -9,11 +9,14 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from idx.common.i18n import Translatable
 from idx.common.models import Municipality, TenantModel
 
 
-class Department(TenantModel):
+class Department(Translatable, TenantModel):
     """A 課 that owns procedures and handles their cases."""
+
+    TRANSLATED_FIELDS = ("name", "counter", "counter_hours")
 
     code = models.SlugField(max_length=40)
     name = models.CharField(max_length=60)
@@ -24,6 +27,8 @@ class Department(TenantModel):
     counter_hours = models.CharField(max_length=100, blank=True)
     # 危機管理: its staff issue and confirm disaster alerts.
     crisis_management = models.BooleanField(default=False)
+    # Other languages of name, counter and counter_hours (see idx.common.i18n).
+    i18n = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["code"]
@@ -35,6 +40,19 @@ class Department(TenantModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def label(self) -> str:
+        """The name in the resident's language."""
+        return self.localized("name")
+
+    @property
+    def counter_label(self) -> str:
+        return self.localized("counter")
+
+    @property
+    def hours_label(self) -> str:
+        return self.localized("counter_hours")
 
 
 class Role(models.TextChoices):

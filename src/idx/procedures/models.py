@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from idx.common.i18n import pick
 from idx.common.models import TenantModel
 from idx.identity.models import Department
 from idx.procedures.definition import Definition, parse
@@ -57,6 +58,15 @@ class Procedure(TenantModel):
 
     def __str__(self) -> str:
         return self.names.get("ja", self.code)
+
+    @property
+    def label(self) -> str:
+        """The name in the resident's language (see ``idx.common.i18n.fallback_order``)."""
+        return pick(self.names)
+
+    @property
+    def summary_label(self) -> str:
+        return pick(self.summaries)
 
 
 _parsed_definitions: dict[str, Definition] = {}
