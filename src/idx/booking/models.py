@@ -94,11 +94,11 @@ class Service(Translatable, TenantModel):
     bookable = models.BooleanField(default=True)  # residents may book; walk-ins are always possible
     active = models.BooleanField(default=True)
     resources = models.ManyToManyField(Resource, blank=True, related_name="services")
+    # Other languages of name, description and location (see idx.common.i18n).
+    i18n = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["department__code", "code"]
-    # Other languages of name, description and location (see idx.common.i18n).
-    i18n = models.JSONField(default=dict, blank=True)
         constraints = [
             models.UniqueConstraint(fields=["municipality", "code"], name="booking_service_code_unique"),
             models.CheckConstraint(condition=models.Q(slot_minutes__gte=5), name="booking_slot_minutes_min"),
