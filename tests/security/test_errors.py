@@ -46,3 +46,23 @@ def test_the_logging_configuration_uses_the_filter():
         "the console handler lost its filter"
     )
     assert any(isinstance(f, DropRequestDataFilter) for f in logging.getLogger("django.request").filters)
+
+
+@override_settings(DEBUG=True)
+def test_credentials_of_any_scheme_never_reach_the_log_in_debug(municipalities, caplog):
+    """django-ninja logs an Authorization header of another scheme than Bearer verbatim in DEBUG."""
+    secrets = {
+        "Basic aWdhLWhhbmFrbzpodW50ZXIyLXNlY3JldA==": "aWdhLWhhbmFrbzpodW50ZXIyLXNlY3JldA==",
+        "Token idx_9f8e7d6c5b4a39281706abcdef": "9f8e7d6c5b4a39281706abcdef",
+        'Digest username="hanako", response="6629fae49393a05397450978507c4ef1"': "6629fae49393a05397450978507c4ef1",
+        "idx_live_5a4b3c2d1e0f99887766": "5a4b3c2d1e0f99887766",
+    }
+    client = Client(HTTP_HOST=IGA_HOST)
+    with caplog.at_level(logging.DEBUG):
+        for header in secrets:
+            response = client.get("/api/v1/applications", headers={"Authorization": header})
+            assert response.status_code == 401
+    assert caplog.text.count("Unexpected auth - '[redacted]'") == len(secrets)  # it was logged...
+    for secret in secrets.values():
+        assert secret not in caplog.text  # ...without the credential
+    assert "hanako" not in caplog.text

@@ -6,7 +6,9 @@
   ``XFrameOptionsMiddleware`` sends ``X-Frame-Options: DENY``; django-csp sends the
   Content-Security-Policy (``frame-ancestors 'none'`` among it).
 - ``DropRequestDataFilter``: a logging filter that takes the request object off log records, so
-  no handler can ever write a request body, cookies or headers (personal data) to a log.
+  no handler can ever write a request body, cookies or headers (personal data) to a log, and
+  blanks credentials in messages (``Authorization`` values of any scheme, IDX API tokens), such
+  as django-ninja's DEBUG line for an unexpected ``Authorization`` header.
 - ``security_txt``: ``/.well-known/security.txt`` (RFC 9116).
 """
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Callable
 
 from django.conf import settings
@@ -48,7 +51,38 @@ class DropRequestDataFilter(logging.Filter):
             method = getattr(request, "method", "") or ""
             path = getattr(request, "path", "") or ""
             record.request = f"{method} {path}".strip()
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # a broken format string: leave it to the handler
+            return True
+        cleaned = redact_credentials(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
         return True
+
+
+REDACTED = "[redacted]"
+# django-ninja (DEBUG) logs a header of another scheme verbatim: "Unexpected auth - '<value>'".
+_UNEXPECTED_AUTH = re.compile(r"(Unexpected auth - ')[^']*(')")
+# "<scheme> <credentials>": token68 values of the HTTP authentication schemes (RFC 9110 §11.4)
+# and Digest's parameter list; IDX API tokens anywhere.
+_SCHEME_CREDENTIALS = re.compile(
+    r"\b(Basic|Bearer|Token|Negotiate|NTLM|DPoP|ApiKey)(\s+)[A-Za-z0-9._~+/\-]{8,}=*", re.IGNORECASE
+)
+_DIGEST = re.compile(r"\b(Digest|AWS4-HMAC-SHA256|SCRAM-SHA-\d+)(\s+)\w+=[^'\r\n]*", re.IGNORECASE)
+_AUTHORIZATION_HEADER = re.compile(
+    r"((?:Proxy-)?Authorization['\"]?\s*[:=]\s*['\"]?)[^'\"\r\n]+", re.IGNORECASE
+)
+_API_TOKEN = re.compile(r"\bidx_[A-Za-z0-9_\-]{8,}")
+
+
+def redact_credentials(text: str) -> str:
+    """``text`` with every credential it carries replaced by ``[redacted]``."""
+    text = _UNEXPECTED_AUTH.sub(rf"\g<1>{REDACTED}\g<2>", text)
+    text = _AUTHORIZATION_HEADER.sub(rf"\g<1>{REDACTED}", text)
+    text = _SCHEME_CREDENTIALS.sub(rf"\g<1>\g<2>{REDACTED}", text)
+    text = _DIGEST.sub(rf"\g<1>\g<2>{REDACTED}", text)
+    return _API_TOKEN.sub(REDACTED, text)
 
 
 def security_contact(request: HttpRequest) -> str:

@@ -313,6 +313,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("IDX_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # Records of "django" itself (django-ninja logs an unexpected Authorization header there).
+        "django": {"filters": ["drop_request_data"]},
         "django.request": {"filters": ["drop_request_data"]},
         "django.security": {"filters": ["drop_request_data"]},
     },
