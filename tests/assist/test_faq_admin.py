@@ -235,3 +235,58 @@ def test_city_synonyms_join_the_shipped_groups():
 
     # ゴミ is in a shipped group; a city line with ゴミ adds its new word to that group.
     assert set(text.terms("ガラクタ", ("ガラクタ/ゴミ",))) & set(text.terms("ごみ"))
+
+
+def test_csv_export_never_hands_a_spreadsheet_a_formula_and_imports_back_unchanged(iga, city_admin):
+    """A resident's words become an FAQ via the gap list; the export must not let them run in Excel."""
+    attack = "=cmd|' /C calc'!A0"
+    gap = gap_record(municipality=iga, question=attack, language="ja", reason="unsure", best_faq_id=None)
+    assert gap is not None and gap.text == attack
+    client = signed_in(city_admin)
+    response = client.post(
+        f"/staff/faqs/new/?gap={gap.pk}",
+        _form(
+            key="living-formula-words",
+            department="",
+            **{
+                "question-ja": gap.text,
+                "answer-ja": "@SUM(1+1)*cmd|' /C calc'!A0",
+                "question-en": "+1+cmd|' /C notepad'!A0",
+                "answer-en": "-2+3+cmd|' /C calc'!A0",
+            },
+        ),
+    )
+    assert response.status_code == 302, response.content[:500]
+    other = gap_record(
+        municipality=iga,
+        question='\t=HYPERLINK("http://evil.example")',
+        language="ja",
+        reason="unsure",
+        best_faq_id=None,
+    )
+    assert (
+        client.post(f"/staff/faqs/gaps/{other.pk}/resolve/", {"faq": "living-formula-words"}).status_code
+        == 302
+    )
+
+    exported = b"".join(client.get("/staff/faqs/export.csv").streaming_content).decode("utf-8-sig")
+    rows = {row[0]: dict(zip(csv_columns(), row, strict=True)) for row in csv.reader(io.StringIO(exported))}
+    row = rows["living-formula-words"]
+    assert row["question_ja"] == "'" + attack
+    assert row["answer_ja"] == "'@SUM(1+1)*cmd|' /C calc'!A0"
+    assert row["question_en"] == "'+1+cmd|' /C notepad'!A0"
+    assert row["answer_en"] == "'-2+3+cmd|' /C calc'!A0"
+    assert row["keywords_ja"] == '\'=HYPERLINK("http://evil.example")'
+    for cells in rows.values():
+        assert not any(cell[:1] in ("=", "+", "@", "\t", "\r") for cell in cells.values())
+
+    # Importing the export gives back exactly what staff wrote (the apostrophe comes off again).
+    faq = Faq.objects.get(municipality=iga, key="living-formula-words")
+    before = {v.language: (v.question, v.answer, v.keywords) for v in faq.variants.all()}
+    response = client.post(
+        "/staff/faqs/import/", {"file": SimpleUploadedFile("faqs.csv", exported.encode("utf-8-sig"))}
+    )
+    assert response.status_code == 302, response.content[:800]
+    after = {v.language: (v.question, v.answer, v.keywords) for v in faq.variants.all()}
+    assert after == before
+    assert after["ja"][0] == attack

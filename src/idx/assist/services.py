@@ -31,6 +31,7 @@ from idx.assist.models import (
 )
 from idx.audit.services import audit_record
 from idx.common.models import Municipality
+from idx.common.spreadsheet import formula_guard, formula_unguard
 from idx.identity.models import Department, User
 
 FAQ_LANGUAGES = [code for code, _name in settings.LANGUAGES]
@@ -266,7 +267,8 @@ def csv_columns() -> list[str]:
 
 
 def faq_csv_rows(municipality: Municipality) -> Iterator[list[str]]:
-    """The header, then one row per FAQ (all languages side by side), streamed."""
+    """The header, then one row per FAQ (all languages side by side), streamed; cells that would
+    run as a spreadsheet formula start with an apostrophe (``faq_import_csv`` removes it)."""
     yield csv_columns()
     faqs = (
         Faq.objects.filter(municipality=municipality)
@@ -286,7 +288,8 @@ def faq_csv_rows(municipality: Municipality) -> Iterator[list[str]]:
         for language in FAQ_LANGUAGES:
             variant = by_language.get(language)
             row += [variant.question, variant.answer, variant.keywords] if variant else ["", "", ""]
-        yield row
+        # Questions come from residents' own words (the gap list): never a spreadsheet formula.
+        yield [formula_guard(cell) for cell in row]
 
 
 @dataclass
@@ -325,6 +328,8 @@ def faq_import_csv(*, municipality: Municipality, actor: User, content: bytes) -
             if None in row:
                 result.errors.append((line, _("The row has more cells than the header.")))
                 continue
+            # The export's formula guard comes off again: a round trip keeps every text as it was.
+            row = {name: formula_unguard(value or "") for name, value in row.items()}
             data = FaqData(
                 key=(row.get("key") or "").strip(),
                 category=(row.get("category") or "").strip(),
