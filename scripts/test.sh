@@ -38,6 +38,11 @@ rm -f "$audit_log"
 echo "== assistant evaluation (top-1 >= 85%, top-3 >= 95%)"
 $venv/python -m django assist_evaluate tests/assist/eval/*.yaml
 
+echo "== API contract (schemathesis, every check, against a served demo: anonymous, resident, clerk)"
+# Fails on any server error, any answer outside the OpenAPI document and any other failed check;
+# payments, bookings and inquiries are exercised on real rows (tests/api/schemathesis_run.py).
+$venv/python -m tests.api.schemathesis_run
+
 pg_url=${IDX_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/idx}
 echo "== tests on SQLite"
 env -u DATABASE_URL $venv/python -m pytest -q "$@"

@@ -28,22 +28,26 @@ def _operation(method: str, path: str) -> dict[str, Any]:
 
 
 def conforms(response: Any, method: str, path: str) -> Any:
-    """Assert that ``response`` (to ``method path``) is what the document promises; returns its JSON."""
+    """Assert that ``response`` (to ``method path``) is what the document promises.
+
+    Returns the JSON body, the raw bytes of any other content, or ``None`` without a body.
+    """
     operation = _operation(method, path)
     answers = operation["responses"]
     status = str(response.status_code)
     assert status in answers, f"{method} {path} answered {status}, documented: {sorted(answers)}"
     content = answers[status].get("content")
+    raw = b"".join(response.streaming_content) if response.streaming else response.content
     if not content:
-        assert not response.content, f"{method} {path} {status} has a body its document does not declare"
+        assert not raw, f"{method} {path} {status} has a body its document does not declare"
         return None
     media_type = response["Content-Type"].split(";")[0].strip()
     assert media_type in content, (
         f"{method} {path} {status} answered {media_type}, documented {sorted(content)}"
     )
     if media_type != "application/json":
-        return None
-    body = json.loads(response.content)
+        return raw
+    body = json.loads(raw)
     schema = {**content[media_type]["schema"], "components": openapi()["components"]}
     jsonschema.validate(body, schema, cls=jsonschema.Draft202012Validator)
     return body

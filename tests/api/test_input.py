@@ -130,3 +130,30 @@ def test_an_overlong_idempotency_key_is_refused(client, resident):
 def test_a_body_that_is_not_json_at_all_answers_400(client, resident):
     response, problem = _send(client, "POST", "/applications", "{procedure: ")
     assert response.status_code == 400 and problem["code"] == "bad_request"
+
+
+@pytest.mark.parametrize("start", ["0", "1700000000", "2026-1-5", "tomorrow"])
+def test_a_date_parameter_is_an_iso_date_only(municipalities, start):
+    path = "/api/v1/booking/services/juminhyo/slots"
+    response = Client(HTTP_HOST=IGA_HOST).get(path, {"start": start})
+    assert response.status_code == 422
+    assert conforms(response, "GET", path)["errors"][0]["path"].endswith("start")
+
+
+def test_an_iso_date_parameter_is_accepted(municipalities):
+    path = "/api/v1/booking/services/juminhyo/slots"
+    response = Client(HTTP_HOST=IGA_HOST).get(path, {"start": "2026-12-07", "days": 1})
+    assert [day["day"] for day in conforms(response, "GET", path)] == ["2026-12-07"]
+
+
+@pytest.mark.parametrize("helpful", [0, 1, "true", None])
+def test_a_boolean_in_a_body_is_true_or_false_only(municipalities, helpful):
+    from idx.assist.models import Faq
+
+    faq = Faq.objects.filter(published=True, municipality__code="242161").first()
+    path = f"/api/v1/faqs/{faq.key}/feedback"
+    response = Client(HTTP_HOST=IGA_HOST).post(
+        path, json.dumps({"helpful": helpful}), content_type="application/json"
+    )
+    assert response.status_code == 422
+    assert conforms(response, "POST", path)["errors"][0]["path"].endswith("helpful")

@@ -174,3 +174,12 @@ def test_a_refund_by_staff_answers_the_refunded_payment(resident, draft, iga):
     )
     assert response.status_code == 200, response.content
     assert body["refunded_amount"] == 300 and body["status"] == PaymentStatus.PARTIALLY_REFUNDED
+
+
+def test_submitting_before_the_fee_is_paid_answers_the_documented_402(resident, draft):
+    response, body = Api(resident).post(
+        f"/applications/{draft.public_id}/submit", {"declaration_accepted": True}
+    )
+    assert response.status_code == 402 and body["code"] == "payment_required"
+    draft.refresh_from_db()
+    assert draft.status == "draft"

@@ -13,6 +13,7 @@ from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
+from idx.api.fields import StrictBool
 from idx.api.v1 import ApiRequest, ErrorItem, ErrorOut, SessionAuth, TokenAuth, _error, _staff
 from idx.assist import selectors, services
 from idx.assist.models import Faq, Inquiry
@@ -167,7 +168,7 @@ def _faq_text_out(faq: Faq, variant: Any) -> dict[str, Any]:
 
 
 class FeedbackIn(Schema):
-    helpful: bool
+    helpful: StrictBool
     question: str = Field("", max_length=600)
 
 
@@ -311,7 +312,7 @@ class StaffInquiryOut(InquiryOut):
 
 class AnswerIn(Schema):
     body: str = Field(max_length=5000)
-    close: bool = False
+    close: StrictBool = False
 
 
 def _staff_inquiry_out(inquiry: Inquiry) -> dict[str, Any]:

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpResponse
-from ninja import Field, Router, Schema
+from ninja import Field, Path, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
+from idx.api.fields import IsoDate, IsoDateTime, StrictBool, StrictInt
 from idx.api.v1 import ApiRequest, ErrorOut, _error, _resident, _staff
 from idx.booking import selectors, services
 from idx.booking.models import Booking, Ticket
@@ -56,13 +57,13 @@ class DayOut(Schema):
 
 class BookingIn(Schema):
     service: str
-    starts_at: dt.datetime = Field(description="A slot start from …/slots (with its UTC offset)")
-    online: bool = False
+    starts_at: IsoDateTime = Field(description="A slot start from …/slots (with its UTC offset)")
+    online: StrictBool = False
     note: str = Field(default="", max_length=500)
 
 
 class RebookIn(Schema):
-    starts_at: dt.datetime
+    starts_at: IsoDateTime
 
 
 class BookingOut(Schema):
@@ -110,7 +111,7 @@ class WalkInIn(Schema):
 
 
 class CallNextIn(Schema):
-    resource: int
+    resource: StrictInt = Field(ge=1, le=2_147_483_647, description="the counter's id")
 
 
 class StaffBookingOut(BookingOut):
@@ -185,7 +186,7 @@ def list_services(request: ApiRequest) -> Any:
 
 
 @router.get("/booking/services/{code}/slots", response={200: list[DayOut], 404: ErrorOut}, auth=None)
-def list_slots(request: ApiRequest, code: str, start: dt.date | None = None, days: int = 7) -> Any:
+def list_slots(request: ApiRequest, code: str, start: IsoDate | None = None, days: int = 7) -> Any:
     """Days from ``start`` (default today, Japan time) with their free slots; closed days say why."""
     service = selectors.service_get(municipality=request.municipality, code=code)
     if service is None:
@@ -313,7 +314,7 @@ def check_in_own_booking(request: ApiRequest, booking_id: uuid.UUID) -> Any:
 
 
 @staff.get("/booking/bookings", response={200: list[StaffBookingOut], 404: ErrorOut})
-def staff_day_bookings(request: ApiRequest, day: dt.date | None = None) -> Any:
+def staff_day_bookings(request: ApiRequest, day: IsoDate | None = None) -> Any:
     user = _staff(request)
     if not selectors.departments_for_staff(staff=user, action=Action.SERVE_COUNTER):
         raise HttpError(404, "Not found.")
@@ -364,7 +365,11 @@ def staff_call_next(request: ApiRequest, payload: CallNextIn) -> Any:
 
 
 @staff.post("/booking/tickets/{ticket_id}/{move}", response={200: TicketOut, 404: ErrorOut, 409: ErrorOut})
-def staff_ticket_move(request: ApiRequest, ticket_id: int, move: str) -> Any:
+def staff_ticket_move(
+    request: ApiRequest,
+    ticket_id: int = Path(..., ge=1, le=2_147_483_647),
+    move: Literal["start", "finish", "no_show", "recall", "cancel"] = Path(...),
+) -> Any:
     """``move``: ``start``, ``finish``, ``no_show``, ``recall`` or ``cancel``."""
     user = _staff(request)
     ticket = selectors.ticket_get_for_staff(staff=user, pk=ticket_id)

@@ -59,7 +59,10 @@ class PaymentOut(Schema):
 
 class PaymentIn(Schema):
     provider: str = Field(
-        min_length=1, max_length=40, description="hosted or jpqr (those the municipality enables)"
+        min_length=1,
+        max_length=40,
+        description="hosted or jpqr (those the municipality enables)",
+        examples=["hosted"],
     )
 
 

@@ -54,6 +54,7 @@ from idx.identity.models import User
 from idx.identity.policy import Action, can
 from idx.identity.reauth import has_recent_reauth
 from idx.identity.tokens import token_authenticate
+from idx.payments.selectors import fee_paid_for
 from idx.procedures.definition import AnswerError, validate_answers
 from idx.procedures.i18n import pick
 from idx.procedures.rendering import error_message
@@ -404,6 +405,14 @@ class StatusChangeOut(Schema):
     reason: str
 
 
+class FeePaidOut(Schema):
+    paid_amount: int
+    refunded_amount: int
+    refund: str = Field(
+        description="refunded, partly_refunded, or ask_department (no refund started by itself)"
+    )
+
+
 class ApplicationOut(Schema):
     id: uuid.UUID
     procedure: str
@@ -418,6 +427,8 @@ class ApplicationOut(Schema):
     correction_notes: dict[str, str]
     row_version: int
     updated_at: dt.datetime
+    # The fee paid and what came back; given on one application's page and after a withdrawal.
+    fee_paid: FeePaidOut | None = None
 
 
 class ApplicationDetailOut(ApplicationOut):
@@ -458,7 +469,7 @@ class WithdrawIn(Schema):
     reason: str = ""
 
 
-def _application_out(application: Application, history: bool = False) -> dict[str, Any]:
+def _application_out(application: Application, history: bool = False, fee: bool = False) -> dict[str, Any]:
     data = {
         "id": application.public_id,
         "procedure": application.procedure.code,
@@ -474,6 +485,13 @@ def _application_out(application: Application, history: bool = False) -> dict[st
         "row_version": application.row_version,
         "updated_at": application.updated_at,
     }
+    if history or fee:
+        paid = fee_paid_for(application)
+        data["fee_paid"] = (
+            {"paid_amount": paid.paid_amount, "refunded_amount": paid.refunded_amount, "refund": paid.refund}
+            if paid
+            else None
+        )
     if history:
         data["history"] = [
             {
@@ -639,7 +657,7 @@ def withdraw_application(request: ApiRequest, application_id: uuid.UUID, payload
         )
     except (services.ApplicationError, InvalidTransition) as exc:
         return _service_error(request, exc, application)
-    return _application_out(application)
+    return _application_out(application, fee=True)
 
 
 # ---- staff ---------------------------------------------------------------------------------
