@@ -114,6 +114,12 @@ class AnswersTooLarge(ApplicationError):
     code = "answers_too_large"
 
 
+class DraftHasPayments(ApplicationError):
+    """A draft for which a payment was ever started is kept: the payment's record refers to it."""
+
+    code = "draft_has_payments"
+
+
 def _require_owner(application: Application, actor: User) -> None:
     if (
         application.assisted_by_id is not None
@@ -259,6 +265,10 @@ def application_save_answers(
         else:
             raise NotEditable()
         definition = current.procedure_version.parsed
+        if current.status == Status.DRAFT:
+            # Answers to questions their condition now hides are not kept (the spouse's details
+            # after "no spouse"): what is stored is what the resident sees and submits.
+            merged = visible_answers(definition, merged)
         applicant = current.applicant if current.assisted_by_id == actor.pk else actor
         if applicant.identity_verified_at and applicant.pk == current.applicant_id:
             # Verified items are not editable: whatever was sent, they keep the card's values.
@@ -275,6 +285,36 @@ def application_save_answers(
     if my_number_errors:
         raise MyNumberInvalid(my_number_errors, current)
     return current
+
+
+def application_prefill(*, application: Application, actor: User) -> Application:
+    """Fill the applicant's empty details from the resident's last application and account.
+
+    Called when the resident asks for it (once-only, with their consent); values already typed
+    stay. The audit log records which items were filled and from which application.
+    """
+    from idx.applications.prefill import prefill_offer
+
+    offer = prefill_offer(application=application, resident=actor)
+    if offer is None:
+        return application
+    current = application.answers.get(offer.group)
+    group = {**(current if isinstance(current, dict) else {}), **offer.values}
+    saved = application_save_answers(
+        application=application, actor=actor, answers={offer.group: group}, fields=[offer.group]
+    )
+    audit_record(
+        municipality=application.municipality,
+        actor=actor,
+        action="application.prefill",
+        target_type="application",
+        target_id=application.public_id,
+        after={
+            "items": sorted(offer.values),
+            "source": str(offer.source.public_id) if offer.source else "account",
+        },
+    )
+    return saved
 
 
 def _seal_my_numbers(
@@ -588,6 +628,10 @@ def application_discard_draft(*, application: Application, actor: User) -> None:
     _require_owner(application, actor)
     if application.status != Status.DRAFT:
         raise NotEditable()
+    from idx.payments.selectors import application_has_payments
+
+    if application_has_payments(application):
+        raise DraftHasPayments()
     with transaction.atomic():
         audit_record(
             municipality=application.municipality,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
@@ -18,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from idx.booking import selectors, services
 from idx.booking.ics import booking_ics
@@ -65,6 +66,20 @@ def _parse_start(value: str) -> dt.datetime | None:
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=TOKYO)
 
 
+def _chosen_slot_url(request: IdxRequest) -> str:
+    """This picker's address with the posted time (and its week) chosen: no note, no personal data."""
+    starts_at = _parse_start(request.POST.get("starts_at", ""))
+    if starts_at is None:
+        return request.path
+    kept = {
+        "from": starts_at.astimezone(TOKYO).date().isoformat(),
+        "starts_at": request.POST["starts_at"][:40],
+    }
+    if request.POST.get("online") == "on":
+        kept["online"] = "on"
+    return f"{request.path}?{urlencode(kept)}"
+
+
 def service_list(request: IdxRequest) -> HttpResponseBase:
     services_ = list(selectors.services_for_residents(municipality=request.municipality))
     return render(request, "portal/booking/services.html", {"services": services_})
@@ -94,7 +109,8 @@ def service_detail(request: IdxRequest, code: str) -> HttpResponseBase:
     values: dict[str, Any] = {}
     if request.method == "POST":
         if not request.user.is_authenticated or not request.user.is_resident:
-            return redirect(f"{reverse('portal:login')}?next={request.path}")
+            # Back to this picker after signing in, with the chosen time still chosen.
+            return redirect(f"{reverse('portal:login')}?{urlencode({'next': _chosen_slot_url(request)})}")
         values = request.POST
         starts_at = _parse_start(request.POST.get("starts_at", ""))
         if starts_at is None:
@@ -115,6 +131,8 @@ def service_detail(request: IdxRequest, code: str) -> HttpResponseBase:
             else:
                 messages.success(request, _("Your booking is confirmed. We have sent you a confirmation."))
                 return redirect("portal:booking_detail", public_id=booking.public_id)
+    if request.method != "POST":
+        values = {key: request.GET[key][:40] for key in ("starts_at", "online") if key in request.GET}
     context = _picker_context(request, service, _first_day(request))
     context.update({"errors": errors, "values": values, "rebooking": None})
     return render(request, "portal/booking/service.html", context, status=422 if errors else 200)
@@ -137,10 +155,11 @@ def booking_detail(request: IdxRequest, public_id: str) -> HttpResponseBase:
     return render(request, "portal/booking/detail.html", {"booking": booking, "service": booking.service})
 
 
-@require_POST
 @resident_required
 def booking_cancel(request: IdxRequest, public_id: str) -> HttpResponseBase:
     booking = _own(request, public_id)
+    if request.method != "POST":  # e.g. back from signing in: the booking's page has the cancel button
+        return redirect("portal:booking_detail", public_id=booking.public_id)
     try:
         services.booking_cancel(booking=booking, actor=request.user)
     except services.BookingRefused as exc:

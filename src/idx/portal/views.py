@@ -6,6 +6,7 @@ import contextlib
 import secrets
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
@@ -21,6 +22,7 @@ from idx.applications import services
 from idx.applications.answers import visible_answers
 from idx.applications.attachments import UploadRejected
 from idx.applications.models import Application, Status
+from idx.applications.prefill import prefill_offer
 from idx.applications.presentation import answer_rows, attachment_names
 from idx.applications.receipts import receipt_pdf
 from idx.applications.selectors import application_get_for_resident, applications_for_resident
@@ -29,13 +31,15 @@ from idx.applications.workflow import InvalidTransition
 from idx.common.http import IdxRequest, sign_in_required
 from idx.identity.contrib.oidc.pages import allow_forms_to, card_provider_origins
 from idx.identity.services import EmailTaken, resident_sign_up, resident_verify_email
+from idx.payments.selectors import application_has_payments, fee_paid_for
 from idx.payments.services import paid_for, payment_due_before_submission, pending_payment
+from idx.portal.errors import SummaryItem, summary_from_answers, summary_from_form
 from idx.portal.forms import SignInForm, SignUpForm, WithdrawForm
 from idx.portal.signing import begin_signing
-from idx.procedures.definition import AnswerError, fee_for, step_is_shown, validate_answers
+from idx.procedures.definition import AnswerError, fee_for, is_visible, step_is_shown, validate_answers
 from idx.procedures.i18n import pick
 from idx.procedures.models import Category, LifeEvent
-from idx.procedures.rendering import answers_from_form, error_message, html_id, step_fields
+from idx.procedures.rendering import answers_from_form, display_value, step_fields
 from idx.procedures.selectors import procedure_catalog, procedure_get_published
 
 resident_required = sign_in_required(lambda user: user.is_resident, "portal:login")
@@ -101,12 +105,28 @@ def procedure_detail(request: IdxRequest, code: str) -> HttpResponseBase:
     )
 
 
-@require_POST
 @resident_required
 def application_start(request: IdxRequest, code: str) -> HttpResponseBase:
     procedure = procedure_get_published(municipality=request.municipality, code=code)
     if procedure is None:
         raise Http404
+    if request.method != "POST":
+        # Reached by a link or on the way back from signing in: a GET never makes a draft,
+        # it offers the start button (a page that continues what the resident was doing).
+        version = procedure.published_version
+        assert version is not None
+        data = version.definition
+        return render(
+            request,
+            "portal/application_start.html",
+            {
+                "procedure": procedure,
+                "name": pick(data["name"]),
+                "documents": [pick(doc) for doc in data["required_documents"]],
+                "steps": [pick(step["title"]) for step in data["steps"]],
+                "start_token": secrets.token_hex(12),
+            },
+        )
     application = services.application_start(
         resident=request.user,
         procedure=procedure,
@@ -121,7 +141,9 @@ def _single_values(request: IdxRequest) -> dict[str, str]:
     return {key: request.POST.get(key, "") for key in request.POST}
 
 
-def _step_context(application: Application, step_id: str, errors: list[AnswerError] | None) -> dict[str, Any]:
+def _step_context(
+    application: Application, step_id: str, errors: list[AnswerError] | None, *, return_to: str = ""
+) -> dict[str, Any]:
     definition = application.procedure_version.parsed
     step = definition.step(step_id)
     if step is None:
@@ -130,13 +152,6 @@ def _step_context(application: Application, step_id: str, errors: list[AnswerErr
     fields = step_fields(
         definition, step, application.answers, errors, attachments=attachment_names(application)
     )
-    summary = [
-        {
-            "html_id": html_id(error.path),
-            "message": error_message(error, definition.item(error.path)),
-        }
-        for error in (errors or [])
-    ]
     return {
         "application": application,
         "procedure_name": pick(definition.data["name"]),
@@ -147,9 +162,17 @@ def _step_context(application: Application, step_id: str, errors: list[AnswerErr
         "step_number": index + 1,
         "step_count": len(definition.steps),
         "previous_step": definition.steps[index - 1].id if index > 0 else None,
-        "error_summary": summary,
+        "error_summary": summary_from_answers(definition, errors or []),
+        "error_summary_saved": True,
         "department": application.department,
+        # "Change" on the check-answers page: after this step, back to that page.
+        "return_to": RETURN_TO_REVIEW if return_to == RETURN_TO_REVIEW else "",
     }
+
+
+RETURN_TO_REVIEW = "review"
+# Set by idx.js on the step forms: conditional questions already appeared while answering.
+LIVE_CONDITIONS = "_live_conditions"
 
 
 @dataclass(frozen=True)
@@ -185,10 +208,14 @@ def step_page(
     step = definition.step(step_id)
     if step is None:
         raise Http404
+    return_to = (request.POST if request.method == "POST" else request.GET).get("return", "")
     if request.method != "POST":
-        return render(request, routes.template, _step_context(application, step_id, None))
+        context = _step_context(application, step_id, None, return_to=return_to)
+        _offer_prefill(context, request, application, step)
+        return render(request, routes.template, context)
 
     action = request.POST.get("action", "next")
+    shown_before = {item.field for item in step.items if is_visible(item, application.answers)}
     answers = answers_from_form(step, _single_values(request), application.answers)
     # Buttons that add or remove a repeat entry work without JavaScript.
     if action.startswith("add:"):
@@ -214,15 +241,28 @@ def step_page(
         # The other answers were saved; the number was not (nothing of it is kept).
         application, my_number_errors = exc.application, exc.errors
     upload_errors = _take_uploads(request, application, step)
-    if my_number_errors:
-        context = _step_context(application, step_id, my_number_errors + upload_errors)
-        return render(request, routes.template, context, status=422)
-    if action.startswith(("add:", "remove:", "upload")) or upload_errors:
-        context = _step_context(application, step_id, upload_errors or None)
+
+    def page(errors: list[AnswerError] | None, status: int = 200) -> HttpResponseBase:
+        return render(
+            request,
+            routes.template,
+            _step_context(application, step_id, errors, return_to=return_to),
+            status=status,
+        )
+
+    if action == "prefill" and not my_number_errors and not upload_errors:
+        # The resident asked for their details from before (once-only): filled in, still editable.
+        if request.user.pk == application.applicant_id:
+            application = services.application_prefill(application=application, actor=request.user)
+        context = _step_context(application, step_id, None, return_to=return_to)
+        context["prefilled"] = True
+        return render(request, routes.template, context)
+    if action.startswith(("add:", "remove:", "upload")) and not my_number_errors:
+        context = _step_context(application, step_id, upload_errors or None, return_to=return_to)
         if action.startswith("add:"):
             _add_blank_entry(context, action.split(":", 1)[1])
         return render(request, routes.template, context, status=422 if upload_errors else 200)
-    if action == "save_exit":
+    if action == "save_exit" and not my_number_errors:
         if routes.exit_message == "resident":
             messages.success(
                 request, _("Your answers have been saved. You can continue later from “My applications”.")
@@ -231,20 +271,80 @@ def step_page(
             messages.success(request, _("The answers have been saved."))
         return redirect(routes.exit)
     position = definition.steps.index(step)
-    if action == "back":
+    if action == "back" and not my_number_errors:
+        if return_to == RETURN_TO_REVIEW:
+            return redirect(routes.review, public_id=application.public_id)
         earlier = [s for s in definition.steps[:position] if step_is_shown(s, application.answers)]
         previous = earlier[-1] if earlier else definition.steps[0]
         return redirect(routes.step, public_id=application.public_id, step_id=previous.id)
-    errors = validate_answers(
-        definition, visible_answers(definition, application.answers), only_fields=step.fields
+    # Every problem of the step at once: a malformed 個人番号 or a refused file hides nothing else.
+    errors = _merge_errors(
+        my_number_errors + upload_errors,
+        validate_answers(
+            definition, visible_answers(definition, application.answers), only_fields=step.fields
+        ),
     )
+    revealed = {
+        item.field
+        for item in step.items
+        if item.field not in shown_before and item.when and is_visible(item, application.answers)
+    }
+    if revealed and not request.POST.get(LIVE_CONDITIONS):
+        # Without JavaScript the questions that depend on an answer appear step by step: the
+        # resident answers them on this page before going on (they are not marked as errors yet).
+        errors = [error for error in errors if error.top_field not in revealed]
+        if not errors:
+            context = _step_context(application, step_id, None, return_to=return_to)
+            context["revealed"] = True
+            _focus_first(context["fields"], revealed)
+            return render(request, routes.template, context)
     if errors:
-        context = _step_context(application, step_id, errors)
-        return render(request, routes.template, context, status=422)
+        return page(errors, status=422)
     later = [s for s in definition.steps[position + 1 :] if step_is_shown(s, application.answers)]
+    if return_to == RETURN_TO_REVIEW:
+        # Back to the check-answers page, unless the change made a later step need answers.
+        pending = validate_answers(definition, visible_answers(definition, application.answers))
+        unfinished = [s for s in later if any(error.top_field in s.fields for error in pending)]
+        if unfinished:
+            target = reverse(
+                routes.step, kwargs={"public_id": application.public_id, "step_id": unfinished[0].id}
+            )
+            return HttpResponseRedirect(f"{target}?return={RETURN_TO_REVIEW}")
+        return redirect(routes.review, public_id=application.public_id)
     if later:
         return redirect(routes.step, public_id=application.public_id, step_id=later[0].id)
     return redirect(routes.review, public_id=application.public_id)
+
+
+def _offer_prefill(context: dict[str, Any], request: IdxRequest, application: Application, step: Any) -> None:
+    """On the step with the applicant's details: the offer to fill them in from before."""
+    if request.user.pk != application.applicant_id:
+        return  # a clerk at the counter fills in nothing from the resident's other applications
+    offer = prefill_offer(application=application, resident=request.user)
+    if offer is None or offer.group not in step.fields:
+        return
+    context["prefill"] = {
+        "source_name": pick(offer.source.procedure.names) if offer.source else "",
+        "rows": [(pick(item.label), display_value(item, offer.values[item.field])) for item in offer.items],
+    }
+
+
+def _merge_errors(first: list[AnswerError], then: list[AnswerError]) -> list[AnswerError]:
+    """Both lists without repeating a place already reported (the number itself before "required")."""
+    seen = {error.path for error in first}
+    return first + [error for error in then if error.path not in seen]
+
+
+def _focus_first(views: list[Any], fields: set[str]) -> None:
+    """Put the focus on the first input among the given top-level questions (``autofocus``)."""
+    for view in views:
+        if view.path not in fields:
+            continue
+        candidates = [view, *view.children, *(child for entry in view.entries for child in entry)]
+        for candidate in candidates:
+            if candidate.widget not in ("fieldset", "repeat") and candidate.editable:
+                candidate.autofocus = True
+                return
 
 
 def _strip_markers(answers: dict[str, Any]) -> dict[str, Any]:
@@ -264,12 +364,13 @@ def _add_blank_entry(context: dict[str, Any], field: str) -> None:
             from idx.procedures.rendering import _field
 
             index = len(view.entries)
-            view.entries.append(
-                [
-                    _field(child, f"{field}[{index}].{child.field}", {}, None, {}, {}, {}, False)
-                    for child in view.item.children
-                ]
-            )
+            entry = [
+                _field(child, f"{field}[{index}].{child.field}", {}, None, {}, {}, {}, False)
+                for child in view.item.children
+            ]
+            if entry:  # the resident stays at the new entry (the button's link goes to it, too)
+                entry[0].autofocus = True
+            view.entries.append(entry)
 
 
 def _take_uploads(request: IdxRequest, application: Application, step: Any) -> list[AnswerError]:
@@ -346,16 +447,16 @@ def application_review(request: IdxRequest, public_id: str) -> HttpResponseBase:
             )
         except services.DeclarationMissing:
             context["declaration_error"] = _("Confirm the declaration to submit.")
+            context["error_summary"] = [SummaryItem("declaration", context["declaration_error"])]
             return _review_page(request, context, status=422)
         except services.AnswersInvalid as exc:
             first = exc.errors[0]
             step = definition.step_of_field(first.path) or definition.steps[0]
-            return render(
-                request,
-                "portal/application_step.html",
-                _step_context(application, step.id, exc.errors),
-                status=422,
-            )
+            step_context = _step_context(application, step.id, exc.errors, return_to=RETURN_TO_REVIEW)
+            # Shown at this address, the step's form still saves through the step's own page.
+            step_url = reverse("portal:application_step", args=[application.public_id, step.id])
+            step_context["form_action"] = f"{step_url}?return={RETURN_TO_REVIEW}"
+            return render(request, "portal/application_step.html", step_context, status=422)
         except services.PaymentRequired:
             # Everything is in order; the fee comes first (the answers are kept as they are now).
             return redirect("portal:application_pay", public_id=application.public_id)
@@ -428,13 +529,16 @@ def application_detail(request: IdxRequest, public_id: str) -> HttpResponseBase:
             "procedure_name": pick(definition.data["name"]),
             "rows": answer_rows(application),
             "history": application.status_changes.all(),
-            "can_withdraw": application.status
-            in (Status.SUBMITTED, Status.IN_REVIEW, Status.CORRECTION_REQUESTED, Status.RESUBMITTED),
-            "withdraw_form": WithdrawForm(),
+            "can_withdraw": application.status in WITHDRAWABLE,
+            "can_discard": application.status == Status.DRAFT and not application_has_payments(application),
+            "fee_paid": fee_paid_for(application) if application.status == Status.WITHDRAWN else None,
             "first_step": definition.steps[0].id,
             **_fee_state(application),
         },
     )
+
+
+WITHDRAWABLE = (Status.SUBMITTED, Status.IN_REVIEW, Status.CORRECTION_REQUESTED, Status.RESUBMITTED)
 
 
 def _fee_state(application: Application) -> dict[str, Any]:
@@ -451,30 +555,67 @@ def _fee_state(application: Application) -> dict[str, Any]:
     return {"payment": payment, "fee_due": due}
 
 
-@require_POST
 @resident_required
 def application_withdraw(request: IdxRequest, public_id: str) -> HttpResponseBase:
+    """Withdraw (取下げ) after a confirmation page that says what happens to a paid fee."""
     application = _own_application(request, public_id)
-    form = WithdrawForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    try:
-        services.application_withdraw(application=application, actor=request.user, reason=reason)
-        messages.success(request, _("Your application has been withdrawn."))
-    except (InvalidTransition, services.ChangedMeanwhile):
-        messages.error(request, _("This application can no longer be withdrawn."))
-    return redirect("portal:application_detail", public_id=application.public_id)
+    if application.status not in WITHDRAWABLE:
+        if request.method == "POST":
+            messages.error(request, _("This application can no longer be withdrawn."))
+        return redirect("portal:application_detail", public_id=application.public_id)
+    form = WithdrawForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.application_withdraw(
+                application=application, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+            messages.success(request, _("Your application has been withdrawn."))
+        except (InvalidTransition, services.ChangedMeanwhile):
+            messages.error(request, _("This application can no longer be withdrawn."))
+        return redirect("portal:application_detail", public_id=application.public_id)
+    return render(
+        request,
+        "portal/application_withdraw.html",
+        {
+            "application": application,
+            "procedure_name": pick(application.procedure_version.parsed.data["name"]),
+            "form": form,
+            "error_summary": summary_from_form(form),
+            "fee_paid": fee_paid_for(application),
+            "department": application.department,
+        },
+        status=422 if form.errors else 200,
+    )
 
 
-@require_POST
 @resident_required
 def application_discard(request: IdxRequest, public_id: str) -> HttpResponseBase:
+    """Delete a draft after a confirmation page; a draft with a payment is kept (and says why)."""
     application = _own_application(request, public_id)
-    try:
-        services.application_discard_draft(application=application, actor=request.user)
+    if application.status != Status.DRAFT:
+        if request.method == "POST":
+            messages.error(request, _("Only drafts can be deleted."))
+        return redirect("portal:application_detail", public_id=application.public_id)
+    if request.method == "POST":
+        try:
+            services.application_discard_draft(application=application, actor=request.user)
+        except services.DraftHasPayments:
+            messages.error(request, _("This draft cannot be deleted because a payment was made for it."))
+            return redirect("portal:application_detail", public_id=application.public_id)
+        except services.NotEditable:
+            messages.error(request, _("Only drafts can be deleted."))
+            return redirect("portal:application_detail", public_id=application.public_id)
         messages.success(request, _("The draft has been deleted."))
-    except services.NotEditable:
-        messages.error(request, _("Only drafts can be deleted."))
-    return redirect("portal:my_applications")
+        return redirect("portal:my_applications")
+    return render(
+        request,
+        "portal/application_discard.html",
+        {
+            "application": application,
+            "procedure_name": pick(application.procedure_version.parsed.data["name"]),
+            "has_payments": application_has_payments(application),
+        },
+    )
 
 
 @resident_required
@@ -528,13 +669,7 @@ def application_correct(request: IdxRequest, public_id: str) -> HttpResponseBase
         }
         for step in steps
     ]
-    summary = [
-        {
-            "html_id": html_id(error.path),
-            "message": error_message(error, definition.item(error.path)),
-        }
-        for error in errors
-    ]
+    summary = summary_from_answers(definition, errors)
     return render(
         request,
         "portal/application_correct.html",
@@ -563,9 +698,29 @@ def attachment_download(request: IdxRequest, public_id: str, attachment_id: str)
     )
 
 
+def safe_next(target: str) -> str:
+    """A local path to go back to after sign-in ("" for anything else: no open redirect)."""
+    target = target[:2000]
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return ""
+    return target
+
+
+# Where a resident who signed up was going: kept in the session until the first sign-in.
+AFTER_SIGN_IN = "portal_after_sign_in"
+
+
+def _next_context(request: IdxRequest) -> dict[str, str]:
+    target = safe_next(request.GET.get("next", ""))
+    return {"next": target, "next_query": urlencode({"next": target}) if target else ""}
+
+
 def sign_up(request: IdxRequest) -> HttpResponseBase:
-    form = SignUpForm(request.POST or None)
+    form = SignUpForm(request.POST if request.method == "POST" else None)
+    going = _next_context(request)
     if request.method == "POST" and form.is_valid():
+        if going["next"]:
+            request.session[AFTER_SIGN_IN] = going["next"]
         with contextlib.suppress(EmailTaken):  # same answer either way: no hint of who has an account
             resident_sign_up(
                 municipality=request.municipality,
@@ -574,8 +729,13 @@ def sign_up(request: IdxRequest) -> HttpResponseBase:
                 full_name=form.cleaned_data["full_name"],
                 language=translation.get_language() or "ja",
             )
-        return render(request, "portal/sign_up_done.html", {"email": form.cleaned_data["email"]})
-    return render(request, "portal/sign_up.html", {"form": form}, status=422 if form.errors else 200)
+        return render(request, "portal/sign_up_done.html", {"email": form.cleaned_data["email"], **going})
+    return render(
+        request,
+        "portal/sign_up.html",
+        {"form": form, "error_summary": summary_from_form(form), **going},
+        status=422 if form.errors else 200,
+    )
 
 
 def verify_email(request: IdxRequest, token: str) -> HttpResponseBase:
@@ -583,11 +743,14 @@ def verify_email(request: IdxRequest, token: str) -> HttpResponseBase:
     if user is None:
         return render(request, "portal/verify_failed.html", status=400)
     messages.success(request, _("Your e-mail address is confirmed. Please sign in."))
+    target = safe_next(request.session.get(AFTER_SIGN_IN, ""))
+    if target:  # back to what the resident was doing when asked to create the account
+        return HttpResponseRedirect(f"{reverse('portal:login')}?{urlencode({'next': target})}")
     return redirect("portal:login")
 
 
 def sign_in(request: IdxRequest) -> HttpResponseBase:
-    form = SignInForm(request.POST or None)
+    form = SignInForm(request.POST if request.method == "POST" else None)
     error = ""
     if request.method == "POST" and form.is_valid():
         user = authenticate(request, email=form.cleaned_data["email"], password=form.cleaned_data["password"])
@@ -598,16 +761,18 @@ def sign_in(request: IdxRequest) -> HttpResponseBase:
         else:
             login(request, user)
             translation.activate(user.preferred_language)
-            target = request.GET.get("next", "")
-            if not target.startswith("/") or target.startswith("//"):
-                target = reverse("portal:my_applications")
+            request.session.pop(AFTER_SIGN_IN, None)
+            target = safe_next(request.GET.get("next", "")) or reverse("portal:my_applications")
             return HttpResponseRedirect(target)
     origins = card_provider_origins(request.municipality)
+    summary = summary_from_form(form)
+    if error:
+        summary.append(SummaryItem("id_email", error))
     response = render(
         request,
         "portal/sign_in.html",
-        {"form": form, "error": error, "card_sign_in": bool(origins)},
-        status=422 if error else 200,
+        {"form": form, "error_summary": summary, "card_sign_in": bool(origins), **_next_context(request)},
+        status=422 if summary else 200,
     )
     return allow_forms_to(response, origins)
 

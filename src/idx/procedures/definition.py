@@ -536,7 +536,9 @@ def _with_empty_groups(definition: Definition, answers: Mapping[str, Any]) -> di
     filled = dict(answers)
     for step in definition.steps:
         for item in step.items:
-            if item.field in filled or not item.required or not is_visible(item, answers):
+            # A group shown by its condition is as required as the condition makes it (配偶者).
+            needed = item.required or bool(item.when)
+            if item.field in filled or not needed or not is_visible(item, answers):
                 continue
             if item.widget == "fieldset":
                 filled[item.field] = {}

@@ -4,8 +4,11 @@
   function valueOf(id) {
     var wrap = document.getElementById(id + "-wrap");
     if (!wrap) { return null; }
-    var checked = wrap.querySelector("input[type=radio]:checked");
-    if (checked) { return checked.value; }
+    if (wrap.querySelector("input[type=radio]")) {
+      // A question not answered yet shows none of the questions that depend on it.
+      var checked = wrap.querySelector("input[type=radio]:checked");
+      return checked ? checked.value : "";
+    }
     var box = wrap.querySelector("input[type=checkbox]");
     if (box) { return box.checked ? "true" : "false"; }
     var input = wrap.querySelector("select, input");
@@ -21,6 +24,14 @@
   document.addEventListener("DOMContentLoaded", function () {
     refresh();
     document.addEventListener("change", refresh);
+    // The questions that depend on an answer appear at once here; the server need not stop the step.
+    document.querySelectorAll("form[data-live-conditions]").forEach(function (form) {
+      var marker = document.createElement("input");
+      marker.type = "hidden";
+      marker.name = "_live_conditions";
+      marker.value = "1";
+      form.appendChild(marker);
+    });
     var summary = document.getElementById("error-summary");
     if (summary) { summary.focus(); }
     document.querySelectorAll("form").forEach(function (form) {
