@@ -75,11 +75,13 @@ def test_online_consultation_has_the_meeting_link(iga, resident, django_capture_
     assert service.online_possible and service.meeting_url
     slot = next(slot for day in selectors.slot_days(service=service) for slot in day.slots if slot.free)
     with django_capture_on_commit_callbacks(execute=True):
-        services.booking_create(resident=resident, service=service, starts_at=slot.starts_at, online=True)
+        booking = services.booking_create(
+            resident=resident, service=service, starts_at=slot.starts_at, online=True
+        )
     email = Message.objects.get(recipient=resident, purpose="booking_confirmation", channel="email")
-    assert service.meeting_url in email.body
+    assert booking.meeting_url.startswith(service.meeting_url + "/") and booking.meeting_url in email.body
     _calendar, event = _event(email.attachment_text)
-    assert str(event["LOCATION"]) == service.meeting_url
+    assert str(event["LOCATION"]) == booking.meeting_url
 
 
 def test_messages_are_sent_once(service, resident):

@@ -143,7 +143,7 @@ def _booking_out(booking: Booking) -> dict[str, Any]:
         "ends_at": booking.ends_at.astimezone(TOKYO),
         "status": booking.status,
         "online": booking.online,
-        "meeting_url": booking.service.meeting_url if booking.online else "",
+        "meeting_url": booking.meeting_url if booking.online else "",
         "place": booking.service.place,
         "note": booking.note,
     }

@@ -42,7 +42,7 @@ def booking_ics(booking: Booking, *, method: str = "REQUEST", summary: str, desc
     event.add("dtend", booking.ends_at.astimezone(TOKYO))
     event.add("summary", summary)
     event.add(
-        "location", booking.service.place if not booking.online else (service.meeting_url or service.place)
+        "location", booking.service.place if not booking.online else (booking.meeting_url or service.place)
     )
     event.add("description", description)
     event.add("url", booking_url(booking))

@@ -45,10 +45,10 @@ def _placeholders(booking: Booking) -> dict[str, str]:
         "service": service.name,
         "date": format_date(start.date()),
         "time": f"{start:%H:%M}–{end:%H:%M}",
-        "location": service.meeting_url if booking.online and service.meeting_url else service.place,
+        "location": booking.meeting_url if booking.online and booking.meeting_url else service.place,
         "code": booking.code,
         "url": booking_url(booking),
-        "meeting_url": service.meeting_url if booking.online else "",
+        "meeting_url": booking.meeting_url if booking.online else "",
         "department": service.department.name,
         "phone": service.department.phone,
         "municipality": booking.municipality.name,
@@ -93,8 +93,8 @@ def booking_notify(booking_id: int, kind: str, sequence: int) -> int:
                 "code": booking.code,
                 "url": placeholders["url"],
             }
-            if booking.online and booking.service.meeting_url:
-                description += "\n" + _("Online meeting: %(url)s") % {"url": booking.service.meeting_url}
+            if booking.online and booking.meeting_url:
+                description += "\n" + _("Online meeting: %(url)s") % {"url": booking.meeting_url}
             ics = booking_ics(booking, method=method, summary=summary, description=description)
             attachment = ("booking.ics", f"text/calendar; method={method}", ics)
     return message_to_person(

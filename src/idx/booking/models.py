@@ -89,7 +89,10 @@ class Service(Translatable, TenantModel):
         default=2, help_text="future bookings of this service one account may hold"
     )
     online_possible = models.BooleanField(default=False)  # オンライン相談
-    meeting_url = models.URLField(blank=True, help_text="video meeting link for online consultations")
+    meeting_url = models.URLField(
+        blank=True,
+        help_text="the video meeting service for online consultations: each booking gets a room of its own under it",
+    )
     location = models.CharField(max_length=100, blank=True, help_text="blank: the department's counter")
     bookable = models.BooleanField(default=True)  # residents may book; walk-ins are always possible
     active = models.BooleanField(default=True)
@@ -206,6 +209,8 @@ class Booking(TenantModel):
     seat = models.PositiveSmallIntegerField()
     status = models.CharField(max_length=12, choices=BookingStatus.choices, default=BookingStatus.CONFIRMED)
     online = models.BooleanField(default=False)  # the resident chose the online consultation
+    # The video meeting of an online consultation: a room of its own, never shared between bookings.
+    meeting_url = models.URLField(max_length=300, blank=True)
     note = models.CharField(max_length=500, blank=True)  # what the resident wants to talk about
     # The calendar event: a rebooking keeps the UID and raises the SEQUENCE, so calendars move it.
     ics_uid = models.CharField(max_length=100)

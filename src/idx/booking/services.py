@@ -18,6 +18,7 @@ after commit.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 import uuid
 from collections.abc import Iterable
 from typing import Any
@@ -168,6 +169,15 @@ def _take_seat(*, service: Service, starts_at: dt.datetime, fields: dict[str, An
     raise BookingRefused("full", _("This time has just been fully booked. Choose another time."))
 
 
+def meeting_room_new(service: Service) -> str:
+    """A video meeting room of one online booking, under the service's meeting address (blank when
+    the service has none: the department then sends the link). Unguessable, so that nobody else
+    joins a resident's consultation; a rebooking keeps its room."""
+    if not service.meeting_url:
+        return ""
+    return f"{service.meeting_url.rstrip('/')}/{secrets.token_urlsafe(12)}"
+
+
 def _book(
     *,
     resident: User,
@@ -194,6 +204,11 @@ def _book(
             "resident": resident,
             "ends_at": ends_at,
             "online": online,
+            "meeting_url": (
+                (rebooked_from.meeting_url if rebooked_from else "") or meeting_room_new(service)
+                if online
+                else ""
+            ),
             "note": note[:500],
             "code": new_code(),
             "ics_uid": rebooked_from.ics_uid if rebooked_from else f"{uuid.uuid4()}@idx",
