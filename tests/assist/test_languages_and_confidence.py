@@ -180,3 +180,13 @@ def test_chinese_question_on_the_portal(iga_client):
     assert 'lang="zh-Hans"' in page
     detail = iga_client.get("/faq/childcare-child-allowance-apply/", {"language": "zh-hans"})
     assert "怎样申请儿童补贴" in detail.content.decode()
+
+
+def test_an_answer_in_chinese_gets_no_furigana():
+    from idx.common.furigana import annotate_html
+
+    page = annotate_html(
+        '<html lang="en"><body><h3><a lang="zh-Hans">怎样申请儿童补贴</a></h3><p>児童手当の申請</p></body></html>'
+    )
+    assert '<a lang="zh-Hans">怎样申请儿童补贴</a>' in page
+    assert "<rt>じどう</rt>" in page or "<rt>じどうてあて</rt>" in page

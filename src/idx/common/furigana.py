@@ -171,15 +171,19 @@ def annotate_html(document: str, *, kana_only: bool = False) -> str:
             closing, tag = name.group(1) == "/", name.group(2).lower()
             if tag == "body":
                 in_body = not closing
-            elif tag in _SKIP and not piece.endswith("/>"):
-                if closing:
-                    if skipping and skipping[-1] == tag:
-                        skipping.pop()
-                else:
-                    skipping.append(tag)
+            elif closing:
+                if skipping and skipping[-1] == tag:
+                    skipping.pop()
+            elif not piece.endswith("/>") and (
+                tag in _SKIP or (tag != "html" and _OTHER_LANGUAGE.search(piece))
+            ):
+                # Text marked as another language (lang="zh-Hans": an answer in Chinese) is not
+                # Japanese, whatever characters it shares with it: no readings.
+                skipping.append(tag)
             continue
         if not in_body or skipping or not KANJI.search(piece) or (kana_only and not KANA.search(piece)):
             out.append(piece)
             continue
         out.append(str(annotate(html.unescape(piece))))
     return "".join(out)
+_OTHER_LANGUAGE = re.compile(r"""\slang\s*=\s*["']?(?!ja\b)[a-zA-Z]""")
