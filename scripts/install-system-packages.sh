@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Debian/Ubuntu packages IDX needs: a browser for the end-to-end tests, Japanese fonts for PDFs
-# and screenshots, gettext for the translation catalogs, Tesseract for OCR.
+# and screenshots, gettext for the translation catalogs, Tesseract for OCR, Node.js for the test
+# OpenID Provider.
 set -euo pipefail
 packages=(chromium fonts-noto-cjk fonts-dejavu-core gettext tesseract-ocr-jpn libpango-1.0-0 libpangoft2-1.0-0)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
+# Node.js and npm run the independent OpenID Provider the sign-in tests use (tests/identity/
+# oidc_provider). A Node.js from elsewhere (e.g. NodeSource, which bundles npm) is kept as it is.
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 if [ "${#missing[@]}" -eq 0 ]; then
   exit 0
 fi

@@ -13,3 +13,7 @@ fi
 if [ -d src/idx/locale ]; then
   (cd src/idx && DJANGO_SETTINGS_MODULE=idx.settings.dev ../../.venv/bin/python -m django compilemessages -v 0)
 fi
+# The independent OpenID Provider (panva/oidc-provider) the sign-in tests run against.
+if command -v npm >/dev/null; then
+  (cd tests/identity/oidc_provider && npm ci --no-audit --no-fund --loglevel=error)
+fi

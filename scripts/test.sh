@@ -5,6 +5,8 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 venv=.venv/bin
 export DJANGO_SETTINGS_MODULE=idx.settings.test
+# Tests that need Node.js (the independent OpenID Provider) fail here instead of skipping.
+export IDX_TEST_REQUIRE_NODE=1
 
 echo "== ruff"
 $venv/ruff format --check src tests bench

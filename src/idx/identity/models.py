@@ -179,6 +179,17 @@ class IdentityProvider(TenantModel):
         max_length=10, choices=[("ES256", "ES256"), ("RS256", "RS256")], default="ES256"
     )
     scopes = models.CharField(max_length=300, default="openid name address birthdate gender")
+    # The ``aud`` of the client assertion (private_key_jwt) at the token endpoint: OIDC Core names
+    # the token endpoint; FAPI 2.0 providers require the issuer identifier; "both" sends an array.
+    assertion_audience = models.CharField(
+        max_length=20,
+        choices=[
+            ("token_endpoint", "token endpoint"),
+            ("issuer", "issuer"),
+            ("both", "token endpoint and issuer"),
+        ],
+        default="token_endpoint",
+    )
     # Where the provider's signing API takes sign transactions (デジタル認証アプリ's
     # /api/sign-transactions); blank when the provider offers sign-in only.
     signing_endpoint = models.URLField(max_length=300, blank=True)

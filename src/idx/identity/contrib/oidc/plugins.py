@@ -25,7 +25,8 @@ class OidcLoginMethod(LoginMethod):
     identifier = "oidc"
 
     def issuer(self) -> str:
-        return self.provider.issuer.rstrip("/")
+        # Exactly as the provider's discovery document states it (a trailing "/" is significant).
+        return self.provider.issuer
 
     def private_key(self) -> ECKey | RSAKey:
         if self.provider.private_key_file:
@@ -72,6 +73,7 @@ class OidcLoginMethod(LoginMethod):
             signing_alg=self.provider.signing_alg,
             scopes=self.provider.scopes,
             mount=self.mount,
+            assertion_audience=self.provider.assertion_audience,
         )
 
 

@@ -185,6 +185,19 @@ def callback(request: IdxRequest, slug: str) -> HttpResponseBase:
                 "Your sign-in could not be completed because it expired or was started in another window. Please start again."
             ),
         )
+    try:
+        client = _plugin(provider).client()
+        # RFC 9207: an answer naming another provider (a mix-up) is refused before anything else.
+        client.check_authorization_response_issuer(request.GET.get("iss"))
+    except SignInRefused as exc:
+        return _refuse(
+            request,
+            provider,
+            exc.reason,
+            _(
+                "Sign-in was refused because the answer of the sign-in service could not be verified. Please try again."
+            ),
+        )
     if request.GET.get("error"):
         reason = "provider_error_" + "".join(
             ch for ch in request.GET["error"][:40] if ch.isalnum() or ch == "_"
@@ -201,15 +214,11 @@ def callback(request: IdxRequest, slug: str) -> HttpResponseBase:
             request, provider, "missing_code", _("The sign-in service reported an error. Please try again.")
         )
     try:
-        verified = (
-            _plugin(provider)
-            .client()
-            .complete(
-                code=code,
-                redirect_uri=flow["redirect_uri"],
-                code_verifier=flow["code_verifier"],
-                nonce=flow["nonce"],
-            )
+        verified = client.complete(
+            code=code,
+            redirect_uri=flow["redirect_uri"],
+            code_verifier=flow["code_verifier"],
+            nonce=flow["nonce"],
         )
     except SignInRefused as exc:
         return _refuse(
