@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.test import Client
 from django.utils import translation
 from django.utils.html import escape
 from django.utils.translation import gettext
 
 from idx.applications.models import Application, Status
+from idx.audit.models import AuditEntry
 from idx.identity.models import User
 from idx.procedures.services import shipped_definitions
 from tests.conftest import IGA_HOST, make_submitted, sign_at_demo_idp, signed_in
@@ -606,3 +608,25 @@ def test_submit_from_review_with_missing_answers_shows_the_step(resident_client,
     assert 'href="#f-claimant-name-kana"' in page
     assert 'value="伊賀 花子"' in page
     assert Application.objects.get(pk=application.pk).status == Status.DRAFT
+
+
+def test_a_verification_link_works_once(iga_client, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        iga_client.post("/accounts/signup/", SIGN_UP)
+    link = re.search(r"https?://[^/\s]+(/accounts/verify/[^/\s]+/)", mailoutbox[0].body)
+    assert link, mailoutbox[0].body
+    user = User.objects.get(email="sakura.new@example.jp")
+    assert iga_client.get(link.group(1)).status_code == 302
+    user.refresh_from_db()
+    confirmed_at = user.email_verified_at
+    assert confirmed_at is not None
+    # The same link again (a second click, a forwarded or captured message) confirms nothing.
+    for client in (iga_client, Client(HTTP_HOST=IGA_HOST)):
+        again = client.get(link.group(1))
+        assert again.status_code == 400
+        assert msg("Each link works once. If you have already confirmed your address with it, sign in.") in (
+            again.content.decode()
+        )
+    user.refresh_from_db()
+    assert user.email_verified_at == confirmed_at
+    assert AuditEntry.objects.filter(action="account.verify_email", target_id=str(user.pk)).count() == 1

@@ -60,6 +60,12 @@ def verification_token(user: User) -> str:
 
 
 def resident_verify_email(*, municipality: Municipality, token: str) -> User | None:
+    """Confirm the address a verification link was sent to; None for a wrong, expired or used link.
+
+    A link works once: the first use confirms the address, and a link that comes back (a forwarded
+    or captured message, a second click) confirms nothing and says so. Two clicks at the same time
+    confirm once (a conditional update).
+    """
     try:
         data = signing.loads(token, salt=VERIFY_SALT, max_age=VERIFY_MAX_AGE)
     except signing.BadSignature:
@@ -67,19 +73,20 @@ def resident_verify_email(*, municipality: Municipality, token: str) -> User | N
     user = User.objects.filter(
         pk=data.get("user"), municipality=municipality, email=data.get("email")
     ).first()
-    if user is None:
+    if user is None or user.email_verified_at is not None:
         return None
-    if user.email_verified_at is None:
-        with transaction.atomic():
-            user.email_verified_at = timezone.now()
-            user.save(update_fields=["email_verified_at"])
-            audit_record(
-                municipality=municipality,
-                actor=user,
-                action="account.verify_email",
-                target_type="user",
-                target_id=user.pk,
-            )
+    now = timezone.now()
+    with transaction.atomic():
+        if not User.objects.filter(pk=user.pk, email_verified_at__isnull=True).update(email_verified_at=now):
+            return None
+        user.email_verified_at = now
+        audit_record(
+            municipality=municipality,
+            actor=user,
+            action="account.verify_email",
+            target_type="user",
+            target_id=user.pk,
+        )
     return user
 
 
