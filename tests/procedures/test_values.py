@@ -284,3 +284,19 @@ def test_the_correction_form_shows_labels_not_raw_values():
     locked = {view.item.field: view for view in views if not view.editable}
     assert locked["include_household_head"].display == "はい"
     assert locked["document_type"].display not in ("residence_certificate_copy", "")
+
+
+def test_japanese_text_takes_full_width_brackets_and_a_joined_postal_mark():
+    from idx.common.dates import postal_address
+    from idx.common.templatetags.idx_format import bracketed
+
+    with translation.override("ja"):
+        assert bracketed("本庁舎1階") == "（本庁舎1階）"
+        assert (
+            postal_address("518-8501 三重県伊賀市四十九町3184番地")
+            == "〒518-8501 三重県伊賀市四十九町3184番地"
+        )
+        assert postal_address("〒 518-8501 三重県") == "〒518-8501 三重県"
+    with translation.override("en"):
+        assert bracketed("1st floor") == " (1st floor)"
+        assert postal_address("3184 Shijukucho, Iga, Mie 518-8501") == "3184 Shijukucho, Iga, Mie 518-8501"

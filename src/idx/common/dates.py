@@ -8,6 +8,7 @@ Python world uses for locale data. docs/content-style.md says where each form is
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import jpholiday
 from babel.dates import format_date as babel_format_date
@@ -81,3 +82,21 @@ def next_office_day(day: dt.date) -> dt.date:
     while is_office_closed(day):
         day += dt.timedelta(days=1)
     return day
+
+
+def uses_full_width_punctuation(language: str | None = None) -> bool:
+    """Japanese (both registers) and Chinese text take full-width brackets and colons."""
+    return _language(language).startswith(("ja", "zh"))
+
+
+_POSTAL_START = re.compile(r"^(?:〒\s*)?(\d{3})[-‐－−ー](\d{4})\s*")
+
+
+def postal_address(text: str, language: str | None = None) -> str:
+    """``518-8501 三重県…`` or ``〒 518-8501 三重県…`` as ``〒518-8501 三重県…`` in Japanese."""
+    if not _language(language).startswith("ja"):
+        return text
+    match = _POSTAL_START.match(text)
+    if not match:
+        return text
+    return f"〒{match.group(1)}-{match.group(2)} {text[match.end() :]}".rstrip()

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from idx.common.wareki import format_both
 from idx.payments.models import Payment
 
+if TYPE_CHECKING:
+    from weasyprint.document import Document
+
 
 def payment_receipt_pdf(payment: Payment) -> bytes:
+    return bytes(payment_receipt_document(payment).write_pdf())
+
+
+def payment_receipt_document(payment: Payment) -> Document:
+    """The laid-out 領収書 (one A5 landscape page; tests check the page count)."""
     from weasyprint import HTML
 
     paid_at = timezone.localtime(payment.paid_at) if payment.paid_at else None
@@ -24,4 +34,4 @@ def payment_receipt_pdf(payment: Payment) -> bytes:
                 "paid_on": format_both(paid_at.date()) if paid_at else "",
             },
         )
-    return bytes(HTML(string=html).write_pdf())
+    return HTML(string=html).render()

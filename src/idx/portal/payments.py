@@ -138,9 +138,28 @@ def payment_detail(request: IdxRequest, reference: str) -> HttpResponseBase:
             "payment": payment,
             "qr_svg": svg,
             "waiting": payment.status == PaymentStatus.PENDING and payment.expires_at > timezone.now(),
+            # The slip's payload, for a payment app on the phone that shows the page (no camera).
+            "qr_payload": payload if svg else "",
+            "failure_text": failure_text(payment),
             "eltax_site": _eltax_site(request) if payment.provider == "eltax" else "",
         },
     )
+
+
+def failure_text(payment: Payment) -> str:
+    """Why a payment did not go through, in words (never the provider's raw message or id)."""
+    if payment.status == PaymentStatus.EXPIRED:
+        return _("The time to pay ran out before the payment was made. Nothing was charged.")
+    if payment.status != PaymentStatus.FAILED:
+        return ""
+    if payment.failure_reason == "replaced by a new payment":
+        return _("A new payment replaced this one. Nothing was charged for this one.")
+    if "declined" in payment.failure_reason:
+        return _(
+            "The card company declined the payment. Nothing was charged. Check the card details, "
+            "or pay with another card or another way."
+        )
+    return _("The payment could not be completed. Nothing was charged. Please try again.")
 
 
 def _eltax_site(request: IdxRequest) -> str:

@@ -25,3 +25,19 @@ def long_datetime(value: dt.datetime | None) -> str:
     if not value:
         return ""
     return dates.format_datetime(value)
+
+
+@register.filter
+def bracketed(value: object) -> str:
+    """A note in brackets after a word: full-width （本庁舎1階） in Japanese and Chinese text,
+    `` (1st floor)`` with a space elsewhere (docs/content-style.md)."""
+    text = str(value or "")
+    if not text:
+        return ""
+    return f"（{text}）" if dates.uses_full_width_punctuation() else f" ({text})"
+
+
+@register.filter
+def postal_address(value: object) -> str:
+    """〒518-8501 三重県伊賀市… in Japanese (the mark joined to the code); other text unchanged."""
+    return dates.postal_address(str(value or ""))

@@ -44,3 +44,19 @@
     });
   });
 })();
+
+// Copy buttons (the payment code of a QR slip): shown only where the clipboard can be used;
+// without JavaScript the code stays selectable in its read-only field.
+(function () {
+  if (!navigator.clipboard) return;
+  document.querySelectorAll("[data-copy-target]").forEach(function (button) {
+    var field = document.getElementById(button.getAttribute("data-copy-target"));
+    if (!field) return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.clipboard.writeText(field.value).then(function () {
+        button.setAttribute("aria-pressed", "true");
+      });
+    });
+  });
+})();
