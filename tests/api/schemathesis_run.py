@@ -6,10 +6,12 @@ ticket, serves IDX with gunicorn on a free port, and runs schemathesis with ever
 without credentials, with a resident's API token and with a clerk's (住民課). The ids of the real
 rows are pinned as parameters, so payments, bookings and inquiries are exercised on real data, and
 the links the document declares drive the stateful phase. It fails on any server error, any answer
-outside the document (status, content type, schema, headers) and any other failed check.
+outside the document (status, content type, schema, headers), any other failed check, and when the
+run changed none of the real rows (no payment started, no inquiry reply, the booking untouched).
 
 ``IDX_SCHEMATHESIS_MAX_EXAMPLES`` (default 6) bounds the cases per operation and phase; the whole
-step takes about three minutes on two cores. Rate limits are off for the run.
+step takes about four and a half minutes on two idle cores (set-up 2, each run about 1). Rate
+limits are off for the run.
 """
 
 from __future__ import annotations
@@ -109,6 +111,26 @@ def seed(out: str, base_url: str) -> None:
         "service": service.code,
         "department": jumin.code,
         "procedure": certificate.code,
+    }
+    Path(out).write_text(json.dumps(data))
+
+
+def reached(ids_path: str, out: str) -> None:
+    """What the run changed on the real rows (called after it, like ``seed``): proof they were reached."""
+    from idx.assist.models import Inquiry
+    from idx.booking.models import Booking
+    from idx.payments.models import Payment
+
+    ids = json.loads(Path(ids_path).read_text())
+    inquiry = Inquiry.objects.get(public_id=ids["inquiry"])
+    booking = Booking.objects.get(public_id=ids["booking"])
+    data = {
+        "payments started through the API": Payment.objects.filter(
+            application__public_id=ids["draft"]
+        ).count(),
+        "inquiry messages": inquiry.messages.count(),
+        "bookings of the resident": Booking.objects.filter(resident_id=booking.resident_id).count(),
+        "pinned booking status": booking.status,
     }
     Path(out).write_text(json.dumps(data))
 
@@ -248,7 +270,7 @@ def main() -> int:
     started = time.monotonic()
     try:
         _idx(["manage", "migrate", "--noinput", "-v", "0"], env, data_dir)
-        _idx(["manage", "demo_load", "--applications", "20"], env, data_dir)
+        _idx(["manage", "demo_load", "--applications", "10"], env, data_dir)
         ids_file = data_dir / "ids.json"
         _idx(
             [
@@ -308,6 +330,27 @@ def main() -> int:
                 print(result.stderr[-3000:])
         if failed:
             print(f"schemathesis: failures as {', '.join(failed)}; server log:\n{log.read_text()[-5000:]}")
+            return 1
+        reached_file = data_dir / "reached.json"
+        _idx(
+            [
+                "manage",
+                "shell",
+                "-c",
+                "from tests.api.schemathesis_run import reached; "
+                f"reached({str(ids_file)!r}, {str(reached_file)!r})",
+            ],
+            env,
+            data_dir,
+        )
+        changed = json.loads(reached_file.read_text())
+        print(f"schemathesis: real rows reached: {changed}")
+        if (
+            changed["payments started through the API"] < 1
+            or changed["inquiry messages"] < 2
+            or changed["pinned booking status"] == "confirmed"
+        ):
+            print("schemathesis: the run did not reach the real payment, inquiry and booking rows")
             return 1
         print(f"schemathesis: no failures ({time.monotonic() - started:.0f}s)")
         return 0
