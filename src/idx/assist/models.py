@@ -170,3 +170,18 @@ class InquiryMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.inquiry_id}:{self.pk}"
+
+
+class InquiryDesk(TenantModel):
+    """Where an inquiry goes when the resident does not know which department to ask
+    (「わからない」): the general desk the city chooses, e.g. its 総合窓口 or 広聴 section."""
+
+    department = models.ForeignKey("identity.Department", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["municipality"], name="inquiry_desk_one_per_municipality")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality_id}: {self.department_id}"

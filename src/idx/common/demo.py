@@ -273,6 +273,9 @@ def load_municipality(spec: dict[str, Any]) -> tuple[Municipality, list[tuple[st
     from idx.booking.demo import load_booking
 
     load_booking(municipality)
+    from idx.notifications.demo import load_disaster_guide
+
+    load_disaster_guide(municipality)
     from idx.payments.demo import configure_demo_payments
 
     configure_demo_payments(municipality)

@@ -234,3 +234,39 @@ class WebPushSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"web push of {self.user_id}"
+
+
+class DisasterGuide(TenantModel):
+    """What the disaster information page tells residents before any alert: the hazard map and
+    how to receive alerts in this municipality (set by crisis-management staff)."""
+
+    hazard_map_url = models.URLField(max_length=500, blank=True)
+    # How residents receive alerts here besides this portal: 防災行政無線 and its phone line,
+    # 緊急速報メール, community FM, the city's LINE account … (plain text, shown as written).
+    how_to_receive = models.TextField(max_length=3000, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["municipality"], name="disaster_guide_one_per_municipality")
+        ]
+
+    def __str__(self) -> str:
+        return f"disaster guide of {self.municipality_id}"
+
+
+class Shelter(TenantModel):
+    """A designated evacuation shelter (指定避難所) or evacuation site (指定緊急避難場所)."""
+
+    name = models.CharField(max_length=100)
+    address = models.CharField(max_length=200)
+    area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.SET_NULL, related_name="shelters")
+    # Which disasters it is for (洪水, 土砂災害, 地震, 大規模な火事 …), as the city's list says.
+    hazards = models.CharField(max_length=200, blank=True)
+    map_url = models.URLField(max_length=500, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name

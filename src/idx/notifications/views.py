@@ -140,10 +140,16 @@ def alert_list(request: IdxRequest) -> HttpResponseBase:
         .order_by("-sent_at")[:50]
     )
     language = translation.get_language() or "ja"
+    from idx.notifications.guide import guide_for, shelters_for
+
     return render(
         request,
         "notifications/alerts.html",
-        {"alerts": [{"alert": alert, "texts": texts_for(alert, language)} for alert in recent]},
+        {
+            "alerts": [{"alert": alert, "texts": texts_for(alert, language)} for alert in recent],
+            "guide": guide_for(request.municipality),
+            "shelters": shelters_for(request.municipality),
+        },
     )
 
 

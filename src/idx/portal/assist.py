@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from idx.assist import selectors, services
 from idx.assist.models import Category, Faq, Inquiry
+from idx.assist.routing import UNSURE, general_desk
 from idx.common.http import IdxRequest, sign_in_required
 from idx.identity.models import Department, User
 
@@ -145,7 +146,10 @@ def inquiry_new(request: IdxRequest) -> HttpResponseBase:
     errors: dict[str, str] = {}
     if request.method == "POST":
         values = {name: request.POST.get(name, "") for name in values}
-        department = departments.filter(code=values["department"]).first()
+        if values["department"] == UNSURE:  # 「わからない」: the city's general desk
+            department = general_desk(request.municipality)
+        else:
+            department = departments.filter(code=values["department"]).first()
         try:
             inquiry, token = services.inquiry_create(
                 municipality=request.municipality,
@@ -171,7 +175,13 @@ def inquiry_new(request: IdxRequest) -> HttpResponseBase:
     return render(
         request,
         "portal/assist/inquiry_new.html",
-        {"departments": departments, "values": values, "errors": errors, "resident": resident},
+        {
+            "departments": departments,
+            "values": values,
+            "errors": errors,
+            "resident": resident,
+            "unsure": UNSURE,
+        },
         status=400 if errors else 200,
     )
 
