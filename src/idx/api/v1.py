@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import json
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -27,6 +27,7 @@ from ninja.responses import Status
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
+from idx.api.fields import StrictBool, StrictInt
 from idx.applications import services
 from idx.applications.answers import visible_answers
 from idx.applications.exports import export_csv_rows, export_json_chunks
@@ -436,7 +437,7 @@ class ApplicationDetailOut(ApplicationOut):
 
 
 class ApplicationCreateIn(Schema):
-    procedure: str
+    procedure: str = Field(min_length=1, max_length=80, description="the procedure's code")
 
 
 class ApplicationUpdateIn(Schema):
@@ -452,7 +453,7 @@ class SignatureIn(Schema):
 
 
 class SubmitIn(Schema):
-    declaration_accepted: bool
+    declaration_accepted: StrictBool
     signature: SignatureIn | None = Field(
         default=None, description="Required when the procedure has signature_required"
     )
@@ -466,7 +467,7 @@ class SigningPayloadOut(Schema):
 
 
 class WithdrawIn(Schema):
-    reason: str = ""
+    reason: str = Field(default="", max_length=2000)
 
 
 def _application_out(application: Application, history: bool = False, fee: bool = False) -> dict[str, Any]:
@@ -598,7 +599,7 @@ def validate_application(request: ApiRequest, application_id: uuid.UUID) -> Any:
 
 @residents.post(
     "/applications/{application_id}/submit",
-    response={200: ApplicationOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={200: ApplicationOut, 402: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
 def submit_application(request: ApiRequest, application_id: uuid.UUID, payload: SubmitIn) -> Any:
     application = _own(request, application_id)
@@ -682,10 +683,12 @@ class CaseDetailOut(CaseOut):
 
 
 class TransitionIn(Schema):
-    event: str
-    expected_version: int
-    reason: str = ""
-    notes: dict[str, str] = {}
+    event: Literal["start_review", "request_correction", "approve", "reject"]
+    expected_version: StrictInt = Field(ge=1, le=2_147_483_647, description="the case's row_version as read")
+    reason: str = Field(default="", max_length=2000)
+    notes: dict[str, str] = Field(
+        default_factory=dict, description="request_correction: the answer's path -> what to correct"
+    )
 
 
 staff_router = Router(tags=["staff"])
@@ -792,8 +795,36 @@ def transition_case(request: ApiRequest, application_id: uuid.UUID, payload: Tra
     return _case_out(application)
 
 
-@staff_router.get("/exports/{procedure_code}", response={403: ErrorOut, 404: ErrorOut})
-def export_cases(request: ApiRequest, procedure_code: str, format: str = "csv") -> Any:  # noqa: A002
+@staff_router.get(
+    "/exports/{procedure_code}",
+    response={403: ErrorOut, 404: ErrorOut},
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "The decided cases: CSV (UTF-8, a header row) or a JSON array, streamed",
+                "content": {
+                    "text/csv": {"schema": {"type": "string"}},
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["procedure", "standard_items", "cases"],
+                            "properties": {
+                                "procedure": {"type": "string"},
+                                "standard_items": {"type": "object"},
+                                "cases": {"type": "array", "items": {"type": "object"}},
+                            },
+                        }
+                    },
+                },
+            }
+        }
+    },
+)
+def export_cases(
+    request: ApiRequest,
+    procedure_code: str,
+    format: Literal["csv", "json"] = "csv",  # noqa: A002
+) -> Any:
     """Decided cases of a procedure as CSV or JSON, streamed.
 
     Called with the browser session, it needs a recent re-authentication (``/staff/reauth/``) like
@@ -802,7 +833,7 @@ def export_cases(request: ApiRequest, procedure_code: str, format: str = "csv") 
     """
     staff = _staff(request)
     procedure = procedure_get_published(municipality=request.municipality, code=procedure_code)
-    if procedure is None or not can(staff, Action.EXPORT_CASES) or format not in ("csv", "json"):
+    if procedure is None or not can(staff, Action.EXPORT_CASES):
         raise HttpError(404, "Not found.")
     if TokenAuth()(request) is None and not has_recent_reauth(request):
         return _error(
