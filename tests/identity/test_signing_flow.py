@@ -172,3 +172,23 @@ def test_missing_declaration_does_not_leave_for_the_provider(resident_client, re
     response = resident_client.post(review_url(application), {})
     assert response.status_code == 422
     assert DemoSignTransaction.objects.count() == 0
+
+
+def test_a_signing_answer_naming_another_issuer_is_refused(resident_client, resident, caplog):
+    """RFC 9207: an authorization response that names another provider (a mix-up) signs nothing."""
+    application = make_draft(resident)
+    started = resident_client.post(review_url(application), {"declaration": "yes"})
+    parts = urlsplit(started["Location"])
+    fields = {key: values[0] for key, values in parse_qs(parts.query).items()}
+    back = resident_client.post(
+        parts.path, {**fields, "holder": "iga-taro", "pin": "abc123", "action": "sign"}
+    )
+    back_parts = urlsplit(back["Location"])
+    response = resident_client.get(f"{back_parts.path}?{back_parts.query}&iss=https%3A%2F%2Fattacker.example")
+    assert response["Location"] == review_url(application)
+    assert "reason=authorization_response_iss_mismatch" in caplog.text
+    assert msg(
+        "The answer of the signing service could not be verified. Your answers are kept; please sign again."
+    ) in messages_on(resident_client, review_url(application))
+    assert Application.objects.get(pk=application.pk).status == Status.DRAFT
+    assert not ApplicationSignature.objects.filter(application=application).exists()

@@ -196,6 +196,7 @@ def signature_callback(request: IdxRequest) -> HttpResponseBase:
             code_verifier=flow["code_verifier"],
             nonce=flow["nonce"],
             transaction_id=flow["transaction"],
+            iss=request.GET.get("iss"),
         )
     except SignInRefused as exc:
         logger.warning("signing refused municipality=%s reason=%s", request.municipality.code, exc.reason)

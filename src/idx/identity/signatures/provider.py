@@ -69,8 +69,17 @@ class SigningClient:
         return request, transaction_id
 
     def finish(
-        self, *, code: str, redirect_uri: str, code_verifier: str, nonce: str, transaction_id: str
+        self,
+        *,
+        code: str,
+        redirect_uri: str,
+        code_verifier: str,
+        nonce: str,
+        transaction_id: str,
+        iss: str | None = None,
     ) -> SignedResult:
+        """The signature, after the code exchange; ``iss`` is the authorization response's (RFC 9207)."""
+        self.client.check_authorization_response_issuer(iss)
         verified = self.client.complete(
             code=code, redirect_uri=redirect_uri, code_verifier=code_verifier, nonce=nonce
         )
