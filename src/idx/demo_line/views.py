@@ -81,11 +81,24 @@ def push(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"sentMessages": [{"id": str(time.time_ns())}]})
 
 
+def _webhook_event_id() -> str:
+    """An id shaped like LINE's (a 26-character ULID: time, then randomness)."""
+    alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+    value = (time.time_ns() // 1_000_000) << 80 | secrets.randbits(80)
+    return "".join(alphabet[(value >> shift) & 31] for shift in range(125, -1, -5))
+
+
 def _signed_event(request: IdxRequest, user_id: str, event: dict[str, Any]) -> int:
     """Send one event to the city's webhook view the way LINE does (signed body), in process."""
     from idx.notifications.line import webhook
 
-    event = {"source": {"type": "user", "userId": user_id}, "timestamp": int(time.time() * 1000), **event}
+    event = {
+        "source": {"type": "user", "userId": user_id},
+        "timestamp": int(time.time() * 1000),
+        "webhookEventId": _webhook_event_id(),
+        "deliveryContext": {"isRedelivery": False},
+        **event,
+    }
     body = json.dumps({"destination": "Udemo", "events": [event]}).encode()
     signature = base64.b64encode(
         hmac.new(settings.IDX_LINE_CHANNEL_SECRET.encode(), body, hashlib.sha256).digest()

@@ -4,6 +4,11 @@ LINE signs each webhook body with the channel secret (HMAC-SHA256, base64, heade
 ``X-Line-Signature``); a request whose signature does not match is refused with 401 and logged.
 A resident links LINE by sending the six-character code shown on their notification settings
 page to the city's account; an unfollow unlinks it.
+
+A correctly signed body can be captured and sent again, so each event must also be recent (its
+``timestamp`` within ``EVENT_WINDOW_SECONDS`` of now, as payment webhooks are) and new (its
+``webhookEventId`` not applied before: LINE redelivers with the same id). Anything else is
+answered 200 (LINE must not retry it) and applies nothing.
 """
 
 from __future__ import annotations
@@ -15,20 +20,22 @@ import hmac
 import json
 import logging
 import secrets
+from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from idx.identity.models import User
-from idx.notifications.models import Subscription
+from idx.notifications.models import LineWebhookEvent, Subscription
 
 logger = logging.getLogger("idx.notifications.line")
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 CODE_MINUTES = 30
+EVENT_WINDOW_SECONDS = 300
 
 
 def signature_valid(body: bytes, signature: str, secret: str) -> bool:
@@ -91,20 +98,59 @@ def webhook(request: HttpRequest) -> HttpResponse:
         events = json.loads(body).get("events", [])
     except (ValueError, AttributeError):
         return HttpResponse(status=400)
+    now = timezone.now()
+    # Ids older than any acceptable event are no longer needed: a replay of those fails on age.
+    LineWebhookEvent.objects.filter(
+        received_at__lt=now - dt.timedelta(seconds=3 * EVENT_WINDOW_SECONDS)
+    ).delete()
     for event in events if isinstance(events, list) else []:
         if not isinstance(event, dict):
             continue
         source = event.get("source") or {}
-        line_user_id = str(source.get("userId", ""))[:64]
+        line_user_id = str(source.get("userId", ""))[:64] if isinstance(source, dict) else ""
         if not line_user_id:
             continue
-        kind = event.get("type")
-        if kind == "unfollow":
-            Subscription.objects.filter(user__municipality=municipality, line_user_id=line_user_id).update(
-                line_user_id=""
-            )
-        elif kind == "message" and (event.get("message") or {}).get("type") == "text":
-            text = str(event["message"].get("text", ""))[:20]
-            if _link(municipality.pk, text, line_user_id):
-                logger.info("line account linked municipality=%s", municipality.code)
+        refused = _event_refused(event, now)
+        if refused:
+            logger.warning("line webhook event ignored municipality=%s reason=%s", municipality.code, refused)
+            continue
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    LineWebhookEvent.objects.create(
+                        municipality=municipality, webhook_event_id=event["webhookEventId"]
+                    )
+            except IntegrityError:
+                logger.info("line webhook event ignored municipality=%s reason=seen", municipality.code)
+                continue
+            _apply(municipality.pk, municipality.code, event, line_user_id)
     return HttpResponse(status=200)
+
+
+def _event_refused(event: dict[str, Any], now: dt.datetime) -> str:
+    """Why ``event`` must not be applied ("" when it may): no id, no time, or outside the window."""
+    event_id = event.get("webhookEventId")
+    if not isinstance(event_id, str) or not 0 < len(event_id) <= 64:
+        return "no_event_id"
+    stamp = event.get("timestamp")
+    if not isinstance(stamp, int) or isinstance(stamp, bool):
+        return "no_timestamp"
+    if abs(now.timestamp() - stamp / 1000) > EVENT_WINDOW_SECONDS:
+        return "stale"
+    return ""
+
+
+def _apply(municipality_id: int, municipality_code: str, event: dict[str, Any], line_user_id: str) -> None:
+    kind = event.get("type")
+    if kind == "unfollow":
+        Subscription.objects.filter(user__municipality_id=municipality_id, line_user_id=line_user_id).update(
+            line_user_id=""
+        )
+    elif (
+        kind == "message"
+        and isinstance(event.get("message"), dict)
+        and event["message"].get("type") == "text"
+    ):
+        text = str(event["message"].get("text", ""))[:20]
+        if _link(municipality_id, text, line_user_id):
+            logger.info("line account linked municipality=%s", municipality_code)

@@ -270,3 +270,24 @@ class Shelter(TenantModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class LineWebhookEvent(models.Model):
+    """A LINE webhook event already applied (its ``webhookEventId``): a replay or redelivery applies nothing.
+
+    Kept as long as an event of that age could still be accepted (``idx.notifications.line``).
+    """
+
+    municipality = models.ForeignKey("common.Municipality", on_delete=models.CASCADE, related_name="+")
+    webhook_event_id = models.CharField(max_length=64)
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "webhook_event_id"], name="line_webhook_event_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.webhook_event_id
