@@ -76,8 +76,6 @@ class FieldView:
     display: str = ""
     # The input the page opens at (a new repeat entry, a question that just appeared).
     autofocus: bool = False
-    # The input the page opens at (a new repeat entry, a question that just appeared).
-    autofocus: bool = False
 
     @property
     def has_errors(self) -> bool:
