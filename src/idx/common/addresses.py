@@ -8,6 +8,7 @@ so the settings and the ``idx`` command share them.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from urllib.parse import urlsplit
 
@@ -28,9 +29,18 @@ def bind_address(value: str | None = None) -> tuple[str, int]:
             f"IDX_BIND must be host:port, such as 127.0.0.1:8100, not {raw!r} "
             "(behind a proxy on a socket, set IDX_PUBLIC_URL too)"
         )
-    if host in ("", "0.0.0.0", "::"):  # noqa: S104 - a wildcard bind is reached through loopback
+    if _unspecified(host):  # listening on every interface: this machine reaches it on loopback
         host = "127.0.0.1"
     return host, int(port)
+
+
+def _unspecified(host: str) -> bool:
+    if not host:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_unspecified
+    except ValueError:  # a host name
+        return False
 
 
 def local_base_url(value: str | None = None) -> str:
