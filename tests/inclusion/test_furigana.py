@@ -116,9 +116,19 @@ def test_furigana_switch(municipalities):
     assert switched.status_code == 302 and switched.cookies["idx_furigana"].value == "on"
     page = client.get("/").content.decode()
     assert "<ruby>児童手当<rp>(</rp><rt>じどうてあて</rt>" in page
-    assert 'aria-pressed="true"' in page
+    # The switch says what it does, not what it is: with readings shown it offers to hide them.
+    assert "ふりがなを消す" in switch_text(page) and "aria-pressed" not in page
     client.post("/i18n/furigana/", {"furigana": "off", "next": "/"})
-    assert "<ruby>" not in client.get("/").content.decode()
+    page = client.get("/").content.decode()
+    assert "<ruby>" not in page
+    assert "ふりがなを表示" in switch_text(page)
+
+
+def switch_text(page: str) -> str:
+    """The text of the ふりがな switch as read (readings and tags removed)."""
+    form = re.search(r'<form[^>]*class="furigana-form".*?</form>', page, re.S)
+    assert form is not None
+    return re.sub(r"<[^>]+>", "", re.sub(r"<rp>.*?</rp>|<rt>.*?</rt>", "", form.group(0)))
 
 
 @pytest.mark.django_db

@@ -46,8 +46,46 @@ LOCAL_READINGS: Final[dict[str, str]] = {
     "度会": "わたらい",
     "棚橋": "たなはし",
     "緑ケ丘": "みどりがおか",
+    # The city's own words the general dictionary reads wrongly.
+    "受付票": "うけつけひょう",
+    "受付番号": "うけつけばんごう",
+    "領収番号": "りょうしゅうばんごう",
 }
 _LOCAL: Final = re.compile("|".join(sorted(map(re.escape, LOCAL_READINGS), key=len, reverse=True)))
+
+# Readings pinned by context: the same kanji reads differently after different words. 方 after a
+# word for people (同一世帯の方, 申請者の方, 65歳以上の方) is かた, "person"; after an adjective
+# (所得の高い方, 程度の高い方) it stays ほう, "the one that", as the dictionary reads it.
+_PEOPLE = (
+    "者",
+    "世帯",
+    "以上",
+    "以下",
+    "未満",
+    "以外",
+    "対象",
+    "本人",
+    "家族",
+    "市民",
+    "住民",
+    "市外",
+    "市内",
+    "年齢",
+    "児童",
+    "保護者",
+    "要支援",
+    "要介護",
+    "外国籍",
+    "該当",
+    "希望",
+    "高齢",
+    "障がい",
+)
+PINNED_IN_CONTEXT: Final[list[tuple[re.Pattern[str], str]]] = [
+    (re.compile(rf"(?<={word}の)方(?![法向面針式角々])"), "かた") for word in _PEOPLE
+] + [
+    (re.compile(r"(?<=歳の)方(?![法向面針式角々])"), "かた"),
+]
 
 _local = threading.local()
 
@@ -87,14 +125,27 @@ def _split_okurigana(surface: str, reading: str) -> list[tuple[str, str | None]]
     return pairs
 
 
+def _pinned(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, reading) of every pinned word of ``text``, without overlaps, in order."""
+    found = [(match.start(), match.end(), LOCAL_READINGS[match.group(0)]) for match in _LOCAL.finditer(text)]
+    for pattern, reading_ in PINNED_IN_CONTEXT:
+        found += [(match.start(), match.end(), reading_) for match in pattern.finditer(text)]
+    found.sort(key=lambda item: (item[0], -item[1]))
+    kept: list[tuple[int, int, str]] = []
+    for start, end, reading_ in found:
+        if not kept or start >= kept[-1][1]:
+            kept.append((start, end, reading_))
+    return kept
+
+
 def segments(text: str) -> list[tuple[str, str | None]]:
     """``text`` cut into (surface, reading) pairs; the reading is ``None`` where no kanji is."""
     result: list[tuple[str, str | None]] = []
     position = 0
-    for match in _LOCAL.finditer(text):
-        result.extend(_sudachi_segments(text[position : match.start()]))
-        result.append((match.group(0), LOCAL_READINGS[match.group(0)]))
-        position = match.end()
+    for start, end, reading_ in _pinned(text):
+        result.extend(_sudachi_segments(text[position:start]))
+        result.append((text[start:end], reading_))
+        position = end
     result.extend(_sudachi_segments(text[position:]))
     return result
 

@@ -216,13 +216,23 @@ _GLOSS = re.compile(
 )
 
 
+# A run of Japanese inside a sentence in a language written in Latin letters (「the プラ mark」).
+_RUN = r"[\u3041-\u309f\u30a1-\u30ff\u3400-\u4dbf\u4e00-\u9fff々〆][\u3041-\u309f\u30a1-\u30ff\u3400-\u4dbf\u4e00-\u9fff々〆・]*"
+_LATIN_WORDS = re.compile(r"[A-Za-z\u00c0-\u024f\u1e00-\u1eff]{2}")
+LATIN_LANGUAGES = ("en", "pt-br", "vi", "es", "fil")
+
+
 def mark_japanese(document: str, texts: tuple[str, ...]) -> str:
     """Mark the Japanese of a page in another language with ``<span lang="ja">`` so that screen readers
     and fonts treat it as Japanese: each of ``texts`` (shown for want of the page's language) and each
-    Japanese term given in brackets after its translation. Returns ``document`` itself when nothing
-    is to be marked."""
+    Japanese term given in brackets after its translation or written inside a sentence in a
+    language of Latin letters. A text wholly in Japanese that is none of these stays unmarked: it is
+    a text left untranslated (``tests/inclusion/test_page_scripts.py`` finds those). Returns
+    ``document`` itself when nothing is to be marked."""
+    language = translation.get_language() or ""
+    latin_page = language in LATIN_LANGUAGES
     needles = {escape(line.strip()) for text in texts for line in text.splitlines() if line.strip()}
-    if not needles and not _GLOSS.search(document):
+    if not needles and not latin_page and not _GLOSS.search(document):
         return document
     # One pass, leftmost match first: a fallback text holding brackets is marked whole, and a gloss
     # that holds a fallback text is marked whole too (the gloss is tried first where both start).
@@ -231,7 +241,8 @@ def mark_japanese(document: str, texts: tuple[str, ...]) -> str:
         ordered = sorted(needles, key=len, reverse=True)
         alternatives.append("(?P<needle>" + "|".join(re.escape(needle) for needle in ordered) + ")")
     pattern = re.compile("|".join(alternatives))
-    chinese_page = (translation.get_language() or "").startswith("zh")
+    in_sentences = re.compile("|".join([*alternatives, f"(?P<run>{_RUN})"]))
+    chinese_page = language.startswith("zh")
     out: list[str] = []
     skipping: list[str] = []
     for piece in _TAG.split(document):
@@ -251,7 +262,8 @@ def mark_japanese(document: str, texts: tuple[str, ...]) -> str:
         if skipping:
             out.append(piece)
             continue
-        out.append(pattern.sub(lambda match: _marked(match, chinese_page), piece))
+        chosen = in_sentences if latin_page and _LATIN_WORDS.search(piece) else pattern
+        out.append(chosen.sub(lambda match: _marked(match, chinese_page), piece))
     return "".join(out)
 
 

@@ -25,6 +25,13 @@
       body.hidden = open;
       if (!open) { input.focus(); }
     });
+    var close = document.getElementById("assist-close");
+    if (close) {
+      close.addEventListener("click", function () {
+        if (!body.hidden) { toggle.click(); }
+        toggle.focus();
+      });
+    }
     document.addEventListener("keydown", function (event) {
       if (event.key === "Escape" && !body.hidden) { toggle.click(); toggle.focus(); }
     });

@@ -1,0 +1,30 @@
+"""Template filters for texts whose language is not the page's: ``{{ value|text_lang }}``.
+
+A resident's own answers (a name, an address typed in Japanese) stay as typed on a page in
+another language; ``text_lang`` gives the ``lang`` attribute that tells screen readers and fonts
+so: ``<dd{% with lang=value|text_lang %}{% if lang %} lang="{{ lang }}"{% endif %}{% endwith %}>``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django import template
+from django.utils import translation
+
+register = template.Library()
+
+_KANA = re.compile(r"[\u3041-\u309f\u30a1-\u30fa]")
+_KANJI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+
+
+@register.filter
+def text_lang(value: object) -> str:
+    """ "ja" when ``value`` is Japanese text shown on a page in another language, else ""."""
+    text = str(value or "")
+    language = translation.get_language() or "ja"
+    if language in ("ja", "ja-easy"):
+        return ""
+    if _KANA.search(text) or (not language.startswith("zh") and _KANJI.search(text)):
+        return "ja"
+    return ""

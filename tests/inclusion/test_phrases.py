@@ -1,0 +1,104 @@
+"""Japanese breaks between phrases (BudouX), receipt numbers never break, long links in messages
+wrap and are links, and the assistant's panel has a close control."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from idx.common.phrases import break_at_phrases, phrase_text, phrases
+from idx.notifications.models import Message
+from tests.conftest import IGA_HOST, signed_in
+
+
+def visible(html: str) -> str:
+    return re.sub(r"<[^>]+>", "", html)
+
+
+@pytest.mark.parametrize(
+    ("text", "whole"),
+    [
+        ("マイナンバーカードでログインしてください", "ログイン"),
+        ("申請を始める", "申請"),
+        ("QRコードを読み取ってください", "QRコード"),
+        ("児童手当の認定請求", "児童手当"),
+    ],
+)
+def test_words_stay_whole_between_phrase_breaks(text: str, whole: str) -> None:
+    parts = phrases(text)
+    assert "".join(parts) == text and len(parts) >= 2
+    assert any(whole in part for part in parts), parts  # a break never falls inside the word
+    html = phrase_text(text)
+    assert html.startswith('<span class="phrases">') and "<wbr>" in html
+    assert visible(html) == text
+
+
+def test_headings_buttons_and_labels_of_a_page_get_phrases_and_paragraphs_do_not() -> None:
+    page = (
+        "<html><body><h1>マイナンバーカードでログイン</h1><p>窓口で受付票を受け取ってください</p>"
+        '<button type="submit">申請を始める</button><label for="x">QRコードを読み取る</label>'
+        "<script>var a = '申請を始める';</script><p>受付番号 IGA-2026-000123</p></body></html>"
+    )
+    out = break_at_phrases(page)
+    assert '<h1><span class="phrases">マイナンバーカードで<wbr>ログイン</span></h1>' in out
+    assert "<p>窓口で受付票を受け取ってください</p>" in out
+    assert "申請を<wbr>始める" in out and "QRコードを<wbr>読み取る" in out
+    assert "var a = '申請を始める';" in out
+    assert '<span class="nowrap">IGA-2026-000123</span>' in out
+
+
+@pytest.mark.django_db
+def test_japanese_pages_break_at_phrases_and_other_languages_are_untouched(municipalities) -> None:
+    client = Client(HTTP_HOST=IGA_HOST)
+    page = client.get("/accounts/login/").content.decode()
+    assert '<span class="phrases">' in page and "<wbr>" in page
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert '<span class="phrases">' not in client.get("/accounts/login/").content.decode()
+
+
+@pytest.mark.django_db
+def test_phrase_layout_costs_little_per_page(municipalities) -> None:
+    """Measured: BudouX on every heading, button and label of the catalog (the largest page)."""
+    client = Client(HTTP_HOST=IGA_HOST)
+    page = client.get("/").content.decode()
+    phrases.cache_clear()
+    started = time.perf_counter()
+    break_at_phrases(page)
+    cold = time.perf_counter() - started
+    started = time.perf_counter()
+    for _ in range(10):
+        break_at_phrases(page)
+    warm = (time.perf_counter() - started) / 10
+    print(f"phrase layout of the catalog: {cold * 1000:.1f} ms cold, {warm * 1000:.1f} ms cached")
+    assert cold < 0.25 and warm < 0.05
+
+
+@pytest.mark.django_db
+def test_long_links_in_messages_wrap_and_are_links(resident) -> None:
+    url = "https://www.city.iga.lg.jp/0000012345.html?utm_source=idx&section=kosodate-teate-" + "x" * 80
+    Message.objects.create(
+        municipality=resident.municipality,
+        recipient=resident,
+        channel="inbox",
+        purpose="notice",
+        subject="児童手当の現況届について",
+        body=f"詳しくは次のページをご覧ください。\n{url}\n<script>alert(1)</script>",
+        idempotency_key="inbox-long-link",
+    )
+    page = signed_in(resident).get("/my/notifications/").content.decode()
+    assert f'<a href="{url.replace("&", "&amp;")}" rel="nofollow noopener">' in page
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+    assert 'class="message-body"' in page
+
+
+@pytest.mark.django_db
+def test_the_assistant_panel_has_a_close_control_and_the_switch_says_its_action(municipalities) -> None:
+    client = Client(HTTP_HOST=IGA_HOST)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get("/").content.decode()
+    assert 'id="assist-close"' in page and ">Close</button>" in page
+    assert ">Show furigana</button>" in page
