@@ -75,3 +75,27 @@ def test_a_payment_that_did_not_go_through_says_why_in_words(resident, counter_p
     page = client.get(f"/my/payments/{counter_paid.reference}/").content.decode()
     assert 'id="payment-problem"' in page and words in _text(page)
     assert "8f14e45f" not in page
+
+
+def test_a_qr_slip_offers_its_code_for_a_payment_app_on_the_same_phone(resident, counter_paid):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from idx.payments.emvco import JpqrMerchant, jpqr_slip
+
+    merchant = JpqrMerchant(merchant_id="2400000000001", name="IGA CITY", city="IGA", name_ja="伊賀市")
+    payload = jpqr_slip(merchant, amount=600, reference=counter_paid.reference)
+    Payment.objects.filter(pk=counter_paid.pk).update(
+        status=PaymentStatus.PENDING, qr_payload=payload, expires_at=timezone.now() + dt.timedelta(days=1)
+    )
+    client = signed_in(resident)
+    client.cookies["idx_language"] = "ja"
+    page = client.get(f"/my/payments/{counter_paid.reference}/").content.decode()
+    assert "<svg" in page  # the slip to scan with another phone
+    assert (
+        f'id="qr-payload" class="qr-payload" rows="3" readonly aria-describedby="qr-payload-help">{payload}<'
+        in page
+    )
+    text = _text(page)
+    assert "ほかの支払い方法" in text and "窓口" in text
