@@ -157,3 +157,25 @@ def test_public_url_with_a_path_is_refused(monkeypatch):
     monkeypatch.setenv("IDX_PUBLIC_URL", "https://idx.example.jp/portal")
     with pytest.raises(ImproperlyConfigured, match="IDX_PUBLIC_URL"):
         public_base_url()
+
+
+def test_public_url_is_an_allowed_host_and_a_trusted_origin(tmp_path):
+    result = _idx(
+        [
+            "shell",
+            "-c",
+            "from django.conf import settings; print(settings.ALLOWED_HOSTS, settings.CSRF_TRUSTED_ORIGINS)",
+        ],
+        tmp_path,
+        DJANGO_SETTINGS_MODULE="idx.settings.dev",
+        IDX_PUBLIC_URL="https://demo.idx.example.jp",
+    )
+    assert result.returncode == 0, result.stderr
+    printed = result.stdout.splitlines()[-1]
+    for expected in (
+        "'demo.idx.example.jp'",
+        "'.demo.idx.example.jp'",
+        "'https://demo.idx.example.jp'",
+        "'https://*.demo.idx.example.jp'",
+    ):
+        assert expected in printed, printed

@@ -76,3 +76,14 @@ def sibling_url(base: str, label: str) -> str:
     sibling = f"{label}.localhost" if host in _LOOPBACK else f"{label}.{host}"
     port = f":{parts.port}" if parts.port else ""
     return f"{parts.scheme}://{sibling}{port}"
+
+
+def public_origins() -> list[str]:
+    """Origins to trust for form posts when ``IDX_PUBLIC_URL`` is set: behind a proxy that ends
+    TLS the request looks like http to the server, while browsers send the https origin."""
+    if not os.environ.get("IDX_PUBLIC_URL", "").strip():
+        return []
+    base = public_base_url()
+    parts = urlsplit(base)
+    port = f":{parts.port}" if parts.port else ""
+    return [base, f"{parts.scheme}://*.{parts.hostname}{port}"]

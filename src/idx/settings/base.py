@@ -11,7 +11,7 @@ from typing import Any
 import dj_database_url
 import django.conf.locale
 
-from idx.common.addresses import DEFAULT_BIND, public_base_url, public_host
+from idx.common.addresses import DEFAULT_BIND, public_base_url, public_host, public_origins
 from idx.common.env import env_bool, env_int, env_list, env_secret, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -27,7 +27,7 @@ ALLOWED_HOSTS = env_list(
     "IDX_ALLOWED_HOSTS",
     list(dict.fromkeys(["127.0.0.1", "localhost", ".localhost", public_host(), f".{public_host()}"])),
 )
-CSRF_TRUSTED_ORIGINS = env_list("IDX_CSRF_TRUSTED_ORIGINS", [])
+CSRF_TRUSTED_ORIGINS = env_list("IDX_CSRF_TRUSTED_ORIGINS", public_origins())
 
 # Which front doors this process mounts (三層の対策): the internet-facing resident portal,
 # the internal back office, or both (the demo).
