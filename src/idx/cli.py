@@ -20,7 +20,8 @@ Commands:
   serve         run the web server (gunicorn) with the configured settings
   worker        run the background task worker
   manage CMD    any Django management command; "idx CMD" works too, for example
-                idx migrate, idx audit verify, idx notifications check, idx help (all of them)
+                idx migrate, idx audit verify, idx notifications check;
+                idx manage help lists them all, idx help CMD describes one
 
 Main environment variables (docs/configuration.md describes every one):
   IDX_BIND                 address and port to serve on (default 127.0.0.1:8000),
