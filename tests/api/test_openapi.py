@@ -181,3 +181,9 @@ def test_export_answers_the_documented_content_types(resident, clerk, supervisor
     assert [case["受付番号"] for case in cases] == [application.receipt_number]
     refused = client.get(path, {"format": "xlsx"})
     assert conforms(refused, "GET", path)["errors"][0]["path"].endswith("format")
+
+
+def test_the_interactive_documentation_serves_the_document(municipalities):
+    response = Client(HTTP_HOST=IGA_HOST).get("/api/v1/docs")
+    assert response.status_code == 200
+    assert b"openapi.json" in response.content

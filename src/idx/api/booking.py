@@ -56,7 +56,7 @@ class DayOut(Schema):
 
 
 class BookingIn(Schema):
-    service: str
+    service: str = Field(min_length=1, max_length=40, description="the service's code")
     starts_at: IsoDateTime = Field(description="A slot start from …/slots (with its UTC offset)")
     online: StrictBool = False
     note: str = Field(default="", max_length=500)
@@ -107,7 +107,7 @@ class CheckInIn(Schema):
 
 
 class WalkInIn(Schema):
-    service: str
+    service: str = Field(min_length=1, max_length=40, description="the service's code")
 
 
 class CallNextIn(Schema):
