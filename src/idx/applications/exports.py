@@ -23,6 +23,7 @@ from django.utils import timezone
 from idx.applications.answers import get_path, set_path
 from idx.applications.models import Application
 from idx.common.my_number import is_sealed_token
+from idx.common.spreadsheet import formula_guard
 from idx.procedures.definition import Definition, my_number_paths
 
 FIXED_COLUMNS = ["受付番号", "手続コード", "様式版", "状態", "受付日時", "決定日時", "決定理由"]
@@ -86,14 +87,7 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "1" if value else "0"
-    text = str(value)
-    # A leading =, +, - or @ would run as a formula in a spreadsheet (CSV injection).
-    # Tab and carriage return count too (OWASP), as spreadsheets skip them before a formula.
-    return (
-        "'" + text
-        if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not text.lstrip("-").isdigit()
-        else text
-    )
+    return formula_guard(str(value))
 
 
 def export_csv_rows(

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 
 from idx.audit.models import AuditEntry
 from idx.audit.selectors import audit_export_rows
+from idx.common.spreadsheet import formula_guard
 
 CSV_COLUMNS = [
     "id",
@@ -42,10 +43,7 @@ def _cell(value: Any) -> str:
         if isinstance(value, dict | list)
         else str(value)
     )
-    # A leading =, +, -, @, tab or CR would run as a formula in a spreadsheet (CSV injection).
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not text.lstrip("-").isdigit():
-        return "'" + text
-    return text
+    return formula_guard(text)
 
 
 def audit_csv_chunks(entries: QuerySet[AuditEntry]) -> Iterator[str]:

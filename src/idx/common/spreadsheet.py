@@ -12,14 +12,20 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def formula_guard(text: str) -> str:
-    """``text`` as a cell that cannot run as a formula."""
+    """``text`` as a cell that cannot run as a formula.
+
+    A text that itself starts with an apostrophe before a guarded text ("'=1") gets one more, so
+    ``formula_unguard`` can always tell what was written from what was added.
+    """
     if text[:1] in FORMULA_STARTS and not text.lstrip("-").isdigit():
+        return "'" + text
+    if text[:1] == "'" and formula_guard(text[1:]) != text[1:]:
         return "'" + text
     return text
 
 
 def formula_unguard(text: str) -> str:
     """The text ``formula_guard`` was given (the apostrophe it added removed, nothing else)."""
-    if text[:1] == "'" and text[1:2] in FORMULA_STARTS and formula_guard(text[1:]) == text:
+    if text[:1] == "'" and formula_guard(text[1:]) == text:
         return text[1:]
     return text

@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from idx.audit.services import audit_record
 from idx.common.dates import format_datetime
 from idx.common.models import Municipality
+from idx.common.spreadsheet import formula_guard
 from idx.identity.models import User
 from idx.payments.models import (
     MismatchKind,
@@ -568,11 +569,7 @@ def finance_rows(*, municipality: Municipality, day: dt.date) -> Iterator[list[s
 
 
 def _cell(value: Any) -> str:
-    text = str(value)
-    # A leading =, +, -, @, tab or CR would run as a formula in a spreadsheet (CSV injection).
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not text.lstrip("-").isdigit():
-        return "'" + text
-    return text
+    return formula_guard(str(value))
 
 
 def finance_csv_chunks(*, municipality: Municipality, day: dt.date) -> Iterator[str]:
