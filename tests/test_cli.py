@@ -71,6 +71,22 @@ def test_bad_bind_address_is_one_line(tmp_path):
     assert result.stderr.strip().startswith("idx: IDX_BIND must be host:port")
 
 
+@pytest.mark.parametrize(
+    ("args", "variable", "value"),
+    [
+        (["check"], "DATABASE_URL", "postgress//nowhere"),
+        (["check"], "IDX_DEBUG", "maybe"),
+        (["serve"], "IDX_WEB_WORKERS", "three"),
+    ],
+)
+def test_wrong_values_are_one_line_naming_the_variable(tmp_path, args, variable, value):
+    result = _idx(args, tmp_path, DJANGO_SETTINGS_MODULE="idx.settings.dev", **{variable: value})
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert result.stderr.startswith(f"idx: {variable} must")
+
+
 def test_commands_in_a_demo_folder_use_the_demo_settings(tmp_path):
     """``idx demo`` leaves a marker in the data folder; later commands there need no environment."""
     (tmp_path / "var").mkdir()

@@ -167,9 +167,13 @@ def control_socket_args(bind: str) -> list[str]:
 
 def serve_command(argv: list[str]) -> list[str]:
     """The gunicorn command line of ``idx serve ARGV``."""
+    from django.core.exceptions import ImproperlyConfigured
+
     from idx.common.addresses import DEFAULT_BIND, bind_address
 
     workers = os.environ.get("IDX_WEB_WORKERS", "3")
+    if not workers.isdigit() or int(workers) < 1:
+        raise ImproperlyConfigured(f"IDX_WEB_WORKERS must be a whole number of processes, not {workers!r}")
     given_bind = next(
         (argv[index + 1] for index, arg in enumerate(argv[:-1]) if arg in ("--bind", "-b")),
         next((arg.split("=", 1)[1] for arg in argv if arg.startswith("--bind=")), None),

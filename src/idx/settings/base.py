@@ -113,13 +113,20 @@ TEMPLATES = [
     }
 ]
 
-DATABASES = {
-    "default": dj_database_url.parse(
-        env_secret("DATABASE_URL", f"sqlite:///{DATA_DIR / 'idx.sqlite3'}"),
-        conn_max_age=env_int("IDX_DB_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
-    )
-}
+try:
+    DATABASES = {
+        "default": dj_database_url.parse(
+            env_secret("DATABASE_URL", f"sqlite:///{DATA_DIR / 'idx.sqlite3'}"),
+            conn_max_age=env_int("IDX_DB_CONN_MAX_AGE", 60),
+            conn_health_checks=True,
+        )
+    }
+except ValueError as exc:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"DATABASE_URL must be a database URL such as postgres://idx@db.example.jp/idx ({exc})"
+    ) from exc
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the web server and the worker share the file.
     DATABASES["default"]["OPTIONS"] = {
