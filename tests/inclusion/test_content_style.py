@@ -12,7 +12,7 @@ from tests.conftest import make_draft, make_submitted, signed_in
 
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 GROUPED_YEAR = re.compile(r"(?<![\d,])(?:19|20)?[12],\d{3}(?![\d,])\s*(?:年|年度)?")
-HALF_WIDTH_IN_JAPANESE = re.compile(r"[ぁ-んァ-ヶ一-龠]\s?\(|〒\s")
+HALF_WIDTH_IN_JAPANESE = re.compile(r"[ぁ-んァ-ヶ一-龠]\s?\(|[ぁ-んァ-ヶ一-龠]: |〒\s")
 RAW_VALUES = {"true", "false", "True", "False", "None", "residence_certificate_copy", "kosei_nenkin"}
 
 
@@ -56,7 +56,7 @@ def breaches(page: str, language: str = "ja") -> list[str]:
 def test_the_checker_finds_each_kind_of_breach():
     page = "<p>2026-12-04 07:32</p><dd>2,025</dd><dd>true</dd><script>var d='2026-01-01'</script>"
     assert len(breaches(page)) == 3
-    assert len(breaches("<p>住民課 (本庁舎1階)</p><p>〒 518-8501</p>")) == 2
+    assert len(breaches("<p>住民課 (本庁舎1階)</p><p>〒 518-8501</p><p>電話番号: 0595</p>")) == 3
     assert breaches("<p>2026年12月4日（金）</p><dd>4,200,000</dd><dd>はい</dd>") == []
 
 

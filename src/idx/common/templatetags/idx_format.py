@@ -41,3 +41,9 @@ def bracketed(value: object) -> str:
 def postal_address(value: object) -> str:
     """〒518-8501 三重県伊賀市… in Japanese (the mark joined to the code); other text unchanged."""
     return dates.postal_address(str(value or ""))
+
+
+@register.simple_tag
+def colon() -> str:
+    """The colon after a label: full-width ``：`` in Japanese and Chinese text, ``: `` elsewhere."""
+    return "：" if dates.uses_full_width_punctuation() else ": "
