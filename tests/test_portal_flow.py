@@ -488,3 +488,36 @@ def test_without_an_earlier_application_the_account_name_is_offered(resident_cli
     resident_client.post(f"/my/applications/{draft.public_id}/steps/requester/", {"action": "prefill"})
     draft.refresh_from_db()
     assert draft.answers["requester"]["name"] == resident.full_name
+
+
+def test_counter_pages_use_the_same_summary(iga_client):
+    wrong = iga_client.post("/counter/", {"code": "000000"})
+    assert wrong.status_code == 422
+    assert _assert_summary(wrong.content.decode()) == ["code"]
+
+
+def test_a_child_address_shows_only_when_the_child_lives_apart(resident_client, resident):
+    application = make_draft(resident)
+    url = f"/my/applications/{application.public_id}/steps/children/"
+    page = resident_client.get(url).content.decode()
+    # Each entry's address depends on that entry's 同居 answer (the browser hides it at once).
+    wrap = re.search(r'<div class="field[^"]*" id="f-children-0-address-if-separate-wrap"[^>]*>', page).group(
+        0
+    )
+    assert 'data-when="f-children-0-living-with-claimant"' in wrap and 'data-when-value="false"' in wrap
+    living_together = application.answers["children"][0]["living_with_claimant"] is True
+    assert (" hidden" in wrap) is living_together
+    data = _children_form(application)
+    data.update(
+        {
+            "f.children.0.living_with_claimant": "true",
+            "f.children.0.address_if_separate": "三重県四日市市諏訪町1番5号",
+            "action": "next",
+            "_live_conditions": "1",
+        }
+    )
+    resident_client.post(url, data)
+    application.refresh_from_db()
+    assert "address_if_separate" not in application.answers["children"][0]
+    review = resident_client.get(f"/my/applications/{application.public_id}/review/").content.decode()
+    assert "三重県四日市市諏訪町1番5号" not in review

@@ -66,8 +66,26 @@ def merge_flagged(old: Mapping[str, Any], new: Mapping[str, Any], flagged: list[
 
 def visible_answers(definition: Definition, answers: Mapping[str, Any]) -> dict[str, Any]:
     """Answers without those to questions hidden by a condition (they are not part of the submission)."""
-    hidden = {item.field for step in definition.steps for item in step.items if not is_visible(item, answers)}
-    return {key: value for key, value in answers.items() if key not in hidden}
+    visible: dict[str, Any] = {}
+    items = {item.field: item for step in definition.steps for item in step.items}
+    for key, value in answers.items():
+        item = items.get(key)
+        if item is not None and not is_visible(item, answers):
+            continue
+        if item is not None and any(child.when for child in item.children):
+            if isinstance(value, Mapping):
+                value = _visible_in_group(item, value)
+            elif isinstance(value, list):
+                value = [
+                    _visible_in_group(item, entry) if isinstance(entry, Mapping) else entry for entry in value
+                ]
+        visible[key] = value
+    return visible
+
+
+def _visible_in_group(item: Any, group: Mapping[str, Any]) -> dict[str, Any]:
+    hidden = {child.field for child in item.children if not is_visible(child, group)}
+    return {key: value for key, value in group.items() if key not in hidden}
 
 
 def applicant_name_from(definition: Definition, answers: Mapping[str, Any]) -> str:

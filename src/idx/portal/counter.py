@@ -19,6 +19,7 @@ from idx.applications.models import Application, CounterConfirmation
 from idx.applications.presentation import answer_rows
 from idx.applications.workflow import InvalidTransition
 from idx.common.http import IdxRequest
+from idx.portal.errors import SummaryItem
 from idx.procedures.i18n import pick
 
 SESSION_KEY = "idx_counter_confirmation"
@@ -43,7 +44,12 @@ def counter_code(request: IdxRequest) -> HttpResponseBase:
             error = _("This code is not valid. Check the six digits shown at the counter, or ask the staff.")
         else:
             return _open(request, confirmation)
-    return render(request, "portal/counter_code.html", {"error": error}, status=422 if error else 200)
+    return render(
+        request,
+        "portal/counter_code.html",
+        {"error": error, "error_summary": [SummaryItem("code", error)] if error else []},
+        status=422 if error else 200,
+    )
 
 
 @require_GET
@@ -54,10 +60,11 @@ def counter_token(request: IdxRequest, token: str) -> HttpResponseBase:
             municipality_id=request.municipality.pk, token=token
         )
     except services.ConfirmationInvalid:
+        error = _("This link is no longer valid. Ask the staff to show a new code.")
         return render(
             request,
             "portal/counter_code.html",
-            {"error": _("This link is no longer valid. Ask the staff to show a new code.")},
+            {"error": error, "error_summary": [SummaryItem("code", error)]},
             status=404,
         )
     return _open(request, confirmation)
@@ -101,6 +108,7 @@ def counter_confirm(request: IdxRequest) -> HttpResponseBase:
             )
         except services.DeclarationMissing:
             context["declaration_error"] = _("Confirm the declaration to submit.")
+            context["error_summary"] = [SummaryItem("declaration", context["declaration_error"])]
             return render(request, "portal/counter_confirm.html", context, status=422)
         except (services.ConfirmationInvalid, services.ApplicationError, InvalidTransition):
             request.session.pop(SESSION_KEY, None)

@@ -413,11 +413,15 @@ def _build_item(
     else:
         problems.append(f"{where}: unknown widget '{widget}'")
     when = raw.get("when")
-    if when is not None:
-        if parent_path:
-            problems.append(f"{where}: 'when' is only allowed on top-level items")
-        elif not isinstance(when, Mapping) or when.get("field") not in properties or "equals" not in when:
-            problems.append(f"{where}: when needs {{field: <top-level field>, equals: <value>}}")
+    # A top-level item depends on a top-level field; an item in a group or repeat entry on
+    # another item of the same group or entry (別居している場合の住所 on 同居していますか).
+    if when is not None and (
+        not isinstance(when, Mapping)
+        or when.get("field") not in properties
+        or when.get("field") == name
+        or "equals" not in when
+    ):
+        problems.append(f"{where}: when needs {{field: <field of the same level>, equals: <value>}}")
     item = Item(
         field=name,
         widget=str(widget),
@@ -587,7 +591,11 @@ def _value_at(answers: Mapping[str, Any], path: str) -> Any:
 
 
 def is_visible(item: Item, answers: Mapping[str, Any]) -> bool:
-    """A conditional item shows when the field it depends on holds the expected value."""
+    """A conditional item shows when the field it depends on holds the expected value.
+
+    ``answers`` are those of the item's level: all answers for a top-level item, the group's or
+    the repeat entry's answers for an item inside one.
+    """
     when = item.when
     if not when:
         return True

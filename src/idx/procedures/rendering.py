@@ -304,7 +304,8 @@ def _field(
         view.max_length = 16
     if item.when:
         view.visible = is_visible(item, answers)
-        view.when_id = html_id(item.when["field"])
+        parent = path.rpartition(".")[0]  # an item in a group or entry depends on a sibling
+        view.when_id = html_id(f"{parent}.{item.when['field']}" if parent else item.when["field"])
         equals = item.when["equals"]
         view.when_value = "true" if equals is True else "false" if equals is False else str(equals)
     if item.widget == "fieldset":
@@ -313,7 +314,7 @@ def _field(
             _field(
                 child,
                 f"{path}.{child.field}",
-                answers,
+                group,
                 group.get(child.field),
                 errors,
                 notes,
@@ -332,7 +333,7 @@ def _field(
                     _field(
                         child,
                         f"{path}[{index}].{child.field}",
-                        answers,
+                        entry,
                         entry.get(child.field),
                         errors,
                         notes,
@@ -622,6 +623,8 @@ def answer_rows_for(
                 rows.append(AnswerRow(item.field, pick(item.label), "", 0, True, title, step_id))
                 group = value if isinstance(value, Mapping) else {}
                 for child in item.children:
+                    if not is_visible(child, group):
+                        continue
                     rows.append(
                         AnswerRow(
                             f"{item.field}.{child.field}",
@@ -637,6 +640,8 @@ def answer_rows_for(
                 rows.append(AnswerRow(item.field, pick(item.label), "", 0, True, title, step_id))
                 for index, entry in enumerate(value if isinstance(value, list) else []):
                     for child in item.children:
+                        if isinstance(entry, Mapping) and not is_visible(child, entry):
+                            continue
                         child_value = entry.get(child.field) if isinstance(entry, Mapping) else None
                         rows.append(
                             AnswerRow(
