@@ -107,8 +107,9 @@ def counter_confirm(request: IdxRequest) -> HttpResponseBase:
                 confirmation=confirmation, declaration_accepted=request.POST.get("declaration") == "yes"
             )
         except services.DeclarationMissing:
-            context["declaration_error"] = _("Confirm the declaration to submit.")
-            context["error_summary"] = [SummaryItem("declaration", context["declaration_error"])]
+            missing = _("Confirm the declaration to submit.")
+            context["declaration_error"] = missing
+            context["error_summary"] = [SummaryItem("declaration", missing)]
             return render(request, "portal/counter_confirm.html", context, status=422)
         except (services.ConfirmationInvalid, services.ApplicationError, InvalidTransition):
             request.session.pop(SESSION_KEY, None)
