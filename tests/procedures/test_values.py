@@ -300,3 +300,18 @@ def test_japanese_text_takes_full_width_brackets_and_a_joined_postal_mark():
     with translation.override("en"):
         assert bracketed("1st floor") == " (1st floor)"
         assert postal_address("3184 Shijukucho, Iga, Mie 518-8501") == "3184 Shijukucho, Iga, Mie 518-8501"
+
+
+def test_the_error_summary_names_the_item_and_the_entry():
+    from idx.portal.errors import summary_from_answers
+
+    answers = {**CHILD.data["example"], "income_year": "去年"}
+    answers["children"] = [dict(answers["children"][0]), {**answers["children"][0], "name": ""}]
+    del answers["children"][1]["name"]
+    with translation.override("ja"):
+        summary = {
+            item.html_id: item.message
+            for item in summary_from_answers(CHILD, validate_answers(CHILD, answers))
+        }
+    assert summary["f-income-year"] == "「所得の対象年」は年を数字で入力してください（例：2025、令和7年）。"
+    assert summary["f-children-1-name"].startswith("「") and " 2：氏名」" in summary["f-children-1-name"]

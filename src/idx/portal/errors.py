@@ -14,7 +14,7 @@ from typing import Any
 from django import forms
 
 from idx.procedures.definition import AnswerError, Definition
-from idx.procedures.rendering import error_message, html_id
+from idx.procedures.rendering import error_message, html_id, item_label
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,14 @@ def summary_from_form(form: forms.Form) -> list[SummaryItem]:
 def summary_from_answers(definition: Definition, errors: Iterable[AnswerError]) -> list[SummaryItem]:
     """One line per problem with the answers of a procedure's form, linking to the question."""
     return [
-        SummaryItem(html_id(error.path), error_message(error, definition.item(error.path)))
+        SummaryItem(
+            html_id(error.path),
+            error_message(
+                error,
+                definition.item(error.path),
+                item_label(definition, definition.item(error.path), error.path),
+            ),
+        )
         for error in errors
     ]
 
