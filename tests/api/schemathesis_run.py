@@ -232,6 +232,8 @@ def _config(ids: dict[str, Any], who: str, token: str | None, max_examples: int)
         f"max-examples = {max_examples}",
         "[checks]",
         "enabled = true",
+        # A slow answer is a finding too, but CI machines are shared: only a hang fails the run.
+        "max_response_time = 30",
         # Refusals by business rules (a booked-out slot, answers the procedure's schema refuses, a fee
         # to pay first) answer 402/409/422 for data the document's types allow: documented answers.
         "positive_data_acceptance.expected-statuses = "
