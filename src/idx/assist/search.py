@@ -15,9 +15,11 @@ partitions of its own script; an FAQ's score is its best document's.
 
 from __future__ import annotations
 
+import heapq
 import math
 import threading
 from array import array
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -115,34 +117,38 @@ class Index:
         }
         total_weight = sum(weights.values()) or 1.0
         scores: dict[int, float] = defaultdict(float)
-        matched: dict[int, float] = defaultdict(float)
-        matched_asked: dict[int, float] = defaultdict(float)
-        words: dict[int, int] = defaultdict(int)
         for term in unique:
             entry = postings.get(term)
             if entry is None:
                 continue
             idf = weights[term]
-            word = not term.startswith("#")
-            for faq_id, factor, asked in zip(entry[0], entry[1], entry[2], strict=True):
+            for faq_id, factor in zip(entry[0], entry[1], strict=True):
                 scores[faq_id] += idf * factor
-                matched[faq_id] += idf
-                if asked:
-                    matched_asked[faq_id] += idf
-                words[faq_id] += word
-        best = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
+        best = heapq.nsmallest(limit, scores.items(), key=lambda item: (-item[1], item[0]))
         question_words = sum(1 for term in unique if not term.startswith("#"))
-        return [
-            Hit(
-                faq_id,
-                score,
-                matched[faq_id] / total_weight,
-                matched_asked[faq_id] / total_weight,
-                words[faq_id],
-                question_words,
+        hits = []
+        # What each of the few best FAQs covers of the question, found by bisection in the
+        # postings (FAQ ids ascend): the loop above stays one addition per posting.
+        for faq_id, score in best:
+            matched = matched_asked = 0.0
+            words = 0
+            for term in unique:
+                entry = postings.get(term)
+                if entry is None:
+                    continue
+                ids = entry[0]
+                at = bisect_left(ids, faq_id)
+                if at < len(ids) and ids[at] == faq_id:
+                    matched += weights[term]
+                    if entry[2][at]:
+                        matched_asked += weights[term]
+                    words += not term.startswith("#")
+            hits.append(
+                Hit(
+                    faq_id, score, matched / total_weight, matched_asked / total_weight, words, question_words
+                )
             )
-            for faq_id, score in best
-        ]
+        return hits
 
 
 def partition_of_language(language: str) -> str | None:
@@ -162,7 +168,8 @@ def script_of_language(language: str) -> str | None:
 
 
 def index_from(rows: Iterable[tuple[int, str, list[str], list[str]]]) -> Index:
-    """An index from (faq id, language, question terms, answer terms) rows, all rows of one FAQ together."""
+    """An index from (faq id, language, question terms, answer terms) rows, in ascending FAQ id
+    (all rows of one FAQ together; searches bisect the postings)."""
     index = Index()
     current: int | None = None
     documents: dict[str, Counter[str]] = {}
