@@ -21,6 +21,7 @@ from idx.applications.workflow import (
     next_status,
 )
 from idx.audit.models import AuditEntry
+from idx.common.dates import next_office_day
 from tests.conftest import WATARAI_HOST, make_draft, make_submitted, signed_in, submit
 
 S = Status
@@ -220,7 +221,10 @@ def test_submit_sets_due_date_and_timestamps(draft_application, resident):
     assert application.declaration_accepted_at == application.submitted_at
     days = application.procedure_version.definition["processing_days"]
     assert days == 30
-    assert application.due_date == timezone.localdate(application.submitted_at) + dt.timedelta(days=30)
+    # 30 days on, or the next day the city hall is open when that day is closed.
+    assert application.due_date == next_office_day(
+        timezone.localdate(application.submitted_at) + dt.timedelta(days=30)
+    )
 
 
 def test_receipt_year_and_due_date_follow_japan_time(draft_application, resident):
@@ -229,7 +233,15 @@ def test_receipt_year_and_due_date_follow_japan_time(draft_application, resident
     with freeze_time("2026-12-31T15:30:00Z"):  # 2027-01-01 00:30 in Tokyo
         application = submit(application=draft_application, actor=resident, declaration_accepted=True)
     assert application.receipt_number == "IGA-2027-000001"
-    assert application.due_date == dt.date(2027, 1, 31)
+    assert application.due_date == dt.date(2027, 2, 1)  # 30 days on is Sunday 31 January
+
+
+def test_a_processing_period_never_ends_on_a_closed_day(draft_application, resident):
+    from freezegun import freeze_time
+
+    with freeze_time("2026-12-04T01:00:00Z"):  # 30 days on is 2027-01-03, inside 年末年始
+        application = submit(application=draft_application, actor=resident, declaration_accepted=True)
+    assert application.due_date == dt.date(2027, 1, 4)
 
 
 def test_submit_without_declaration_is_refused(draft_application, resident):
