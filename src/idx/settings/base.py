@@ -233,9 +233,9 @@ CONTENT_SECURITY_POLICY = {
 # /.well-known/security.txt; empty means mailto:security@<the request's host>.
 IDX_SECURITY_CONTACT = env_str("IDX_SECURITY_CONTACT", "")
 
-# The cache every worker and server shares (rate-limit counters, key sets fetched from identity
-# providers): Redis when IDX_CACHE_URL names one, otherwise a table in the database (made by
-# `idx migrate`). "locmem" keeps it in each process's memory: tests only, production refuses it.
+# The cache every worker and server shares (rate-limit counters, channels' send rates): Redis
+# when IDX_CACHE_URL names one, otherwise a table in the database (made by `idx migrate`).
+# "locmem" keeps it in each process's memory: tests only, production refuses it.
 IDX_CACHE_URL = env_secret("IDX_CACHE_URL", "")
 CACHES: dict[str, dict[str, Any]]
 if IDX_CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
