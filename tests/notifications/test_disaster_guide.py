@@ -58,6 +58,8 @@ def test_crisis_staff_keep_the_guide_and_residents_see_it_first(iga, crisis_clie
         page.index("/alerts/feed.atom"),
     ]
     assert order == sorted(order)
+    # The city's Japanese data on an English page is marked as Japanese (screen readers, fonts).
+    assert '<h3 class="card-title" lang="ja">上野西小学校</h3>' in page
     assert "/accounts/signup/?next=%2Falerts%2F" in page  # how a signed-out resident gets alerts
 
 
