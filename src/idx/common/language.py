@@ -232,7 +232,8 @@ def mark_japanese(document: str, texts: tuple[str, ...]) -> str:
     language = translation.get_language() or ""
     latin_page = language in LATIN_LANGUAGES
     needles = {escape(line.strip()) for text in texts for line in text.splitlines() if line.strip()}
-    if not needles and not latin_page and not _GLOSS.search(document):
+    chinese_page = language.startswith("zh")
+    if not needles and not latin_page and not chinese_page and not _GLOSS.search(document):
         return document
     # One pass, leftmost match first: a fallback text holding brackets is marked whole, and a gloss
     # that holds a fallback text is marked whole too (the gloss is tried first where both start).
@@ -242,7 +243,6 @@ def mark_japanese(document: str, texts: tuple[str, ...]) -> str:
         alternatives.append("(?P<needle>" + "|".join(re.escape(needle) for needle in ordered) + ")")
     pattern = re.compile("|".join(alternatives))
     in_sentences = re.compile("|".join([*alternatives, f"(?P<run>{_RUN})"]))
-    chinese_page = language.startswith("zh")
     out: list[str] = []
     skipping: list[str] = []
     for piece in _TAG.split(document):
@@ -262,14 +262,14 @@ def mark_japanese(document: str, texts: tuple[str, ...]) -> str:
         if skipping:
             out.append(piece)
             continue
-        chosen = in_sentences if latin_page and _LATIN_WORDS.search(piece) else pattern
+        chosen = in_sentences if (latin_page or chinese_page) and _LATIN_WORDS.search(piece) else pattern
         out.append(chosen.sub(lambda match: _marked(match, chinese_page), piece))
     return "".join(out)
 
 
 def _marked(match: re.Match[str], chinese_page: bool) -> str:
     text = match.group(0)
-    # On a Chinese page a gloss of kanji only may be Chinese; kana make it Japanese.
-    if match.group("gloss") is not None and chinese_page and not _KANA.search(text):
+    # On a Chinese page a gloss (or a run in a sentence) of kanji only may be Chinese; kana make it Japanese.
+    if match.groupdict().get("needle") is None and chinese_page and not _KANA.search(text):
         return text
     return f'<span lang="ja">{text}</span>'

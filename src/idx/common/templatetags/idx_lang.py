@@ -28,3 +28,12 @@ def text_lang(value: object) -> str:
     if _KANA.search(text) or (not language.startswith("zh") and _KANJI.search(text)):
         return "ja"
     return ""
+
+
+@register.simple_tag
+def translation_coverage(record: object) -> list[dict[str, object]]:
+    """For staff edit screens: per language, its fallback order and the texts that fall back."""
+    from idx.common.i18n import coverage
+
+    fields = getattr(record, "TRANSLATED_FIELDS", ())
+    return coverage(record, fields) if record is not None and fields else []
