@@ -13,7 +13,7 @@ import urllib.request
 from typing import Any
 
 import pytest
-from e2e_support import DEMO_PASSWORD, assert_accessible, click_and_wait
+from e2e_support import DEMO_PASSWORD, assert_accessible, click_and_wait, staff_sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -117,3 +117,40 @@ def test_guidance_pages_and_a_personal_access_token(new_context: Any, language: 
     click_and_wait(page, page.locator("main form button[type=submit]"))
     assert "/my/account/" in page.url
     assert api_status(origin, "GET", "/api/v1/applications", token) == 401
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_staff_keep_the_disaster_page_and_the_general_desk(new_context: Any, language: str) -> None:
+    """At 1280 px: crisis-management staff edit shelters, hazard map and alert channels (a bad
+    line is named), residents see them; a city administrator chooses the general desk."""
+    staff = new_context(width=1280, height=800, language=language).new_page()
+    staff_sign_in(staff, "kiki-kanri-supervisor@staff.iga.example.jp")
+    staff.goto("/staff/alerts/")
+    click_and_wait(staff, staff.locator("a[href='/staff/alerts/guide/']"))
+    assert_accessible(staff, f"guidance-staff-{language}-1280-01-guide")
+    shelters = staff.locator("#guide-shelters")
+    kept = shelters.input_value()
+    shelters.fill(kept + "\n名前だけ")
+    click_and_wait(staff, staff.locator("main form button[type=submit]"))
+    assert staff.locator("#error-summary a[href='#guide-shelters']").is_visible()
+    assert_accessible(staff, f"guidance-staff-{language}-1280-02-guide-error")
+    shelters.fill(
+        kept + f"\n柘植公民館 {language} | 三重県伊賀市柘植町 | 地震・洪水 | https://maps.example.jp/tsuge"
+    )
+    click_and_wait(staff, staff.locator("main form button[type=submit]"))
+    assert staff.locator("#error-summary").count() == 0
+
+    resident = new_context(width=390, height=844, language=language).new_page()
+    resident.goto("/alerts/")
+    assert resident.locator(".shelter-list h3", has_text=f"柘植公民館 {language}").count() == 1
+
+    admin = new_context(width=1280, height=800, language=language).new_page()
+    staff_sign_in(admin, "admin@staff.iga.example.jp")
+    admin.goto("/staff/inquiries/desk/")
+    assert_accessible(admin, f"guidance-staff-{language}-1280-03-inquiry-desk")
+    admin.select_option("#desk-department", "jumin")
+    click_and_wait(admin, admin.locator("main form button[type=submit]"))
+    assert admin.locator("#desk-department").input_value() == "jumin"
+    # Put the demo's desk back for the other tests.
+    admin.select_option("#desk-department", "shimin-seikatsu")
+    click_and_wait(admin, admin.locator("main form button[type=submit]"))
