@@ -196,6 +196,7 @@ def annotate(text: str) -> SafeString:
 _SKIP = {"script", "style", "textarea", "title", "option", "select", "rt", "rp", "ruby", "code", "pre"}
 _TAG = re.compile(r"(<[^>]*>)")
 _TAG_NAME = re.compile(r"<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9-]*)")
+_OTHER_LANGUAGE = re.compile(r"""\slang\s*=\s*["']?(?!ja\b)[a-zA-Z]""")
 
 
 KANA: Final = re.compile(r"[\u3041-\u309f\u30a1-\u30fa]")
@@ -237,4 +238,3 @@ def annotate_html(document: str, *, kana_only: bool = False) -> str:
             continue
         out.append(str(annotate(html.unescape(piece))))
     return "".join(out)
-_OTHER_LANGUAGE = re.compile(r"""\slang\s*=\s*["']?(?!ja\b)[a-zA-Z]""")
