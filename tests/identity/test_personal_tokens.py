@@ -121,16 +121,16 @@ def test_expired_and_revoked_tokens_stop_working(resident, resident_client, othe
     assert bearer(raw_expired).get("/api/v1/applications").status_code == 401
 
     token, raw = personal_token_create(
-        user=resident, name="家計簿", scopes=["applications:read"], expires_in_days=7
+        user=resident, name="伊賀の家計簿", scopes=["applications:read"], expires_in_days=7
     )
     assert bearer(raw).get("/api/v1/applications").status_code == 200
     # Another resident can neither see nor revoke it.
     assert other_resident_client.get(f"/my/account/tokens/{token.pk}/revoke/").status_code == 404
     assert other_resident_client.post(f"/my/account/tokens/{token.pk}/revoke/").status_code == 404
-    assert "家計簿" not in other_resident_client.get("/my/account/").content.decode()
+    assert "伊賀の家計簿" not in other_resident_client.get("/my/account/").content.decode()
     # Its owner confirms, then revokes.
     confirm = resident_client.get(f"/my/account/tokens/{token.pk}/revoke/")
-    assert confirm.status_code == 200 and "家計簿" in confirm.content.decode()
+    assert confirm.status_code == 200 and "伊賀の家計簿" in confirm.content.decode()
     assert ApiToken.objects.get(pk=token.pk).revoked_at is None
     assert resident_client.post(f"/my/account/tokens/{token.pk}/revoke/").status_code == 302
     assert ApiToken.objects.get(pk=token.pk).revoked_at is not None
