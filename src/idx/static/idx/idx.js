@@ -34,6 +34,9 @@
     });
     var summary = document.getElementById("error-summary");
     if (summary) { summary.focus(); }
+    // Browsers skip ``autofocus`` when the address points into the page (#new-entry): focus anyway.
+    var opening = document.querySelector("main [autofocus]");
+    if (!summary && opening && document.activeElement !== opening) { opening.focus(); }
     document.querySelectorAll("form").forEach(function (form) {
       form.addEventListener("submit", function (event) {
         var button = form.querySelector("[data-once]");
