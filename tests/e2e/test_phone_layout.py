@@ -62,8 +62,8 @@ def test_phone_pages_in_three_languages(new_context: Any, language: str) -> None
     no_sideways_scroll(page)
     assert_accessible(page, f"phone-{language}-catalog")
     if language != "en":
-        # Headings break between phrases only: no heading shows a word cut by the line end.
-        assert page.locator("main h1 .phrases, main h2 .phrases").count() > 0
+        # The header and menu break between phrases only (BudouX on the server).
+        assert page.locator("header .phrases").count() > 0
 
     # The assistant: opens, has a visible close control, closes, and covers no field.
     page.click("#assist-toggle")

@@ -31,7 +31,8 @@ HTML_LANG = {"ja-easy": "ja", "pt-br": "pt-BR", "zh-hans": "zh-Hans"}
 
 
 def without_readings(page: str) -> str:
-    return re.sub(r"<rp>.*?</rp>|<rt>.*?</rt>|</?ruby>", "", page)
+    """The page's text as read: no readings, no phrase breaks (``<wbr>``)."""
+    return re.sub(r"<rp>.*?</rp>|<rt>.*?</rt>|</?ruby>|<wbr>|<span class=\"phrases\">", "", page)
 
 
 def catalog(locale: str) -> Path:

@@ -37,25 +37,37 @@ def test_words_stay_whole_between_phrase_breaks(text: str, whole: str) -> None:
     assert visible(html) == text
 
 
-def test_headings_buttons_and_labels_of_a_page_get_phrases_and_paragraphs_do_not() -> None:
+def test_marked_elements_get_phrases_and_receipt_numbers_stay_whole() -> None:
     page = (
-        "<html><body><h1>マイナンバーカードでログイン</h1><p>窓口で受付票を受け取ってください</p>"
-        '<button type="submit">申請を始める</button><label for="x">QRコードを読み取る</label>'
+        '<html><body><header data-phrases><a href="/">マイナンバーカードでログイン</a>'
+        '<button type="submit">申請を始める</button><select><option>日本語</option></select></header>'
+        "<p>窓口で受付票を受け取ってください</p>"
         "<script>var a = '申請を始める';</script><p>受付番号 IGA-2026-000123</p></body></html>"
     )
     out = break_at_phrases(page)
-    assert '<h1><span class="phrases">マイナンバーカードで<wbr>ログイン</span></h1>' in out
-    assert "<p>窓口で受付票を受け取ってください</p>" in out
-    assert "申請を<wbr>始める" in out and "QRコードを<wbr>読み取る" in out
+    assert '<a href="/"><span class="phrases">マイナンバーカードで<wbr>ログイン</span></a>' in out
+    assert "申請を<wbr>始める" in out and "<option>日本語</option>" in out
+    assert "<p>窓口で受付票を受け取ってください</p>" in out  # outside the marked element: untouched
     assert "var a = '申請を始める';" in out
-    assert '<span class="nowrap">IGA-2026-000123</span>' in out
+    assert "<p>受付番号 IGA-2026-000123</p>" in out
+    assert '<span class="nowrap">R-IGA-2026-000001</span>' in phrase_text("領収番号はR-IGA-2026-000001です")
+
+
+def test_the_phrases_filter() -> None:
+    from idx.common.templatetags.idx_lang import phrases as phrases_filter
+
+    assert str(phrases_filter("QRコードを読み取ってください")) == (
+        '<span class="phrases">QRコードを<wbr>読み取ってください</span>'
+    )
+    assert str(phrases_filter("<b>申請</b>")) == "&lt;b&gt;申請&lt;/b&gt;"
 
 
 @pytest.mark.django_db
 def test_japanese_pages_break_at_phrases_and_other_languages_are_untouched(municipalities) -> None:
     client = Client(HTTP_HOST=IGA_HOST)
     page = client.get("/accounts/login/").content.decode()
-    assert '<span class="phrases">' in page and "<wbr>" in page
+    header = page[page.index('<header class="site-header" data-phrases>') : page.index("</header>")]
+    assert '<span class="phrases">' in header and "<wbr>" in header
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     assert '<span class="phrases">' not in client.get("/accounts/login/").content.decode()
 

@@ -1,16 +1,20 @@
 """Japanese line breaks at phrase boundaries (文節), computed on the server with BudouX.
 
 Browsers break Japanese between any two characters, so a narrow screen shows 「ログイ／ン」 or
-「申／請」. On Japanese pages, the text of headings, buttons, labels, legends and table headers is cut
-into phrases by BudouX's model: each phrase boundary gets a ``<wbr>`` and the text is wrapped in
-``<span class="phrases">`` whose CSS (``word-break: keep-all``) forbids breaks inside a phrase;
-``overflow-wrap: anywhere`` still breaks a phrase longer than the line. Receipt numbers
-(IGA-2026-000123) and booking codes are wrapped in ``<span class="nowrap">`` so they never break
-at their hyphens. Running text (paragraphs) is left to the browser: there a break inside a word
-costs less than ragged lines.
+「申／請」. Two layers keep words whole:
 
-The cost is measured in ``tests/inclusion/test_phrases.py`` (about 0.1 ms per text, a few ms per
-page); parsed phrases are cached.
+* Server-side (every browser): inside an element marked ``data-phrases`` (the site header and
+  menu, and any template that opts in) the Japanese text is cut into phrases by BudouX's model;
+  each boundary gets a ``<wbr>`` and the text is wrapped in ``<span class="phrases">`` whose CSS
+  (``word-break: keep-all``) forbids breaks inside a phrase (``overflow-wrap: anywhere`` still
+  breaks a phrase longer than the line). The ``phrases`` template filter does the same for one text.
+* In the style sheet, Japanese headings, buttons, labels and legends use ``word-break: auto-phrase``
+  (the same BudouX model built into Chromium-based browsers); other browsers break as before.
+
+Receipt numbers (IGA-2026-000123) never break at their hyphens: the style sheet keeps
+``.receipt-number`` on one line, and phrases keep any receipt number inside them in a
+``<span class="nowrap">``. The cost is measured in ``tests/inclusion/test_phrases.py``
+(a few milliseconds per page); parsed phrases are cached.
 """
 
 from __future__ import annotations
@@ -23,13 +27,11 @@ from typing import Any, Final
 _TAG: Final = re.compile(r"(<[^>]*>)")
 _TAG_NAME: Final = re.compile(r"<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9-]*)")
 _JAPANESE: Final = re.compile(r"[\u3041-\u309f\u30a1-\u30fa\u30fc\u3400-\u4dbf\u4e00-\u9fff]")
-# Where phrases are laid out: short texts a person scans, where a broken word hurts most.
-PHRASED: Final = frozenset({"h1", "h2", "h3", "h4", "button", "label", "legend", "th", "summary", "caption"})
 _SKIP: Final = frozenset(
     {"script", "style", "textarea", "title", "option", "select", "rt", "rp", "code", "pre"}
 )
-# Receipt numbers (受付番号, 領収番号): prefix, year and serial; kept on one line.
-RECEIPT_NUMBER: Final = re.compile(r"\b[A-Z]{2,8}-\d{4}-\d{4,8}\b")
+# Receipt numbers (受付番号, 領収番号, R-IGA-2026-000001): prefix, year and serial; kept on one line.
+RECEIPT_NUMBER: Final = re.compile(r"(?<![A-Za-z0-9-])[A-Z][A-Z-]{0,10}-[0-9]{4}-[0-9]{4,8}(?![A-Za-z0-9-])")
 
 _parser: Any = None
 
@@ -62,11 +64,13 @@ def phrase_text(text: str) -> str:
     return f'<span class="phrases">{inner}</span>'
 
 
+_OPT_IN: Final = re.compile(r"\sdata-phrases(?:[\s=>/]|$)")
+
+
 def break_at_phrases(document: str) -> str:
-    """Lay out the headings, buttons, labels and links of an HTML page at phrase boundaries, and keep
-    every receipt number on one line."""
+    """Lay out the Japanese of the elements marked ``data-phrases`` at phrase boundaries."""
     out: list[str] = []
-    open_tags: list[str] = []
+    scopes: list[str] = []
     skipping: list[str] = []
     in_body = False
     for piece in _TAG.split(document):
@@ -86,19 +90,15 @@ def break_at_phrases(document: str) -> str:
                         skipping.pop()
                 else:
                     skipping.append(tag)
-            elif tag in PHRASED:
-                if closing:
-                    if tag in open_tags:
-                        del open_tags[len(open_tags) - 1 - open_tags[::-1].index(tag) :]
-                else:
-                    open_tags.append(tag)
+            elif closing and scopes and scopes[-1] == tag:
+                scopes.pop()
+            elif not closing and _OPT_IN.search(piece):
+                scopes.append(tag)
             continue
         if not in_body or skipping:
             out.append(piece)
-        elif open_tags and _JAPANESE.search(piece):
+        elif scopes and _JAPANESE.search(piece):
             out.append(phrase_text(html.unescape(piece)))
-        elif RECEIPT_NUMBER.search(piece):
-            out.append(_keep_numbers(piece))
         else:
             out.append(piece)
     return "".join(out)

@@ -37,3 +37,14 @@ def translation_coverage(record: object) -> list[dict[str, object]]:
 
     fields = getattr(record, "TRANSLATED_FIELDS", ())
     return coverage(record, fields) if record is not None and fields else []
+
+
+@register.filter(is_safe=True)
+def phrases(value: object) -> str:
+    """Japanese text laid out at its phrase boundaries (``idx.common.phrases``), escaped."""
+    from django.utils.safestring import mark_safe
+
+    from idx.common.phrases import phrase_text
+
+    # phrase_text escapes every phrase it joins.
+    return mark_safe(phrase_text(str(value or "")))  # noqa: S308  # nosec B308, B703
