@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from django.test import Client
 from django.utils.html import escape
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -17,6 +18,7 @@ from idx.procedures.definition import DefinitionError, parse, validate_answers
 from idx.procedures.i18n import pick
 from idx.procedures.rendering import answers_from_form, html_name
 from idx.procedures.services import shipped_definitions
+from tests.conftest import IGA_HOST
 
 SHIPPED = shipped_definitions()
 PARSED = {data["code"]: parse(data) for data in SHIPPED}
@@ -130,6 +132,27 @@ def test_checker_accepts_the_good_definition(good):
 def test_checker_rejects_missing_english_label(good):
     good["steps"][0]["items"][1]["label"] = {"ja": "転入日"}
     assert "steps[0].items[1].label: missing language 'en'" in _problems(good)
+
+
+def test_checker_refuses_a_required_identity_check_the_flow_never_makes(good):
+    good["identity_verification"] = "required"
+    good["signature_required"] = False
+    assert "identity_verification: required only with signature_required: true" in _problems(good)
+    good["signature_required"] = True
+    assert parse(good).code == "child-allowance-certification"
+
+
+@pytest.mark.parametrize("code", sorted(PARSED))
+@pytest.mark.django_db
+def test_procedure_page_promises_only_the_identity_check_the_flow_makes(code, iga):
+    """「マイナンバーカードが必要です」 only where the flow asks for the card's signature."""
+    data = PARSED[code].data
+    response = Client(HTTP_HOST=IGA_HOST).get(f"/procedures/{code}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert ("My Number Card required" in page) == bool(
+        data["signature_required"] and data["identity_verification"] == "required"
+    )
 
 
 def test_checker_rejects_missing_english_name(good):

@@ -257,6 +257,10 @@ def parse(data: Mapping[str, Any]) -> Definition:
         problems.append(f"also_life_events: a list of {', '.join(LIFE_EVENTS)}")
     if data["identity_verification"] not in ("none", "optional", "required"):
         problems.append("identity_verification: none, optional or required")
+    elif data["identity_verification"] == "required" and data.get("signature_required") is not True:
+        # The flow checks a resident's identity through the card signature only: promising a
+        # required check without one would tell residents of a step that never comes.
+        problems.append("identity_verification: required only with signature_required: true")
     for key in ("signature_required", "proxy_allowed"):
         if not isinstance(data[key], bool):
             problems.append(f"{key}: true or false")
