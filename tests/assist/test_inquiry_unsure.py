@@ -69,3 +69,25 @@ def test_no_choice_is_still_an_error_naming_the_department(iga):
     assert response.status_code == 400
     assert 'href="#inquiry-department"' in response.content.decode()
     assert not Inquiry.objects.exists()
+
+
+def test_the_api_takes_unsure_for_the_general_desk(iga):
+    import json
+
+    desk = Department.objects.get(municipality=iga, code="shimin-seikatsu")
+    response = Client(HTTP_HOST=IGA_HOST).post(
+        "/api/v1/inquiries",
+        data=json.dumps(
+            {
+                "department": "unsure",
+                "name": "伊賀 花子",
+                "email": "hanako@example.jp",
+                "subject": "空き家の相談",
+                "body": "実家が空き家になりました。どこに相談すればよいですか。",
+            }
+        ),
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["department"] == desk.code
+    assert Inquiry.objects.get(public_id=response.json()["tracking_number"]).department == desk

@@ -17,6 +17,7 @@ from idx.api.fields import StrictBool
 from idx.api.v1 import ApiRequest, ErrorItem, ErrorOut, SessionAuth, TokenAuth, _error, _staff
 from idx.assist import selectors, services
 from idx.assist.models import Faq, Inquiry
+from idx.assist.routing import UNSURE, general_desk
 from idx.identity.models import Department, User
 
 
@@ -190,7 +191,10 @@ def faq_feedback(request: ApiRequest, key: str, payload: FeedbackIn) -> Any:
 
 
 class InquiryIn(Schema):
-    department: str = Field(description="the department's code")
+    department: str = Field(
+        max_length=50,
+        description="the department's code, or \"unsure\" (「わからない」) for the city's general desk",
+    )
     subject: str = Field(max_length=150)
     body: str = Field(max_length=5000)
     name: str = Field("", max_length=100, description="required without an account")
@@ -249,7 +253,12 @@ def _resident_of(request: ApiRequest) -> User | None:
 
 @inquiries.post("/inquiries", response={201: InquiryCreatedOut, 422: ErrorOut}, url_name="inquiry_create")
 def inquiry_create(request: ApiRequest, payload: InquiryIn) -> Any:
-    department = Department.objects.filter(municipality=request.municipality, code=payload.department).first()
+    if payload.department == UNSURE:
+        department = general_desk(request.municipality)
+    else:
+        department = Department.objects.filter(
+            municipality=request.municipality, code=payload.department
+        ).first()
     try:
         inquiry, token = services.inquiry_create(
             municipality=request.municipality,
