@@ -105,7 +105,7 @@ def test_portal_shows_the_error_and_keeps_the_other_answers(resident, resident_c
     response = resident_client.post(url, claimant_form(answers, BAD_CHECK_DIGIT))
     assert response.status_code == 422
     text = response.content.decode()
-    assert "12" in text and ("12桁の個人番号" in text or "12-digit" in text)
+    assert "マイナンバー（個人番号）の12桁" in text or "12 digits of your My Number" in text
     assert BAD_CHECK_DIGIT not in text
     stored = Application.objects.get(pk=application.pk).answers["claimant"]
     assert "my_number" not in stored and stored["phone"] == "0595-00-0000"

@@ -139,7 +139,19 @@ def _assist_objects(resident) -> dict[str, Any]:
         amount=fee_of(certificate).amount,
         slip_number="CSRF-1",
     )
-    return {"faq": faq, "inquiry": inquiry, "inquiry_token": token, "gap": gap, "payment": payment}
+    from idx.identity.services import personal_token_create
+
+    api_token, _raw = personal_token_create(
+        user=resident, name="家計簿アプリ", scopes=["applications:read"], expires_in_days=30
+    )
+    return {
+        "faq": faq,
+        "inquiry": inquiry,
+        "inquiry_token": token,
+        "gap": gap,
+        "payment": payment,
+        "api_token": api_token,
+    }
 
 
 def _kwargs(name: str, objects: dict[str, Any]) -> list[dict[str, str]]:
@@ -211,6 +223,7 @@ def _kwargs(name: str, objects: dict[str, Any]) -> list[dict[str, str]]:
         "backoffice:inquiry_answer": [],  # POST only
         "backoffice:inquiry_to_faq": [],
         "backoffice:inquiry_close": [],
+        "portal:account_token_revoke": [{"token_id": str(objects["api_token"].pk)}],
     }
     if name not in table:
         pytest.fail(
