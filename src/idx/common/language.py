@@ -150,7 +150,7 @@ class ReadingAidsMiddleware:
     """Adds readings to kanji when the ふりがな switch is on, or when a page had to show Japanese
     text for want of the resident's language (then it also says so where the marker is). On a page
     in another language, the Japanese it shows is marked ``lang="ja"`` (``mark_japanese``); on a
-    Japanese page, headings, buttons and labels break at phrase boundaries (``idx.common.phrases``)."""
+    Japanese page, elements marked ``data-phrases`` break at phrase boundaries (``idx.common.phrases``)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response

@@ -1,20 +1,13 @@
 """Japanese line breaks at phrase boundaries (文節), computed on the server with BudouX.
 
 Browsers break Japanese between any two characters, so a narrow screen shows 「ログイ／ン」 or
-「申／請」. Two layers keep words whole:
-
-* Server-side (every browser): inside an element marked ``data-phrases`` (the site header and
-  menu, and any template that opts in) the Japanese text is cut into phrases by BudouX's model;
-  each boundary gets a ``<wbr>`` and the text is wrapped in ``<span class="phrases">`` whose CSS
-  (``word-break: keep-all``) forbids breaks inside a phrase (``overflow-wrap: anywhere`` still
-  breaks a phrase longer than the line). The ``phrases`` template filter does the same for one text.
-* In the style sheet, Japanese headings, buttons, labels and legends use ``word-break: auto-phrase``
-  (the same BudouX model built into Chromium-based browsers); other browsers break as before.
-
-Receipt numbers (IGA-2026-000123) never break at their hyphens: the style sheet keeps
-``.receipt-number`` on one line, and phrases keep any receipt number inside them in a
-``<span class="nowrap">``. The cost is measured in ``tests/inclusion/test_phrases.py``
-(a few milliseconds per page); parsed phrases are cached.
+「申／請」. The style sheet asks for ``word-break: auto-phrase`` on Japanese headings, buttons, labels
+and legends (the BudouX model built into Chromium-based browsers). For every browser, a template
+can have the server do it: the ``phrases`` filter for one text, or ``data-phrases`` on an element,
+whose Japanese text the middleware cuts into phrases with BudouX; each boundary gets a ``<wbr>``
+and the text is wrapped in ``<span class="phrases">`` (``word-break: keep-all``; ``overflow-wrap:
+anywhere`` still breaks a phrase longer than the line). Receipt numbers inside are kept in
+``<span class="nowrap">``. Cost: measured in ``tests/inclusion/test_phrases.py``; phrases are cached.
 """
 
 from __future__ import annotations
