@@ -74,6 +74,7 @@ EXPECTED: dict[Role, dict[Action, str]] = {
         A.MANAGE_BOOKING: ALL,
         A.TAKE_PAYMENT: ALL,
         A.RECONCILE_PAYMENTS: ALL,
+        A.EDIT_PLACE_TEXTS: ALL,
     },
     Role.AUDITOR: {A.VIEW_CASE: ALL, A.VIEW_AUDIT: ALL, A.EXPORT_AUDIT: ALL},
     Role.OPERATOR: {},

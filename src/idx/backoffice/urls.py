@@ -8,6 +8,7 @@ from idx.backoffice import (
     message_templates,
     notices,
     payments,
+    place_texts,
     reconciliation,
     views,
 )
@@ -44,6 +45,9 @@ urlpatterns = [
     path("counter/<str:public_id>/show/", counter.counter_show, name="counter_show"),
     path("notices/", notices.notice_list, name="notice_list"),
     path("templates/", message_templates.template_list, name="template_list"),
+    path("place-texts/", place_texts.place_list, name="place_list"),
+    path("place-texts/municipality/", place_texts.place_municipality, name="place_municipality"),
+    path("place-texts/departments/<slug:code>/", place_texts.place_department, name="place_department"),
     path("templates/<slug:purpose>/<str:language>/", message_templates.template_edit, name="template_edit"),
     path("alerts/", alerts.alert_list, name="alert_list"),
     path("alerts/guide/", disaster_guide.disaster_guide_edit, name="disaster_guide"),

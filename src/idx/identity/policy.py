@@ -36,6 +36,9 @@ class Action(StrEnum):
     RECONCILE_PAYMENTS = (
         "reconcile_payments"  # import settlement files, resolve mismatches, export for finance
     )
+    EDIT_PLACE_TEXTS = (
+        "edit_place_texts"  # the municipality's and departments' names, counters, hours per language
+    )
 
 
 class Scope(StrEnum):
@@ -66,6 +69,10 @@ ACTION_DESCRIPTIONS: dict[Action, str] = {
     Action.REFUND_PAYMENT: "refund a payment in full or in part, with a reason (audited)",
     Action.RECONCILE_PAYMENTS: (
         "import the payment service's settlement files, resolve mismatches, export the daily file for 財務会計"
+    ),
+    Action.EDIT_PLACE_TEXTS: (
+        "edit, in every language, the municipality's name and address and each department's name, counter "
+        "and opening hours (audited)"
     ),
     Action.UNSEAL_MY_NUMBER: (
         "open a sealed 個人番号 on a case or in an export (back-office process with the private key, "
@@ -131,6 +138,7 @@ MATRIX: dict[Role, dict[Action, Scope]] = {
         Action.MANAGE_BOOKING: _ALL,
         Action.TAKE_PAYMENT: _ALL,
         Action.RECONCILE_PAYMENTS: _ALL,
+        Action.EDIT_PLACE_TEXTS: _ALL,
     },
     # 監査担当: reads everything of the city, changes nothing.
     Role.AUDITOR: {
