@@ -195,6 +195,7 @@ def _kwargs(name: str, objects: dict[str, Any]) -> list[dict[str, str]]:
         "notifications:unsubscribe": [{"token": objects["unsubscribe_token"]}],
         "notifications:alert_cap": [],  # XML, no forms
         "backoffice:template_edit": [{"purpose": "application_status", "language": "ja"}],
+        "backoffice:place_department": [{"code": "kodomo-katei"}],
         "portal:booking_service": [{"code": "kosodate-soudan"}],
         "portal:booking_detail": [{"public_id": str(objects["booking"].public_id)}],
         "portal:booking_cancel": [{"public_id": str(objects["booking"].public_id)}],
