@@ -36,7 +36,16 @@
     if (summary) { summary.focus(); }
     // Browsers skip ``autofocus`` when the address points into the page (#new-entry): focus anyway.
     var opening = document.querySelector("main [autofocus]");
-    if (!summary && opening && document.activeElement !== opening) { opening.focus(); }
+    function focusOpening() {
+      var active = document.activeElement;
+      if (!summary && opening && (!active || active === document.body)) { opening.focus(); }
+    }
+    focusOpening();
+    // Chromium clears the focus when it scrolls to the address's #fragment, after the page has
+    // loaded: focus the new entry again then, unless the resident has already moved elsewhere.
+    window.addEventListener("load", function () {
+      window.requestAnimationFrame(function () { window.setTimeout(focusOpening, 0); });
+    });
     document.querySelectorAll("form").forEach(function (form) {
       form.addEventListener("submit", function (event) {
         var button = form.querySelector("[data-once]");
