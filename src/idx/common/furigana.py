@@ -50,6 +50,7 @@ LOCAL_READINGS: Final[dict[str, str]] = {
     "受付票": "うけつけひょう",
     "受付番号": "うけつけばんごう",
     "領収番号": "りょうしゅうばんごう",
+    "申立書": "もうしたてしょ",
 }
 _LOCAL: Final = re.compile("|".join(sorted(map(re.escape, LOCAL_READINGS), key=len, reverse=True)))
 
