@@ -2,8 +2,8 @@
 were after signing up and in, every problem at once in a focused summary at the top, conditional
 questions appearing at once with JavaScript, the page opening at a new child's entry, 「変更」
 returning to the check page, once-only details, and a confirmed deletion. axe-core on every page;
-screenshots in the e2e output folder. (The step-by-step conditions without JavaScript and the
-withdrawal page are covered by tests/test_portal_flow.py.)"""
+screenshots in the e2e output folder. (Withdrawing a paid application, the new entry's keyboard
+focus and the conditions without JavaScript are in test_withdraw_repeat_and_conditions.py.)"""
 
 from __future__ import annotations
 
