@@ -20,15 +20,14 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
+
+from tests.servers import free_port, wait_healthy
 
 REPO = Path(__file__).resolve().parents[2]
 RESIDENT = "resident1@iga.example.jp"
@@ -135,12 +134,6 @@ def reached(ids_path: str, out: str) -> None:
     Path(out).write_text(json.dumps(data))
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _idx(args: list[str], env: dict[str, str], cwd: Path) -> str:
     begun = time.monotonic()
     result = subprocess.run(  # noqa: S603 - fixed argv
@@ -157,21 +150,6 @@ def _idx(args: list[str], env: dict[str, str], cwd: Path) -> str:
         )
     print(f"schemathesis: idx {' '.join(args[:2])} ({time.monotonic() - begun:.0f}s)", flush=True)
     return result.stdout
-
-
-def _wait_healthy(base_url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"the server exited early:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{base_url}/healthz", timeout=2) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.3)
-    raise SystemExit(f"the server did not become healthy:\n{log.read_text()[-3000:]}")
 
 
 def _operations(ids: dict[str, Any], who: str) -> list[dict[str, Any]]:
@@ -252,7 +230,7 @@ def _config(ids: dict[str, Any], who: str, token: str | None, max_examples: int)
 def main() -> int:
     max_examples = int(os.environ.get("IDX_SCHEMATHESIS_MAX_EXAMPLES", "6"))
     data_dir = Path(tempfile.mkdtemp(prefix="idx-schemathesis-"))
-    port = _free_port()
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = {
         **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
@@ -294,7 +272,10 @@ def main() -> int:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        _wait_healthy(base_url, process, log)
+        try:
+            wait_healthy(base_url, process, log, timeout=90)
+        except RuntimeError as problem:
+            raise SystemExit(str(problem)) from None
         print(f"schemathesis: demo data served at {base_url} ({time.monotonic() - started:.0f}s)", flush=True)
         failed = []
         for who, token in (

@@ -14,9 +14,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,6 +26,7 @@ from e2e_support import (
     Server,
     free_port,
 )
+from tests.servers import wait_healthy
 
 OUTPUT_DIR = Path(__file__).resolve().parent / "output"
 
@@ -91,21 +89,6 @@ def _postgres(admin_url: str, statement: str) -> None:
 
     with psycopg.connect(admin_url, autocommit=True) as connection:
         connection.execute(statement)  # type: ignore[arg-type]
-
-
-def _wait_healthy(base_url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited early ({process.returncode}):\n{log.read_text()[-4000:]}")
-        try:
-            with urllib.request.urlopen(f"{base_url}/healthz", timeout=2) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"the server did not become healthy within {timeout}s:\n{log.read_text()[-4000:]}")
 
 
 @pytest.fixture(scope="session")
@@ -183,7 +166,7 @@ def server(mailbox: Mailbox) -> Iterator[Server]:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group: gunicorn and its workers stop together
             )
-        _wait_healthy(base_url, process, log)
+        wait_healthy(base_url, process, log)
         yield Server(base_url=base_url, port=port, data_dir=data_dir, log=log)
     finally:
         if process is not None and process.poll() is None:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import email
 import email.policy
 import re
-import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from tests.servers import free_port
+
+__all__ = ["free_port"]  # the browser tests take it from here with the other helpers
 
 CHROMIUM_PATH = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -25,12 +28,6 @@ OUTPUT_DIR = Path(__file__).resolve().parent / "output"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 RECEIPT_PATTERN = re.compile(r"IGA-\d{4}-\d{6}")
 DEMO_PASSWORD = "idx-demo-2026"
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -291,7 +288,7 @@ def totp_code(email_address: str) -> str:
     """
     import pyotp
 
-    from idx.common.demo import demo_totp_secret
+    from idx.demo.loader import demo_totp_secret
 
     current = int(time.time() // 30)
     # The server accepts one step ahead (clock drift), so a second code within 30 seconds need not wait.

@@ -25,6 +25,7 @@ import pytest
 import yaml
 from e2e_support import assert_accessible, assert_no_form_errors, click_and_wait, fill_answers, free_port
 from test_mynumber_card_sign_in import CARD_BUTTON, DEFINITION
+from tests.servers import wait_healthy
 
 pytestmark = pytest.mark.e2e
 
@@ -81,17 +82,9 @@ def _start(port: int) -> Demo:
 
 
 def _wait_healthy(demo: Demo, deadline: float) -> None:
-    while time.monotonic() < deadline:
-        if demo.process.poll() is not None:
-            raise RuntimeError(f"the demo on {demo.port} exited:\n{demo.log.read_text()[-4000:]}")
-        try:
-            with urllib.request.urlopen(f"{demo.base_url}/healthz", timeout=2) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"the demo on {demo.port} did not start:\n{demo.log.read_text()[-4000:]}")
+    wait_healthy(
+        demo.base_url, demo.process, demo.log, timeout=max(deadline - time.monotonic(), 1), interval=0.5
+    )
 
 
 def _stop(demo: Demo) -> None:
