@@ -92,7 +92,7 @@ def sign_in(base: str, email: str, password: str) -> str:
     # The second factor: the demo account's TOTP code (its secret is printed by demo_load).
     import pyotp
 
-    from idx.common.demo import demo_totp_secret
+    from idx.demo.loader import demo_totp_secret
 
     form = urlencode(
         {
@@ -177,7 +177,7 @@ def main() -> int:
     setup_django(args.database_url)
     from django.db import connection
 
-    from idx.common.demo import DEMO_PASSWORD
+    from idx.demo.loader import DEMO_PASSWORD
     from idx.identity.models import User
     from idx.identity.services import api_token_issue
 

@@ -7,7 +7,7 @@
 What it does:
 
 1. creates the database (``--reset`` drops it first), migrates it;
-2. loads the two demo municipalities (伊賀市, 度会町) with ``idx.common.demo.load_municipality``:
+2. loads the two demo municipalities (伊賀市, 度会町) with ``idx.demo.loader.load_municipality``:
    departments, staff (password ``DEMO_PASSWORD``), five residents each and the 30 shipped procedures —
    no demo applications;
 3. creates ``--residents`` more resident accounts (90 % 伊賀市, 10 % 度会町) with ``bulk_create`` and one
@@ -135,8 +135,8 @@ def create_residents(total: int) -> None:
     from django.contrib.auth.hashers import make_password
     from django.utils import timezone
 
-    from idx.common.demo import DEMO_PASSWORD
     from idx.common.models import Municipality
+    from idx.demo.loader import DEMO_PASSWORD
     from idx.identity.models import Role, User
 
     password = make_password(DEMO_PASSWORD)  # one argon2 hash, shared: hashing 1000 times would take minutes
@@ -326,7 +326,7 @@ def main() -> int:
     from django.db import connection
 
     from idx.applications.models import Application
-    from idx.common.demo import MUNICIPALITIES, load_municipality
+    from idx.demo.loader import MUNICIPALITIES, load_municipality
 
     print("migrating")
     call_command("migrate", verbosity=0)

@@ -1,6 +1,6 @@
 """Shared fixtures: two municipalities loaded once per session, personas, clients per host.
 
-The demo loader (idx.common.demo.load_municipality) creates departments, staff, residents
+The demo loader (idx.demo.loader.load_municipality) creates departments, staff, residents
 and imports all shipped procedure definitions; it runs once in ``django_db_setup`` and every
 test then runs inside a transaction that is rolled back.
 """
@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from idx.common.demo import MUNICIPALITIES, load_municipality
 from idx.common.models import Municipality
+from idx.demo.loader import MUNICIPALITIES, load_municipality
 
 IGA_HOST = "127.0.0.1"
 WATARAI_HOST = "watarai.localhost"

@@ -54,7 +54,7 @@ def named(resident, name: str, code: str = "child-allowance-certification"):
 def _totp_now(user) -> str:
     import pyotp
 
-    from idx.common.demo import demo_totp_secret
+    from idx.demo.loader import demo_totp_secret
 
     return pyotp.TOTP(demo_totp_secret(user.email)).now()
 
@@ -191,9 +191,9 @@ def test_queue_query_count_does_not_grow(resident, clerk, clerk_client):
 
 
 def test_queue_pages(resident, clerk_client, monkeypatch):
-    from idx.backoffice import views
+    from idx.backoffice import cases
 
-    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(cases, "PAGE_SIZE", 2)
     numbers = [make_submitted(resident).receipt_number for _ in range(3)]
     first = clerk_client.get("/staff/")
     assert receipts(first) == numbers[:2]

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from idx.common.demo import MUNICIPALITIES, load_municipality
 from idx.common.models import MunicipalityHost
+from idx.demo.loader import MUNICIPALITIES, load_municipality
 from idx.identity.contrib import login_method_for
 from idx.identity.models import IdentityProvider
 from idx.payments.models import ProviderConfig

@@ -15,7 +15,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext
 
 from idx.applications.models import Application, Status
-from idx.common.demo import DEMO_PASSWORD
+from idx.demo.loader import DEMO_PASSWORD
 from idx.payments.models import Payment, PaymentStatus
 from tests.conftest import IGA_HOST, make_draft, make_submitted, signed_in
 

@@ -8,7 +8,7 @@ from urllib.parse import quote
 import pytest
 from django.test import Client
 
-from idx.common.demo import DEMO_PASSWORD
+from idx.demo.loader import DEMO_PASSWORD
 from tests.conftest import IGA_HOST, signed_in
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,7 @@ import pytest
 from django.test import Client
 from joserfc.jwk import ECKey
 
-from idx.common.demo import demo_totp_secret
+from idx.demo.loader import demo_totp_secret
 from idx.demo_idp.provider import pairwise_subject, register_client
 from idx.identity.mfa.views import PENDING_KEY
 from idx.identity.models import ExternalIdentity, IdentityProvider, ProviderKind

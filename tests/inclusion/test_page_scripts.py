@@ -17,7 +17,7 @@ from django.conf import settings
 from idx.applications.models import Application
 from idx.assist.models import Faq
 from idx.booking.models import Service
-from idx.common.demo import load_applications
+from idx.demo.loader import load_applications
 from idx.procedures.models import Procedure
 from tests.conftest import IGA_HOST, signed_in
 

@@ -10,7 +10,7 @@ import pytest
 from django.test import Client, override_settings
 
 from idx.audit.models import AuditEntry
-from idx.common.demo import DEMO_PASSWORD, demo_totp_secret
+from idx.demo.loader import DEMO_PASSWORD, demo_totp_secret
 from idx.identity.mfa import services
 from idx.identity.mfa.models import SignInLockout, TotpDevice
 from idx.identity.mfa.signals import SEEN_KEY

@@ -73,7 +73,7 @@ def test_session_and_csrf_cookies_are_httponly_and_samesite(iga_client, resident
     csrf = page.cookies["csrftoken"]
     assert csrf["httponly"] is True
     assert csrf["samesite"] == "Lax"
-    from idx.common.demo import DEMO_PASSWORD
+    from idx.demo.loader import DEMO_PASSWORD
 
     signed = iga_client.post("/accounts/login/", {"email": resident.email, "password": DEMO_PASSWORD})
     assert signed.status_code == 302

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "idx.portal",
     "idx.backoffice",
     "idx.api",
+    "idx.demo",
     "idx.demo_idp",
     "idx.demo_pay",
     "idx.demo_line",

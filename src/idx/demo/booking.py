@@ -6,8 +6,8 @@ import datetime as dt
 from typing import Any
 
 from idx.booking.models import OpeningHours, Resource, ResourceKind, Service
-from idx.common.demo_texts import SERVICE_TEXTS, place_texts
 from idx.common.models import Municipality
+from idx.demo.texts import SERVICE_TEXTS, place_texts
 from idx.identity.models import Department
 
 WEEKDAYS = range(5)  # 月〜金

@@ -23,8 +23,8 @@ from idx.applications import services
 from idx.applications.models import Application
 from idx.applications.signing import requires_signature
 from idx.common.addresses import public_base_url, sibling_url
-from idx.common.demo_texts import MUNICIPALITY_TEXTS, department_i18n
 from idx.common.models import Municipality, MunicipalityHost
+from idx.demo.texts import MUNICIPALITY_TEXTS, department_i18n
 from idx.demo_idp.jpki import demo_signature
 from idx.demo_idp.provider import configure_for_municipality as configure_demo_identity_provider
 from idx.identity.mfa.selectors import has_totp
@@ -34,7 +34,7 @@ from idx.identity.services import staff_create
 from idx.procedures.models import Procedure
 from idx.procedures.services import procedure_import, shipped_definitions
 
-DEMO_PASSWORD = "idx-demo-2026"
+DEMO_PASSWORD = "idx-demo-2026"  # noqa: S105 (the demo accounts' published password)
 
 
 def demo_totp_secret(email: str) -> str:
@@ -270,12 +270,15 @@ def load_municipality(spec: dict[str, Any]) -> tuple[Municipality, list[tuple[st
     from idx.assist.demo import load_faqs
 
     load_faqs(municipality)
-    from idx.booking.demo import load_booking
+    from idx.demo.booking import load_booking
 
     load_booking(municipality)
     from idx.notifications.demo import load_disaster_guide
 
     load_disaster_guide(municipality)
+    from idx.assist.demo import load_general_desk
+
+    load_general_desk(municipality)
     from idx.payments.demo import configure_demo_payments
 
     configure_demo_payments(municipality)

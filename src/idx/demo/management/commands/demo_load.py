@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from idx.common.demo import DEMO_PASSWORD, demo_totp_secret, load_demo
+from idx.demo.loader import DEMO_PASSWORD, demo_totp_secret, load_demo
 
 
 class Command(BaseCommand):
