@@ -16,6 +16,7 @@ from django.urls import reverse
 from idx.audit.models import AuditEntry
 from idx.identity.models import Department, User
 from idx.payments import reconciliation
+from idx.payments.finance_export import finance_csv_chunks, finance_rows
 from idx.payments.models import (
     MismatchKind,
     Payment,
@@ -28,7 +29,6 @@ from idx.payments.providers import ProviderEvent
 from idx.payments.reconciliation import (
     TOKYO,
     SettlementInvalid,
-    finance_rows,
     settlement_import,
     settlement_line_resolve,
 )
@@ -531,7 +531,7 @@ def test_the_finance_download_needs_a_recent_reauthentication(iga, city_admin, f
 
 def test_finance_cells_cannot_become_spreadsheet_formulas(iga):
     paid(iga, at(DAY, 9), purpose='=HYPERLINK("http://example.com")')
-    body = "".join(reconciliation.finance_csv_chunks(municipality=iga, day=DAY))
+    body = "".join(finance_csv_chunks(municipality=iga, day=DAY))
     assert "'=HYPERLINK" in body
 
 

@@ -120,7 +120,7 @@ class DraftHasPayments(ApplicationError):
     code = "draft_has_payments"
 
 
-def _require_owner(application: Application, actor: User) -> None:
+def require_owner(application: Application, actor: User) -> None:
     if (
         application.assisted_by_id is not None
         and actor.pk == application.assisted_by_id
@@ -163,7 +163,7 @@ def application_start(
             return existing
     try:
         with transaction.atomic():
-            application = _new_draft(
+            application = new_draft(
                 resident=resident,
                 procedure=procedure,
                 language=language,
@@ -178,7 +178,7 @@ def application_start(
     return application
 
 
-def _new_draft(
+def new_draft(
     *,
     resident: User,
     procedure: Procedure,
@@ -248,7 +248,7 @@ def application_save_answers(
     ``fields`` limits the update to those top-level fields (one step of the form). While a
     correction is requested only the flagged items change; everything else stays as submitted.
     """
-    _require_owner(application, actor)
+    require_owner(application, actor)
     _require_no_payment_running(application)
     with transaction.atomic():
         current = Application.objects.select_for_update().get(pk=application.pk)
@@ -356,7 +356,7 @@ def attachment_add(
     *, application: Application, actor: User, field_path: str, name: str, data: bytes
 ) -> Attachment:
     """Check an upload by content, strip metadata, store it and point the answer at it."""
-    _require_owner(application, actor)
+    require_owner(application, actor)
     _require_no_payment_running(application)
     if application.status not in (Status.DRAFT, Status.CORRECTION_REQUESTED):
         raise NotEditable()
@@ -401,7 +401,7 @@ def attachment_add(
     return attachment
 
 
-def _validate_for_submission(application: Application) -> dict[str, Any]:
+def validate_for_submission(application: Application) -> dict[str, Any]:
     definition = application.procedure_version.parsed
     answers = visible_answers(definition, application.answers)
     errors = validate_answers(definition, answers)
@@ -490,7 +490,7 @@ def notifications_muted() -> Iterator[None]:
 
 def _enqueue_status_notice(application_id: int, status: str, row_version: int) -> None:
     """The notification service tells the applicant (inbox, e-mail, LINE) from the worker."""
-    from idx.notifications.tasks import notify_status
+    from idx.applications.tasks import notify_status
 
     if _muted.get():
         return
@@ -511,12 +511,12 @@ def _lock(application: Application) -> None:
 
 def application_check_ready(*, application: Application, actor: User, declaration_accepted: bool) -> None:
     """Raise what :func:`application_submit` would raise before a signature is asked for."""
-    _require_owner(application, actor)
+    require_owner(application, actor)
     if application.status != Status.DRAFT:
         raise InvalidTransition(Event.SUBMIT, application.status)
     if not declaration_accepted:
         raise DeclarationMissing()
-    _validate_for_submission(application)
+    validate_for_submission(application)
 
 
 def application_submit(
@@ -540,7 +540,7 @@ def application_submit(
         raise InvalidTransition(Event.SUBMIT, application.status)
     if not declaration_accepted:
         raise DeclarationMissing()
-    answers = _validate_for_submission(application)
+    answers = validate_for_submission(application)
     if signature is None and counter_confirmation is None and requires_signature(application):
         raise SignatureRequired()
     from idx.payments.services import payment_due_before_submission
@@ -597,8 +597,8 @@ def application_submit(
 
 def application_resubmit(*, application: Application, actor: User) -> Application:
     """Send the corrected items back to the department (差し戻し → 再提出)."""
-    _require_owner(application, actor)
-    answers = _validate_for_submission(application)
+    require_owner(application, actor)
+    answers = validate_for_submission(application)
     with transaction.atomic():
         _lock(application)
         return _transition(
@@ -612,7 +612,7 @@ def application_resubmit(*, application: Application, actor: User) -> Applicatio
 
 
 def application_withdraw(*, application: Application, actor: User, reason: str = "") -> Application:
-    _require_owner(application, actor)
+    require_owner(application, actor)
     with transaction.atomic():
         _lock(application)
         return _transition(
@@ -625,7 +625,7 @@ def application_withdraw(*, application: Application, actor: User, reason: str =
 
 
 def application_discard_draft(*, application: Application, actor: User) -> None:
-    _require_owner(application, actor)
+    require_owner(application, actor)
     if application.status != Status.DRAFT:
         raise NotEditable()
     from idx.payments.selectors import application_has_payments
@@ -795,141 +795,3 @@ def my_number_unseal(*, application: Application, staff: User, path: str) -> str
             after={"field": path},
         )
         return my_number.unseal(token, context=str(application.public_id))
-
-
-# ---- 書かない窓口: the counter that writes for you ------------------------------------------
-
-COUNTER_CONFIRMATION_MINUTES = 10
-
-
-class ConfirmationInvalid(ApplicationError):
-    """The code or link is unknown, used, or expired."""
-
-    code = "confirmation_invalid"
-
-
-def assisted_application_start(
-    *, staff: User, resident: User, procedure: Procedure, language: str = "ja"
-) -> Application:
-    """A draft a clerk fills in for ``resident`` at the counter (prefilled from verified facts)."""
-    if (
-        not staff.is_staff_member
-        or not resident.is_resident
-        or resident.municipality_id != staff.municipality_id
-        or procedure.municipality_id != staff.municipality_id
-        or procedure.published_version_id is None
-        or not can(staff, Action.WORK_CASE, procedure.department)
-    ):
-        raise NotPermitted()
-    with transaction.atomic():
-        application = _new_draft(
-            resident=resident,
-            procedure=procedure,
-            language=language,
-            actor=staff,
-            action="application.assisted_start",
-            audit_after={"procedure": procedure.code, "resident": resident.pk},
-            assisted_by=staff,
-        )
-    return application
-
-
-def _confirmation_hash(value: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(value.encode()).hexdigest()
-
-
-def counter_confirmation_open(*, application: Application, staff: User) -> tuple[str, str]:
-    """Check the answers and open the summary for the resident's screen: (six-digit code, token).
-
-    Opening a new one closes the earlier ones of the application.
-    """
-    if application.assisted_by_id != staff.pk:
-        raise NotPermitted()
-    _require_owner(application, staff)
-    _validate_for_submission(application)
-    now = timezone.now()
-    with transaction.atomic():
-        CounterConfirmation.objects.filter(application=application, confirmed_at__isnull=True).update(
-            expires_at=now
-        )
-        while True:
-            code = f"{secrets.randbelow(1_000_000):06d}"
-            taken = CounterConfirmation.objects.filter(
-                municipality_id=application.municipality_id,
-                code_hash=_confirmation_hash(f"{application.municipality_id}:{code}"),
-                confirmed_at__isnull=True,
-                expires_at__gt=now,
-            ).exists()
-            if not taken:
-                break
-        token = secrets.token_urlsafe(32)
-        CounterConfirmation.objects.create(
-            application=application,
-            municipality_id=application.municipality_id,
-            code_hash=_confirmation_hash(f"{application.municipality_id}:{code}"),
-            token_hash=_confirmation_hash(token),
-            created_by=staff,
-            expires_at=now + dt.timedelta(minutes=COUNTER_CONFIRMATION_MINUTES),
-        )
-        audit_record(
-            municipality=application.municipality,
-            actor=staff,
-            action="application.assisted_shown",
-            target_type="application",
-            target_id=application.public_id,
-        )
-    return code, token
-
-
-def counter_confirmation_by_code(*, municipality_id: int, code: str) -> CounterConfirmation:
-    code = "".join(ch for ch in code if ch.isdigit())
-    found = (
-        CounterConfirmation.objects.select_related("application")
-        .filter(
-            municipality_id=municipality_id,
-            code_hash=_confirmation_hash(f"{municipality_id}:{code}"),
-            confirmed_at__isnull=True,
-            expires_at__gt=timezone.now(),
-        )
-        .first()
-    )
-    if found is None or len(code) != 6:
-        raise ConfirmationInvalid()
-    return found
-
-
-def counter_confirmation_by_token(*, municipality_id: int, token: str) -> CounterConfirmation:
-    found = (
-        CounterConfirmation.objects.select_related("application", "application__applicant")
-        .filter(
-            municipality_id=municipality_id,
-            token_hash=_confirmation_hash(token),
-            confirmed_at__isnull=True,
-            expires_at__gt=timezone.now(),
-        )
-        .first()
-    )
-    if found is None or found.application.status != Status.DRAFT:
-        raise ConfirmationInvalid()
-    return found
-
-
-def counter_confirm(*, confirmation: CounterConfirmation, declaration_accepted: bool) -> Application:
-    """The resident's tap on the counter's screen: submit the application in their name."""
-    with transaction.atomic():
-        locked = CounterConfirmation.objects.select_for_update().get(pk=confirmation.pk)
-        if locked.confirmed_at is not None or locked.expires_at <= timezone.now():
-            raise ConfirmationInvalid()
-        application = locked.application
-        resident = application.applicant
-        submitted = application_submit(
-            application=application,
-            actor=resident,
-            declaration_accepted=declaration_accepted,
-            counter_confirmation=locked,
-        )
-        locked.confirmed_at = timezone.now()
-        locked.save(update_fields=["confirmed_at"])
-    return submitted

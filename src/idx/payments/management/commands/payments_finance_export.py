@@ -9,7 +9,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from idx.common.models import Municipality
-from idx.payments.reconciliation import TOKYO, finance_csv_chunks, finance_export_record
+from idx.payments.finance_export import finance_csv_chunks, finance_export_record
+from idx.payments.reconciliation import TOKYO
 
 
 class Command(BaseCommand):
