@@ -11,6 +11,8 @@ import filetype
 from django.conf import settings
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from idx.common.errors import DomainError
+
 ALLOWED = {
     "image/jpeg": ("image", {".jpg", ".jpeg", ".jpe"}, "JPEG"),
     "image/png": ("image", {".png"}, "PNG"),
@@ -18,7 +20,9 @@ ALLOWED = {
 }
 
 
-class UploadRejected(ValueError):
+class UploadRejected(DomainError, ValueError):
+    http_status = 422
+
     def __init__(self, code: str):
         super().__init__(code)
         self.code = code  # too_large, unsupported_type, name_mismatch, not_accepted, damaged, too_many_pixels

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from idx.applications.answers import get_path, visible_answers
 from idx.applications.models import Application
+from idx.common.errors import DomainError
 from idx.identity.signatures.canonical import canonical_answers
 from idx.identity.signatures.jpki import facts_match, verify_signature
 from idx.identity.signatures.trust import crl_cache, trust_anchors
@@ -36,7 +37,7 @@ MAX_CERTIFICATE_BYTES = 16 * 1024
 MAX_INTERMEDIATES = 4
 
 
-class SignatureRefused(Exception):
+class SignatureRefused(DomainError):
     """The signature cannot stand for the applicant's seal; ``reason`` is a short code.
 
     Codes: the reasons of :func:`idx.identity.signatures.jpki.verify_signature`, plus
@@ -46,8 +47,12 @@ class SignatureRefused(Exception):
     that were signed).
     """
 
+    http_status = 422
+    message = "The signature was refused: %(reason)s%(detail)s."
+
     def __init__(self, reason: str, mismatched: list[str] | None = None):
-        super().__init__(reason)
+        detail = f" ({', '.join(mismatched)} differ)" if mismatched else ""
+        super().__init__(reason, code=f"signature_{reason}", params={"reason": reason, "detail": detail})
         self.reason = reason
         self.mismatched = mismatched or []
 

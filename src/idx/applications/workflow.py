@@ -9,6 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from idx.applications.models import Status
+from idx.common.errors import DomainError
 
 
 class Event(StrEnum):
@@ -46,9 +47,15 @@ TRANSITIONS: dict[Event, tuple[Actor, frozenset[Status], Status]] = {
 }
 
 
-class InvalidTransition(Exception):
+class InvalidTransition(DomainError):
+    code = "invalid_transition"
+    http_status = 409
+    message = "'%(event)s' is not possible while the status is '%(status)s'."
+
     def __init__(self, event: Event, status: str):
-        super().__init__(f"{event} is not allowed from {status}")
+        super().__init__(
+            f"{event} is not allowed from {status}", params={"event": f"{event}", "status": f"{status}"}
+        )
         self.event = event
         self.status = status
 

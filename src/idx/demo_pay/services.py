@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from idx.common.errors import DomainError
 from idx.common.models import Municipality, MunicipalityHost
 from idx.demo_pay.models import CheckoutStatus, DemoCheckout, DemoPayMerchant, DemoRefund, DemoWebhook
 from idx.payments import signing
@@ -35,13 +36,17 @@ SETTLEMENT_COLUMNS = list(RECONCILED_COLUMNS)
 PAID_LIKE = (CheckoutStatus.PAID, CheckoutStatus.PARTIALLY_REFUNDED, CheckoutStatus.REFUNDED)
 
 
-class DemoPayError(Exception):
+class DemoPayError(DomainError):
     """A request the demo service refuses; ``status`` is the HTTP status of its API answer."""
+
+    code = "demo_pay_refused"
+    message: str = ""
 
     def __init__(self, message: str, status: int = 400):
         super().__init__(message)
         self.message = message
         self.status = status
+        self.http_status = status
 
 
 def _hosted_settings(municipality_id: int) -> dict[str, Any]:

@@ -25,16 +25,23 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from idx.common.errors import DomainError
+
 # NAT64 (RFC 6052) embeds an IPv4 address; judge the embedded one.
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
-class EndpointRefused(ValueError):
+class EndpointRefused(DomainError, ValueError):
     """The endpoint is not a public push service."""
+
+    code = "endpoint_refused"
+    http_status = 422
 
 
 class EndpointUnresolvable(EndpointRefused):
     """The endpoint's host does not resolve (now): refused at subscribe time, retried at send time."""
+
+    code = "endpoint_unresolvable"
 
 
 def address_is_public(address: str) -> bool:

@@ -18,14 +18,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from idx.common.errors import DomainError
 from idx.identity.contrib import Registry
 
 if TYPE_CHECKING:
     from idx.payments.models import Payment, ProviderConfig
 
 
-class ProviderError(Exception):
+class ProviderError(DomainError):
     """The provider could not do what was asked (unreachable, refused); nothing was changed here."""
+
+    code = "provider_error"
+    http_status = 502
 
 
 class WebhookRejected(Exception):

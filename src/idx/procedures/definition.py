@@ -18,6 +18,7 @@ import jsonschema
 from jsonschema import Draft202012Validator, FormatChecker
 
 from idx.common import my_number
+from idx.common.errors import DomainError
 from idx.common.wareki import DateParseError, parse_date
 
 CATEGORIES = ("childcare", "nursing_care", "disaster", "registry", "environment", "events")
@@ -122,8 +123,11 @@ def generic_path(path: str) -> str:
     return _INDEX.sub("[]", path)
 
 
-class DefinitionError(ValueError):
+class DefinitionError(DomainError, ValueError):
     """A definition breaks the rules of docs/procedure-definitions.md; ``problems`` says where."""
+
+    code = "definition_invalid"
+    http_status = 422
 
     def __init__(self, problems: list[str]):
         super().__init__("; ".join(problems))
