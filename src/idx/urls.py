@@ -31,3 +31,5 @@ if getattr(settings, "IDX_DEMO_PAY", False):
     urlpatterns.append(path("demo-pay/", include("idx.demo_pay.urls")))
 if settings.IDX_DEMO_IDP:
     urlpatterns.append(path("demo-idp/", include("idx.demo_idp.urls")))
+
+handler404 = "idx.common.error_pages.not_found"

@@ -45,6 +45,25 @@ def test_unknown_page_is_the_projects_own_with_csp(municipalities):
     assert 'class="site-header"' in html
     assert "Content-Security-Policy" in response
     assert "script-src 'self'" in response["Content-Security-Policy"]
+    # A portal page like any other: the language switch, the way back and the assistant.
+    assert 'id="language-select"' in html
+    assert 'href="/ask/"' in html and "tokens.css" in html
+
+
+@override_settings(DEBUG=False)
+def test_unknown_page_in_the_residents_language(municipalities):
+    client = Client(HTTP_HOST=IGA_HOST)
+    client.cookies["idx_language"] = "pt-br"
+    html = client.get("/applications/999999/").content.decode()
+    assert "<h1>Página não encontrada</h1>" in html
+
+
+@override_settings(DEBUG=False, IDX_ROLE="backoffice")
+def test_unknown_page_without_the_portal_is_plain(municipalities):
+    response = Client(HTTP_HOST=IGA_HOST).get("/no-such-page/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert 'class="site-header"' in html and "language-select" not in html
 
 
 @override_settings(DEBUG=False)
