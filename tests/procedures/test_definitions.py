@@ -12,10 +12,10 @@ from django.utils.html import escape
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from idx.common.i18n import pick
 from idx.common.wareki import DateParseError, format_both, format_wareki, parse_date
 from idx.procedures.check_definitions import main as check_main
 from idx.procedures.definition import DefinitionError, parse, validate_answers
-from idx.procedures.i18n import pick
 from idx.procedures.rendering import answers_from_form, html_name
 from idx.procedures.services import shipped_definitions
 from tests.conftest import IGA_HOST

@@ -51,13 +51,13 @@ from idx.applications.signing import (
 from idx.applications.workflow import Event, InvalidTransition
 from idx.audit.services import audit_record
 from idx.common.http import IdxRequest
+from idx.common.i18n import pick
 from idx.identity.models import User
 from idx.identity.policy import Action, can
 from idx.identity.reauth import has_recent_reauth
 from idx.identity.tokens import token_authenticate
 from idx.payments.selectors import fee_paid_for
 from idx.procedures.definition import AnswerError, validate_answers
-from idx.procedures.i18n import pick
 from idx.procedures.rendering import error_message
 from idx.procedures.selectors import procedure_catalog, procedure_get_published
 

@@ -7,7 +7,7 @@ from django.utils import translation
 
 from idx.applications.models import Application
 from idx.applications.presentation import answer_rows
-from idx.procedures.i18n import pick
+from idx.common.i18n import pick
 
 
 def receipt_pdf(application: Application, language: str) -> bytes:

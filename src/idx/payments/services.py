@@ -64,7 +64,7 @@ class Fee:
 
 def fee_of(application: Application) -> Fee:
     """What the application costs now, and whether it must be paid before it counts as submitted."""
-    from idx.procedures.i18n import pick
+    from idx.common.i18n import pick
 
     definition = application.procedure_version.parsed
     amount = fee_for(definition, application.answers or {})

@@ -19,8 +19,8 @@ from idx.applications.models import Application, CounterConfirmation
 from idx.applications.presentation import answer_rows
 from idx.applications.workflow import InvalidTransition
 from idx.common.http import IdxRequest
+from idx.common.i18n import pick
 from idx.portal.errors import SummaryItem
-from idx.procedures.i18n import pick
 
 SESSION_KEY = "idx_counter_confirmation"
 DONE_KEY = "idx_counter_done"

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator
 
 from idx.common import my_number
+from idx.common.i18n import pick
 from idx.common.wareki import DateParseError, era_of, format_for_language, parse_date, parse_year
 from idx.procedures.definition import (
     AnswerError,
@@ -29,7 +30,6 @@ from idx.procedures.definition import (
     is_visible,
     normalise_date_text,
 )
-from idx.procedures.i18n import pick
 
 INPUT_TYPES = {"email": "email", "tel": "tel", "number": "text", "postal_code": "text", "date": "text"}
 INPUT_MODES = {
