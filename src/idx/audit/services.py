@@ -11,13 +11,13 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
 from idx.audit.chain import normalize_json
 from idx.audit.models import AuditChainHead, AuditEntry
 from idx.common.models import Municipality
-from idx.identity.models import User
 
 
 def _locked_head(municipality_id: int) -> AuditChainHead:
@@ -34,7 +34,7 @@ def _locked_head(municipality_id: int) -> AuditChainHead:
 def audit_record(
     *,
     municipality: Municipality,
-    actor: User | None,
+    actor: AbstractBaseUser | None,
     action: str,
     target_type: str,
     target_id: object,
@@ -46,7 +46,8 @@ def audit_record(
         head = _locked_head(municipality.pk)
         entry = AuditEntry(
             municipality=municipality,
-            actor=actor if actor is not None and actor.is_authenticated else None,
+            # By id: the audit trail names no user model (identity imports audit, not the reverse).
+            actor_id=actor.pk if actor is not None and actor.is_authenticated else None,
             action=action,
             target_type=target_type,
             target_id=str(target_id),
@@ -99,7 +100,12 @@ def audit_prune(*, municipality: Municipality, now: dt.datetime | None = None) -
 
 
 def audit_export_record(
-    *, municipality: Municipality, actor: User | None, date_from: dt.date, date_to: dt.date, output: str
+    *,
+    municipality: Municipality,
+    actor: AbstractBaseUser | None,
+    date_from: dt.date,
+    date_to: dt.date,
+    output: str,
 ) -> AuditEntry:
     """Record that the audit log of a period was exported (the export itself is audited)."""
     with transaction.atomic():
