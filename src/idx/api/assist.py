@@ -1,6 +1,6 @@
 """API of the FAQ assistant and inquiries: what /ask/ and /inquiries/ offer, for LINE bots and kiosks.
 
-Imported by ``idx.api.v1`` after its own routers, so the shared auth and error helpers exist.
+Added to the API by ``idx.api.v1`` after its own routers; the shared auth and error helpers are in ``idx.api.base``.
 """
 
 from __future__ import annotations
@@ -13,11 +13,21 @@ from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
+from idx.api.base import (
+    ApiRequest,
+    ErrorItem,
+    ErrorOut,
+    SessionAuth,
+    TokenAuth,
+    error_response,
+    require_staff,
+)
 from idx.api.fields import StrictBool
-from idx.api.v1 import ApiRequest, ErrorItem, ErrorOut, SessionAuth, TokenAuth, _error, _staff
-from idx.assist import selectors, services
+from idx.assist import selectors
 from idx.assist.models import Faq, Inquiry
 from idx.assist.routing import UNSURE, general_desk
+from idx.assist.services import gaps as gap_services
+from idx.assist.services import inquiries as inquiry_services
 from idx.identity.models import Department, User
 
 
@@ -103,7 +113,7 @@ def assistant_answers(request: ApiRequest, q: str, language: str = "") -> dict[s
     language = language or translation.get_language() or "ja"
     answer = selectors.answer_question(municipality=request.municipality, question=q, language=language)
     if answer.status == "unsure":
-        services.gap_record(
+        gap_services.gap_record(
             municipality=request.municipality,
             question=answer.question,
             language=language,
@@ -152,7 +162,7 @@ def faq_detail(request: ApiRequest, key: str, language: str = "") -> Any:
     faq = selectors.faq_get_public(municipality=request.municipality, key=key)
     variant = selectors.variant_for(faq, language) if faq else None
     if faq is None or variant is None:
-        return _error(request, 404, "not_found", "Not found.")
+        return error_response(request, 404, "not_found", "Not found.")
     return _faq_text_out(faq, variant)
 
 
@@ -177,8 +187,8 @@ class FeedbackIn(Schema):
 def faq_feedback(request: ApiRequest, key: str, payload: FeedbackIn) -> Any:
     faq = selectors.faq_get_public(municipality=request.municipality, key=key)
     if faq is None:
-        return _error(request, 404, "not_found", "Not found.")
-    services.faq_feedback(
+        return error_response(request, 404, "not_found", "Not found.")
+    gap_services.faq_feedback(
         faq=faq,
         helpful=payload.helpful,
         question=selectors.clean_question(payload.question)[: selectors.MAX_QUESTION_CHARS],
@@ -241,9 +251,9 @@ def _inquiry_out(inquiry: Inquiry) -> dict[str, Any]:
     }
 
 
-def _invalid(request: HttpRequest, exc: services.InquiryInvalid) -> HttpResponse:
+def _invalid(request: HttpRequest, exc: inquiry_services.InquiryInvalid) -> HttpResponse:
     items = [ErrorItem(path=name, code="invalid", message=message) for name, message in exc.errors.items()]
-    return _error(request, 422, "invalid_inquiry", "Some fields need attention.", items)
+    return error_response(request, 422, "invalid_inquiry", "Some fields need attention.", items)
 
 
 def _resident_of(request: ApiRequest) -> User | None:
@@ -260,7 +270,7 @@ def inquiry_create(request: ApiRequest, payload: InquiryIn) -> Any:
             municipality=request.municipality, code=payload.department
         ).first()
     try:
-        inquiry, token = services.inquiry_create(
+        inquiry, token = inquiry_services.inquiry_create(
             municipality=request.municipality,
             department=department,
             resident=_resident_of(request),
@@ -270,7 +280,7 @@ def inquiry_create(request: ApiRequest, payload: InquiryIn) -> Any:
             body=payload.body,
             language=payload.language or translation.get_language() or "ja",
         )
-    except services.InquiryInvalid as exc:
+    except inquiry_services.InquiryInvalid as exc:
         return _invalid(request, exc)
     return Status(201, {**_inquiry_out(inquiry), "access_token": token})
 
@@ -303,8 +313,8 @@ def inquiry_get(request: ApiRequest, tracking_number: str) -> Any:
 def inquiry_reply(request: ApiRequest, tracking_number: str, payload: ReplyIn) -> Any:
     inquiry = _inquiry_for(request, tracking_number)
     try:
-        services.inquiry_reply(inquiry=inquiry, body=payload.body, resident=_resident_of(request))
-    except services.InquiryInvalid as exc:
+        inquiry_services.inquiry_reply(inquiry=inquiry, body=payload.body, resident=_resident_of(request))
+    except inquiry_services.InquiryInvalid as exc:
         return _invalid(request, exc)
     return _inquiry_out(inquiry)
 
@@ -336,7 +346,7 @@ def _staff_inquiry_out(inquiry: Inquiry) -> dict[str, Any]:
 
 @staff.get("/inquiries", response=list[StaffInquiryOut], url_name="staff_inquiry_list")
 def staff_inquiry_list(request: ApiRequest, status: str = "") -> list[dict[str, Any]]:
-    staff_member = _staff(request)
+    staff_member = require_staff(request)
     found = selectors.inquiries_for_staff(staff=staff_member, status=status).prefetch_related("messages")[
         :500
     ]
@@ -349,12 +359,14 @@ def staff_inquiry_list(request: ApiRequest, status: str = "") -> list[dict[str, 
     url_name="staff_inquiry_answer",
 )
 def staff_inquiry_answer(request: ApiRequest, tracking_number: str, payload: AnswerIn) -> Any:
-    staff_member = _staff(request)
+    staff_member = require_staff(request)
     inquiry = selectors.inquiry_get_for_staff(staff=staff_member, public_id=tracking_number)
     if inquiry is None:
-        return _error(request, 404, "not_found", "Not found.")
+        return error_response(request, 404, "not_found", "Not found.")
     try:
-        services.inquiry_answer(inquiry=inquiry, staff=staff_member, body=payload.body, close=payload.close)
-    except services.InquiryInvalid as exc:
+        inquiry_services.inquiry_answer(
+            inquiry=inquiry, staff=staff_member, body=payload.body, close=payload.close
+        )
+    except inquiry_services.InquiryInvalid as exc:
         return _invalid(request, exc)
     return _staff_inquiry_out(inquiry)

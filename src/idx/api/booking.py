@@ -18,11 +18,13 @@ from ninja import Field, Path, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
+from idx.api.base import ApiRequest, ErrorOut, error_response, require_resident, require_staff
 from idx.api.fields import IsoDate, IsoDateTime, StrictBool, StrictInt
-from idx.api.v1 import ApiRequest, ErrorOut, _error, _resident, _staff
-from idx.booking import selectors, services
+from idx.booking import selectors
 from idx.booking.models import Booking, Ticket
 from idx.booking.opening import TOKYO
+from idx.booking.services import bookings as booking_services
+from idx.booking.services import tickets as ticket_services
 from idx.identity.models import Department
 from idx.identity.policy import Action
 
@@ -163,12 +165,14 @@ def _ticket_out(ticket: Ticket) -> dict[str, Any]:
     }
 
 
-def _refused(request: ApiRequest, exc: services.BookingRefused | services.TicketInvalid) -> HttpResponse:
-    return _error(request, 422, exc.code, str(exc.message))
+def _refused(
+    request: ApiRequest, exc: booking_services.BookingRefused | ticket_services.TicketInvalid
+) -> HttpResponse:
+    return error_response(request, 422, exc.code, str(exc.message))
 
 
 def _own(request: ApiRequest, booking_id: uuid.UUID) -> Booking:
-    booking = selectors.booking_get_for_resident(resident=_resident(request), public_id=booking_id)
+    booking = selectors.booking_get_for_resident(resident=require_resident(request), public_id=booking_id)
     if booking is None:
         raise HttpError(404, "Not found.")
     return booking
@@ -243,27 +247,27 @@ def display_state(request: ApiRequest, department: str = "") -> Any:
 
 @router.get("/booking/bookings", response=list[BookingOut])
 def list_my_bookings(request: ApiRequest, include_past: bool = False) -> Any:
-    bookings = selectors.bookings_for_resident(resident=_resident(request), include_past=include_past)
+    bookings = selectors.bookings_for_resident(resident=require_resident(request), include_past=include_past)
     return [_booking_out(booking) for booking in bookings[:200]]
 
 
 @router.post("/booking/bookings", response={201: BookingOut, 404: ErrorOut, 422: ErrorOut})
 def create_booking(request: ApiRequest, payload: BookingIn) -> Any:
-    resident = _resident(request)
+    resident = require_resident(request)
     service = selectors.service_get(municipality=request.municipality, code=payload.service)
     if service is None:
         raise HttpError(404, "No such service.")
     try:
-        booking = services.booking_create(
+        booking = booking_services.booking_create(
             resident=resident,
             service=service,
             starts_at=payload.starts_at,
             online=payload.online,
             note=payload.note,
         )
-    except services.BookingRefused as exc:
+    except booking_services.BookingRefused as exc:
         return _refused(request, exc)
-    except services.NotPermitted as exc:
+    except booking_services.NotPermitted as exc:
         raise HttpError(404, "Not found.") from exc
     return Status(201, _booking_out(booking))
 
@@ -279,8 +283,8 @@ def get_booking(request: ApiRequest, booking_id: uuid.UUID) -> Any:
 def cancel_booking(request: ApiRequest, booking_id: uuid.UUID) -> Any:
     booking = _own(request, booking_id)
     try:
-        services.booking_cancel(booking=booking, actor=request.auth)
-    except services.BookingRefused as exc:
+        booking_services.booking_cancel(booking=booking, actor=request.auth)
+    except booking_services.BookingRefused as exc:
         return _refused(request, exc)
     return _booking_out(booking)
 
@@ -291,8 +295,10 @@ def cancel_booking(request: ApiRequest, booking_id: uuid.UUID) -> Any:
 def rebook_booking(request: ApiRequest, booking_id: uuid.UUID, payload: RebookIn) -> Any:
     booking = _own(request, booking_id)
     try:
-        new = services.booking_rebook(booking=booking, resident=request.auth, starts_at=payload.starts_at)
-    except services.BookingRefused as exc:
+        new = booking_services.booking_rebook(
+            booking=booking, resident=request.auth, starts_at=payload.starts_at
+        )
+    except booking_services.BookingRefused as exc:
         return _refused(request, exc)
     return Status(201, _booking_out(new))
 
@@ -304,8 +310,8 @@ def check_in_own_booking(request: ApiRequest, booking_id: uuid.UUID) -> Any:
     """Check in on arrival (from 30 minutes before the booked time): answers the waiting ticket."""
     booking = _own(request, booking_id)
     try:
-        ticket = services.ticket_self_check_in(resident=request.auth, booking=booking)
-    except services.TicketInvalid as exc:
+        ticket = ticket_services.ticket_self_check_in(resident=request.auth, booking=booking)
+    except ticket_services.TicketInvalid as exc:
         return _refused(request, exc)
     return _ticket_out(ticket)
 
@@ -315,7 +321,7 @@ def check_in_own_booking(request: ApiRequest, booking_id: uuid.UUID) -> Any:
 
 @staff.get("/booking/bookings", response={200: list[StaffBookingOut], 404: ErrorOut})
 def staff_day_bookings(request: ApiRequest, day: IsoDate | None = None) -> Any:
-    user = _staff(request)
+    user = require_staff(request)
     if not selectors.departments_for_staff(staff=user, action=Action.SERVE_COUNTER):
         raise HttpError(404, "Not found.")
     bookings = selectors.bookings_of_day_for_staff(staff=user, day=day or selectors.today_in_japan())
@@ -332,15 +338,15 @@ def staff_day_bookings(request: ApiRequest, day: IsoDate | None = None) -> Any:
 @staff.post("/booking/check-in", response={200: TicketOut, 422: ErrorOut})
 def staff_check_in(request: ApiRequest, payload: CheckInIn) -> Any:
     try:
-        ticket = services.ticket_check_in(staff=_staff(request), code=payload.code)
-    except services.TicketInvalid as exc:
+        ticket = ticket_services.ticket_check_in(staff=require_staff(request), code=payload.code)
+    except ticket_services.TicketInvalid as exc:
         return _refused(request, exc)
     return _ticket_out(ticket)
 
 
 @staff.post("/booking/walk-in", response={201: TicketOut, 404: ErrorOut})
 def staff_walk_in(request: ApiRequest, payload: WalkInIn) -> Any:
-    user = _staff(request)
+    user = require_staff(request)
     service = (
         selectors.services_for_staff(staff=user, action=Action.SERVE_COUNTER)
         .filter(code=payload.service)
@@ -348,17 +354,17 @@ def staff_walk_in(request: ApiRequest, payload: WalkInIn) -> Any:
     )
     if service is None:
         raise HttpError(404, "No such service.")
-    return Status(201, _ticket_out(services.ticket_issue_walk_in(staff=user, service=service)))
+    return Status(201, _ticket_out(ticket_services.ticket_issue_walk_in(staff=user, service=service)))
 
 
 @staff.post("/booking/call-next", response={200: TicketOut, 204: None, 404: ErrorOut})
 def staff_call_next(request: ApiRequest, payload: CallNextIn) -> Any:
     """Call the next waiting ticket to the counter ``resource``; 204 when nobody waits."""
-    user = _staff(request)
+    user = require_staff(request)
     resource = selectors.resources_for_staff(staff=user).filter(pk=payload.resource).first()
     if resource is None:
         raise HttpError(404, "No such counter.")
-    ticket = services.ticket_call_next(staff=user, resource=resource)
+    ticket = ticket_services.ticket_call_next(staff=user, resource=resource)
     if ticket is None:
         return Status(204, None)
     return _ticket_out(ticket)
@@ -371,12 +377,12 @@ def staff_ticket_move(
     move: Literal["start", "finish", "no_show", "recall", "cancel"] = Path(...),
 ) -> Any:
     """``move``: ``start``, ``finish``, ``no_show``, ``recall`` or ``cancel``."""
-    user = _staff(request)
+    user = require_staff(request)
     ticket = selectors.ticket_get_for_staff(staff=user, pk=ticket_id)
     if ticket is None:
         raise HttpError(404, "Not found.")
     try:
-        moved = services.ticket_move(staff=user, ticket=ticket, move=move)
-    except services.TicketInvalid as exc:
-        return _error(request, 409, exc.code, str(exc.message))
+        moved = ticket_services.ticket_move(staff=user, ticket=ticket, move=move)
+    except ticket_services.TicketInvalid as exc:
+        return error_response(request, 409, exc.code, str(exc.message))
     return _ticket_out(moved)

@@ -1,6 +1,6 @@
 """API of payments: an application's fee, paying it, the resident's payments; staff lists and refunds.
 
-Imported by ``idx.api.v1`` after its own routers, so the shared auth and error helpers exist.
+Added to the API by ``idx.api.v1`` after its own routers; the shared auth and error helpers are in ``idx.api.base``.
 """
 
 from __future__ import annotations
@@ -13,19 +13,20 @@ from django.http import HttpRequest
 from ninja import Field, Path, Router, Schema
 from ninja.responses import Status
 
-from idx.api.v1 import (
+from idx.api.base import (
     ApiRequest,
     ErrorOut,
-    _error,
-    _resident,
-    _staff,
+    error_response,
     idempotency_key,
     idempotency_key_reused,
+    require_resident,
+    require_staff,
 )
 from idx.applications.selectors import application_get_for_resident
 from idx.identity.policy import Action, can
 from idx.payments import services
 from idx.payments.models import Payment
+from idx.payments.selectors import payments_for_staff
 
 router: Router = Router(tags=["payments"])
 staff: Router = Router(tags=["staff"])
@@ -95,9 +96,9 @@ def _out(payment: Payment) -> dict[str, Any]:
     "/applications/{application_id}/fee", response={200: FeeOut, 404: ErrorOut}, url_name="application_fee"
 )
 def application_fee(request: ApiRequest, application_id: uuid.UUID) -> Any:
-    application = application_get_for_resident(resident=_resident(request), public_id=application_id)
+    application = application_get_for_resident(resident=require_resident(request), public_id=application_id)
     if application is None:
-        return _error(request, 404, "not_found", "Not found.")
+        return error_response(request, 404, "not_found", "Not found.")
     fee = services.fee_of(application)
     paid = services.paid_for(application)
     return {
@@ -128,11 +129,11 @@ def payment_start(request: ApiRequest, application_id: uuid.UUID, payload: Payme
     Send an ``Idempotency-Key`` header so that a retried request starts no second payment: the
     retry answers 200 with the payment the first request started.
     """
-    resident = _resident(request)
+    resident = require_resident(request)
     key = idempotency_key(request)
     application = application_get_for_resident(resident=resident, public_id=application_id)
     if application is None:
-        return _error(request, 404, "not_found", "Not found.")
+        return error_response(request, 404, "not_found", "Not found.")
     replayed = key is not None and services.payment_for_idempotency_key(payer=resident, key=key) is not None
     try:
         payment = services.payment_start(
@@ -146,7 +147,7 @@ def payment_start(request: ApiRequest, application_id: uuid.UUID, payload: Payme
         if exc.code == "idempotency_key_reused":
             return idempotency_key_reused(request)
         status = {"already_paid": 409, "provider_error": 502, "not_found": 404}.get(exc.code, 422)
-        return _error(request, status, exc.code, str(exc))
+        return error_response(request, status, exc.code, str(exc))
     return Status(200 if replayed else 201, _out(payment))
 
 
@@ -156,7 +157,7 @@ def _base(request: HttpRequest) -> str:
 
 @router.get("/payments", response=list[PaymentOut], url_name="payment_list")
 def payment_list(request: ApiRequest) -> list[dict[str, Any]]:
-    resident = _resident(request)
+    resident = require_resident(request)
     payments = Payment.objects.filter(municipality=request.municipality, payer=resident).select_related(
         "application"
     )
@@ -165,14 +166,14 @@ def payment_list(request: ApiRequest) -> list[dict[str, Any]]:
 
 @router.get("/payments/{reference}", response={200: PaymentOut, 404: ErrorOut}, url_name="payment_get")
 def payment_get(request: ApiRequest, reference: str = Path(..., max_length=40)) -> Any:
-    resident = _resident(request)
+    resident = require_resident(request)
     payment = (
         Payment.objects.filter(municipality=request.municipality, payer=resident, reference=reference)
         .select_related("application")
         .first()
     )
     if payment is None:
-        return _error(request, 404, "not_found", "Not found.")
+        return error_response(request, 404, "not_found", "Not found.")
     return _out(payment)
 
 
@@ -182,9 +183,7 @@ def staff_payment_list(
     status: Literal["", "pending", "paid", "failed", "expired", "refunded", "partially_refunded"] = "",
     flagged: bool = False,
 ) -> list[dict[str, Any]]:
-    from idx.backoffice.payments import _scoped
-
-    payments = _scoped(_staff(request))
+    payments = payments_for_staff(require_staff(request))
     if status:
         payments = payments.filter(status=status)
     if flagged:
@@ -198,15 +197,13 @@ def staff_payment_list(
     url_name="staff_payment_refund",
 )
 def staff_payment_refund(request: ApiRequest, reference: str, payload: RefundIn) -> Any:
-    from idx.backoffice.payments import _scoped
-
-    member = _staff(request)
-    payment = _scoped(member).filter(reference=reference).first()
+    member = require_staff(request)
+    payment = payments_for_staff(member).filter(reference=reference).first()
     if payment is None or not can(member, Action.REFUND_PAYMENT, payment.department):
-        return _error(request, 404, "not_found", "Not found.")
+        return error_response(request, 404, "not_found", "Not found.")
     try:
         services.payment_refund(payment=payment, staff=member, amount=payload.amount, reason=payload.reason)
     except services.PaymentRefused as exc:
-        return _error(request, 502 if exc.code == "provider_error" else 422, exc.code, str(exc))
+        return error_response(request, 502 if exc.code == "provider_error" else 422, exc.code, str(exc))
     payment.refresh_from_db()
     return _out(payment)

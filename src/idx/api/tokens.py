@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.responses import Status
 
-from idx.api.v1 import ApiRequest, ErrorItem, ErrorOut, SessionAuth, _error, _resident, api
+from idx.api.base import ApiRequest, ErrorItem, ErrorOut, SessionAuth, api, error_response, require_resident
 from idx.identity import services
 from idx.identity.models import ApiToken
 from idx.identity.selectors import personal_tokens_for_user
@@ -69,7 +69,7 @@ def _insufficient_scope(request: HttpRequest, exc: InsufficientScope) -> HttpRes
         message = f"This token was not given the scope {exc.scope}."
     else:
         message = "Personal access tokens cannot do this; use the browser session."
-    response = _error(request, 403, "insufficient_scope", message)
+    response = error_response(request, 403, "insufficient_scope", message)
     scope = f' scope="{exc.scope}"' if exc.scope in SCOPES else ""
     response["WWW-Authenticate"] = f'Bearer error="insufficient_scope"{scope}'
     return response
@@ -78,7 +78,7 @@ def _insufficient_scope(request: HttpRequest, exc: InsufficientScope) -> HttpRes
 @router.get("/tokens", response={200: list[TokenOut], 403: ErrorOut}, url_name="tokens_list")
 def tokens_list(request: ApiRequest) -> Any:
     """Your personal access tokens, newest first (revoked and expired ones included)."""
-    return [token_out(token) for token in personal_tokens_for_user(user=_resident(request))]
+    return [token_out(token) for token in personal_tokens_for_user(user=require_resident(request))]
 
 
 @router.post(
@@ -88,13 +88,13 @@ def tokens_create(request: ApiRequest, payload: TokenIn) -> Any:
     """Create a personal access token; the answer holds the token once."""
     try:
         token, raw = services.personal_token_create(
-            user=_resident(request),
+            user=require_resident(request),
             name=payload.name,
             scopes=payload.scopes,
             expires_in_days=payload.expires_in_days,
         )
     except services.TokenInvalid as exc:
-        return _error(
+        return error_response(
             request,
             422,
             "invalid_token_request",
@@ -109,6 +109,6 @@ def tokens_create(request: ApiRequest, payload: TokenIn) -> Any:
 )
 def tokens_revoke(request: ApiRequest, token_id: int) -> Any:
     """Revoke one of your tokens: it stops working at once."""
-    if not services.personal_token_revoke(user=_resident(request), token_id=token_id):
-        return _error(request, 404, "not_found", "Not found.")
+    if not services.personal_token_revoke(user=require_resident(request), token_id=token_id):
+        return error_response(request, 404, "not_found", "Not found.")
     return Status(204, None)

@@ -11,22 +11,28 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
-import json
 import uuid
 from typing import Any, Literal
 
-from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import translation
-from ninja import Field, NinjaAPI, Router, Schema
-from ninja.errors import AuthenticationError, HttpError
-from ninja.errors import ValidationError as NinjaValidationError
-from ninja.parser import Parser
+from ninja import Field, Router, Schema
+from ninja.errors import HttpError
 from ninja.responses import Status
-from ninja.security import APIKeyCookie, HttpBearer
-from ninja.utils import check_csrf
 
+from idx.api.base import (
+    ApiRequest,
+    ErrorItem,
+    ErrorOut,
+    TokenAuth,
+    api,
+    domain_error,
+    error_response,
+    idempotency_key,
+    idempotency_key_reused,
+    require_resident,
+    require_staff,
+)
 from idx.api.fields import StrictBool, StrictInt
 from idx.applications import services
 from idx.applications.answers import visible_answers
@@ -50,225 +56,14 @@ from idx.applications.signing import (
 )
 from idx.applications.workflow import Event, InvalidTransition
 from idx.audit.services import audit_record
-from idx.common.http import IdxRequest
+from idx.common.errors import DomainError
 from idx.common.i18n import pick
-from idx.identity.models import User
 from idx.identity.policy import Action, can
 from idx.identity.reauth import has_recent_reauth
-from idx.identity.tokens import token_authenticate
 from idx.payments.selectors import fee_paid_for
 from idx.procedures.definition import AnswerError, validate_answers
 from idx.procedures.rendering import error_message
 from idx.procedures.selectors import procedure_catalog, procedure_get_published
-
-
-class ApiRequest(IdxRequest):
-    auth: User
-
-
-class TokenAuth(HttpBearer):
-    """An API token; a resident's personal access token only within its scopes (403 otherwise)."""
-
-    def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        municipality = getattr(request, "municipality", None)
-        user = token_authenticate(
-            raw=token,
-            municipality_id=municipality.id if municipality is not None else None,
-            method=request.method or "GET",
-            path=request.path,
-        )
-        if user is not None:
-            request.user = user
-        return user
-
-
-class SessionAuth(APIKeyCookie):
-    """The browser session: its cookie, and on unsafe methods the CSRF token in ``X-CSRFToken``."""
-
-    param_name = settings.SESSION_COOKIE_NAME
-
-    def __call__(self, request: HttpRequest) -> User | None:
-        user = getattr(request, "user", None)
-        municipality = getattr(request, "municipality", None)
-        if user is None or not user.is_authenticated or municipality is None:
-            return None
-        if user.municipality_id != municipality.id:
-            return None
-        # Cookies ride along on cross-site requests, so unsafe methods need the CSRF token.
-        if request.method not in ("GET", "HEAD", "OPTIONS") and check_csrf(request, lambda: None) is not None:
-            return None
-        return user
-
-    def authenticate(self, request: HttpRequest, key: str | None) -> User | None:
-        return None
-
-
-class ErrorItem(Schema):
-    path: str
-    code: str
-    message: str
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    errors: list[ErrorItem] = []
-
-
-class ApiProblem(Exception):
-    """A request refused before (or instead of) its operation: rendered as problem JSON."""
-
-    def __init__(self, status: int, code: str, message: str, errors: list[ErrorItem] | None = None):
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.errors = errors or []
-
-
-class _NonFinite:
-    """``NaN``, ``Infinity`` or ``-Infinity`` in a body: JSON allows none of them (RFC 8259)."""
-
-
-_NON_FINITE = _NonFinite()
-
-
-def _unstorable(value: Any, path: tuple[str, ...] = ()) -> tuple[str, ...] | None:
-    """The path of the first value no database can store (a non-finite number, a lone surrogate)."""
-    if value is _NON_FINITE:
-        return path
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return path
-        return None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found = _unstorable(key, path) or _unstorable(item, (*path, str(key)))
-            if found is not None:
-                return found
-    if isinstance(value, list):
-        for index, item in enumerate(value):
-            found = _unstorable(item, (*path, str(index)))
-            if found is not None:
-                return found
-    return None
-
-
-class JsonParser(Parser):
-    """Bodies are strict JSON: ``application/json`` (or ``+json``) only, and only storable values."""
-
-    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
-        content_type = (request.content_type or "").lower()
-        if content_type != "application/json" and not (
-            content_type.startswith("application/") and content_type.endswith("+json")
-        ):
-            raise ApiProblem(
-                415, "unsupported_media_type", "Send the body as JSON (Content-Type: application/json)."
-            )
-        data = json.loads(request.body, parse_constant=lambda _constant: _NON_FINITE)
-        path = _unstorable(data)
-        if path is not None:
-            where = ".".join(("body", *path))
-            raise ApiProblem(
-                422,
-                "invalid_request",
-                "The request body holds a value JSON does not allow (NaN, Infinity or a lone surrogate).",
-                [ErrorItem(path=where, code="invalid_value", message="Not a valid JSON value.")],
-            )
-        return data
-
-
-class IdxNinjaAPI(NinjaAPI):
-    """The API whose OpenAPI document states everything a client meets (see ``idx.api.openapi``)."""
-
-    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> Any:
-        from idx.api.openapi import complete_openapi
-
-        return complete_openapi(super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params))
-
-
-api = IdxNinjaAPI(
-    title="IDX API",
-    version="1",
-    description="Online procedures of a municipality: catalog, applications, staff cases and exports.",
-    urls_namespace="api-v1",
-    auth=[TokenAuth(), SessionAuth()],
-    parser=JsonParser(),
-)
-
-
-def _error(
-    request: HttpRequest, status: int, code: str, message: str, errors: list[ErrorItem] | None = None
-) -> HttpResponse:
-    return api.create_response(
-        request, {"code": code, "message": message, "errors": errors or []}, status=status
-    )
-
-
-@api.exception_handler(NinjaValidationError)
-def _validation_error(request: ApiRequest, exc: NinjaValidationError) -> HttpResponse:
-    items = [
-        ErrorItem(
-            path=".".join(str(part) for part in error.get("loc", [])),
-            code=str(error.get("type", "invalid")),
-            message=str(error.get("msg", "")),
-        )
-        for error in exc.errors
-    ]
-    return _error(request, 422, "invalid_request", "The request body or parameters are not valid.", items)
-
-
-@api.exception_handler(AuthenticationError)
-def _auth_error(request: ApiRequest, exc: AuthenticationError) -> HttpResponse:
-    return _error(request, 401, "unauthenticated", "Sign in or send a valid API token.")
-
-
-@api.exception_handler(HttpError)
-def _http_error(request: ApiRequest, exc: HttpError) -> HttpResponse:
-    if isinstance(exc.__cause__, ApiProblem):  # raised by the parser; ninja wraps it
-        return _problem(request, exc.__cause__)
-    codes = {400: "bad_request", 403: "forbidden", 404: "not_found", 409: "conflict"}
-    return _error(request, exc.status_code, codes.get(exc.status_code, "error"), str(exc))
-
-
-@api.exception_handler(ApiProblem)
-def _problem(request: ApiRequest, exc: ApiProblem) -> HttpResponse:
-    return _error(request, exc.status, exc.code, exc.message, exc.errors)
-
-
-@api.exception_handler(RequestDataTooBig)
-def _too_big(request: ApiRequest, exc: RequestDataTooBig) -> HttpResponse:
-    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
-    return _error(request, 413, "payload_too_large", f"The request body is larger than {limit} MB.")
-
-
-IDEMPOTENCY_KEY_MAX = 80
-
-
-def idempotency_key(request: HttpRequest) -> str | None:
-    """The ``Idempotency-Key`` header (at most 80 characters), or ``None`` without one."""
-    key = request.headers.get("Idempotency-Key", "").strip()
-    if len(key) > IDEMPOTENCY_KEY_MAX:
-        raise ApiProblem(
-            422,
-            "invalid_request",
-            f"The Idempotency-Key is longer than {IDEMPOTENCY_KEY_MAX} characters.",
-            [ErrorItem(path="header.Idempotency-Key", code="too_long", message="Too long.")],
-        )
-    return key or None
-
-
-def idempotency_key_reused(request: HttpRequest) -> HttpResponse:
-    """422 for a replayed Idempotency-Key whose request differs from the first (IETF idempotency-key draft)."""
-    return _error(
-        request,
-        422,
-        "idempotency_key_reused",
-        "This Idempotency-Key was used for a different request; send a new key for a new request.",
-        [ErrorItem(path="header.Idempotency-Key", code="reused", message="Used for a different request.")],
-    )
 
 
 def _answer_errors(definition: Any, errors: list[AnswerError]) -> list[ErrorItem]:
@@ -284,58 +79,14 @@ def _answer_errors(definition: Any, errors: list[AnswerError]) -> list[ErrorItem
 
 
 def _service_error(
-    request: HttpRequest, exc: Exception, application: Application | None = None
+    request: HttpRequest, exc: DomainError, application: Application | None = None
 ) -> HttpResponse:
+    """A refusal of the application services; answer problems are worded by the procedure's definition."""
     if isinstance(exc, services.AnswersInvalid):
         definition = application.procedure_version.parsed if application else None
-        return _error(
-            request,
-            422,
-            exc.code,
-            "Some answers need attention.",
-            _answer_errors(definition, exc.errors) if definition else [],
-        )
-    if isinstance(exc, services.ChangedMeanwhile):
-        return _error(
-            request, 409, exc.code, "The application was changed meanwhile; reload it and try again."
-        )
-    if isinstance(exc, InvalidTransition):
-        return _error(
-            request,
-            409,
-            "invalid_transition",
-            f"'{exc.event}' is not possible while the status is '{exc.status}'.",
-        )
-    if isinstance(exc, services.NotEditable):
-        return _error(request, 409, exc.code, "The application cannot be changed in its current status.")
-    if isinstance(exc, services.DeclarationMissing):
-        return _error(request, 422, exc.code, "Confirm the declaration (declaration_accepted: true).")
-    if isinstance(exc, services.AnswersTooLarge):
-        return _error(request, 413, exc.code, "The answers are too large.")
-    if isinstance(exc, services.NotPermitted):
-        return _error(request, 404, "not_found", "Not found.")
-    if isinstance(exc, services.SignatureRequired):
-        return _error(
-            request,
-            422,
-            "signature_required",
-            "This procedure needs an electronic signature: sign GET …/signing-payload with the "
-            "My Number Card's signing certificate and send it as 'signature'.",
-        )
-    if isinstance(exc, services.PaymentRequired):
-        return _error(
-            request,
-            402,
-            exc.code,
-            f"This procedure's fee ({exc.amount} yen) is paid before submission: "
-            "POST /api/v1/applications/{id}/payments, then the application is submitted once paid.",
-        )
-    if isinstance(exc, SignatureRefused):
-        detail = f" ({', '.join(exc.mismatched)} differ)" if exc.mismatched else ""
-        return _error(
-            request, 422, f"signature_{exc.reason}", f"The signature was refused: {exc.reason}{detail}."
-        )
-    raise exc
+        items = _answer_errors(definition, exc.errors) if definition else []
+        return error_response(request, exc.http_status, exc.code, exc.text(), items)
+    return domain_error(request, exc)
 
 
 # ---- catalog (public) --------------------------------------------------------------------
@@ -506,15 +257,8 @@ def _application_out(application: Application, history: bool = False, fee: bool 
     return data
 
 
-def _resident(request: ApiRequest) -> User:
-    user: User = request.auth
-    if not user.is_resident:
-        raise HttpError(403, "This endpoint is for residents.")
-    return user
-
-
 def _own(request: ApiRequest, application_id: uuid.UUID) -> Application:
-    application = application_get_for_resident(resident=_resident(request), public_id=application_id)
+    application = application_get_for_resident(resident=require_resident(request), public_id=application_id)
     if application is None:
         raise HttpError(404, "Not found.")
     return application
@@ -527,7 +271,9 @@ residents = Router(tags=["applications"])
 def list_my_applications(request: ApiRequest, limit: int = 50, offset: int = 0) -> Any:
     limit = max(1, min(limit, 200))
     offset = max(0, min(offset, 1_000_000))  # a huge offset overflows the database's integer
-    applications = applications_for_resident(resident=_resident(request)).select_related("procedure_version")
+    applications = applications_for_resident(resident=require_resident(request)).select_related(
+        "procedure_version"
+    )
     return [
         _application_out(application) for application in applications[max(0, offset) : max(0, offset) + limit]
     ]
@@ -536,7 +282,7 @@ def list_my_applications(request: ApiRequest, limit: int = 50, offset: int = 0) 
 @residents.post("/applications", response={201: ApplicationOut, 404: ErrorOut, 200: ApplicationOut})
 def create_application(request: ApiRequest, payload: ApplicationCreateIn) -> Any:
     """Start a draft. Send an ``Idempotency-Key`` header so that a replayed request makes no second draft."""
-    resident = _resident(request)
+    resident = require_resident(request)
     key = idempotency_key(request)
     before = (
         Application.objects.filter(applicant=resident, idempotency_key=key)
@@ -578,7 +324,7 @@ def update_application(request: ApiRequest, application_id: uuid.UUID, payload: 
     try:
         application = services.application_save_answers(
             application=application,
-            actor=_resident(request),
+            actor=require_resident(request),
             answers=payload.answers,
             fields=list(payload.answers),
         )
@@ -618,12 +364,14 @@ def submit_application(request: ApiRequest, application_id: uuid.UUID, payload: 
                 )
             application = services.application_submit(
                 application=application,
-                actor=_resident(request),
+                actor=require_resident(request),
                 declaration_accepted=payload.declaration_accepted,
                 signature=evidence,
             )
         else:
-            application = services.application_resubmit(application=application, actor=_resident(request))
+            application = services.application_resubmit(
+                application=application, actor=require_resident(request)
+            )
     except (services.ApplicationError, InvalidTransition, SignatureRefused) as exc:
         return _service_error(request, exc, application)
     return _application_out(application)
@@ -654,7 +402,7 @@ def withdraw_application(request: ApiRequest, application_id: uuid.UUID, payload
     application = _own(request, application_id)
     try:
         application = services.application_withdraw(
-            application=application, actor=_resident(request), reason=payload.reason
+            application=application, actor=require_resident(request), reason=payload.reason
         )
     except (services.ApplicationError, InvalidTransition) as exc:
         return _service_error(request, exc, application)
@@ -694,13 +442,6 @@ class TransitionIn(Schema):
 staff_router = Router(tags=["staff"])
 
 
-def _staff(request: ApiRequest) -> User:
-    user: User = request.auth
-    if not user.is_staff_member:
-        raise HttpError(403, "This endpoint is for staff.")
-    return user
-
-
 def _case_out(application: Application) -> dict[str, Any]:
     return {
         "id": application.public_id,
@@ -727,7 +468,7 @@ def list_cases(
     limit: int = 50,
     offset: int = 0,
 ) -> Any:
-    staff = _staff(request)
+    staff = require_staff(request)
     filters = CaseFilters(
         procedure=procedure, status=status, assignee=assignee, due=due, query=q[:60], department=department
     )
@@ -739,7 +480,7 @@ def list_cases(
 
 
 def _case(request: ApiRequest, application_id: uuid.UUID) -> Application:
-    application = case_get_for_staff(staff=_staff(request), public_id=application_id)
+    application = case_get_for_staff(staff=require_staff(request), public_id=application_id)
     if application is None:
         raise HttpError(404, "Not found.")
     return application
@@ -748,7 +489,7 @@ def _case(request: ApiRequest, application_id: uuid.UUID) -> Application:
 @staff_router.get("/cases/{application_id}", response={200: CaseDetailOut, 404: ErrorOut})
 def get_case(request: ApiRequest, application_id: uuid.UUID) -> Any:
     application = _case(request, application_id)
-    services.case_record_view(application=application, staff=_staff(request), what="api")
+    services.case_record_view(application=application, staff=require_staff(request), what="api")
     return {
         **_case_out(application),
         "answers": application.answers,
@@ -763,7 +504,7 @@ def get_case(request: ApiRequest, application_id: uuid.UUID) -> Any:
 )
 def transition_case(request: ApiRequest, application_id: uuid.UUID, payload: TransitionIn) -> Any:
     """Move a case: ``start_review``, ``request_correction`` (with ``notes``), ``approve`` or ``reject`` (with ``reason``)."""
-    staff = _staff(request)
+    staff = require_staff(request)
     application = _case(request, application_id)
     try:
         if payload.event == Event.START_REVIEW:
@@ -787,7 +528,7 @@ def transition_case(request: ApiRequest, application_id: uuid.UUID, payload: Tra
                 expected_version=payload.expected_version,
             )
         else:
-            return _error(
+            return error_response(
                 request, 422, "unknown_event", "Use start_review, request_correction, approve or reject."
             )
     except (services.ApplicationError, InvalidTransition) as exc:
@@ -831,12 +572,12 @@ def export_cases(
     the back-office export page. Called with an API token it does not: tokens belong to machines
     (an import job of the city), are issued by an administrator and revoked when no longer needed.
     """
-    staff = _staff(request)
+    staff = require_staff(request)
     procedure = procedure_get_published(municipality=request.municipality, code=procedure_code)
     if procedure is None or not can(staff, Action.EXPORT_CASES):
         raise HttpError(404, "Not found.")
     if TokenAuth()(request) is None and not has_recent_reauth(request):
-        return _error(
+        return error_response(
             request,
             403,
             "reauthentication_required",
@@ -889,13 +630,13 @@ def import_cap_alert(request: ApiRequest) -> Any:
     from idx.notifications.alerts import may_issue
     from idx.notifications.cap_import import CapRejected, cap_import
 
-    staff = _staff(request)
+    staff = require_staff(request)
     if not may_issue(staff):
-        return _error(request, 404, "not_found", "Not found.")
+        return error_response(request, 404, "not_found", "Not found.")
     try:
         result = cap_import(municipality=staff.municipality, document=request.body, source="api")
     except CapRejected as exc:
-        return _error(request, 422, "cap_rejected", f"The CAP document was rejected: {exc.reason}.")
+        return error_response(request, 422, "cap_rejected", f"The CAP document was rejected: {exc.reason}.")
     imported = result.alert
     body = {
         "id": imported.pk,
