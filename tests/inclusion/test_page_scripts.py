@@ -123,6 +123,7 @@ def portal_pages(iga) -> tuple[list[str], list[str]]:
         "/booking/ticket/",
         "/accounts/login/",
         "/accounts/signup/",
+        "/alerts/",
     ]
     public += [
         f"/procedures/{code}/"

@@ -4,6 +4,9 @@ to send them."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.http.response import HttpResponseBase
@@ -11,11 +14,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from idx.assist.routing import general_desk, general_desk_set
-from idx.common.http import IdxRequest, sign_in_required
+from idx.common.i18n import FALLBACK, fallback_order
 from idx.identity.models import Department
 from idx.identity.policy import Action, can, is_city_wide
 from idx.notifications import alerts as alert_services
 from idx.notifications import guide
+from idx.notifications.models import Shelter
+from idx.web.http import IdxRequest, sign_in_required
 
 staff_required = sign_in_required(lambda user: user.is_staff_member, "backoffice:login")
 
@@ -25,33 +30,122 @@ def disaster_guide_edit(request: IdxRequest) -> HttpResponseBase:
     if not alert_services.may_issue(request.user):
         raise Http404
     current = guide.guide_for(request.municipality)
-    values = {
+    shelters = guide.shelters_for(request.municipality)
+    values: dict[str, str] = {
         "hazard_map_url": current.hazard_map_url if current else "",
-        "how_to_receive": current.how_to_receive if current else "",
-        "shelters": guide.shelters_as_lines(guide.shelters_for(request.municipality)),
+        "shelters": guide.shelters_as_lines(shelters),
+    }
+    how_to_receive = guide.texts_of(current, "how_to_receive")
+    shelter_texts = {
+        shelter.pk: {field: guide.texts_of(shelter, field) for field in guide.SHELTER_FIELDS}
+        for shelter in shelters
     }
     errors: dict[str, str] = {}
     if request.method == "POST":
         values = {name: request.POST.get(name, "") for name in values}
+        how_to_receive = {code: request.POST.get(f"how_to_receive-{code}", "") for code in _codes()}
+        posted = _posted_shelter_texts(request, shelters)
+        for pk, by_field in posted.items():
+            for field, texts in by_field.items():
+                shelter_texts[pk][field].update(texts)
         try:
             guide.guide_save(
                 municipality=request.municipality,
                 actor=request.user,
                 hazard_map_url=values["hazard_map_url"],
-                how_to_receive=values["how_to_receive"],
+                how_to_receive=how_to_receive,
                 shelters_text=values["shelters"],
+                shelter_texts=posted,
             )
         except guide.GuideInvalid as exc:
             errors = exc.errors
         else:
             messages.success(request, _("The disaster information page was updated."))
             return redirect("backoffice:disaster_guide")
+    labels = guide.field_labels()
     return render(
         request,
         "backoffice/disaster_guide.html",
-        {"values": values, "errors": errors},
+        {
+            "values": values,
+            "errors": errors,
+            "how_to_receive": {
+                "field": "how_to_receive",
+                "label": labels["how_to_receive"],
+                "languages": _languages("how_to_receive", how_to_receive, errors, multiline=True),
+            },
+            "shelter_tables": [
+                {
+                    "shelter": shelter,
+                    "fields": [
+                        {
+                            "field": field,
+                            "id": f"shelter-{shelter.pk}-{field}",
+                            "label": labels[field],
+                            "languages": _languages(
+                                f"shelter-{shelter.pk}-{field}", shelter_texts[shelter.pk][field], errors
+                            ),
+                        }
+                        for field in guide.SHELTER_FIELDS
+                    ],
+                }
+                for shelter in shelters
+            ],
+        },
         status=422 if errors else 200,
     )
+
+
+def _codes() -> list[str]:
+    return [code for code, _name in settings.LANGUAGES]
+
+
+def _posted_shelter_texts(
+    request: IdxRequest, shelters: list[Shelter]
+) -> dict[int, dict[str, dict[str, str]]]:
+    """The other languages typed for each shelter of this municipality (a shelter whose inputs were
+    not sent is left out and keeps its translations)."""
+    posted: dict[int, dict[str, dict[str, str]]] = {}
+    for shelter in shelters:
+        texts = {
+            field: {
+                code: request.POST[f"shelter-{shelter.pk}-{field}-{code}"]
+                for code in _codes()
+                if code != FALLBACK and f"shelter-{shelter.pk}-{field}-{code}" in request.POST
+            }
+            for field in guide.SHELTER_FIELDS
+        }
+        if any(texts.values()):
+            posted[shelter.pk] = texts
+    return posted
+
+
+def _languages(
+    prefix: str, texts: dict[str, str], errors: dict[str, str], *, multiline: bool = False
+) -> list[dict[str, Any]]:
+    """One row per language for the side-by-side table: its input, whether it is filled or which
+    language a resident reading it sees instead. A shelter's Japanese comes from the list above
+    and is shown, not edited, here."""
+    names = dict(settings.LANGUAGES)
+    rows = []
+    for code, name in settings.LANGUAGES:
+        source = next((candidate for candidate in fallback_order(code) if texts.get(candidate)), "")
+        key = f"{prefix}-{code}"
+        rows.append(
+            {
+                "code": code,
+                "name": name,
+                "value": texts.get(code, ""),
+                "id": f"guide-{key}",
+                "input_name": key,
+                "editable": multiline or code != FALLBACK,
+                "multiline": multiline,
+                "filled": bool(texts.get(code)),
+                "falls_back_to": names.get(source, ""),
+                "error": errors.get(key, ""),
+            }
+        )
+    return rows
 
 
 @staff_required

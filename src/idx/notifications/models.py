@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from idx.common.i18n import Translatable
 from idx.common.models import TenantModel
 
 
@@ -236,14 +237,18 @@ class WebPushSubscription(models.Model):
         return f"web push of {self.user_id}"
 
 
-class DisasterGuide(TenantModel):
+class DisasterGuide(Translatable, TenantModel):
     """What the disaster information page tells residents before any alert: the hazard map and
     how to receive alerts in this municipality (set by crisis-management staff)."""
+
+    TRANSLATED_FIELDS = ("how_to_receive",)
 
     hazard_map_url = models.URLField(max_length=500, blank=True)
     # How residents receive alerts here besides this portal: 防災行政無線 and its phone line,
     # 緊急速報メール, community FM, the city's LINE account … (plain text, shown as written).
     how_to_receive = models.TextField(max_length=3000, blank=True)
+    # Other languages of how_to_receive (see idx.common.i18n).
+    i18n = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [
@@ -253,9 +258,16 @@ class DisasterGuide(TenantModel):
     def __str__(self) -> str:
         return f"disaster guide of {self.municipality_id}"
 
+    @property
+    def how_to_receive_label(self) -> str:
+        """How to receive alerts, in the resident's language."""
+        return self.localized("how_to_receive")
 
-class Shelter(TenantModel):
+
+class Shelter(Translatable, TenantModel):
     """A designated evacuation shelter (指定避難所) or evacuation site (指定緊急避難場所)."""
+
+    TRANSLATED_FIELDS = ("name", "address", "hazards")
 
     name = models.CharField(max_length=100)
     address = models.CharField(max_length=200)
@@ -264,12 +276,27 @@ class Shelter(TenantModel):
     hazards = models.CharField(max_length=200, blank=True)
     map_url = models.URLField(max_length=500, blank=True)
     order = models.PositiveSmallIntegerField(default=0)
+    # Other languages of name, address and hazards (see idx.common.i18n).
+    i18n = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["order", "name"]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def label(self) -> str:
+        """The name in the resident's language."""
+        return self.localized("name")
+
+    @property
+    def address_label(self) -> str:
+        return self.localized("address")
+
+    @property
+    def hazards_label(self) -> str:
+        return self.localized("hazards")
 
 
 class LineWebhookEvent(models.Model):

@@ -1,7 +1,7 @@
 """``idx easyja check``: the rules of やさしい日本語 a program can check, over shipped texts or files.
 
 Without arguments it checks the shipped やさしい日本語 catalog, every ``ja-easy`` text of the
-shipped procedure definitions and the やさしい日本語 variants of the demo FAQs; with ``--text`` one text; with paths, those .po or .yaml files.
+shipped procedure definitions, the やさしい日本語 variants of the demo FAQs and the demo disaster guide; with ``--text`` one text; with paths, those .po or .yaml files.
 Exits with status 1 when anything breaks a rule.
 """
 
@@ -21,6 +21,7 @@ PACKAGE = Path(__file__).resolve().parents[3]
 CATALOG = PACKAGE / "locale" / "ja_Easy" / "LC_MESSAGES" / "django.po"
 DEFINITIONS = PACKAGE / "procedures" / "definitions"
 FAQS = PACKAGE / "assist" / "data"
+GUIDE = PACKAGE / "notifications" / "data" / "disaster_guide.yaml"
 
 
 def catalog_texts(path: Path) -> Iterator[tuple[str, str]]:
@@ -67,6 +68,7 @@ def shipped_texts() -> Iterator[tuple[str, str]]:
         yield from definition_texts(path)
     for path in sorted(FAQS.glob("faqs_*.yaml")):
         yield from faq_texts(path)
+    yield from definition_texts(GUIDE)
 
 
 class Command(BaseCommand):
