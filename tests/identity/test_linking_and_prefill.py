@@ -129,7 +129,8 @@ def test_production_refuses_the_demo_provider(tmp_path):
 
 
 def test_demo_plugin_reports_its_configuration(card_provider, settings):
-    from idx.identity.contrib import LoginMethod, Registry, login_method_for
+    from idx.common.registry import Registry
+    from idx.identity.contrib import LoginMethod, login_method_for
     from idx.identity.contrib.oidc.plugins import DemoLoginMethod
 
     assert login_method_for(card_provider).check_config() == []

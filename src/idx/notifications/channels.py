@@ -18,7 +18,7 @@ import requests
 from django.conf import settings
 from django.core.mail import EmailMessage
 
-from idx.identity.contrib import Registry
+from idx.common.registry import Registry
 
 if TYPE_CHECKING:
     from idx.notifications.models import Message

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from idx.common.errors import DomainError
-from idx.identity.contrib import Registry
+from idx.common.registry import Registry
 
 if TYPE_CHECKING:
     from idx.payments.models import Payment, ProviderConfig
