@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from idx.audit.services import audit_record
+from idx.common.errors import DomainError
 from idx.common.models import Municipality
 from idx.identity.models import ApiToken, Department, Role, User
 
@@ -120,11 +121,14 @@ def api_token_issue(*, user: User, name: str) -> str:
     return raw
 
 
-class TokenInvalid(Exception):
+class TokenInvalid(DomainError):
     """A personal access token request that cannot be granted; ``field`` names the input."""
 
+    http_status = 422
+    field: str
+
     def __init__(self, field: str, code: str) -> None:
-        super().__init__(code)
+        super().__init__(code, code=code, field=field)
         self.field = field
         self.code = code
 
