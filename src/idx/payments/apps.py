@@ -8,5 +8,8 @@ class PaymentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Register the shipped payment providers.
-        from idx.payments import providers  # noqa: F401
+        # Register the shipped payment providers in idx.payments.providers.providers.
+        import idx.payments.contrib.counter  # noqa: F401
+        import idx.payments.contrib.eltax  # noqa: F401
+        import idx.payments.contrib.hosted  # noqa: F401
+        import idx.payments.contrib.jpqr  # noqa: F401

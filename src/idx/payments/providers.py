@@ -105,10 +105,5 @@ providers: Registry[PaymentProvider] = Registry()
 def provider_for(
     config: ProviderConfig, registry: Registry[PaymentProvider] | None = None
 ) -> PaymentProvider:
-    import idx.payments.contrib.counter  # noqa: F401 - the shipped plugins register on import
-    import idx.payments.contrib.eltax  # noqa: F401
-    import idx.payments.contrib.hosted  # noqa: F401
-    import idx.payments.contrib.jpqr  # noqa: F401
-
     cls = (registry or providers)[config.provider]
     return cls(config)

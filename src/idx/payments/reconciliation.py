@@ -119,10 +119,6 @@ def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 def settlement_providers() -> list[tuple[str, str]]:
     """(id, label) of the registered providers whose payments are settled by file."""
-    import idx.payments.contrib.counter  # noqa: F401 - the shipped plugins register on import
-    import idx.payments.contrib.eltax  # noqa: F401
-    import idx.payments.contrib.hosted  # noqa: F401
-    import idx.payments.contrib.jpqr  # noqa: F401
     from idx.payments.providers import providers
 
     return [
