@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from idx.payments import services
+from idx.payments import selectors, services
 from idx.payments.models import Payment, PaymentStatus
 from idx.payments.receipts import payment_receipt_document, payment_receipt_pdf
 from tests.conftest import make_draft, signed_in
@@ -22,7 +22,7 @@ def counter_paid(resident, iga):
 
     clerk = User.objects.get(municipality=iga, email="jumin@staff.iga.example.jp")
     draft = make_draft(resident, CERTIFICATE, {**_example(resident), "copies": 10})
-    fee = services.fee_of(draft)
+    fee = selectors.fee_of(draft)
     return services.payment_record_counter(
         application=draft, staff=clerk, method="cash", amount=fee.amount, slip_number="S-1"
     )

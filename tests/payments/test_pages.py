@@ -7,7 +7,7 @@ import json
 import pytest
 from django.test import Client
 
-from idx.payments import services
+from idx.payments import selectors, services
 from idx.payments.eltax import eltax_import
 from idx.payments.models import Payment, PaymentStatus
 from tests.conftest import IGA_HOST, WATARAI_HOST, make_draft, reauthenticated, signed_in
@@ -22,7 +22,7 @@ def counter_paid(resident, iga):
 
     clerk = User.objects.get(municipality=iga, email="jumin@staff.iga.example.jp")
     draft = make_draft(resident, CERTIFICATE)
-    fee = services.fee_of(draft)
+    fee = selectors.fee_of(draft)
     return services.payment_record_counter(
         application=draft, staff=clerk, method="cash", amount=fee.amount, slip_number="S-1"
     )
@@ -102,7 +102,7 @@ def test_counter_payment_page(resident, iga):
         f"/staff/payments/counter/{draft.public_id}/", {"method": "cash", "amount": "1", "slip_number": "x"}
     )
     assert bad.status_code == 400
-    fee = services.fee_of(draft).amount
+    fee = selectors.fee_of(draft).amount
     ok = client.post(
         f"/staff/payments/counter/{draft.public_id}/",
         {"method": "cash", "amount": str(fee), "slip_number": "S-9"},

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from idx.applications import services as applications
 from idx.applications.models import Status
-from idx.payments import services
+from idx.payments import selectors, services
 from idx.payments.models import Payment, PaymentEvent, PaymentFlag, PaymentStatus, ProviderConfig
 from idx.payments.providers import PaymentProvider, ProviderError, ProviderEvent, Started
 from tests.conftest import make_draft
@@ -73,19 +73,23 @@ def _started(resident, fake, copies: int = 2) -> Payment:
 
 def test_fee_comes_from_the_answers_and_blocks_submission(resident):
     draft = make_draft(resident, CERTIFICATE)
-    fee = services.fee_of(draft)
+    fee = selectors.fee_of(draft)
     assert fee.amount == 300 * draft.answers["copies"] and fee.before_submission
     with pytest.raises(applications.PaymentRequired):
         applications.application_submit(application=draft, actor=resident, declaration_accepted=True)
 
 
-def test_paid_event_submits_the_draft_once(resident, fake):
+def test_paid_event_submits_the_draft_once(resident, fake, django_capture_on_commit_callbacks):
     payment = _started(resident, fake)
     assert payment.status == PaymentStatus.PENDING and payment.checkout_url == "https://pay.example/chk"
     assert payment.amount == 600
-    first = services.payment_apply_event(provider="fake", event=_event(payment, "paid", "e1"))
-    again = services.payment_apply_event(provider="fake", event=_event(payment, "paid", "e1"))
-    assert first.startswith("paid; application submitted") and again == "duplicate: ignored"
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.payment_apply_event(provider="fake", event=_event(payment, "paid", "e1"))
+    with django_capture_on_commit_callbacks(execute=True):
+        again = services.payment_apply_event(provider="fake", event=_event(payment, "paid", "e1"))
+    # The draft is submitted once the payment's transaction has committed; the event says so.
+    assert first == "paid" and again == "duplicate: ignored"
+    assert PaymentEvent.objects.get(payment=payment).outcome.startswith("paid; application submitted")
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.PAID and payment.paid_amount == 600
     assert payment.receipt_number.startswith("R-IGA-")
@@ -146,7 +150,7 @@ def test_paying_twice_refunds_the_second(resident, fake, django_capture_on_commi
     assert payment.paid_amount == 600 and payment.refunded_amount == 0  # counted once; the first stays paid
     assert payment.status == PaymentStatus.PAID
     assert PaymentEvent.objects.filter(payment=payment, kind="refunded_second_charge").count() == 1
-    assert services.paid_for(payment.application) == payment
+    assert selectors.paid_for(payment.application) == payment
 
 
 def test_refund_before_payment_is_applied_when_it_arrives(resident, fake):
@@ -197,16 +201,17 @@ def test_other_municipality_cannot_touch_a_payment(resident, watarai, fake):
     assert outcome == "unknown payment" and payment.status == PaymentStatus.PENDING
 
 
-def test_counter_payment(resident, clerk, iga):
+def test_counter_payment(resident, clerk, iga, django_capture_on_commit_callbacks):
     draft = make_draft(resident, CERTIFICATE)
-    fee = services.fee_of(draft)
+    fee = selectors.fee_of(draft)
     with pytest.raises(services.PaymentRefused):
         services.payment_record_counter(
             application=draft, staff=clerk, method="cash", amount=fee.amount + 1, slip_number="1"
         )
-    payment = services.payment_record_counter(
-        application=draft, staff=clerk, method="cash", amount=fee.amount, slip_number="A-0001"
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        payment = services.payment_record_counter(
+            application=draft, staff=clerk, method="cash", amount=fee.amount, slip_number="A-0001"
+        )
     assert payment.status == PaymentStatus.PAID and payment.receipt_number
     draft.refresh_from_db()
     assert draft.status == Status.SUBMITTED

@@ -23,6 +23,7 @@ from django.utils import timezone
 from idx.applications import workflow
 from idx.applications.answers import applicant_name_from, get_path, merge_flagged, set_path, visible_answers
 from idx.applications.attachments import check_upload
+from idx.applications.fees import fee_checks
 from idx.applications.models import (
     Application,
     ApplicationSignature,
@@ -44,6 +45,7 @@ from idx.applications.workflow import Actor, Event, InvalidTransition
 from idx.audit.services import audit_record
 from idx.common import my_number
 from idx.common.dates import next_office_day
+from idx.common.errors import DomainError
 from idx.common.sequences import next_yearly_number
 from idx.identity.models import User
 from idx.identity.policy import Action, can
@@ -53,26 +55,33 @@ from idx.procedures.models import Procedure
 MAX_ANSWERS_BYTES = 256 * 1024
 
 
-class ApplicationError(Exception):
+class ApplicationError(DomainError):
     code = "application_error"
 
 
 class NotPermitted(ApplicationError):
     code = "not_permitted"
+    http_status = 404  # answered as "not found": nothing tells whether it exists
 
 
 class ChangedMeanwhile(ApplicationError):
     """Someone else changed the application since the caller read it (optimistic concurrency)."""
 
     code = "changed_meanwhile"
+    http_status = 409
+    message = "The application was changed meanwhile; reload it and try again."
 
 
 class NotEditable(ApplicationError):
     code = "not_editable"
+    http_status = 409
+    message = "The application cannot be changed in its current status."
 
 
 class AnswersInvalid(ApplicationError):
     code = "answers_invalid"
+    http_status = 422
+    message = "Some answers need attention."
 
     def __init__(self, errors: list[AnswerError]):
         super().__init__(f"{len(errors)} answer problem(s)")
@@ -94,30 +103,47 @@ class MyNumberInvalid(AnswersInvalid):
 
 class DeclarationMissing(ApplicationError):
     code = "declaration_missing"
+    http_status = 422
+    message = "Confirm the declaration (declaration_accepted: true)."
 
 
 class SignatureRequired(ApplicationError):
     """The procedure replaces the seal with an electronic signature, and none was given."""
+
+    code = "signature_required"
+    http_status = 422
+    message = (
+        "This procedure needs an electronic signature: sign GET …/signing-payload with the "
+        "My Number Card's signing certificate and send it as 'signature'."
+    )
 
 
 class PaymentRequired(ApplicationError):
     """The procedure's fee is paid before submission, and it has not been paid for these answers."""
 
     code = "payment_required"
+    http_status = 402
+    message = (
+        "This procedure's fee (%(amount)s yen) is paid before submission: "
+        "POST /api/v1/applications/{id}/payments, then the application is submitted once paid."
+    )
 
     def __init__(self, amount: int):
-        super().__init__(f"{amount} yen to pay before submission")
+        super().__init__(f"{amount} yen to pay before submission", params={"amount": amount})
         self.amount = amount
 
 
 class AnswersTooLarge(ApplicationError):
     code = "answers_too_large"
+    http_status = 413
+    message = "The answers are too large."
 
 
 class DraftHasPayments(ApplicationError):
     """A draft for which a payment was ever started is kept: the payment's record refers to it."""
 
     code = "draft_has_payments"
+    http_status = 409
 
 
 def require_owner(application: Application, actor: User) -> None:
@@ -140,9 +166,7 @@ def _require_no_payment_running(application: Application) -> None:
     """While a fee is being paid for a draft, its answers stay as they were when payment started."""
     if application.status != Status.DRAFT:
         return
-    from idx.payments.services import pending_payment
-
-    if pending_payment(application) is not None:
+    if fee_checks().payment_running(application):
         raise NotEditable()
 
 
@@ -543,9 +567,7 @@ def application_submit(
     answers = validate_for_submission(application)
     if signature is None and counter_confirmation is None and requires_signature(application):
         raise SignatureRequired()
-    from idx.payments.services import payment_due_before_submission
-
-    due = payment_due_before_submission(application)
+    due = fee_checks().due_before_submission(application)
     if due:
         raise PaymentRequired(due)
     with transaction.atomic():
@@ -628,9 +650,7 @@ def application_discard_draft(*, application: Application, actor: User) -> None:
     require_owner(application, actor)
     if application.status != Status.DRAFT:
         raise NotEditable()
-    from idx.payments.selectors import application_has_payments
-
-    if application_has_payments(application):
+    if fee_checks().has_payments(application):
         raise DraftHasPayments()
     with transaction.atomic():
         audit_record(

@@ -290,7 +290,7 @@ def load_municipality(spec: dict[str, Any]) -> tuple[Municipality, list[tuple[st
 def load_applications(municipality: Municipality, count: int, seed: int = 2026) -> int:
     """Applications in every status, made through the same services residents and staff use."""
     from idx.payments.demo import demo_paid
-    from idx.payments.services import payment_due_before_submission
+    from idx.payments.selectors import payment_due_before_submission
 
     if Application.objects.filter(municipality=municipality).exists():
         return 0

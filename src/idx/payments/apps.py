@@ -13,3 +13,15 @@ class PaymentsConfig(AppConfig):
         import idx.payments.contrib.eltax  # noqa: F401
         import idx.payments.contrib.hosted  # noqa: F401
         import idx.payments.contrib.jpqr  # noqa: F401
+
+        # Applications ask about fees through the checks registered here (they import no payments).
+        from idx.applications.fees import FeeChecks, fee_checks_register
+        from idx.payments import selectors
+
+        fee_checks_register(
+            FeeChecks(
+                payment_running=lambda application: selectors.pending_payment(application) is not None,
+                due_before_submission=selectors.payment_due_before_submission,
+                has_payments=selectors.application_has_payments,
+            )
+        )

@@ -17,7 +17,8 @@ from idx.common.addresses import public_base_url
 from idx.common.models import Municipality
 from idx.payments.models import Payment, PaymentMethod, ProviderConfig
 from idx.payments.providers import ProviderEvent
-from idx.payments.services import answers_digest, fee_of, payment_apply_event
+from idx.payments.selectors import answers_digest, fee_of
+from idx.payments.services import paid_draft_submit, payment_apply_event
 
 
 def demo_secret(municipality: Municipality, purpose: str) -> str:
@@ -88,4 +89,7 @@ def demo_paid(application: Application) -> Payment:
             method=PaymentMethod.CARD,
         ),
     )
+    # No worker runs while the demo data is made: the draft is submitted here and now (the task
+    # enqueued when the payment's transaction commits then finds it submitted and does nothing).
+    paid_draft_submit(payment.pk)
     return payment

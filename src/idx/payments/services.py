@@ -10,11 +10,8 @@ kept and applied when the payment arrives. Amounts that do not match are flagged
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import logging
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -23,6 +20,7 @@ from django.utils import timezone
 
 from idx.applications.models import Application, Status
 from idx.audit.services import audit_record
+from idx.common.errors import DomainError
 from idx.common.sequences import next_yearly_number
 from idx.identity.models import User
 from idx.payments.models import (
@@ -35,76 +33,26 @@ from idx.payments.models import (
     ReceiptSequence,
 )
 from idx.payments.providers import ProviderError, ProviderEvent, Started, provider_for
-from idx.procedures.definition import fee_for, fee_paid_before_submission
+from idx.payments.selectors import Fee, answers_digest, fee_of, paid_for, payment_for_idempotency_key
+
+# Reads live in idx.payments.selectors; these names stay importable from here for the callers
+# that still reach them through this module.
+from idx.payments.selectors import payment_due_before_submission as payment_due_before_submission
+from idx.payments.selectors import pending_payment as pending_payment
 
 logger = logging.getLogger("idx.payments")
 
 DEFAULT_EXPIRY_MINUTES = 60
 
 
-class PaymentRefused(Exception):
+class PaymentRefused(DomainError):
+    http_status = 422
+
     """A payment cannot be started or changed as asked; ``code`` names why (for the API and pages)."""
 
     def __init__(self, code: str, message: str = ""):
         super().__init__(message or code)
         self.code = code
-
-
-def answers_digest(answers: Mapping[str, Any]) -> str:
-    canonical = json.dumps(answers, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class Fee:
-    amount: int
-    before_submission: bool
-    purpose: str
-
-
-def fee_of(application: Application) -> Fee:
-    """What the application costs now, and whether it must be paid before it counts as submitted."""
-    from idx.common.i18n import pick
-
-    definition = application.procedure_version.parsed
-    amount = fee_for(definition, application.answers or {})
-    name = pick(application.procedure_version.definition["name"], "ja")
-    per_item = (definition.data.get("fee") or {}).get("per_item")
-    count = (application.answers or {}).get(per_item) if per_item else None
-    purpose = f"{name} {count}通" if isinstance(count, int) and per_item == "copies" else name
-    return Fee(amount=amount, before_submission=fee_paid_before_submission(definition), purpose=purpose[:120])
-
-
-def paid_for(application: Application) -> Payment | None:
-    """The paid payment that covers the application's fee (for its current answers when paid before)."""
-    payments = Payment.objects.filter(
-        application=application, status__in=[PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED]
-    ).exclude(flag=PaymentFlag.PAID_AFTER_EXPIRY)
-    if application.status == Status.DRAFT:
-        payments = payments.filter(answers_digest=answers_digest(application.answers or {}))
-    return payments.order_by("paid_at").first()
-
-
-def payment_due_before_submission(application: Application) -> int:
-    """The amount still to pay before this draft may be submitted (0: nothing, or already paid)."""
-    definition = application.procedure_version.parsed
-    if not definition.data.get("fee") or not fee_paid_before_submission(definition):
-        return 0  # most procedures: no fee, nothing to read (this runs on every submission)
-    amount = fee_for(definition, application.answers or {})
-    if amount <= 0:
-        return 0
-    return 0 if paid_for(application) is not None else amount
-
-
-def pending_payment(application: Application) -> Payment | None:
-    """A payment started and not yet over (the draft's answers are locked while it runs)."""
-    return (
-        Payment.objects.filter(
-            application=application, status=PaymentStatus.PENDING, expires_at__gt=timezone.now()
-        )
-        .order_by("-created_at")
-        .first()
-    )
 
 
 def _config(municipality_id: int, provider: str) -> ProviderConfig:
@@ -191,11 +139,6 @@ def payment_start(
     return payment
 
 
-def payment_for_idempotency_key(*, payer: User, key: str) -> Payment | None:
-    """The payment a request with this Idempotency-Key of ``payer`` started, if any."""
-    return Payment.objects.filter(payer=payer, idempotency_key=key).select_related("application").first()
-
-
 def _payment_create(
     *,
     application: Application,
@@ -234,25 +177,47 @@ def _next_receipt_number(payment: Payment, now: dt.datetime) -> str:
     return f"R-{payment.municipality.receipt_prefix}-{year}-{number:06d}"
 
 
-def _submit_paid_draft(payment: Payment) -> str:
-    """A fee paid before submission: the draft it was paid for counts as submitted now."""
-    from idx.applications import services as applications
+def _enqueue_paid_draft_submission(payment_id: int) -> None:
+    from idx.payments.tasks import submit_paid_draft
 
+    submit_paid_draft.enqueue(payment_id)
+
+
+def paid_draft_submit(payment_id: int) -> str:
+    """A fee paid before submission: the draft it was paid for counts as submitted now.
+
+    Runs after the payment's transaction has committed (``idx.payments.tasks.submit_paid_draft``),
+    in its own transaction, so a webhook never waits on the application's locks. Idempotent: a
+    draft already submitted (by an earlier run, a duplicate webhook's task or the resident) is left
+    as it is, and the note is added once to the event that marked the payment paid. Returns the note.
+    """
+    from idx.applications import services as applications
+    from idx.applications.workflow import InvalidTransition
+
+    payment = Payment.objects.select_related("application__applicant").get(pk=payment_id)
     application = payment.application
-    if application is None or application.status != Status.DRAFT:
+    if application is None or application.status != Status.DRAFT or not payment.answers_digest:
         return ""
-    if answers_digest(application.answers or {}) != payment.answers_digest:
-        return "; the answers changed after payment started: not submitted"
-    applicant = application.applicant
-    try:
-        with transaction.atomic():
-            applications.application_submit(
-                application=application, actor=applicant, declaration_accepted=True
-            )
-    except applications.ApplicationError as exc:
-        logger.warning("paid application %s could not be submitted: %s", application.public_id, exc)
-        return f"; application not submitted: {type(exc).__name__}"
-    return "; application submitted"
+    with transaction.atomic():
+        if answers_digest(application.answers or {}) != payment.answers_digest:
+            note = "; the answers changed after payment started: not submitted"
+        else:
+            try:
+                with transaction.atomic():
+                    applications.application_submit(
+                        application=application, actor=application.applicant, declaration_accepted=True
+                    )
+            except InvalidTransition:
+                return ""  # submitted meanwhile (another run of this task): nothing more to note
+            except applications.ApplicationError as exc:
+                logger.warning("paid application %s could not be submitted: %s", application.public_id, exc)
+                note = f"; application not submitted: {type(exc).__name__}"
+            else:
+                note = "; application submitted"
+        PaymentEvent.objects.filter(payment=payment, kind="paid", outcome="paid").update(
+            outcome=("paid" + note)[:200]
+        )
+    return note
 
 
 def payment_apply_event(
@@ -303,10 +268,10 @@ def payment_apply_event(
         outcome = _apply(payment, event, follow_up)
         record.outcome = outcome[:200]
         record.save(update_fields=["outcome"])
-        if outcome == "paid":
-            outcome += _submit_paid_draft(payment)
-            record.outcome = outcome[:200]
-            record.save(update_fields=["outcome"])
+        if outcome == "paid" and payment.application_id is not None and payment.answers_digest:
+            # Paid before submission: the draft is submitted once this transaction has committed,
+            # so a webhook's transaction writes payments only (and its audit entry).
+            transaction.on_commit(partial(_enqueue_paid_draft_submission, payment.pk))
         if payment.status == PaymentStatus.PAID:
             for deferred in PaymentEvent.objects.filter(
                 payment=payment, kind="refunded", outcome__startswith="deferred"
