@@ -49,7 +49,7 @@ def main() -> None:
     from idx.assist.evaluation import load_questions
     from idx.assist.models import Faq
     from idx.assist.selectors import answer_question
-    from idx.assist.services import faq_save
+    from idx.assist.services.faqs import faq_save
     from idx.demo.loader import MUNICIPALITIES, load_municipality
 
     municipality, _accounts = load_municipality(MUNICIPALITIES[0])  # loads the demo FAQs too

@@ -42,7 +42,7 @@ def test_inquiry_form(iga):
 
 
 def test_inquiry_reply(resident):
-    from idx.assist.services import inquiry_create
+    from idx.assist.services.inquiries import inquiry_create
     from idx.identity.models import Department
 
     inquiry, _token = inquiry_create(

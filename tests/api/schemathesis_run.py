@@ -39,9 +39,10 @@ def seed(out: str, base_url: str) -> None:
     from django.utils import timezone
 
     from idx.applications import services as applications
-    from idx.assist import services as assist
+    from idx.assist.services import inquiries as assist
     from idx.booking import selectors as booking_selectors
-    from idx.booking import services as booking
+    from idx.booking.services.bookings import booking_create
+    from idx.booking.services.tickets import ticket_issue_walk_in
     from idx.common.models import Municipality
     from idx.identity.models import Department, User
     from idx.identity.policy import Action
@@ -80,10 +81,10 @@ def seed(out: str, base_url: str) -> None:
         for slot in day.slots
         if slot.free > 0 and slot.starts_at > now
     )
-    booked = booking.booking_create(
+    booked = booking_create(
         resident=resident, service=service, starts_at=slot.starts_at, note="住民票の写しの請求"
     )
-    ticket = booking.ticket_issue_walk_in(staff=clerk, service=service)
+    ticket = ticket_issue_walk_in(staff=clerk, service=service)
     counter = booking_selectors.resources_for_staff(staff=clerk).first()
     inquiry, inquiry_token = assist.inquiry_create(
         municipality=iga,

@@ -94,7 +94,7 @@ def test_header_parameters_and_anonymous_inquiries(municipalities):
 
 
 def test_the_inquiry_token_header_reads_an_inquiry_without_an_account(iga):
-    from idx.assist import services as assist
+    from idx.assist.services import inquiries as assist
     from idx.identity.models import Department
 
     inquiry, token = assist.inquiry_create(

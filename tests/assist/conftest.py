@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from idx.assist import search
-from idx.assist.services import FaqData, faq_save
+from idx.assist.services.faqs import FaqData, faq_save
 
 TEST_FAQS = [
     (

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from idx.assist import search
 from idx.assist.models import Faq, UnansweredQuestion
 from idx.assist.selectors import answer_question
-from idx.assist.services import FaqData, faq_save
+from idx.assist.services.faqs import FaqData, faq_save
 from tests.conftest import IGA_HOST, WATARAI_HOST
 
 pytestmark = pytest.mark.django_db

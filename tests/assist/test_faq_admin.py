@@ -10,7 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from idx.assist.models import Faq, UnansweredQuestion
 from idx.assist.selectors import answer_question
-from idx.assist.services import csv_columns, faq_csv_rows, gap_record
+from idx.assist.services.faqs import csv_columns, faq_csv_rows
+from idx.assist.services.gaps import gap_record
 from tests.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
@@ -197,7 +198,7 @@ def test_gap_list_and_resolving_with_an_faq(iga, supervisor):
 
 def test_municipality_synonyms_change_answers_and_stay_local(iga, watarai, city_admin, supervisor):
     from idx.assist import search
-    from idx.assist.services import FaqData, faq_save
+    from idx.assist.services.faqs import FaqData, faq_save
 
     for municipality in (iga, watarai):
         faq_save(

@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from idx.assist.models import Faq, Inquiry, InquiryStatus
-from idx.assist.services import inquiry_answer, inquiry_create, working_days_after
+from idx.assist.services.inquiries import inquiry_answer, inquiry_create, working_days_after
 from idx.identity.models import Department
 from idx.notifications.models import Message
 from tests.conftest import IGA_HOST, WATARAI_HOST, signed_in

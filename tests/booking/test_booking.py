@@ -7,8 +7,8 @@ import threading
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from idx.booking import services
 from idx.booking.models import Booking, BookingStatus
+from idx.booking.services import bookings as booking_services
 from tests.booking.conftest import NOW, at, make_service
 from tests.factories import ResidentFactory
 
@@ -17,7 +17,7 @@ SLOT = at("2026-12-02", "10:00")
 
 
 def test_booking_takes_a_seat_and_gets_a_code(service, resident):
-    booking = services.booking_create(
+    booking = booking_services.booking_create(
         resident=resident, service=service, starts_at=SLOT, now=NOW, note="相談"
     )
     assert booking.seat == 1
@@ -28,22 +28,24 @@ def test_booking_takes_a_seat_and_gets_a_code(service, resident):
 
 
 def test_a_full_slot_is_refused(service, resident, other_resident):
-    services.booking_create(resident=resident, service=service, starts_at=SLOT, now=NOW)
-    with pytest.raises(services.BookingRefused) as refused:
-        services.booking_create(resident=other_resident, service=service, starts_at=SLOT, now=NOW)
+    booking_services.booking_create(resident=resident, service=service, starts_at=SLOT, now=NOW)
+    with pytest.raises(booking_services.BookingRefused) as refused:
+        booking_services.booking_create(resident=other_resident, service=service, starts_at=SLOT, now=NOW)
     assert refused.value.code == "full"
 
 
 def test_capacity_gives_one_seat_each(service, resident, other_resident):
     service.capacity = 2
     service.save()
-    first = services.booking_create(resident=resident, service=service, starts_at=SLOT, now=NOW)
-    second = services.booking_create(resident=other_resident, service=service, starts_at=SLOT, now=NOW)
+    first = booking_services.booking_create(resident=resident, service=service, starts_at=SLOT, now=NOW)
+    second = booking_services.booking_create(
+        resident=other_resident, service=service, starts_at=SLOT, now=NOW
+    )
     assert {first.seat, second.seat} == {1, 2}
 
 
 def test_the_database_refuses_a_second_booking_of_a_seat(service, resident, other_resident):
-    booking = services.booking_create(resident=resident, service=service, starts_at=SLOT, now=NOW)
+    booking = booking_services.booking_create(resident=resident, service=service, starts_at=SLOT, now=NOW)
     with pytest.raises(IntegrityError), transaction.atomic():
         Booking.objects.create(
             municipality=service.municipality,
@@ -55,45 +57,58 @@ def test_the_database_refuses_a_second_booking_of_a_seat(service, resident, othe
             ics_uid="x@idx",
         )
     # A cancelled booking frees its seat.
-    services.booking_cancel(booking=booking, actor=resident, now=NOW)
+    booking_services.booking_cancel(booking=booking, actor=resident, now=NOW)
     assert (
-        services.booking_create(resident=other_resident, service=service, starts_at=SLOT, now=NOW).seat == 1
+        booking_services.booking_create(
+            resident=other_resident, service=service, starts_at=SLOT, now=NOW
+        ).seat
+        == 1
     )
 
 
 def test_a_stale_read_of_the_seats_still_cannot_overbook(service, resident, other_resident, monkeypatch):
     """As if another request took the seat between this request's read and its insert."""
-    services.booking_create(resident=resident, service=service, starts_at=SLOT, now=NOW)
-    monkeypatch.setattr(services, "SEAT_HOLDING", [])  # the service now sees no seat taken
-    with pytest.raises(services.BookingRefused) as refused:
-        services.booking_create(resident=other_resident, service=service, starts_at=SLOT, now=NOW)
+    booking_services.booking_create(resident=resident, service=service, starts_at=SLOT, now=NOW)
+    monkeypatch.setattr(booking_services, "SEAT_HOLDING", [])  # the service now sees no seat taken
+    with pytest.raises(booking_services.BookingRefused) as refused:
+        booking_services.booking_create(resident=other_resident, service=service, starts_at=SLOT, now=NOW)
     assert refused.value.code == "full"
     assert Booking.objects.filter(service=service, starts_at=SLOT).count() == 1
 
 
 def test_limit_per_service_and_in_all(iga, service, resident, settings):
-    services.booking_create(resident=resident, service=service, starts_at=at("2026-12-02", "09:00"), now=NOW)
-    services.booking_create(resident=resident, service=service, starts_at=at("2026-12-03", "09:00"), now=NOW)
-    with pytest.raises(services.BookingRefused) as refused:
-        services.booking_create(
+    booking_services.booking_create(
+        resident=resident, service=service, starts_at=at("2026-12-02", "09:00"), now=NOW
+    )
+    booking_services.booking_create(
+        resident=resident, service=service, starts_at=at("2026-12-03", "09:00"), now=NOW
+    )
+    with pytest.raises(booking_services.BookingRefused) as refused:
+        booking_services.booking_create(
             resident=resident, service=service, starts_at=at("2026-12-04", "09:00"), now=NOW
         )
     assert refused.value.code == "limit_service"
     settings.IDX_BOOKING_MAX_FUTURE = 3
     other = make_service(iga, "zeimu")
-    services.booking_create(resident=resident, service=other, starts_at=at("2026-12-02", "09:00"), now=NOW)
-    with pytest.raises(services.BookingRefused) as refused:
-        services.booking_create(
+    booking_services.booking_create(
+        resident=resident, service=other, starts_at=at("2026-12-02", "09:00"), now=NOW
+    )
+    with pytest.raises(booking_services.BookingRefused) as refused:
+        booking_services.booking_create(
             resident=resident, service=other, starts_at=at("2026-12-03", "09:00"), now=NOW
         )
     assert refused.value.code == "limit_total"
 
 
 def test_past_bookings_do_not_count_towards_the_limits(service, resident):
-    services.booking_create(resident=resident, service=service, starts_at=at("2026-12-02", "09:00"), now=NOW)
-    services.booking_create(resident=resident, service=service, starts_at=at("2026-12-03", "09:00"), now=NOW)
+    booking_services.booking_create(
+        resident=resident, service=service, starts_at=at("2026-12-02", "09:00"), now=NOW
+    )
+    booking_services.booking_create(
+        resident=resident, service=service, starts_at=at("2026-12-03", "09:00"), now=NOW
+    )
     later = at("2026-12-04", "08:00")
-    assert services.booking_create(
+    assert booking_services.booking_create(
         resident=resident, service=service, starts_at=at("2026-12-07", "09:00"), now=later
     )
 
@@ -105,16 +120,18 @@ def test_rate_limit_per_account(service, settings):
     settings.IDX_RATELIMIT_ENABLED = True
     settings.IDX_BOOKING_RATE = "2/1h"
     bot = ResidentFactory(municipality=service.municipality)
-    first = services.booking_create(
+    first = booking_services.booking_create(
         resident=bot, service=service, starts_at=at("2026-12-02", "09:00"), now=NOW
     )
-    services.booking_cancel(booking=first, actor=bot, now=NOW)
-    with pytest.raises(services.BookingRefused) as refused:
-        services.booking_create(resident=bot, service=service, starts_at=at("2026-12-02", "09:30"), now=NOW)
+    booking_services.booking_cancel(booking=first, actor=bot, now=NOW)
+    with pytest.raises(booking_services.BookingRefused) as refused:
+        booking_services.booking_create(
+            resident=bot, service=service, starts_at=at("2026-12-02", "09:30"), now=NOW
+        )
     assert refused.value.code == "rate_limited"
     # Another account is not affected.
     other = ResidentFactory(municipality=service.municipality)
-    assert services.booking_create(
+    assert booking_services.booking_create(
         resident=other, service=service, starts_at=at("2026-12-02", "09:30"), now=NOW
     )
     cache.clear()
@@ -122,55 +139,59 @@ def test_rate_limit_per_account(service, settings):
 
 def test_staff_and_other_municipalities_cannot_book(service, clerk, watarai_resident):
     for person in (clerk, watarai_resident):
-        with pytest.raises(services.NotPermitted):
-            services.booking_create(resident=person, service=service, starts_at=SLOT, now=NOW)
+        with pytest.raises(booking_services.NotPermitted):
+            booking_services.booking_create(resident=person, service=service, starts_at=SLOT, now=NOW)
 
 
 def test_online_only_where_offered(service, resident):
-    with pytest.raises(services.BookingRefused) as refused:
-        services.booking_create(resident=resident, service=service, starts_at=SLOT, online=True, now=NOW)
+    with pytest.raises(booking_services.BookingRefused) as refused:
+        booking_services.booking_create(
+            resident=resident, service=service, starts_at=SLOT, online=True, now=NOW
+        )
     assert refused.value.code == "online_not_offered"
 
 
 def test_cancel_only_ones_own_and_only_once(service, resident, other_resident):
-    booking = services.booking_create(resident=resident, service=service, starts_at=SLOT, now=NOW)
-    with pytest.raises(services.NotPermitted):
-        services.booking_cancel(booking=booking, actor=other_resident, now=NOW)
-    services.booking_cancel(booking=booking, actor=resident, now=NOW)
+    booking = booking_services.booking_create(resident=resident, service=service, starts_at=SLOT, now=NOW)
+    with pytest.raises(booking_services.NotPermitted):
+        booking_services.booking_cancel(booking=booking, actor=other_resident, now=NOW)
+    booking_services.booking_cancel(booking=booking, actor=resident, now=NOW)
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CANCELLED and booking.ics_sequence == 1
-    with pytest.raises(services.BookingRefused):
-        services.booking_cancel(booking=booking, actor=resident, now=NOW)
+    with pytest.raises(booking_services.BookingRefused):
+        booking_services.booking_cancel(booking=booking, actor=resident, now=NOW)
 
 
 def test_rebook_keeps_the_calendar_event_and_releases_the_old_seat(service, resident, other_resident):
-    booking = services.booking_create(resident=resident, service=service, starts_at=SLOT, now=NOW)
-    new = services.booking_rebook(
+    booking = booking_services.booking_create(resident=resident, service=service, starts_at=SLOT, now=NOW)
+    new = booking_services.booking_rebook(
         booking=booking, resident=resident, starts_at=at("2026-12-03", "11:00"), now=NOW
     )
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CANCELLED
     assert new.ics_uid == booking.ics_uid and new.ics_sequence == booking.ics_sequence + 1
     assert new.rebooked_from_id == booking.pk
-    assert services.booking_create(resident=other_resident, service=service, starts_at=SLOT, now=NOW)
+    assert booking_services.booking_create(resident=other_resident, service=service, starts_at=SLOT, now=NOW)
 
 
 def test_a_refused_rebooking_keeps_the_booking(service, resident, other_resident):
     taken = at("2026-12-03", "11:00")
-    services.booking_create(resident=other_resident, service=service, starts_at=taken, now=NOW)
-    booking = services.booking_create(resident=resident, service=service, starts_at=SLOT, now=NOW)
-    with pytest.raises(services.BookingRefused):
-        services.booking_rebook(booking=booking, resident=resident, starts_at=taken, now=NOW)
+    booking_services.booking_create(resident=other_resident, service=service, starts_at=taken, now=NOW)
+    booking = booking_services.booking_create(resident=resident, service=service, starts_at=SLOT, now=NOW)
+    with pytest.raises(booking_services.BookingRefused):
+        booking_services.booking_rebook(booking=booking, resident=resident, starts_at=taken, now=NOW)
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CONFIRMED
 
 
 def test_rebook_at_the_limit_is_possible(service, resident):
-    first = services.booking_create(
+    first = booking_services.booking_create(
         resident=resident, service=service, starts_at=at("2026-12-02", "09:00"), now=NOW
     )
-    services.booking_create(resident=resident, service=service, starts_at=at("2026-12-03", "09:00"), now=NOW)
-    assert services.booking_rebook(
+    booking_services.booking_create(
+        resident=resident, service=service, starts_at=at("2026-12-03", "09:00"), now=NOW
+    )
+    assert booking_services.booking_rebook(
         booking=first, resident=resident, starts_at=at("2026-12-04", "09:00"), now=NOW
     )
 
@@ -188,7 +209,9 @@ def test_parallel_requests_for_the_last_seat_give_it_to_exactly_one(iga):
 
     service = make_service(iga, code="race", capacity=2)
     holder = ResidentFactory(municipality=iga)
-    services.booking_create(resident=holder, service=service, starts_at=SLOT, now=NOW)  # one seat left
+    booking_services.booking_create(
+        resident=holder, service=service, starts_at=SLOT, now=NOW
+    )  # one seat left
     people = [ResidentFactory(municipality=iga) for _ in range(12)]
     barrier = threading.Barrier(len(people))
     outcomes: list[str] = []
@@ -197,9 +220,9 @@ def test_parallel_requests_for_the_last_seat_give_it_to_exactly_one(iga):
     def attempt(person):
         try:
             barrier.wait(timeout=30)
-            services.booking_create(resident=person, service=service, starts_at=SLOT, now=NOW)
+            booking_services.booking_create(resident=person, service=service, starts_at=SLOT, now=NOW)
             result = "booked"
-        except services.BookingRefused as exc:
+        except booking_services.BookingRefused as exc:
             result = exc.code
         except Exception as exc:  # noqa: BLE001 - reported in the assertion
             result = f"error: {exc!r}"
@@ -233,9 +256,9 @@ def test_parallel_requests_of_one_account_cannot_pass_its_limit(iga):
     def attempt(starts_at):
         try:
             barrier.wait(timeout=30)
-            services.booking_create(resident=bot, service=service, starts_at=starts_at, now=NOW)
+            booking_services.booking_create(resident=bot, service=service, starts_at=starts_at, now=NOW)
             result = "booked"
-        except services.BookingRefused as exc:
+        except booking_services.BookingRefused as exc:
             result = exc.code
         finally:
             connections.close_all()

@@ -10,9 +10,10 @@ import pytest
 from django.core.management import call_command
 from icalendar import Calendar
 
-from idx.booking import selectors, services
+from idx.booking import selectors
 from idx.booking.messages import booking_notify
 from idx.booking.models import Booking
+from idx.booking.services import bookings as booking_services
 from idx.notifications.models import Message
 from idx.notifications.services import PLACEHOLDERS, TemplateInvalid, template_save
 from tests.booking.conftest import NOW, at
@@ -30,7 +31,7 @@ def _event(text: str):
 
 def test_confirmation_carries_an_ics_in_tokyo_time(service, resident, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        booking = services.booking_create(
+        booking = booking_services.booking_create(
             resident=resident, service=service, starts_at=at("2026-12-02", "10:00"), now=NOW
         )
     email = Message.objects.get(recipient=resident, purpose="booking_confirmation", channel="email")
@@ -56,11 +57,11 @@ def test_confirmation_carries_an_ics_in_tokyo_time(service, resident, django_cap
 
 
 def test_cancellation_sends_method_cancel(service, resident, django_capture_on_commit_callbacks):
-    booking = services.booking_create(
+    booking = booking_services.booking_create(
         resident=resident, service=service, starts_at=at("2026-12-02", "10:00"), now=NOW
     )
     with django_capture_on_commit_callbacks(execute=True):
-        services.booking_cancel(booking=booking, actor=resident, now=NOW)
+        booking_services.booking_cancel(booking=booking, actor=resident, now=NOW)
     email = Message.objects.get(recipient=resident, purpose="booking_cancellation", channel="email")
     assert email.attachment_type == "text/calendar; method=CANCEL"
     calendar, event = _event(email.attachment_text)
@@ -75,7 +76,7 @@ def test_online_consultation_has_the_meeting_link(iga, resident, django_capture_
     assert service.online_possible and service.meeting_url
     slot = next(slot for day in selectors.slot_days(service=service) for slot in day.slots if slot.free)
     with django_capture_on_commit_callbacks(execute=True):
-        booking = services.booking_create(
+        booking = booking_services.booking_create(
             resident=resident, service=service, starts_at=slot.starts_at, online=True
         )
     email = Message.objects.get(recipient=resident, purpose="booking_confirmation", channel="email")
@@ -85,7 +86,7 @@ def test_online_consultation_has_the_meeting_link(iga, resident, django_capture_
 
 
 def test_messages_are_sent_once(service, resident):
-    booking = services.booking_create(
+    booking = booking_services.booking_create(
         resident=resident, service=service, starts_at=at("2026-12-02", "10:00"), now=NOW
     )
     assert booking_notify(booking.pk, "confirmation", 0) == 2  # inbox and e-mail
@@ -93,10 +94,10 @@ def test_messages_are_sent_once(service, resident):
 
 
 def test_reminders_for_tomorrow_are_idempotent(service, resident, other_resident):
-    tomorrow = services.booking_create(
+    tomorrow = booking_services.booking_create(
         resident=resident, service=service, starts_at=at("2026-12-02", "10:00"), now=NOW
     )
-    later = services.booking_create(
+    later = booking_services.booking_create(
         resident=other_resident, service=service, starts_at=at("2026-12-03", "10:00"), now=NOW
     )
     call_command("booking_reminders", today="2026-12-01")
@@ -136,7 +137,7 @@ def test_the_email_with_the_ics_arrives_at_the_smtp_server(iga, smtp_raw):
         iga, code="smtp-test"
     )
     person = ResidentFactory(municipality=iga, email="booker@iga.example.jp")
-    booking = services.booking_create(
+    booking = booking_services.booking_create(
         resident=person, service=service, starts_at=at("2026-12-02", "10:00"), now=NOW
     )
     deadline = time.monotonic() + 10

@@ -10,8 +10,8 @@ import pytest
 from django.conf import settings
 from icalendar import Calendar
 
-from idx.booking import services
 from idx.booking.ics import booking_ics
+from idx.booking.services import bookings as booking_services
 from idx.identity.services import api_token_issue
 from idx.notifications.models import Message
 from tests.booking.conftest import NOW, at, make_service
@@ -39,10 +39,10 @@ def online_service(iga):
 
 
 def test_each_online_booking_gets_its_own_room(online_service, resident, other_resident):
-    mine = services.booking_create(
+    mine = booking_services.booking_create(
         resident=resident, service=online_service, starts_at=at("2026-12-02", "10:00"), online=True, now=NOW
     )
-    theirs = services.booking_create(
+    theirs = booking_services.booking_create(
         resident=other_resident,
         service=online_service,
         starts_at=at("2026-12-02", "10:00"),
@@ -54,12 +54,12 @@ def test_each_online_booking_gets_its_own_room(online_service, resident, other_r
     assert mine.meeting_url != theirs.meeting_url
     assert len(mine.meeting_url.rsplit("/", 1)[1]) >= 16  # not guessable
     # At the counter: no meeting room.
-    visit = services.booking_create(
+    visit = booking_services.booking_create(
         resident=resident, service=online_service, starts_at=at("2026-12-03", "10:00"), now=NOW
     )
     assert visit.meeting_url == ""
     # A rebooking keeps its room (the same meeting, at another time).
-    moved = services.booking_rebook(
+    moved = booking_services.booking_rebook(
         booking=mine, resident=resident, starts_at=at("2026-12-04", "10:00"), now=NOW
     )
     assert moved.meeting_url == mine.meeting_url
@@ -68,10 +68,10 @@ def test_each_online_booking_gets_its_own_room(online_service, resident, other_r
 def test_the_resident_sees_their_link_and_is_not_sent_to_the_counter(
     online_service, resident, other_resident, resident_client
 ):
-    mine = services.booking_create(
+    mine = booking_services.booking_create(
         resident=resident, service=online_service, starts_at=at("2026-12-02", "10:00"), online=True, now=NOW
     )
-    theirs = services.booking_create(
+    theirs = booking_services.booking_create(
         resident=other_resident,
         service=online_service,
         starts_at=at("2026-12-02", "10:00"),
@@ -88,7 +88,7 @@ def test_the_resident_sees_their_link_and_is_not_sent_to_the_counter(
 
 
 def test_counter_visits_still_show_the_counter(online_service, resident, resident_client):
-    visit = services.booking_create(
+    visit = booking_services.booking_create(
         resident=resident, service=online_service, starts_at=at("2026-12-02", "10:00"), now=NOW
     )
     resident_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
@@ -102,7 +102,7 @@ def test_confirmation_reminder_and_ics_carry_the_booking_link(
     resident.preferred_language = "en"
     resident.save(update_fields=["preferred_language"])
     with django_capture_on_commit_callbacks(execute=True):
-        booking = services.booking_create(
+        booking = booking_services.booking_create(
             resident=resident,
             service=online_service,
             starts_at=at("2026-12-02", "10:00"),
@@ -130,7 +130,7 @@ def test_confirmation_reminder_and_ics_carry_the_booking_link(
 def test_the_api_gives_the_booking_link(online_service, resident):
     from django.test import Client
 
-    booking = services.booking_create(
+    booking = booking_services.booking_create(
         resident=resident, service=online_service, starts_at=at("2026-12-02", "10:00"), online=True, now=NOW
     )
     client = Client(

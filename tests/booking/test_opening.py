@@ -6,9 +6,11 @@ import datetime as dt
 
 import pytest
 
-from idx.booking import selectors, services
+from idx.booking import selectors
 from idx.booking.models import Booking, Closure
 from idx.booking.opening import ServiceCalendar, holiday_name, is_year_end
+from idx.booking.services import bookings as booking_services
+from idx.booking.services import setup as setup_services
 from tests.booking.conftest import NOW, at, make_service
 from tests.factories import ResidentFactory
 
@@ -61,8 +63,8 @@ def test_closed_reasons(service):
     ],
 )
 def test_bookings_outside_the_rules_are_refused(service, resident, starts_at, code):
-    with pytest.raises(services.BookingRefused) as refused:
-        services.booking_create(resident=resident, service=service, starts_at=starts_at, now=NOW)
+    with pytest.raises(booking_services.BookingRefused) as refused:
+        booking_services.booking_create(resident=resident, service=service, starts_at=starts_at, now=NOW)
     assert refused.value.code == code
     assert str(refused.value.message)
     assert not Booking.objects.filter(service=service).exists()
@@ -71,8 +73,8 @@ def test_bookings_outside_the_rules_are_refused(service, resident, starts_at, co
 def test_refusals_are_translated(service, resident):
     from django.utils import translation
 
-    with pytest.raises(services.BookingRefused) as refused:
-        services.booking_create(
+    with pytest.raises(booking_services.BookingRefused) as refused:
+        booking_services.booking_create(
             resident=resident, service=service, starts_at=at("2026-12-29", "10:00"), now=NOW
         )
     with translation.override("en"):
@@ -86,7 +88,7 @@ def test_refusals_are_translated(service, resident):
 def test_closures_of_the_service_the_department_and_the_city(iga, service, resident, supervisor):
     other = make_service(iga, "kaigo-koureifukushi")
     department = service.department
-    services.closure_add(
+    setup_services.closure_add(
         staff=supervisor,
         department=department,
         service=None,
@@ -95,18 +97,18 @@ def test_closures_of_the_service_the_department_and_the_city(iga, service, resid
         reason="庁舎点検",
     )
     Closure.objects.create(municipality=iga, first_day=dt.date(2026, 12, 7), last_day=dt.date(2026, 12, 7))
-    with pytest.raises(services.BookingRefused) as refused:
-        services.booking_create(
+    with pytest.raises(booking_services.BookingRefused) as refused:
+        booking_services.booking_create(
             resident=resident, service=service, starts_at=at("2026-12-03", "10:00"), now=NOW
         )
     assert refused.value.code == "closure"
     assert str(refused.value.message) == "庁舎点検"
     # Another department's service is open on those days, but not on the city-wide closure.
-    assert services.booking_create(
+    assert booking_services.booking_create(
         resident=resident, service=other, starts_at=at("2026-12-03", "10:00"), now=NOW
     )
-    with pytest.raises(services.BookingRefused):
-        services.booking_create(
+    with pytest.raises(booking_services.BookingRefused):
+        booking_services.booking_create(
             resident=resident, service=other, starts_at=at("2026-12-07", "10:00"), now=NOW
         )
 
@@ -115,7 +117,9 @@ def test_slot_days_count_free_seats_in_constant_queries(service, django_assert_m
     service.capacity = 2
     service.save()
     first = ResidentFactory(municipality=service.municipality)
-    services.booking_create(resident=first, service=service, starts_at=at("2026-12-02", "09:00"), now=NOW)
+    booking_services.booking_create(
+        resident=first, service=service, starts_at=at("2026-12-02", "09:00"), now=NOW
+    )
     with django_assert_max_num_queries(4):
         days = selectors.slot_days(service=service, now=NOW, days=40)
     by_day = {day.day: day for day in days}

@@ -7,8 +7,10 @@ import re
 import pytest
 from django.test import Client
 
-from idx.booking import selectors, services
+from idx.booking import selectors
 from idx.booking.models import Booking, BookingStatus, Service
+from idx.booking.services import bookings as booking_services
+from idx.booking.services import tickets as ticket_services
 from tests.conftest import IGA_HOST, WATARAI_HOST, signed_in
 
 pytestmark = pytest.mark.django_db
@@ -72,7 +74,7 @@ def test_a_refused_booking_says_why(resident_client, service):
 
 def test_someone_elses_booking_is_not_found(resident, other_resident_client, service):
     slot = _free_slot(service)
-    booking = services.booking_create(resident=resident, service=service, starts_at=slot.starts_at)
+    booking = booking_services.booking_create(resident=resident, service=service, starts_at=slot.starts_at)
     for path in ("", "rebook/", "booking.ics"):
         assert other_resident_client.get(f"/booking/my/{booking.public_id}/{path}").status_code == 404
     assert other_resident_client.post(f"/booking/my/{booking.public_id}/cancel/").status_code == 404
@@ -87,7 +89,7 @@ def test_nothing_crosses_municipalities(
     iga, watarai, resident, watarai_resident, service, clerk_other_municipality
 ):
     slot = _free_slot(service)
-    booking = services.booking_create(resident=resident, service=service, starts_at=slot.starts_at)
+    booking = booking_services.booking_create(resident=resident, service=service, starts_at=slot.starts_at)
     watarai_client = signed_in(watarai_resident, host=WATARAI_HOST)
     assert watarai_client.get(f"/booking/my/{booking.public_id}/").status_code == 404
     assert watarai_client.get(f"/booking/{service.code}/").status_code == 404  # 伊賀市's own service
@@ -103,7 +105,7 @@ def test_nothing_crosses_municipalities(
 
 def test_staff_day_page_is_scoped_to_the_department(resident, service, clerk, clerk_other_department):
     slot = _free_slot(service)
-    booking = services.booking_create(resident=resident, service=service, starts_at=slot.starts_at)
+    booking = booking_services.booking_create(resident=resident, service=service, starts_at=slot.starts_at)
     day = f"/staff/booking/?day={slot.starts_at:%Y-%m-%d}"
     page = signed_in(clerk).get(day).content.decode()
     assert booking.code in page and resident.full_name in page
@@ -196,12 +198,12 @@ def test_supervisor_defines_a_service_with_hours_and_a_closure(iga, supervisor, 
 
 
 def test_display_and_ticket_pages_show_numbers_only(iga_client, resident, service, counter, clerk):
-    booking = services.booking_create(
+    booking = booking_services.booking_create(
         resident=resident, service=service, starts_at=_free_slot(service).starts_at
     )
-    walk_in = services.ticket_issue_walk_in(staff=clerk, service=service)
-    second = services.ticket_issue_walk_in(staff=clerk, service=service)
-    services.ticket_call_next(staff=clerk, resource=counter)
+    walk_in = ticket_services.ticket_issue_walk_in(staff=clerk, service=service)
+    second = ticket_services.ticket_issue_walk_in(staff=clerk, service=service)
+    ticket_services.ticket_call_next(staff=clerk, resource=counter)
     page = iga_client.get("/booking/display/")
     html = page.content.decode()
     assert page.status_code == 200

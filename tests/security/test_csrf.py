@@ -73,8 +73,9 @@ def objects(resident, clerk):
     )
     first_step = draft.procedure_version.parsed.steps[0].id
     from idx.booking import selectors as booking_selectors
-    from idx.booking import services as booking_services
     from idx.booking.models import Service
+    from idx.booking.services.bookings import booking_create
+    from idx.booking.services.tickets import ticket_issue_walk_in
     from idx.notifications.views import unsubscribe_token
 
     booking_service = Service.objects.get(municipality=resident.municipality, code="kosodate-soudan")
@@ -85,10 +86,8 @@ def objects(resident, clerk):
         if slot.free
     )
     return {
-        "booking": booking_services.booking_create(
-            resident=resident, service=booking_service, starts_at=free.starts_at
-        ),
-        "ticket": booking_services.ticket_issue_walk_in(staff=clerk, service=booking_service),
+        "booking": booking_create(resident=resident, service=booking_service, starts_at=free.starts_at),
+        "ticket": ticket_issue_walk_in(staff=clerk, service=booking_service),
         "draft": draft,
         "submitted": submitted,
         "correction": to_correct,
@@ -99,7 +98,9 @@ def objects(resident, clerk):
 
 
 def _assist_objects(resident) -> dict[str, Any]:
-    from idx.assist.services import FaqData, faq_save, gap_record, inquiry_create
+    from idx.assist.services.faqs import FaqData, faq_save
+    from idx.assist.services.gaps import gap_record
+    from idx.assist.services.inquiries import inquiry_create
     from idx.identity.models import Department
 
     municipality = resident.municipality

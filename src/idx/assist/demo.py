@@ -12,7 +12,8 @@ from typing import Any
 
 import yaml
 
-from idx.assist.services import FaqData, _faq_problems, _write_faq, synonyms_of
+from idx.assist.selectors import synonyms_of
+from idx.assist.services.faqs import FaqData, faq_problems, faq_write
 from idx.common.models import Municipality
 
 DATA = Path(__file__).with_name("data")
@@ -67,9 +68,19 @@ def load_faqs(municipality: Municipality) -> int:
     synonyms = synonyms_of(municipality.pk)
     for entry in demo_faqs():
         data = faq_data(entry)
-        errors, department = _faq_problems(municipality, data)
+        errors, department = faq_problems(municipality, data)
         if errors:
             raise ValueError(f"demo FAQ {data.key}: {errors}")
-        _write_faq(municipality, data, department, synonyms)
+        faq_write(municipality, data, department, synonyms)
         loaded += 1
     return loaded
+
+
+def load_general_desk(municipality: Municipality) -> None:
+    """The general desk for inquiries whose resident does not know where to ask: 市民生活課."""
+    from idx.assist.models import InquiryDesk
+    from idx.identity.models import Department
+
+    desk = Department.objects.filter(municipality=municipality, code="shimin-seikatsu").first()
+    if desk is not None:
+        InquiryDesk.objects.update_or_create(municipality=municipality, defaults={"department": desk})

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from idx.assist import search, text
-from idx.assist.models import Faq, FaqVariant, Inquiry, InquiryStatus, UnansweredQuestion
-from idx.assist.services import token_hash
+from idx.assist.models import Faq, FaqVariant, Inquiry, InquiryStatus, SynonymSet, UnansweredQuestion
 from idx.common.models import Municipality
 from idx.identity.models import Department, User
 from idx.identity.policy import Action, Scope, scope_of
@@ -141,8 +142,6 @@ def rank(municipality: Municipality, question: str, limit: int = 3) -> list[sear
     script = text.script_of(question)
     if script not in search.SCRIPTS:
         return []
-    from idx.assist.services import synonyms_of
-
     terms = text.terms(question, synonyms_of(municipality.pk))
     return search.index_for(municipality.pk).search(script, terms, limit=limit)
 
@@ -302,3 +301,28 @@ def inquiries_of_resident(*, resident: User) -> QuerySet[Inquiry]:
         .select_related("department")
         .order_by("-created_at")
     )
+
+
+def synonyms_of(municipality_id: int) -> tuple[str, ...]:
+    """The municipality's own synonym groups (``a/b/c`` lines), for the analyzer."""
+    saved = SynonymSet.objects.filter(municipality_id=municipality_id).values_list("text", flat=True).first()
+    return tuple(line.strip() for line in (saved or "").splitlines() if line.count("/") >= 1 and line.strip())
+
+
+def token_hash(token: str) -> str:
+    """The stored form of an inquiry link's secret (only its hash is kept)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def inquiry_stats(rows: Iterable[Any]) -> dict[str, Any]:
+    """Response-time figures over inquiries: answered within target, median hours to first answer."""
+    hours: list[float] = []
+    within = total = 0
+    for created_at, first_answered_at, due_at in rows:
+        total += 1
+        if first_answered_at is not None:
+            hours.append((first_answered_at - created_at).total_seconds() / 3600)
+            within += int(first_answered_at <= due_at)
+    hours.sort()
+    median = hours[len(hours) // 2] if hours else None
+    return {"total": total, "answered": len(hours), "within_target": within, "median_hours": median}

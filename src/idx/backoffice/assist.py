@@ -15,8 +15,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from idx.assist import selectors, services
+from idx.assist import selectors
 from idx.assist.models import Category, Faq, Inquiry, InquiryStatus, UnansweredQuestion
+from idx.assist.services import faqs as faq_services
+from idx.assist.services import gaps as gap_services
+from idx.assist.services import inquiries as inquiry_services
 from idx.common.http import IdxRequest, sign_in_required
 from idx.identity.policy import Action, can
 from idx.procedures.models import Procedure
@@ -115,7 +118,7 @@ def faq_edit(request: IdxRequest, key: str = "") -> HttpResponseBase:
     values = _faq_form_values(request, faq)
     if request.method == "POST":
         if faq is not None and request.POST.get("action") == "delete":
-            services.faq_delete(faq=faq, actor=request.user)
+            faq_services.faq_delete(faq=faq, actor=request.user)
             messages.success(request, _("The FAQ has been deleted."))
             return redirect("backoffice:faq_list")
         department = departments.filter(code=values["department"]).first()
@@ -125,11 +128,11 @@ def faq_edit(request: IdxRequest, key: str = "") -> HttpResponseBase:
             errors["department"] = _("Choose the department that answers this question.")
         if not errors:
             try:
-                saved = services.faq_save(
+                saved = faq_services.faq_save(
                     municipality=request.municipality,
                     actor=request.user,
                     original_key=faq.key if faq else "",
-                    data=services.FaqData(
+                    data=faq_services.FaqData(
                         key=values["key"],
                         category=values["category"],
                         department_code=values["department"],
@@ -143,14 +146,14 @@ def faq_edit(request: IdxRequest, key: str = "") -> HttpResponseBase:
                         published=values["published"],
                     ),
                 )
-            except services.FaqInvalid as exc:
+            except faq_services.FaqInvalid as exc:
                 errors = exc.errors
             else:
                 gap_id = request.GET.get("gap", "")
                 if gap_id.isdigit():
                     gap = selectors.gaps_for_staff(staff=request.user).filter(pk=int(gap_id)).first()
                     if gap is not None:
-                        services.gap_resolve(gap=gap, actor=request.user, faq=saved)
+                        gap_services.gap_resolve(gap=gap, actor=request.user, faq=saved)
                 messages.success(request, _("The FAQ has been saved."))
                 return redirect("backoffice:faq_edit", key=saved.key)
     language_rows = [
@@ -197,7 +200,7 @@ def faq_export(request: IdxRequest) -> HttpResponseBase:
 
     def lines() -> Iterator[str]:
         yield "\ufeff"  # so that spreadsheet programs read it as UTF-8
-        for row in services.faq_csv_rows(request.municipality):
+        for row in faq_services.faq_csv_rows(request.municipality):
             yield writer.writerow(row)
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
@@ -211,22 +214,22 @@ def faq_import(request: IdxRequest) -> HttpResponseBase:
     _require(request, Action.EDIT_FAQ)
     if not _city_wide(request):
         raise Http404  # a file may touch any department's FAQs: city-wide editors only
-    result: services.ImportResult | None = None
+    result: faq_services.ImportResult | None = None
     status = 200
     if request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None:
-            result = services.ImportResult(errors=[(0, _("Choose a CSV file."))])
+            result = faq_services.ImportResult(errors=[(0, _("Choose a CSV file."))])
             status = 400
         elif upload.size is not None and upload.size > MAX_IMPORT_BYTES:
-            result = services.ImportResult(errors=[(0, _("The file is larger than 10 MB."))])
+            result = faq_services.ImportResult(errors=[(0, _("The file is larger than 10 MB."))])
             status = 400
         else:
             try:
-                result = services.faq_import_csv(
+                result = faq_services.faq_import_csv(
                     municipality=request.municipality, actor=request.user, content=upload.read()
                 )
-            except services.CsvInvalid as exc:
+            except faq_services.CsvInvalid as exc:
                 result = exc.result
                 status = 400
             else:
@@ -239,7 +242,7 @@ def faq_import(request: IdxRequest) -> HttpResponseBase:
     return render(
         request,
         "backoffice/assist/faq_import.html",
-        {"result": result, "columns": services.csv_columns()},
+        {"result": result, "columns": faq_services.csv_columns()},
         status=status,
     )
 
@@ -264,11 +267,11 @@ def gap_resolve(request: IdxRequest, gap_id: int) -> HttpResponseBase:
         if faq is None:
             messages.error(request, _("No FAQ you may edit has this key."))
             return redirect("backoffice:gap_list")
-        services.faq_add_phrasing(faq=faq, phrasing=gap.text, language=gap.language, actor=request.user)
-        services.gap_resolve(gap=gap, actor=request.user, faq=faq)
+        gap_services.faq_add_phrasing(faq=faq, phrasing=gap.text, language=gap.language, actor=request.user)
+        gap_services.gap_resolve(gap=gap, actor=request.user, faq=faq)
         messages.success(request, _("The FAQ now also answers this way of asking."))
         return redirect("backoffice:gap_list")
-    services.gap_resolve(gap=gap, actor=request.user)
+    gap_services.gap_resolve(gap=gap, actor=request.user)
     messages.success(request, _("Marked as dealt with."))
     return redirect("backoffice:gap_list")
 
@@ -282,7 +285,7 @@ def inquiry_list(request: IdxRequest) -> HttpResponseBase:
     status = request.GET.get("status", InquiryStatus.OPEN)
     inquiries = selectors.inquiries_for_staff(staff=request.user, status=status)
     all_of_scope = selectors.inquiries_for_staff(staff=request.user)
-    stats = services.inquiry_stats(
+    stats = selectors.inquiry_stats(
         all_of_scope.values_list("created_at", "first_answered_at", "due_at")[:5000]
     )
     return render(
@@ -355,10 +358,10 @@ def inquiry_answer(request: IdxRequest, public_id: str) -> HttpResponseBase:
     inquiry = _inquiry(request, public_id)
     body = request.POST.get("body", "")
     try:
-        services.inquiry_answer(
+        inquiry_services.inquiry_answer(
             inquiry=inquiry, staff=request.user, body=body, close=request.POST.get("close") == "on"
         )
-    except services.InquiryInvalid as exc:
+    except inquiry_services.InquiryInvalid as exc:
         return _inquiry_page(request, inquiry, errors=exc.errors, body=body, status=400)
     messages.success(request, _("The answer has been sent to the resident."))
     return redirect("backoffice:inquiry_detail", public_id=inquiry.public_id)
@@ -368,7 +371,7 @@ def inquiry_answer(request: IdxRequest, public_id: str) -> HttpResponseBase:
 @require_POST
 def inquiry_close(request: IdxRequest, public_id: str) -> HttpResponseBase:
     inquiry = _inquiry(request, public_id)
-    services.inquiry_close(inquiry=inquiry, staff=request.user)
+    inquiry_services.inquiry_close(inquiry=inquiry, staff=request.user)
     messages.success(request, _("The inquiry has been closed."))
     return redirect("backoffice:inquiry_list")
 
@@ -380,7 +383,7 @@ def inquiry_to_faq(request: IdxRequest, public_id: str) -> HttpResponseBase:
     if not can(request.user, Action.EDIT_FAQ, inquiry.department):
         raise Http404
     try:
-        faq = services.inquiry_to_faq(
+        faq = inquiry_services.inquiry_to_faq(
             inquiry=inquiry,
             staff=request.user,
             key=request.POST.get("key", "").strip(),
@@ -388,7 +391,7 @@ def inquiry_to_faq(request: IdxRequest, public_id: str) -> HttpResponseBase:
             question=request.POST.get("question", ""),
             answer=request.POST.get("answer", ""),
         )
-    except services.FaqInvalid as exc:
+    except faq_services.FaqInvalid as exc:
         messages.error(request, "; ".join(exc.errors.values()))
         return _inquiry_page(request, inquiry, status=400)
     messages.success(request, _("The FAQ has been created. Add its translations here."))
@@ -410,10 +413,10 @@ def faq_synonyms(request: IdxRequest) -> HttpResponseBase:
     if request.method == "POST":
         content = request.POST.get("synonyms", "")[:60_000]
         try:
-            redone = services.synonyms_save(
+            redone = faq_services.synonyms_save(
                 municipality=request.municipality, actor=request.user, content=content
             )
-        except services.SynonymsInvalid as exc:
+        except faq_services.SynonymsInvalid as exc:
             errors = exc.errors
         else:
             messages.success(request, _("Saved. %(count)d FAQs were indexed again.") % {"count": redone})

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from idx.booking import selectors, services
+from idx.booking import selectors
 from idx.booking.models import (
     Booking,
     BookingStatus,
@@ -36,6 +36,9 @@ from idx.booking.models import (
     Weekday,
 )
 from idx.booking.opening import TOKYO
+from idx.booking.services import bookings as booking_services
+from idx.booking.services import setup as setup_services
+from idx.booking.services import tickets as ticket_services
 from idx.common.http import IdxRequest, sign_in_required
 from idx.identity.models import Department
 from idx.identity.policy import Action
@@ -101,10 +104,10 @@ def booking_staff_cancel(request: IdxRequest, public_id: str) -> HttpResponseBas
     if booking is None:
         raise Http404
     try:
-        services.booking_cancel(booking=booking, actor=request.user)
-    except services.NotPermitted as exc:
+        booking_services.booking_cancel(booking=booking, actor=request.user)
+    except booking_services.NotPermitted as exc:
         raise Http404 from exc
-    except services.BookingRefused as exc:
+    except booking_services.BookingRefused as exc:
         messages.error(request, str(exc.message))
     else:
         messages.success(request, _("The booking has been cancelled; the resident is told."))
@@ -164,8 +167,8 @@ def counter(request: IdxRequest) -> HttpResponseBase:
 def check_in(request: IdxRequest) -> HttpResponseBase:
     _require(request, Action.SERVE_COUNTER)
     try:
-        ticket = services.ticket_check_in(staff=request.user, code=request.POST.get("code", ""))
-    except services.TicketInvalid as exc:
+        ticket = ticket_services.ticket_check_in(staff=request.user, code=request.POST.get("code", ""))
+    except ticket_services.TicketInvalid as exc:
         messages.error(request, str(exc.message))
     else:
         request.session[ISSUED_SESSION_KEY] = ticket.pk
@@ -184,8 +187,8 @@ def walk_in(request: IdxRequest) -> HttpResponseBase:
         messages.error(request, _("Choose the service."))
         return redirect("backoffice:booking_counter")
     try:
-        ticket = services.ticket_issue_walk_in(staff=request.user, service=service)
-    except services.NotPermitted as exc:
+        ticket = ticket_services.ticket_issue_walk_in(staff=request.user, service=service)
+    except booking_services.NotPermitted as exc:
         raise Http404 from exc
     request.session[ISSUED_SESSION_KEY] = ticket.pk
     messages.success(request, _("Ticket %(number)s issued.") % {"number": ticket.display_number})
@@ -205,7 +208,7 @@ def call_next(request: IdxRequest) -> HttpResponseBase:
     if resource is None:
         raise Http404
     request.session[RESOURCE_SESSION_KEY] = resource.pk
-    ticket = services.ticket_call_next(staff=request.user, resource=resource)
+    ticket = ticket_services.ticket_call_next(staff=request.user, resource=resource)
     if ticket is None:
         messages.info(request, _("Nobody is waiting."))
     else:
@@ -225,10 +228,10 @@ def ticket_move(request: IdxRequest, ticket_id: int, move: str) -> HttpResponseB
     if ticket is None:
         raise Http404
     try:
-        services.ticket_move(staff=request.user, ticket=ticket, move=move)
-    except services.NotPermitted as exc:
+        ticket_services.ticket_move(staff=request.user, ticket=ticket, move=move)
+    except booking_services.NotPermitted as exc:
         raise Http404 from exc
-    except services.TicketInvalid as exc:
+    except ticket_services.TicketInvalid as exc:
         messages.error(request, str(exc.message))
     return redirect("backoffice:booking_counter")
 
@@ -243,7 +246,7 @@ class ServiceForm(forms.ModelForm):
 
     class Meta:
         model = Service
-        fields = list(services.SERVICE_FIELDS)
+        fields = list(setup_services.SERVICE_FIELDS)
         labels = {
             "code": gettext_lazy("Code (letters, digits and hyphens; used in the address)"),
             "name": gettext_lazy("Name (Japanese)"),
@@ -261,7 +264,7 @@ class ServiceForm(forms.ModelForm):
             "bookable": gettext_lazy("Residents can book it online"),
             "active": gettext_lazy("In use"),
         }
-        help_texts = dict.fromkeys(services.SERVICE_FIELDS, "")
+        help_texts = dict.fromkeys(setup_services.SERVICE_FIELDS, "")
 
     def __init__(self, *args: Any, departments: list[Department], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -389,17 +392,17 @@ def service_edit(request: IdxRequest, service_id: int | None = None) -> HttpResp
         rows = _hours_rows(service, request.POST)
         hours, problems = _parse_hours(rows)
         if form.is_valid() and not problems:
-            values = {name: form.cleaned_data[name] for name in services.SERVICE_FIELDS}
+            values = {name: form.cleaned_data[name] for name in setup_services.SERVICE_FIELDS}
             # The form wrote the values onto the instance; the service compares against the stored row.
             stored = (
                 Service.objects.filter(pk=service.pk).select_related("department").first()
                 if service
                 else None
             )
-            saved = services.service_save(
+            saved = setup_services.service_save(
                 staff=request.user, department=form.cleaned_data["department"], values=values, service=stored
             )
-            services.hours_replace(staff=request.user, service=saved, hours=hours)
+            setup_services.hours_replace(staff=request.user, service=saved, hours=hours)
             messages.success(request, _("The service has been saved."))
             return redirect("backoffice:booking_manage")
     else:
@@ -437,7 +440,7 @@ def closure_add(request: IdxRequest) -> HttpResponseBase:
         messages.error(request, _("Enter the days as YYYY-MM-DD."))
         return redirect("backoffice:booking_manage")
     try:
-        services.closure_add(
+        setup_services.closure_add(
             staff=request.user,
             department=department,
             service=service,
@@ -445,9 +448,9 @@ def closure_add(request: IdxRequest) -> HttpResponseBase:
             last_day=last_day,
             reason=request.POST.get("reason", "").strip(),
         )
-    except services.NotPermitted as exc:
+    except booking_services.NotPermitted as exc:
         raise Http404 from exc
-    except services.BookingRefused as exc:
+    except booking_services.BookingRefused as exc:
         messages.error(request, str(exc.message))
     else:
         messages.success(
@@ -465,7 +468,7 @@ def closure_delete(request: IdxRequest, closure_id: int) -> HttpResponseBase:
     ).first()
     if closure is None:
         raise Http404
-    services.closure_delete(staff=request.user, closure=closure)
+    setup_services.closure_delete(staff=request.user, closure=closure)
     messages.success(request, _("The closure has been removed."))
     return redirect("backoffice:booking_manage")
 
@@ -490,7 +493,7 @@ def resource_add(request: IdxRequest) -> HttpResponseBase:
     existing = Resource.objects.filter(
         municipality=request.municipality, department=department, name=name
     ).first()
-    services.resource_save(
+    setup_services.resource_save(
         staff=request.user, department=department, name=name, kind=kind, services=chosen, resource=existing
     )
     messages.success(request, _("The counter has been saved."))

@@ -18,9 +18,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from idx.assist import selectors, services
+from idx.assist import selectors
 from idx.assist.models import Category, Faq, Inquiry
 from idx.assist.routing import UNSURE, general_desk
+from idx.assist.services import gaps as gap_services
+from idx.assist.services import inquiries as inquiry_services
 from idx.common.http import IdxRequest, sign_in_required
 from idx.identity.models import Department, User
 
@@ -42,7 +44,7 @@ def ask(request: IdxRequest) -> HttpResponseBase:
         )
         if answer.status == "unsure":
             best = answer.best
-            services.gap_record(
+            gap_services.gap_record(
                 municipality=request.municipality,
                 question=answer.question,
                 language=language,
@@ -84,7 +86,7 @@ def ask_feedback(request: IdxRequest) -> HttpResponseBase:
         raise Http404
     helpful = request.POST.get("helpful") == "yes"
     question = selectors.clean_question(request.POST.get("q", ""))[: selectors.MAX_QUESTION_CHARS]
-    services.faq_feedback(
+    gap_services.faq_feedback(
         faq=faq, helpful=helpful, question=question, language=translation.get_language() or "ja"
     )
     if helpful:
@@ -151,7 +153,7 @@ def inquiry_new(request: IdxRequest) -> HttpResponseBase:
         else:
             department = departments.filter(code=values["department"]).first()
         try:
-            inquiry, token = services.inquiry_create(
+            inquiry, token = inquiry_services.inquiry_create(
                 municipality=request.municipality,
                 department=department,
                 resident=resident,
@@ -161,7 +163,7 @@ def inquiry_new(request: IdxRequest) -> HttpResponseBase:
                 body=values["body"],
                 language=translation.get_language() or "ja",
             )
-        except services.InquiryInvalid as exc:
+        except inquiry_services.InquiryInvalid as exc:
             errors = exc.errors
         else:
             messages.success(
@@ -213,8 +215,8 @@ def inquiry_reply(request: IdxRequest, public_id: str) -> HttpResponseBase:
     inquiry, token = _inquiry_for(request, public_id)
     body = request.POST.get("body", "")
     try:
-        services.inquiry_reply(inquiry=inquiry, body=body, resident=_resident(request))
-    except services.InquiryInvalid as exc:
+        inquiry_services.inquiry_reply(inquiry=inquiry, body=body, resident=_resident(request))
+    except inquiry_services.InquiryInvalid as exc:
         return render(
             request,
             "portal/assist/inquiry_detail.html",

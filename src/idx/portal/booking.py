@@ -21,10 +21,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from idx.booking import selectors, services
+from idx.booking import selectors
 from idx.booking.ics import booking_ics
 from idx.booking.models import Booking, Service, TicketStatus
 from idx.booking.opening import TOKYO
+from idx.booking.services import bookings as booking_services
 from idx.common.http import IdxRequest, sign_in_required
 from idx.identity.models import Department
 
@@ -117,16 +118,16 @@ def service_detail(request: IdxRequest, code: str) -> HttpResponseBase:
             errors.append(_("Choose a time."))
         else:
             try:
-                booking = services.booking_create(
+                booking = booking_services.booking_create(
                     resident=request.user,
                     service=service,
                     starts_at=starts_at,
                     online=request.POST.get("online") == "on",
                     note=request.POST.get("note", "").strip(),
                 )
-            except services.BookingRefused as exc:
+            except booking_services.BookingRefused as exc:
                 errors.append(str(exc.message))
-            except services.NotPermitted as exc:
+            except booking_services.NotPermitted as exc:
                 raise Http404 from exc
             else:
                 messages.success(request, _("Your booking is confirmed. We have sent you a confirmation."))
@@ -161,8 +162,8 @@ def booking_cancel(request: IdxRequest, public_id: str) -> HttpResponseBase:
     if request.method != "POST":  # e.g. back from signing in: the booking's page has the cancel button
         return redirect("portal:booking_detail", public_id=booking.public_id)
     try:
-        services.booking_cancel(booking=booking, actor=request.user)
-    except services.BookingRefused as exc:
+        booking_services.booking_cancel(booking=booking, actor=request.user)
+    except booking_services.BookingRefused as exc:
         messages.error(request, str(exc.message))
     else:
         messages.success(request, _("Your booking has been cancelled."))
@@ -182,8 +183,10 @@ def booking_rebook(request: IdxRequest, public_id: str) -> HttpResponseBase:
             errors.append(_("Choose a time."))
         else:
             try:
-                new = services.booking_rebook(booking=booking, resident=request.user, starts_at=starts_at)
-            except services.BookingRefused as exc:
+                new = booking_services.booking_rebook(
+                    booking=booking, resident=request.user, starts_at=starts_at
+                )
+            except booking_services.BookingRefused as exc:
                 errors.append(str(exc.message))
             else:
                 messages.success(request, _("Your booking has been changed. We have sent you the new time."))

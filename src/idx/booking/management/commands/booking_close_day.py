@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from idx.booking.services import tickets_close_day
+from idx.booking.services.tickets import tickets_close_day
 
 
 class Command(BaseCommand):

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from idx.booking.services import reminders_send
+from idx.booking.services.bookings import reminders_send
 
 
 class Command(BaseCommand):
