@@ -129,7 +129,8 @@ def _assist_objects(resident) -> dict[str, Any]:
         municipality=municipality, question="CSRF の確認", language="ja", reason="unsure", best_faq_id=None
     )
     from idx.identity.models import User as Staff
-    from idx.payments.services import fee_of, payment_record_counter
+    from idx.payments.selectors import fee_of
+    from idx.payments.services import payment_record_counter
     from tests.conftest import make_draft as draft_of
 
     certificate = draft_of(resident, "residence-certificate-request")

@@ -25,6 +25,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from idx.applications import services
+from idx.applications.counter import (
+    COUNTER_CONFIRMATION_MINUTES,
+    assisted_application_start,
+    counter_confirmation_open,
+)
 from idx.applications.models import Application, CounterConfirmation, Status
 from idx.applications.presentation import answer_rows
 from idx.common.http import IdxRequest, sign_in_required
@@ -121,9 +126,7 @@ def counter_start(request: IdxRequest) -> HttpResponseBase:
                     email=values.get("email", ""),
                     identity_checked=checked,
                 )
-                application = services.assisted_application_start(
-                    staff=staff, resident=resident, procedure=procedure
-                )
+                application = assisted_application_start(staff=staff, resident=resident, procedure=procedure)
             except (IntegrityError, services.NotPermitted):
                 errors["email"] = _(
                     "This e-mail address belongs to a staff account. Leave it empty or use another."
@@ -187,7 +190,7 @@ def counter_show(request: IdxRequest, public_id: str) -> HttpResponseBase:
     if application.status != Status.DRAFT:
         return redirect("backoffice:counter_review", public_id=application.public_id)
     try:
-        code, token = services.counter_confirmation_open(application=application, staff=request.user)
+        code, token = counter_confirmation_open(application=application, staff=request.user)
     except services.AnswersInvalid as exc:
         messages.error(request, _("Some answers need attention before the resident can confirm."))
         definition = application.procedure_version.parsed
@@ -201,7 +204,7 @@ def counter_show(request: IdxRequest, public_id: str) -> HttpResponseBase:
             "code": f"{code[:3]} {code[3:]}",
             "link": link,
             "qr_svg": qr_svg,
-            "minutes": services.COUNTER_CONFIRMATION_MINUTES,
+            "minutes": COUNTER_CONFIRMATION_MINUTES,
         }
     )
     return render(request, "backoffice/counter_show.html", context)

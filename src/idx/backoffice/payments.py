@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.http import Http404
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -12,25 +12,13 @@ from django.views.decorators.http import require_POST
 
 from idx.applications.models import Application
 from idx.common.http import IdxRequest, sign_in_required
-from idx.identity.models import User
-from idx.identity.policy import Action, Scope, can, scope_of
+from idx.identity.policy import Action, can
 from idx.identity.reauth import reauth_required
-from idx.payments import services
+from idx.payments import selectors, services
 from idx.payments.models import Payment, PaymentFlag, PaymentMethod, PaymentStatus
+from idx.payments.selectors import payments_for_staff
 
 staff_required = sign_in_required(lambda user: user.is_staff_member, "backoffice:login")
-
-
-def _scoped(staff: User) -> QuerySet[Payment]:
-    scope = scope_of(staff.role, Action.TAKE_PAYMENT)
-    if scope == Scope.NONE:
-        return Payment.objects.none()
-    payments = Payment.objects.filter(municipality_id=staff.municipality_id).select_related(
-        "department", "application"
-    )
-    if scope == Scope.OWN_DEPARTMENT:
-        payments = payments.filter(department_id=staff.department_id or 0)
-    return payments
 
 
 @staff_required
@@ -40,7 +28,7 @@ def payment_list(request: IdxRequest) -> HttpResponseBase:
     status = request.GET.get("status", "")
     flagged = request.GET.get("flagged") == "1"
     query = request.GET.get("q", "").strip()[:60]
-    payments = _scoped(request.user)
+    payments = payments_for_staff(request.user)
     if status in PaymentStatus.values:
         payments = payments.filter(status=status)
     if flagged:
@@ -61,14 +49,14 @@ def payment_list(request: IdxRequest) -> HttpResponseBase:
             "status": status,
             "flagged": flagged,
             "query": query,
-            "flagged_count": _scoped(request.user).exclude(flag="").count(),
+            "flagged_count": payments_for_staff(request.user).exclude(flag="").count(),
             "may_reconcile": can(request.user, Action.RECONCILE_PAYMENTS),
         },
     )
 
 
 def _payment(request: IdxRequest, reference: str) -> Payment:
-    payment = _scoped(request.user).filter(reference=reference).first()
+    payment = payments_for_staff(request.user).filter(reference=reference).first()
     if payment is None:
         raise Http404
     return payment
@@ -133,7 +121,7 @@ def counter_payment(request: IdxRequest, public_id: str) -> HttpResponseBase:
     )
     if application is None or not can(request.user, Action.TAKE_PAYMENT, application.department):
         raise Http404
-    fee = services.fee_of(application)
+    fee = selectors.fee_of(application)
     error = ""
     if request.method == "POST":
         try:
@@ -167,7 +155,7 @@ def counter_payment(request: IdxRequest, public_id: str) -> HttpResponseBase:
         {
             "application": application,
             "fee": fee,
-            "paid": services.paid_for(application),
+            "paid": selectors.paid_for(application),
             "methods": [
                 (PaymentMethod.CASH, PaymentMethod.CASH.label),
                 (PaymentMethod.CARD_TERMINAL, PaymentMethod.CARD_TERMINAL.label),

@@ -27,6 +27,7 @@ from idx.common.http import IdxRequest, sign_in_required
 from idx.identity.policy import Action, can
 from idx.identity.reauth import reauth_required
 from idx.payments import reconciliation
+from idx.payments.finance_export import finance_csv_chunks, finance_export_record
 from idx.payments.models import MismatchKind, ProviderConfig
 
 staff_required = sign_in_required(lambda user: user.is_staff_member, "backoffice:login")
@@ -204,9 +205,9 @@ def finance_export(request: IdxRequest) -> HttpResponseBase:
         )
     day: dt.date = form.cleaned_data["day"]
     municipality = request.user.municipality
-    reconciliation.finance_export_record(municipality=municipality, actor=request.user, day=day, output="csv")
+    finance_export_record(municipality=municipality, actor=request.user, day=day, output="csv")
     response = StreamingHttpResponse(
-        reconciliation.finance_csv_chunks(municipality=municipality, day=day),
+        finance_csv_chunks(municipality=municipality, day=day),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="finance-{municipality.slug}-{day:%Y%m%d}.csv"'

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from idx.applications import counter as assisted
 from idx.applications import services
 from idx.applications.models import Application, CounterConfirmation
 from idx.applications.presentation import answer_rows
@@ -37,10 +38,10 @@ def counter_code(request: IdxRequest) -> HttpResponseBase:
     error = ""
     if request.method == "POST":
         try:
-            confirmation = services.counter_confirmation_by_code(
+            confirmation = assisted.counter_confirmation_by_code(
                 municipality_id=request.municipality.pk, code=request.POST.get("code", "")
             )
-        except services.ConfirmationInvalid:
+        except assisted.ConfirmationInvalid:
             error = _("This code is not valid. Check the six digits shown at the counter, or ask the staff.")
         else:
             return _open(request, confirmation)
@@ -56,10 +57,10 @@ def counter_code(request: IdxRequest) -> HttpResponseBase:
 @never_cache
 def counter_token(request: IdxRequest, token: str) -> HttpResponseBase:
     try:
-        confirmation = services.counter_confirmation_by_token(
+        confirmation = assisted.counter_confirmation_by_token(
             municipality_id=request.municipality.pk, token=token
         )
-    except services.ConfirmationInvalid:
+    except assisted.ConfirmationInvalid:
         error = _("This link is no longer valid. Ask the staff to show a new code.")
         return render(
             request,
@@ -103,7 +104,7 @@ def counter_confirm(request: IdxRequest) -> HttpResponseBase:
             request.session.pop(SESSION_KEY, None)
             return render(request, "portal/counter_done.html", {"corrections": True})
         try:
-            submitted = services.counter_confirm(
+            submitted = assisted.counter_confirm(
                 confirmation=confirmation, declaration_accepted=request.POST.get("declaration") == "yes"
             )
         except services.DeclarationMissing:
@@ -111,7 +112,7 @@ def counter_confirm(request: IdxRequest) -> HttpResponseBase:
             context["declaration_error"] = missing
             context["error_summary"] = [SummaryItem("declaration", missing)]
             return render(request, "portal/counter_confirm.html", context, status=422)
-        except (services.ConfirmationInvalid, services.ApplicationError, InvalidTransition):
+        except (assisted.ConfirmationInvalid, services.ApplicationError, InvalidTransition):
             request.session.pop(SESSION_KEY, None)
             return redirect("portal:counter_code")
         request.session.pop(SESSION_KEY, None)

@@ -17,7 +17,7 @@ from idx.applications.models import Application, Status
 from idx.applications.selectors import application_get_for_resident
 from idx.common.http import IdxRequest, sign_in_required
 from idx.identity.contrib.oidc.pages import allow_forms_to
-from idx.payments import services
+from idx.payments import selectors, services
 from idx.payments.models import Payment, PaymentStatus, ProviderConfig
 from idx.payments.providers import provider_for
 from idx.payments.receipts import payment_receipt_pdf as render_receipt
@@ -70,11 +70,11 @@ def _checkout_origins(providers: list[tuple[ProviderConfig, str]]) -> list[str]:
 def application_pay(request: IdxRequest, public_id: str) -> HttpResponseBase:
     """Choose how to pay the application's fee, then go to the checkout or see the QR slip."""
     application = _own_application(request, public_id)
-    fee = services.fee_of(application)
-    paid = services.paid_for(application)
+    fee = selectors.fee_of(application)
+    paid = selectors.paid_for(application)
     if paid is not None:
         return redirect("portal:payment_detail", reference=paid.reference)
-    running = services.pending_payment(application)
+    running = selectors.pending_payment(application)
     providers = _online_providers(request)
     error = ""
     if request.method == "POST":
