@@ -1,13 +1,17 @@
 """Japanese line breaks at phrase boundaries (文節), computed on the server with BudouX.
 
 Browsers break Japanese between any two characters, so a narrow screen shows 「ログイ／ン」 or
-「申／請」. The style sheet asks for ``word-break: auto-phrase`` on Japanese headings, buttons, labels
-and legends (the BudouX model built into Chromium-based browsers). For every browser, a template
-can have the server do it: the ``phrases`` filter for one text, or ``data-phrases`` on an element,
-whose Japanese text the middleware cuts into phrases with BudouX; each boundary gets a ``<wbr>``
-and the text is wrapped in ``<span class="phrases">`` (``word-break: keep-all``; ``overflow-wrap:
-anywhere`` still breaks a phrase longer than the line). Receipt numbers inside are kept in
-``<span class="nowrap">``. Cost: measured in ``tests/inclusion/test_phrases.py``; phrases are cached.
+「申／請」. Only Chromium-based browsers know ``word-break: auto-phrase``; Safari and Firefox do not.
+So on every Japanese page (日本語 and やさしい日本語) the server does it for every browser: the
+middleware (``idx.common.language.ReadingAidsMiddleware``) cuts the Japanese text of headings,
+buttons, labels, legends, summaries and links (``PHRASE_TAGS``) and of any element marked
+``data-phrases`` into phrases with BudouX; each boundary gets a ``<wbr>`` and the text is wrapped
+in ``<span class="phrases">`` (``word-break: keep-all``; ``overflow-wrap: anywhere`` still breaks a
+phrase longer than the line). An element marked ``data-no-phrases`` is left as it is. A template
+can also use the ``phrases`` filter for one text. Receipt numbers inside are kept in ``<span
+class="nowrap">``. Readings (``idx.common.furigana``) are added afterwards, inside each phrase, so
+every ``<ruby>`` stays within one phrase. Cost: ``docs/performance.md``, measured in
+``tests/inclusion/test_phrases.py``; phrases are cached.
 """
 
 from __future__ import annotations
@@ -58,10 +62,26 @@ def phrase_text(text: str) -> str:
 
 
 _OPT_IN: Final = re.compile(r"\sdata-phrases(?:[\s=>/]|$)")
+_OPT_OUT: Final = re.compile(r"\sdata-no-phrases(?:[\s=>/]|$)")
+# Short texts a resident reads at a glance, where a break inside a word hurts most.
+PHRASE_TAGS: Final = frozenset(
+    {"h1", "h2", "h3", "h4", "h5", "h6", "button", "label", "legend", "summary", "a", "caption", "dt"}
+)
 
 
-def break_at_phrases(document: str) -> str:
-    """Lay out the Japanese of the elements marked ``data-phrases`` at phrase boundaries."""
+def default_tags() -> frozenset[str]:
+    """``PHRASE_TAGS``, or none (only ``data-phrases``) where ``IDX_PHRASE_BREAKS`` is off: the test
+    settings keep labels as one text, so that a test can look for 「生年月日」 in a page."""
+    from django.conf import settings
+
+    return PHRASE_TAGS if getattr(settings, "IDX_PHRASE_BREAKS", True) else frozenset()
+
+
+def break_at_phrases(document: str, tags: frozenset[str] | None = None) -> str:
+    """Lay out the Japanese of ``tags`` elements (default: ``default_tags()``) and of those marked
+    ``data-phrases`` at phrase boundaries (not inside an element marked ``data-no-phrases``)."""
+    if tags is None:
+        tags = default_tags()
     out: list[str] = []
     scopes: list[str] = []
     skipping: list[str] = []
@@ -77,15 +97,18 @@ def break_at_phrases(document: str) -> str:
             closing, tag = name.group(1) == "/", name.group(2).lower()
             if tag == "body":
                 in_body = not closing
-            elif tag in _SKIP and not piece.endswith("/>"):
+            elif (tag in _SKIP or (not closing and _OPT_OUT.search(piece))) and not piece.endswith("/>"):
                 if closing:
                     if skipping and skipping[-1] == tag:
                         skipping.pop()
                 else:
                     skipping.append(tag)
-            elif closing and scopes and scopes[-1] == tag:
-                scopes.pop()
-            elif not closing and _OPT_IN.search(piece):
+            elif closing:
+                if skipping and skipping[-1] == tag:
+                    skipping.pop()
+                elif scopes and scopes[-1] == tag:
+                    scopes.pop()
+            elif (tag in tags or _OPT_IN.search(piece)) and not piece.endswith("/>"):
                 scopes.append(tag)
             continue
         if not in_body or skipping:

@@ -13,6 +13,9 @@ IDX_DEMO_LINE = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # The whole suite signs in from 127.0.0.1 many times; tests/security turns limits on, set low.
 IDX_RATELIMIT_ENABLED = False
+# Japanese labels and headings stay one text (no <wbr> at phrase boundaries) so that tests can find
+# them; tests/inclusion/test_phrases.py turns the phrase breaks of every deployment on.
+IDX_PHRASE_BREAKS = False
 TASKS = {
     "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default", "email"]}
 }
