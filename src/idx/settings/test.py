@@ -14,7 +14,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # The whole suite signs in from 127.0.0.1 many times; tests/security turns limits on, set low.
 IDX_RATELIMIT_ENABLED = False
 # Japanese labels and headings stay one text (no <wbr> at phrase boundaries) so that tests can find
-# them; tests/inclusion/test_phrases.py turns the phrase breaks of every deployment on.
+# them; tests/inclusion/test_phrase_breaks_by_default.py turns them on, as every deployment has them.
 IDX_PHRASE_BREAKS = False
 TASKS = {
     "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default", "email"]}
