@@ -573,8 +573,8 @@ def test_editor_lists_definition_problems(city_admin_client, iga):
     )
     assert response.status_code == 422
     page = response.content.decode()
-    assert escape("steps[0].items[1].label: missing language 'en'") in page
-    assert escape("steps[0].items[2]: unknown widget 'slider'") in page
+    assert msg("%(where)s: missing language '%(lang)s'", where="steps[0].items[1].label", lang="en") in page
+    assert msg("%(where)s: unknown widget '%(widget)s'", where="steps[0].items[2]", widget="slider") in page
     assert (
         ProcedureVersion.objects.filter(
             procedure__municipality=iga, procedure__code="child-allowance-certification"

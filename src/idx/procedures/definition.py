@@ -15,6 +15,7 @@ from functools import cached_property
 from typing import Any
 
 import jsonschema
+from django.utils.translation import gettext, gettext_noop
 from jsonschema import Draft202012Validator, FormatChecker
 
 from idx.common import my_number
@@ -123,6 +124,26 @@ def generic_path(path: str) -> str:
     return _INDEX.sub("[]", path)
 
 
+class Problem(str):
+    """One problem of a definition: the ``str`` is its English text (the command line, logs);
+    ``path`` says where in the definition, ``translated()`` words it in the active language."""
+
+    template: str
+    path: str
+    params: dict[str, Any]
+
+    def __new__(cls, template: str, path: str = "", **params: Any) -> Problem:
+        problem = super().__new__(cls, template % params if params else template)
+        problem.template = template
+        problem.path = path
+        problem.params = params
+        return problem
+
+    def translated(self) -> str:
+        text = gettext(self.template)
+        return text % self.params if self.params else text
+
+
 class DefinitionError(DomainError, ValueError):
     """A definition breaks the rules of docs/procedure-definitions.md; ``problems`` says where."""
 
@@ -132,6 +153,13 @@ class DefinitionError(DomainError, ValueError):
     def __init__(self, problems: list[str]):
         super().__init__("; ".join(problems))
         self.problems = problems
+
+    def problems_translated(self) -> list[str]:
+        """The problems for staff, in the active language where the checker words them so."""
+        return [
+            problem.translated() if isinstance(problem, Problem) else str(problem)
+            for problem in self.problems
+        ]
 
 
 @dataclass(frozen=True)
@@ -219,15 +247,25 @@ class Definition:
 
 def _text_problems(value: object, where: str) -> list[str]:
     if not isinstance(value, Mapping):
-        return [f"{where}: must be a map of language code to text"]
-    problems = [
-        f"{where}: missing language '{lang}'"
+        return [
+            Problem(gettext_noop("%(where)s: must be a map of language code to text"), where, where=where)
+        ]
+    problems: list[str] = [
+        Problem(gettext_noop("%(where)s: missing language '%(lang)s'"), where, where=where, lang=lang)
         for lang in REQUIRED_LANGUAGES
         if not isinstance(value.get(lang), str) or not value.get(lang, "").strip()
     ]
     # An unquoted comma in YAML flow style splits a text into a junk key: catch it here.
-    problems += [f"{where}: unknown language code '{key}'" for key in value if key not in KNOWN_LANGUAGES]
-    problems += [f"{where}.{key}: must be text" for key, text in value.items() if not isinstance(text, str)]
+    problems += [
+        Problem(gettext_noop("%(where)s: unknown language code '%(key)s'"), where, where=where, key=key)
+        for key in value
+        if key not in KNOWN_LANGUAGES
+    ]
+    problems += [
+        Problem(gettext_noop("%(where)s: must be text"), f"{where}.{key}", where=f"{where}.{key}")
+        for key, text in value.items()
+        if not isinstance(text, str)
+    ]
     return problems
 
 
@@ -237,8 +275,11 @@ def parse(data: Mapping[str, Any]) -> Definition:
     if not isinstance(data, Mapping):
         raise DefinitionError(["the definition must be a mapping"])
     missing = sorted(REQUIRED_TOP_LEVEL - set(data))
-    problems += [f"missing key '{key}'" for key in missing]
-    problems += [f"unknown key '{key}'" for key in sorted(set(data) - TOP_LEVEL_KEYS)]
+    problems += [Problem(gettext_noop("missing key '%(key)s'"), str(key), key=key) for key in missing]
+    problems += [
+        Problem(gettext_noop("unknown key '%(key)s'"), str(key), key=key)
+        for key in sorted(set(data) - TOP_LEVEL_KEYS)
+    ]
     if problems:
         raise DefinitionError(problems)
 
@@ -289,9 +330,17 @@ def parse(data: Mapping[str, Any]) -> Definition:
     presented = [item.field for step in steps for item in step.items]
     for name in schema["properties"]:
         if presented.count(name) == 0:
-            problems.append(f"schema property '{name}' is not presented in any step")
+            problems.append(
+                Problem(
+                    gettext_noop("schema property '%(name)s' is not presented in any step"),
+                    "schema",
+                    name=name,
+                )
+            )
     for name in {n for n in presented if presented.count(n) > 1}:
-        problems.append(f"field '{name}' is presented more than once")
+        problems.append(
+            Problem(gettext_noop("field '%(name)s' is presented more than once"), "steps", name=name)
+        )
 
     fee = data.get("fee")
     if fee is not None:
@@ -338,7 +387,7 @@ def parse(data: Mapping[str, Any]) -> Definition:
 def _build_steps(raw_steps: object, schema: Mapping[str, Any]) -> tuple[list[Step], list[str]]:
     problems: list[str] = []
     if not isinstance(raw_steps, list) or not raw_steps:
-        return [], ["steps: at least one step"]
+        return [], [Problem(gettext_noop("steps: at least one step"), "steps")]
     steps: list[Step] = []
     ids: set[str] = set()
     for index, raw in enumerate(raw_steps):
@@ -347,7 +396,9 @@ def _build_steps(raw_steps: object, schema: Mapping[str, Any]) -> tuple[list[Ste
             problems.append(f"{where}: needs an id of lowercase letters, digits, underscores")
             continue
         if raw["id"] in ids:
-            problems.append(f"{where}: duplicate id '{raw['id']}'")
+            problems.append(
+                Problem(gettext_noop("%(where)s: duplicate id '%(id)s'"), where, where=where, id=raw["id"])
+            )
         ids.add(raw["id"])
         problems += _text_problems(raw.get("title"), f"{where}.title")
         items: list[Item] = []
@@ -359,7 +410,7 @@ def _build_steps(raw_steps: object, schema: Mapping[str, Any]) -> tuple[list[Ste
             if item is not None:
                 items.append(item)
         if not items:
-            problems.append(f"{where}: no items")
+            problems.append(Problem(gettext_noop("%(where)s: no items"), where, where=where))
         steps.append(
             Step(
                 id=raw["id"],
@@ -375,11 +426,18 @@ def _build_item(
     raw: object, schema: Mapping[str, Any], *, parent_path: str, where: str
 ) -> tuple[Item | None, list[str]]:
     if not isinstance(raw, Mapping) or not isinstance(raw.get("field"), str):
-        return None, [f"{where}: needs a field"]
+        return None, [Problem(gettext_noop("%(where)s: needs a field"), where, where=where)]
     name = raw["field"]
     properties = schema.get("properties", {})
     if name not in properties:
-        return None, [f"{where}: '{name}' is not a property of the schema"]
+        return None, [
+            Problem(
+                gettext_noop("%(where)s: '%(name)s' is not a property of the schema"),
+                where,
+                where=where,
+                name=name,
+            )
+        ]
     prop = properties[name]
     widget = raw.get("widget")
     problems = _text_problems(raw.get("label"), f"{where}.label")
@@ -415,11 +473,20 @@ def _build_item(
                 presented.append(child.field)
         for sub_name in sub_schema.get("properties", {}):
             if sub_name not in presented:
-                problems.append(f"{where}: property '{sub_name}' is not presented")
+                problems.append(
+                    Problem(
+                        gettext_noop("%(where)s: property '%(name)s' is not presented"),
+                        where,
+                        where=where,
+                        name=sub_name,
+                    )
+                )
     elif widget in SCALAR_WIDGETS:
         problems += _scalar_problems(raw, prop, where)
     else:
-        problems.append(f"{where}: unknown widget '{widget}'")
+        problems.append(
+            Problem(gettext_noop("%(where)s: unknown widget '%(widget)s'"), where, where=where, widget=widget)
+        )
     when = raw.get("when")
     # A top-level item depends on a top-level field; an item in a group or repeat entry on
     # another item of the same group or entry (別居している場合の住所 on 同居していますか).
