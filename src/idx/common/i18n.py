@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import contextvars
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.utils import translation
+
+T = TypeVar("T")
 
 FALLBACK = "ja"
 # Languages that read the Japanese text as it is (やさしい日本語 shows it with readings).
@@ -59,6 +61,18 @@ def pick(texts: Mapping[str, str] | None, language: str | None = None) -> str:
                 _note_fallback(text)
             return text
     return next((text for text in texts.values() if text), "")
+
+
+def pick_entry(entries: Mapping[str, T], language: str) -> T | None:
+    """What ``entries`` holds for the first language of ``fallback_order(language)`` it has a key for
+    (a text, or a whole set of texts such as an alert's headline and body); None when none is there.
+
+    Unlike ``pick`` it does not mark the request: messages and alerts are written outside pages too.
+    """
+    for candidate in fallback_order(language):
+        if candidate in entries:
+            return entries[candidate]
+    return None
 
 
 def _note_fallback(text: str) -> None:

@@ -24,6 +24,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from idx.audit.services import audit_record
+from idx.common.i18n import pick_entry
 from idx.identity.models import Department, Role, User
 from idx.identity.policy import Action, can
 from idx.notifications.bulk import insert_messages, message_row
@@ -259,10 +260,8 @@ def active_alerts(municipality_id: int) -> QuerySet[Alert]:
 
 
 def texts_for(alert: Alert, language: str) -> dict[str, str]:
-    for candidate in (language, language.split("-")[0], "ja"):
-        if candidate in alert.texts:
-            return alert.texts[candidate]
-    return next(iter(alert.texts.values()), {"headline": alert.identifier})
+    texts = pick_entry(alert.texts, language)
+    return texts if texts is not None else next(iter(alert.texts.values()), {"headline": alert.identifier})
 
 
 # ---- fan-out --------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from idx.audit.services import audit_record
+from idx.common.i18n import pick_entry
 from idx.identity.models import Role, User
 from idx.identity.policy import Action, Scope, can, scope_of
 from idx.notifications.models import Area, Message, MessageStatus, Notice, Subscription, Topic
@@ -94,10 +95,8 @@ def _enqueue(notice_id: int) -> None:
 
 
 def _texts(notice: Notice, language: str) -> dict[str, str]:
-    for candidate in (language, language.split("-")[0], "ja"):
-        if candidate in notice.texts:
-            return notice.texts[candidate]
-    return next(iter(notice.texts.values()))
+    texts = pick_entry(notice.texts, language)
+    return texts if texts is not None else next(iter(notice.texts.values()))
 
 
 def notice_fan_out(notice_id: int) -> int:
