@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 from django.core.management import call_command
 
+from idx.applications.reminders import reminders_send
 from idx.identity.models import User
 from idx.notifications.models import Message, Subscription
-from idx.notifications.reminders import reminders_send
 from tests.conftest import make_submitted
 
 pytestmark = pytest.mark.django_db

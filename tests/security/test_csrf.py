@@ -76,7 +76,7 @@ def objects(resident, clerk):
     from idx.booking.models import Service
     from idx.booking.services.bookings import booking_create
     from idx.booking.services.tickets import ticket_issue_walk_in
-    from idx.notifications.views import unsubscribe_token
+    from idx.notifications.unsubscribe import unsubscribe_token
 
     booking_service = Service.objects.get(municipality=resident.municipality, code="kosodate-soudan")
     free = next(

@@ -10,7 +10,7 @@ class BookingConfig(AppConfig):
     def ready(self) -> None:
         # The message purposes of bookings, so that cities can word them (checked at save).
         from idx.booking.messages import BOOKING_PLACEHOLDERS
-        from idx.notifications.services import PLACEHOLDERS
+        from idx.notifications.services import register_placeholders
 
-        for purpose in BOOKING_PLACEHOLDERS:
-            PLACEHOLDERS.setdefault(purpose, BOOKING_PLACEHOLDERS[purpose])
+        for purpose, placeholders in BOOKING_PLACEHOLDERS.items():
+            register_placeholders(purpose, placeholders)

@@ -6,9 +6,9 @@ sender records an emergency override with its reason. Updates and cancellations 
 their own that reference the original (CAP ``references``). 訓練 (exercise) alerts reach residents
 marked as exercises and never show the emergency banner; テスト alerts reach nobody.
 
-Fan-out writes every message row in chunks (constant memory however many residents) with
-``bulk_create``; a second run adds nothing (idempotency keys), so a crashed fan-out is resumed by
-running it again.
+Fan-out writes every message row streamed (constant memory however many residents) through
+``bulk.fan_out``, shared with notices; a second run adds nothing (idempotency keys), so a crashed
+fan-out is resumed by running it again.
 """
 
 from __future__ import annotations
@@ -24,10 +24,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from idx.audit.services import audit_record
+from idx.common.errors import DomainError
 from idx.common.i18n import pick_entry
 from idx.identity.models import Department, Role, User
 from idx.identity.policy import Action, can
-from idx.notifications.bulk import insert_messages, message_row
+from idx.notifications.bulk import fan_out, message_row
 from idx.notifications.models import (
     Alert,
     AlertKind,
@@ -35,27 +36,27 @@ from idx.notifications.models import (
     AlertStatus,
     Area,
     Message,
-    MessageStatus,
     Subscription,
     WebPushSubscription,
 )
 
 NEEDS_SECOND_PERSON = {AlertKind.LEVEL4, AlertKind.LEVEL5}
 CHUNK = 1000
-DELIVERY_BATCH = 200
 TEXT_FIELDS = ("headline", "description", "instruction")
 
 
-class AlertError(Exception):
+class AlertError(DomainError):
     code = "alert_error"
 
 
 class AlertNotPermitted(AlertError):
     code = "not_permitted"
+    http_status = 403
 
 
 class AlertInvalid(AlertError):
     code = "invalid"
+    http_status = 422
 
     def __init__(self, problems: list[str]):
         super().__init__("; ".join(problems))
@@ -309,13 +310,12 @@ def _message_texts(alert: Alert, language: str) -> tuple[str, str]:
 
 def alert_fan_out(alert_id: int) -> int:
     """Write every resident's messages for an alert; returns how many rows were new."""
-    from idx.notifications.services import enqueue_batch, targets
+    from idx.notifications.services import targets
 
     alert = Alert.objects.select_related("municipality").filter(pk=alert_id).first()
     if alert is None or alert.mode == AlertMode.TEST or alert.sent_at is None:
         return 0
     rendered: dict[str, tuple[str, str]] = {}
-    before = Message.objects.filter(alert=alert).count()
     pushes: dict[int, list[int]] = {}
     for user_id, push_id in WebPushSubscription.objects.filter(
         user__subscription__areas__in=alert.areas.all()
@@ -353,20 +353,10 @@ def alert_fan_out(alert_id: int) -> int:
                     alert_id=alert.pk,
                 )
 
-    with transaction.atomic():
-        insert_messages(rows())
+    def done() -> None:
         Alert.objects.filter(pk=alert.pk).update(fanned_out_at=timezone.now())
-    # After commit: the external sends, in batches of DELIVERY_BATCH per task.
-    pending = Message.objects.filter(alert=alert, status=MessageStatus.QUEUED).values_list("pk", flat=True)
-    ids: list[int] = []
-    for message_id in pending.iterator(chunk_size=CHUNK):
-        ids.append(message_id)
-        if len(ids) >= DELIVERY_BATCH:
-            enqueue_batch(ids)
-            ids = []
-    if ids:
-        enqueue_batch(ids)
-    return Message.objects.filter(alert=alert).count() - before
+
+    return fan_out(rows(), messages=Message.objects.filter(alert=alert), done=done)
 
 
 def alert_delivery_counts(alert: Alert) -> dict[str, Any]:

@@ -1,4 +1,8 @@
-"""Writing many message rows at once (alert fan-out) in constant memory.
+"""Writing many message rows at once in constant memory: the one fan-out of alerts and notices.
+
+``fan_out`` writes the rows a generator yields (streamed, never all in memory), skipping
+idempotency keys that exist, so a crashed fan-out is resumed by running it again; then it enqueues
+the external sends in batches of ``DELIVERY_BATCH`` per task.
 
 On PostgreSQL the rows stream through ``COPY`` into a temporary table and one
 ``INSERT … ON CONFLICT (idempotency_key) DO NOTHING`` moves them over: an order of magnitude
@@ -9,10 +13,11 @@ exist already are skipped). Other databases use ``bulk_create`` in chunks.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
+from django.db.models import QuerySet
 
 from idx.notifications.models import Message, MessageStatus
 
@@ -41,6 +46,7 @@ COLUMNS = (
 )
 CHUNK = 1000
 COPY_CHUNK = 5000
+DELIVERY_BATCH = 200
 
 
 def _chunks(rows: Iterable[tuple[Any, ...]], size: int) -> Iterable[list[tuple[Any, ...]]]:
@@ -130,3 +136,26 @@ def insert_messages(rows: Iterable[tuple[Any, ...]]) -> None:
             batch.clear()
     if batch:
         Message.objects.bulk_create(batch, ignore_conflicts=True)
+
+
+def fan_out(rows: Iterable[tuple[Any, ...]], *, messages: QuerySet[Message], done: Callable[[], None]) -> int:
+    """Write ``rows`` (``message_row`` tuples) and call ``done`` in one transaction, then enqueue
+    the queued ones among ``messages`` (the rows of this alert or notice) in batches of
+    ``DELIVERY_BATCH``; returns how many of ``messages`` are new."""
+    from idx.notifications.services import enqueue_batch
+
+    before = messages.count()
+    with transaction.atomic():
+        insert_messages(rows)
+        done()
+    # After commit: the external sends, in batches of DELIVERY_BATCH per task.
+    pending = messages.filter(status=MessageStatus.QUEUED).values_list("pk", flat=True)
+    ids: list[int] = []
+    for message_id in pending.iterator(chunk_size=CHUNK):
+        ids.append(message_id)
+        if len(ids) >= DELIVERY_BATCH:
+            enqueue_batch(ids)
+            ids = []
+    if ids:
+        enqueue_batch(ids)
+    return messages.count() - before

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 
 from idx.common.registry import Registry
+from idx.notifications.unsubscribe import unsubscribe_token
 
 if TYPE_CHECKING:
     from idx.notifications.models import Message
@@ -90,8 +91,6 @@ class EmailChannel(Channel):
         )
         if message.topic and message.recipient_id and not message.emergency:
             # One-click unsubscribe from this topic in the mail program (RFC 2369, RFC 8058).
-            from idx.notifications.views import unsubscribe_token
-
             base = message.municipality.public_url.rstrip("/")
             url = f"{base}/unsubscribe/{unsubscribe_token(message.recipient_id, message.topic)}/"
             email.extra_headers["List-Unsubscribe"] = f"<{url}>"

@@ -1,12 +1,14 @@
 """お知らせ配信: a notice to every resident who follows a topic, in chosen areas or everywhere.
 
 Unlike alerts, notices respect quiet hours and carry a one-click link to stop the topic. The
-fan-out streams subscriptions (constant memory) and is idempotent like the alerts'.
+fan-out streams subscriptions (constant memory) through ``bulk.fan_out``, shared with alerts, and
+is idempotent like theirs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 from django.db import transaction
 from django.urls import reverse
@@ -14,23 +16,30 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from idx.audit.services import audit_record
+from idx.common.errors import DomainError
 from idx.common.i18n import pick_entry
 from idx.identity.models import Role, User
 from idx.identity.policy import Action, Scope, can, scope_of
-from idx.notifications.models import Area, Message, MessageStatus, Notice, Subscription, Topic
+from idx.notifications.bulk import fan_out, message_row
+from idx.notifications.models import Area, Message, Notice, Subscription, Topic
+from idx.notifications.unsubscribe import unsubscribe_token
 
 CHUNK = 1000
 
 
-class NoticeError(Exception):
-    pass
+class NoticeError(DomainError):
+    code = "notice_error"
 
 
 class NoticeNotPermitted(NoticeError):
-    pass
+    code = "not_permitted"
+    http_status = 403
 
 
 class NoticeInvalid(NoticeError):
+    code = "invalid"
+    http_status = 422
+
     def __init__(self, problems: list[str]):
         super().__init__("; ".join(problems))
         self.problems = problems
@@ -101,13 +110,11 @@ def _texts(notice: Notice, language: str) -> dict[str, str]:
 
 def notice_fan_out(notice_id: int) -> int:
     """Write the notice for every follower of its topic (in its areas); returns rows added."""
-    from idx.notifications.services import _quiet_until, enqueue_batch, targets
-    from idx.notifications.views import unsubscribe_token
+    from idx.notifications.services import quiet_until, targets
 
     notice = Notice.objects.select_related("municipality").filter(pk=notice_id).first()
     if notice is None:
         return 0
-    before = Message.objects.filter(notice=notice).count()
     area_ids = set(notice.areas.values_list("pk", flat=True))
     subscriptions = (
         Subscription.objects.filter(
@@ -119,8 +126,8 @@ def notice_fan_out(notice_id: int) -> int:
     )
     base = notice.municipality.public_url.rstrip("/")
     now = timezone.now()
-    batch: list[Message] = []
-    with transaction.atomic():
+
+    def rows() -> Iterator[tuple[Any, ...]]:
         for subscription in subscriptions.iterator(chunk_size=CHUNK):
             if notice.topic not in subscription.topics:
                 continue
@@ -138,45 +145,33 @@ def notice_fan_out(notice_id: int) -> int:
                     "link": link,
                 }
             body = f"{fields['body']}\n\n{notice.municipality.name}\n{footer}"
-            quiet = _quiet_until(subscription, now)
+            quiet = quiet_until(subscription, now)
             for channel, address in targets(
                 email=user.email,
                 channels=subscription.channels,
                 line_user_id=subscription.line_user_id,
                 push_ids=[push.pk for push in user.web_push.all()],
             ):
-                inbox = channel == "inbox"
-                batch.append(
-                    Message(
-                        municipality_id=notice.municipality_id,
-                        recipient=user,
-                        channel=channel,
-                        address=address,
-                        purpose="notice",
-                        topic=notice.topic,
-                        subject=fields["subject"],
-                        body=body,
-                        language=language,
-                        idempotency_key=f"notice:{user.pk}:{notice.pk}:{channel}"
-                        + (f":{address}" if channel == "webpush" else ""),
-                        status=MessageStatus.DELIVERED if inbox else MessageStatus.QUEUED,
-                        sent_at=now if inbox else None,
-                        not_before=None if inbox else quiet,
-                        notice=notice,
-                    )
+                yield message_row(
+                    municipality_id=notice.municipality_id,
+                    now=now,
+                    recipient_id=user.pk,
+                    channel=channel,
+                    address=address,
+                    purpose="notice",
+                    topic=notice.topic,
+                    subject=fields["subject"],
+                    body=body,
+                    language=language,
+                    emergency=False,
+                    idempotency_key=f"notice:{user.pk}:{notice.pk}:{channel}"
+                    + (f":{address}" if channel == "webpush" else ""),
+                    delivered=channel == "inbox",
+                    notice_id=notice.pk,
+                    not_before=quiet,
                 )
-            if len(batch) >= CHUNK:
-                Message.objects.bulk_create(batch, ignore_conflicts=True)
-                batch.clear()
-        Message.objects.bulk_create(batch, ignore_conflicts=True)
+
+    def done() -> None:
         Notice.objects.filter(pk=notice.pk).update(fanned_out_at=timezone.now())
-    ids: list[int] = []
-    due = Message.objects.filter(notice=notice, status=MessageStatus.QUEUED).values_list("pk", flat=True)
-    for message_id in due.iterator(chunk_size=CHUNK):
-        ids.append(message_id)
-        if len(ids) >= 200:
-            enqueue_batch(ids)
-            ids = []
-    if ids:
-        enqueue_batch(ids)
-    return Message.objects.filter(notice=notice).count() - before
+
+    return fan_out(rows(), messages=Message.objects.filter(notice=notice), done=done)

@@ -32,28 +32,9 @@ BACKOFF_SECONDS = 30  # 30 s, 60 s, 120 s, 240 s, 480 s between attempts
 FINAL = (MessageStatus.DELIVERED, MessageStatus.FAILED, MessageStatus.BOUNCED)
 
 # The placeholders each purpose offers, with what they hold (checked when a template is saved).
+# The notification service declares its own purposes here; the domains that send messages
+# declare theirs with ``register_placeholders`` from their ``AppConfig.ready()``.
 PLACEHOLDERS: dict[str, dict[str, str]] = {
-    "application_status": {
-        "name": "the applicant's name",
-        "procedure": "the procedure's name",
-        "receipt_number": "the receipt number",
-        "status": "the new status, in words",
-        "url": "the application's page",
-        "department": "the department's name",
-        "phone": "the department's phone number",
-        "municipality": "the municipality's name",
-    },
-    "inquiry": {
-        "name": "the resident's name",
-        "tracking_number": "the inquiry's tracking number",
-        "subject": "the inquiry's subject",
-        "event": "received or answered, in words",
-        "answer": "the department's answer (when answered)",
-        "url": "the inquiry's page",
-        "department": "the department's name",
-        "phone": "the department's phone number",
-        "municipality": "the municipality's name",
-    },
     "alert": {
         "headline": "the alert's headline",
         "description": "what happens",
@@ -62,6 +43,16 @@ PLACEHOLDERS: dict[str, dict[str, str]] = {
         "municipality": "the municipality's name",
     },
 }
+
+
+def register_placeholders(purpose: str, placeholders: Mapping[str, str]) -> None:
+    """Let cities word the messages of ``purpose`` (a domain calls this from ``AppConfig.ready()``).
+
+    ``placeholders`` maps each name a city's template may use (``{name}``) to what it holds; the
+    back office lists them and ``template_save`` refuses any other name. A purpose registered
+    twice keeps its first declaration.
+    """
+    PLACEHOLDERS.setdefault(purpose, dict(placeholders))
 
 
 class TemplateInvalid(Exception):
@@ -133,7 +124,7 @@ def render_for(
     return subject, body
 
 
-def _quiet_until(subscription: Subscription | None, now: dt.datetime) -> dt.datetime | None:
+def quiet_until(subscription: Subscription | None, now: dt.datetime) -> dt.datetime | None:
     """The end of the recipient's quiet hours when ``now`` falls in them, else ``None``."""
     if subscription is None or subscription.quiet_start is None or subscription.quiet_end is None:
         return None
@@ -195,7 +186,7 @@ def message_create(
                 idempotency_key=idempotency_key,
                 status=MessageStatus.DELIVERED if is_inbox else MessageStatus.QUEUED,
                 sent_at=now if is_inbox else None,
-                not_before=None if is_inbox else _quiet_until(subscription, now),
+                not_before=None if is_inbox else quiet_until(subscription, now),
                 alert_id=alert_id,
                 **(
                     {
@@ -485,55 +476,3 @@ def message_to_person(
         )
         made += int(created)
     return made
-
-
-def notify_application_status(application_id: int, status: str, row_version: int) -> int:
-    """Tell the applicant about a status change on all their channels; returns messages made."""
-    from idx.applications.models import Application, Status
-    from idx.procedures.i18n import pick
-
-    application = (
-        Application.objects.select_related("applicant", "procedure", "department", "municipality")
-        .filter(pk=application_id)
-        .first()
-    )
-    if application is None:
-        return 0
-    applicant = application.applicant
-    language = applicant.preferred_language or application.language
-    with translation.override(language):
-        procedure_name = pick(application.procedure.names, language)
-        url = f"{application.municipality.public_url.rstrip('/')}/my/applications/{application.public_id}/"
-        subject, body = render_for(
-            municipality=application.municipality,
-            purpose="application_status",
-            language=language,
-            placeholders={
-                "name": application.applicant_name,
-                "procedure": procedure_name,
-                "receipt_number": application.receipt_number or "",
-                "status": str(Status(status).label),
-                "url": url,
-                "department": application.department.name,
-                "phone": application.department.phone,
-                "municipality": application.municipality.name,
-            },
-            context={
-                "application": application,
-                "status": status,
-                "procedure_name": procedure_name,
-                "municipality": application.municipality,
-                "department": application.department,
-                "portal_url": application.municipality.public_url.rstrip("/"),
-            },
-            shipped="applications/email/status",
-        )
-    return message_to_person(
-        municipality=application.municipality,
-        recipient=applicant,
-        purpose="application_status",
-        key=f"{application.public_id}:{status}:{row_version}",
-        subject=subject,
-        body=body,
-        language=language,
-    )

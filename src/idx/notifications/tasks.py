@@ -20,13 +20,6 @@ def deliver_messages(message_ids: list[int]) -> int:
     return messages_deliver(list(message_ids))
 
 
-@task(queue_name="email")
-def notify_status(application_id: int, status: str, row_version: int) -> int:
-    from idx.notifications.services import notify_application_status
-
-    return notify_application_status(application_id, status, row_version)
-
-
 @task(queue_name="default")
 def fan_out_alert(alert_id: int) -> int:
     from idx.notifications.alerts import alert_fan_out

@@ -1,0 +1,12 @@
+"""Background work of applications (run by ``idx worker``)."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+
+@task(queue_name="email")
+def notify_status(application_id: int, status: str, row_version: int) -> int:
+    from idx.applications.messages import notify_application_status
+
+    return notify_application_status(application_id, status, row_version)
