@@ -303,7 +303,7 @@ def test_japanese_text_takes_full_width_brackets_and_a_joined_postal_mark():
 
 
 def test_the_error_summary_names_the_item_and_the_entry():
-    from idx.portal.errors import summary_from_answers
+    from idx.web.summary import summary_from_answers
 
     answers = {**CHILD.data["example"], "income_year": "去年"}
     answers["children"] = [dict(answers["children"][0]), {**answers["children"][0], "name": ""}]

@@ -11,11 +11,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from idx.common.http import IdxRequest, sign_in_required
 from idx.notifications import alerts as alert_services
 from idx.notifications.models import Alert, AlertKind, AlertMode, AlertStatus, Area, ImportedAlert
+from idx.web.http import IdxRequest, staff_required
 
-staff_required = sign_in_required(lambda user: user.is_staff_member, "backoffice:login")
 LANGUAGES_EDITED = (("ja", "日本語"), ("ja-easy", "やさしい日本語"), ("en", "English"))
 
 

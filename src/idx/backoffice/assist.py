@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,11 +18,11 @@ from idx.assist.models import Category, Faq, Inquiry, InquiryStatus, UnansweredQ
 from idx.assist.services import faqs as faq_services
 from idx.assist.services import gaps as gap_services
 from idx.assist.services import inquiries as inquiry_services
-from idx.common.http import IdxRequest, sign_in_required
 from idx.identity.policy import Action, can
 from idx.procedures.models import Procedure
+from idx.web.csv import csv_download, csv_lines
+from idx.web.http import IdxRequest, staff_required
 
-staff_required = sign_in_required(lambda user: user.is_staff_member, "backoffice:login")
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 
 
@@ -188,25 +186,13 @@ def _city_wide(request: IdxRequest) -> bool:
     return scope_of(request.user.role, Action.EDIT_FAQ) == Scope.ALL_DEPARTMENTS
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @staff_required
 def faq_export(request: IdxRequest) -> HttpResponseBase:
     _require(request, Action.EDIT_FAQ)
-    writer = csv.writer(_Echo())
-
-    def lines() -> Iterator[str]:
-        yield "\ufeff"  # so that spreadsheet programs read it as UTF-8
-        for row in faq_services.faq_csv_rows(request.municipality):
-            yield writer.writerow(row)
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d")
-    response["Content-Disposition"] = f'attachment; filename="faqs-{request.municipality.slug}-{stamp}.csv"'
-    return response
+    # The service guards the cells itself: the import reads the file back and takes the guard off.
+    rows = services.faq_csv_rows(request.municipality)
+    return csv_download(csv_lines(rows, guarded=True), f"faqs-{request.municipality.slug}-{stamp}.csv")
 
 
 @staff_required

@@ -39,11 +39,10 @@ from idx.booking.opening import TOKYO
 from idx.booking.services import bookings as booking_services
 from idx.booking.services import setup as setup_services
 from idx.booking.services import tickets as ticket_services
-from idx.common.http import IdxRequest, sign_in_required
 from idx.identity.models import Department
 from idx.identity.policy import Action
+from idx.web.http import IdxRequest, staff_required
 
-staff_required = sign_in_required(lambda user: user.is_staff_member, "backoffice:login")
 RESOURCE_SESSION_KEY = "idx_booking_resource"
 ISSUED_SESSION_KEY = "idx_booking_issued"
 PERIODS = 2  # opening periods per weekday on the form (morning and afternoon)

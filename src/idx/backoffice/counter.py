@@ -32,16 +32,14 @@ from idx.applications.counter import (
 )
 from idx.applications.models import Application, CounterConfirmation, Status
 from idx.applications.presentation import answer_rows
-from idx.common.http import IdxRequest, sign_in_required
 from idx.common.i18n import pick
 from idx.common.wareki import DateParseError, parse_date
 from idx.identity.models import Department, User
 from idx.identity.policy import Action, can
 from idx.identity.services import counter_resident_find_or_create
-from idx.portal.views import StepRoutes, step_page
 from idx.procedures.models import Procedure
-
-staff_required = sign_in_required(lambda user: user.is_staff_member, "backoffice:login")
+from idx.web.http import IdxRequest, staff_required
+from idx.web.steps import StepRoutes, step_page
 
 COUNTER_STEPS = StepRoutes(
     step="backoffice:counter_step",

@@ -9,12 +9,10 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from idx.common.http import IdxRequest, sign_in_required
 from idx.identity.policy import Action, Scope, scope_of
 from idx.notifications import services
 from idx.notifications.models import MessageTemplate
-
-staff_required = sign_in_required(lambda user: user.is_staff_member, "backoffice:login")
+from idx.web.http import IdxRequest, staff_required
 
 
 def _require_admin(request: IdxRequest) -> None:

@@ -13,11 +13,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from idx.common.http import IdxRequest, sign_in_required
 from idx.notifications import notices as notice_services
 from idx.notifications.models import Area, Message, Notice, Topic
+from idx.web.http import IdxRequest, staff_required
 
-staff_required = sign_in_required(lambda user: user.is_staff_member, "backoffice:login")
 LANGUAGES_EDITED = (("ja", "日本語"), ("ja-easy", "やさしい日本語"), ("en", "English"))
 
 

@@ -11,12 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from idx.applications.models import Application
-from idx.common.http import IdxRequest, sign_in_required
 from idx.identity.policy import Action, can
 from idx.identity.reauth import reauth_required
 from idx.payments import selectors, services
 from idx.payments.models import Payment, PaymentFlag, PaymentMethod, PaymentStatus
 from idx.payments.selectors import payments_for_staff
+from idx.web.http import IdxRequest, sign_in_required
 
 staff_required = sign_in_required(lambda user: user.is_staff_member, "backoffice:login")
 

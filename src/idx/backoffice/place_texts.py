@@ -12,13 +12,11 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from idx.common.http import IdxRequest, sign_in_required
 from idx.common.i18n import coverage
 from idx.identity import place_texts
 from idx.identity.models import Department
 from idx.identity.policy import Action, Scope, scope_of
-
-staff_required = sign_in_required(lambda user: user.is_staff_member, "backoffice:login")
+from idx.web.http import IdxRequest, staff_required
 
 
 def _require_admin(request: IdxRequest) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,14 +23,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from idx.common.http import IdxRequest, sign_in_required
 from idx.identity.policy import Action, can
 from idx.identity.reauth import reauth_required
 from idx.payments import reconciliation
 from idx.payments.finance_export import finance_csv_chunks, finance_export_record
 from idx.payments.models import MismatchKind, ProviderConfig
+from idx.web.csv import csv_download
+from idx.web.http import IdxRequest, staff_required
 
-staff_required = sign_in_required(lambda user: user.is_staff_member, "backoffice:login")
 MAX_SETTLEMENT_BYTES = 20 * 1024 * 1024
 LINES_PER_PAGE = 100
 
@@ -206,10 +206,9 @@ def finance_export(request: IdxRequest) -> HttpResponseBase:
     day: dt.date = form.cleaned_data["day"]
     municipality = request.user.municipality
     finance_export_record(municipality=municipality, actor=request.user, day=day, output="csv")
-    response = StreamingHttpResponse(
+    response = csv_download(
         finance_csv_chunks(municipality=municipality, day=day),
-        content_type="text/csv; charset=utf-8",
+        f"finance-{municipality.slug}-{day:%Y%m%d}.csv",
     )
-    response["Content-Disposition"] = f'attachment; filename="finance-{municipality.slug}-{day:%Y%m%d}.csv"'
     response["Cache-Control"] = "no-store"
     return response

@@ -29,7 +29,6 @@ from joserfc.jwk import ECKey, RSAKey
 from joserfc.jws import extract_compact
 from joserfc.jwt import JWTClaimsRegistry
 
-from idx.common.http import IdxRequest
 from idx.common.models import MunicipalityHost
 from idx.demo_idp.jpki import card_certificate, crl_der, sign_digest
 from idx.demo_idp.models import DemoAuthorization, DemoClient, DemoClientToken, DemoSignTransaction
@@ -41,6 +40,7 @@ from idx.demo_idp.provider import (
     signing_keys,
     token_hash,
 )
+from idx.web.http import IdxRequest
 
 logger = logging.getLogger("idx.demo_idp")
 

@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from idx.common.http import IdxRequest
 from idx.demo_pay import services
 from idx.demo_pay.models import CheckoutStatus, DemoCheckout, DemoPayMerchant
+from idx.web.http import IdxRequest
 
 MAX_BODY = 16 * 1024
 

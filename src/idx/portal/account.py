@@ -18,12 +18,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
-from idx.common.http import IdxRequest, sign_in_required
 from idx.identity import services
 from idx.identity.selectors import personal_tokens_for_user
 from idx.identity.tokens import AREAS, EXPIRY_DAYS, token_error_message
-
-resident_required = sign_in_required(lambda user: user.is_resident, "portal:login")
+from idx.web.http import IdxRequest, resident_required
 
 _ACCESS_LABELS = {
     "read": gettext_lazy("%(area)s: view"),

@@ -23,10 +23,8 @@ from idx.assist.models import Category, Faq, Inquiry
 from idx.assist.routing import UNSURE, general_desk
 from idx.assist.services import gaps as gap_services
 from idx.assist.services import inquiries as inquiry_services
-from idx.common.http import IdxRequest, sign_in_required
 from idx.identity.models import Department, User
-
-resident_required = sign_in_required(lambda user: user.is_resident, "portal:login")
+from idx.web.http import IdxRequest, resident_required
 
 
 def _resident(request: IdxRequest) -> User | None:

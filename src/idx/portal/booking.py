@@ -26,10 +26,9 @@ from idx.booking.ics import booking_ics
 from idx.booking.models import Booking, Service, TicketStatus
 from idx.booking.opening import TOKYO
 from idx.booking.services import bookings as booking_services
-from idx.common.http import IdxRequest, sign_in_required
 from idx.identity.models import Department
+from idx.web.http import IdxRequest, resident_required
 
-resident_required = sign_in_required(lambda user: user.is_resident, "portal:login")
 WEEK = 7
 DISPLAY_REFRESH_SECONDS = 10
 TICKET_REFRESH_SECONDS = 30

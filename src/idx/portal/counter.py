@@ -19,9 +19,9 @@ from idx.applications import services
 from idx.applications.models import Application, CounterConfirmation
 from idx.applications.presentation import answer_rows
 from idx.applications.workflow import InvalidTransition
-from idx.common.http import IdxRequest
 from idx.common.i18n import pick
-from idx.portal.errors import SummaryItem
+from idx.web.http import IdxRequest
+from idx.web.summary import SummaryItem
 
 SESSION_KEY = "idx_counter_confirmation"
 DONE_KEY = "idx_counter_done"

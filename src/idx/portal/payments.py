@@ -15,14 +15,12 @@ from django.views.decorators.cache import never_cache
 
 from idx.applications.models import Application, Status
 from idx.applications.selectors import application_get_for_resident
-from idx.common.http import IdxRequest, sign_in_required
 from idx.identity.contrib.oidc.pages import allow_forms_to
 from idx.payments import selectors, services
 from idx.payments.models import Payment, PaymentStatus, ProviderConfig
 from idx.payments.providers import provider_for
 from idx.payments.receipts import payment_receipt_pdf as render_receipt
-
-resident_required = sign_in_required(lambda user: user.is_resident, "portal:login")
+from idx.web.http import IdxRequest, resident_required
 
 
 def _own_application(request: IdxRequest, public_id: str) -> Application:

@@ -27,21 +27,19 @@ from idx.applications.models import Application, Status
 from idx.applications.selectors import application_get_for_resident
 from idx.applications.signing import SignatureRefused, payload_digest, signature_verify
 from idx.applications.workflow import InvalidTransition
-from idx.common.http import IdxRequest, sign_in_required
 from idx.common.models import Municipality
 from idx.identity.contrib import login_method_for
 from idx.identity.contrib.oidc.client import SignInRefused
 from idx.identity.contrib.oidc.plugins import OidcLoginMethod
 from idx.identity.models import IdentityProvider, ProviderKind
 from idx.identity.signatures.provider import SigningClient
+from idx.web.http import IdxRequest, resident_required
 
 logger = logging.getLogger("idx.portal.signing")
 
 SESSION_KEY = "idx_signing_flows"
 FLOW_SECONDS = 600
 MAX_FLOWS = 3
-
-resident_required = sign_in_required(lambda user: user.is_resident, "portal:login")
 
 
 def signing_plugin(municipality: Municipality) -> OidcLoginMethod | None:

@@ -1,37 +1,47 @@
 from django.urls import path
 
-from idx.portal import account, assist, counter, payments, signing, views
+from idx.portal import account, applications, apply, assist, catalog, counter, payments, sign_in, signing
 from idx.portal import booking as booking_views
 
 app_name = "portal"
 
 urlpatterns = [
-    path("", views.catalog, name="catalog"),
-    path("procedures/<slug:code>/", views.procedure_detail, name="procedure_detail"),
-    path("procedures/<slug:code>/start/", views.application_start, name="application_start"),
-    path("my/applications/", views.my_applications, name="my_applications"),
-    path("my/applications/<str:public_id>/", views.application_detail, name="application_detail"),
+    path("", catalog.catalog, name="catalog"),
+    path("procedures/<slug:code>/", catalog.procedure_detail, name="procedure_detail"),
+    path("procedures/<slug:code>/start/", apply.application_start, name="application_start"),
+    path("my/applications/", applications.my_applications, name="my_applications"),
+    path("my/applications/<str:public_id>/", applications.application_detail, name="application_detail"),
     path(
         "my/applications/<str:public_id>/steps/<slug:step_id>/",
-        views.application_step,
+        apply.application_step,
         name="application_step",
     ),
     path("my/signature/callback/", signing.signature_callback, name="signature_callback"),
-    path("my/applications/<str:public_id>/review/", views.application_review, name="application_review"),
-    path("my/applications/<str:public_id>/receipt/", views.application_receipt, name="application_receipt"),
+    path("my/applications/<str:public_id>/review/", apply.application_review, name="application_review"),
+    path("my/applications/<str:public_id>/receipt/", apply.application_receipt, name="application_receipt"),
     path(
         "my/applications/<str:public_id>/receipt.pdf",
-        views.application_receipt_pdf,
+        apply.application_receipt_pdf,
         name="application_receipt_pdf",
     ),
     path(
-        "my/applications/<str:public_id>/withdraw/", views.application_withdraw, name="application_withdraw"
+        "my/applications/<str:public_id>/withdraw/",
+        applications.application_withdraw,
+        name="application_withdraw",
     ),
-    path("my/applications/<str:public_id>/discard/", views.application_discard, name="application_discard"),
-    path("my/applications/<str:public_id>/correct/", views.application_correct, name="application_correct"),
+    path(
+        "my/applications/<str:public_id>/discard/",
+        applications.application_discard,
+        name="application_discard",
+    ),
+    path(
+        "my/applications/<str:public_id>/correct/",
+        applications.application_correct,
+        name="application_correct",
+    ),
     path(
         "my/applications/<str:public_id>/files/<str:attachment_id>/",
-        views.attachment_download,
+        applications.attachment_download,
         name="attachment_download",
     ),
     path("counter/", counter.counter_code, name="counter_code"),
@@ -62,8 +72,8 @@ urlpatterns = [
     path("booking/<slug:code>/", booking_views.service_detail, name="booking_service"),
     path("my/account/", account.account, name="account"),
     path("my/account/tokens/<int:token_id>/revoke/", account.token_revoke, name="account_token_revoke"),
-    path("accounts/signup/", views.sign_up, name="signup"),
-    path("accounts/verify/<str:token>/", views.verify_email, name="verify_email"),
-    path("accounts/login/", views.sign_in, name="login"),
-    path("accounts/logout/", views.sign_out, name="logout"),
+    path("accounts/signup/", sign_in.sign_up, name="signup"),
+    path("accounts/verify/<str:token>/", sign_in.verify_email, name="verify_email"),
+    path("accounts/login/", sign_in.sign_in, name="login"),
+    path("accounts/logout/", sign_in.sign_out, name="logout"),
 ]

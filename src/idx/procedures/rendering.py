@@ -256,7 +256,7 @@ def _errors_by_path(definition: Definition, errors: list[AnswerError]) -> dict[s
     return by_path
 
 
-def _field(
+def field_view(
     item: Item,
     path: str,
     answers: Mapping[str, Any],
@@ -266,6 +266,7 @@ def _field(
     attachments: Mapping[str, str],
     lock_unflagged: bool,
 ) -> FieldView:
+    """The view of one item at ``path`` (a group's children and a repeat's entries included)."""
     view = FieldView(
         item=item,
         path=path,
@@ -311,7 +312,7 @@ def _field(
     if item.widget == "fieldset":
         group = value if isinstance(value, Mapping) else {}
         view.children = [
-            _field(
+            field_view(
                 child,
                 f"{path}.{child.field}",
                 group,
@@ -330,7 +331,7 @@ def _field(
             entry = entries[index] if index < len(entries) and isinstance(entries[index], Mapping) else {}
             view.entries.append(
                 [
-                    _field(
+                    field_view(
                         child,
                         f"{path}[{index}].{child.field}",
                         entry,
@@ -358,7 +359,7 @@ def step_fields(
 ) -> list[FieldView]:
     by_path = _errors_by_path(definition, errors or [])
     views = [
-        _field(
+        field_view(
             item,
             item.field,
             answers,

@@ -1,6 +1,6 @@
 """Staff second-factor pages, mounted under ``/staff/`` by ``idx.backoffice.urls``.
 
-The password step (``idx.backoffice.views.sign_in``) does not sign in: it calls
+The password step (``idx.backoffice.sign_in.sign_in``) does not sign in: it calls
 ``begin_second_factor``, which keeps only a pending marker in the session. ``login()`` runs here,
 after a TOTP code or a passkey; staff without either enrol one first. Re-authentication before
 exports and unsealing (``backoffice:reauth``) asks for the password and a second factor again.
@@ -24,10 +24,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from idx.audit.services import audit_record
-from idx.common.http import IdxRequest
 from idx.identity.mfa import selectors, services
 from idx.identity.models import User
 from idx.identity.reauth import mark_reauthenticated
+from idx.web.http import IdxRequest
 
 PENDING_KEY = "idx_mfa_pending"
 CHALLENGE_KEY = "idx_webauthn_challenge"

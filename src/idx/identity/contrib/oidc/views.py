@@ -20,7 +20,6 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from idx.common.http import IdxRequest
 from idx.identity.contrib import login_method_for
 from idx.identity.contrib.oidc.client import SignInRefused
 from idx.identity.contrib.oidc.plugins import OidcLoginMethod
@@ -33,6 +32,7 @@ from idx.identity.contrib.oidc.services import (
     staff_account_for_directory_identity,
 )
 from idx.identity.models import IdentityProvider, ProviderKind
+from idx.web.http import IdxRequest
 
 logger = logging.getLogger("idx.identity.oidc")
 

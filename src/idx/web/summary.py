@@ -1,4 +1,4 @@
-"""The error summary every refused form of the portal shows at the top (GOV.UK pattern).
+"""The error summary every refused form of both front doors shows at the top (GOV.UK pattern).
 
 One list of ``SummaryItem`` (the message and the id of the field it is about), rendered by one
 include, ``portal/_error_summary.html``: a box at the top of the page, focused when the page opens

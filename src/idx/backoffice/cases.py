@@ -1,0 +1,318 @@
+"""Working on cases: the queue, assigning, a case's page, reviewing, deciding, its files and 個人番号."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from idx.applications import services
+from idx.applications.models import Application, ApplicationSignature, Status
+from idx.applications.presentation import answer_rows
+from idx.applications.selectors import CaseFilters, case_get_for_staff, case_list_for_staff
+from idx.applications.signing import signature_still_covers
+from idx.applications.workflow import Actor, InvalidTransition, allowed_events
+from idx.audit.selectors import audit_entries_for_target
+from idx.common import my_number
+from idx.common.i18n import pick
+from idx.identity.models import User
+from idx.identity.policy import Action, can, is_city_wide
+from idx.identity.reauth import has_recent_reauth
+from idx.procedures.models import Procedure
+from idx.web.http import IdxRequest, staff_required
+
+PAGE_SIZE = 50
+
+
+def _case(request: IdxRequest, public_id: str) -> Application:
+    application = case_get_for_staff(staff=request.user, public_id=public_id)
+    if application is None:
+        raise Http404
+    return application
+
+
+def _filters(request: IdxRequest) -> CaseFilters:
+    get = request.GET
+    return CaseFilters(
+        procedure=get.get("procedure", "")[:80],
+        status=get.get("status", "open")[:24],
+        assignee=get.get("assignee", "")[:12],
+        due=get.get("due", "")[:10],
+        query=get.get("q", "")[:60],
+        department=get.get("department", "")[:40],
+    )
+
+
+@staff_required
+def queue(request: IdxRequest) -> HttpResponseBase:
+    staff: User = request.user
+    filters = _filters(request)
+    cases = case_list_for_staff(staff=staff, filters=filters)
+    # Offset pages without COUNT(*): a count over a million rows costs more than the page itself.
+    number = int(request.GET.get("page", "1")) if request.GET.get("page", "1").isdecimal() else 1
+    number = max(1, min(number, 10_000))
+    rows = list(cases[(number - 1) * PAGE_SIZE : number * PAGE_SIZE + 1])
+    page = {
+        "cases": rows[:PAGE_SIZE],
+        "number": number,
+        "has_next": len(rows) > PAGE_SIZE,
+        "has_previous": number > 1,
+    }
+    procedures = Procedure.objects.filter(municipality_id=staff.municipality_id).order_by("id")
+    if not is_city_wide(staff):
+        procedures = procedures.filter(department_id=staff.department_id or 0)
+    colleagues = User.objects.filter(
+        municipality_id=staff.municipality_id, department_id=staff.department_id or 0
+    ).exclude(role="resident")
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "backoffice/queue.html",
+        {
+            "page": page,
+            "filters": filters,
+            "procedures": [(procedure.code, pick(procedure.names)) for procedure in procedures],
+            "statuses": Status.choices,
+            "colleagues": colleagues,
+            "can_assign_others": can(staff, Action.ASSIGN_OTHERS),
+            "can_export": can(staff, Action.EXPORT_CASES),
+            "query_string": query.urlencode(),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@require_POST
+@staff_required
+def bulk_assign(request: IdxRequest) -> HttpResponseBase:
+    staff: User = request.user
+    assignee = User.objects.filter(
+        pk=request.POST.get("assignee") or 0,
+        municipality_id=staff.municipality_id,
+        department_id=staff.department_id or 0,
+    ).first()
+    cases = [
+        case
+        for case in (
+            case_get_for_staff(staff=staff, public_id=value) for value in request.POST.getlist("cases")[:200]
+        )
+        if case is not None
+    ]
+    if assignee is None or not cases:
+        messages.error(request, _("Choose cases and a colleague."))
+        return redirect("backoffice:queue")
+    try:
+        done = services.cases_bulk_assign(staff=staff, applications=cases, assignee=assignee)
+        messages.success(request, _("%(count)s cases assigned.") % {"count": done})
+    except services.NotPermitted:
+        messages.error(request, _("You may not assign cases to others."))
+    except services.ChangedMeanwhile:
+        messages.error(request, _("A case was changed meanwhile. Nothing was assigned; please try again."))
+    return redirect("backoffice:queue")
+
+
+def _case_payment(application: Application) -> dict[str, Any] | None:
+    """The fee of the case and the payment that settled it, if the procedure has a fee."""
+    from idx.payments.selectors import fee_of, paid_for
+
+    fee = fee_of(application)
+    if fee.amount <= 0:
+        return None
+    return {"fee": fee, "paid": paid_for(application)}
+
+
+@staff_required
+def case_detail(request: IdxRequest, public_id: str) -> HttpResponseBase:
+    staff: User = request.user
+    application = _case(request, public_id)
+    services.case_record_view(application=application, staff=staff)
+    events = [event.value for event in allowed_events(application.status, Actor.STAFF)]
+    may_work = can(staff, Action.WORK_CASE, application.department)
+    definition = application.procedure_version.parsed
+    signature = ApplicationSignature.objects.filter(application=application).first()
+    return render(
+        request,
+        "backoffice/case_detail.html",
+        {
+            "application": application,
+            "signature": signature,
+            "signature_covers_answers": signature is not None
+            and signature_still_covers(application, signature.digest_sha256),
+            "procedure_name": pick(definition.data["name"]),
+            "rows": answer_rows(application),
+            "history": application.status_changes.select_related("actor"),
+            "comments": application.comments.select_related("author"),
+            "attachments": application.attachments.all(),
+            "events": events if may_work else [],
+            "may_work": may_work,
+            "may_decide": may_work and can(staff, Action.DECIDE_CASE, application.department),
+            "may_unseal": can(staff, Action.UNSEAL_MY_NUMBER, application.department)
+            and my_number.can_unseal(),
+            "payment": _case_payment(application),
+            "may_take_payment": can(staff, Action.TAKE_PAYMENT, application.department),
+            "audit": audit_entries_for_target(
+                municipality=application.municipality,
+                target_type="application",
+                target_id=application.public_id,
+            ).order_by("-id")[:50]
+            if can(staff, Action.VIEW_AUDIT, application.department) or may_work
+            else [],
+        },
+    )
+
+
+def _expected_version(request: IdxRequest) -> int:
+    value = request.POST.get("row_version", "")
+    return int(value) if value.isdecimal() and len(value) <= 9 else -1
+
+
+def _case_action(
+    request: IdxRequest, public_id: str, action: Callable[[Application, User, int], Any]
+) -> HttpResponseBase:
+    staff: User = request.user
+    application = _case(request, public_id)
+    try:
+        action(application, staff, _expected_version(request))
+    except services.ChangedMeanwhile:
+        messages.error(
+            request,
+            _("This case was changed by someone else meanwhile. Check the latest state below and try again."),
+        )
+    except InvalidTransition:
+        messages.error(request, _("That action is not possible in the case's current state."))
+    except services.NotPermitted:
+        messages.error(request, _("You may not do that."))
+    except services.AnswersInvalid:
+        messages.error(request, _("Fill in the required items (a reason, a note per flagged item)."))
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("backoffice:case_detail", public_id=application.public_id)
+
+
+@require_POST
+@staff_required
+def case_assign_self(request: IdxRequest, public_id: str) -> HttpResponseBase:
+    return _case_action(
+        request,
+        public_id,
+        lambda application, staff, version: services.case_assign(
+            application=application, staff=staff, assignee=staff, expected_version=version
+        ),
+    )
+
+
+@require_POST
+@staff_required
+def case_start_review(request: IdxRequest, public_id: str) -> HttpResponseBase:
+    return _case_action(
+        request,
+        public_id,
+        lambda application, staff, version: services.case_start_review(
+            application=application, staff=staff, expected_version=version
+        ),
+    )
+
+
+@require_POST
+@staff_required
+def case_request_correction(request: IdxRequest, public_id: str) -> HttpResponseBase:
+    flagged = request.POST.getlist("flag")
+    notes = {
+        path: request.POST.get(f"note:{path}", "") or _("Please check this item.") for path in flagged[:100]
+    }
+    return _case_action(
+        request,
+        public_id,
+        lambda application, staff, version: services.case_request_correction(
+            application=application,
+            staff=staff,
+            notes=notes,
+            message=request.POST.get("message", ""),
+            expected_version=version,
+        ),
+    )
+
+
+@require_POST
+@staff_required
+def case_decide(request: IdxRequest, public_id: str) -> HttpResponseBase:
+    approve = request.POST.get("decision") == "approve"
+    return _case_action(
+        request,
+        public_id,
+        lambda application, staff, version: services.case_decide(
+            application=application,
+            staff=staff,
+            approve=approve,
+            reason=request.POST.get("reason", ""),
+            expected_version=version,
+        ),
+    )
+
+
+@require_POST
+@staff_required
+def case_comment(request: IdxRequest, public_id: str) -> HttpResponseBase:
+    return _case_action(
+        request,
+        public_id,
+        lambda application, staff, _version: services.case_comment_add(
+            application=application, staff=staff, body=request.POST.get("body", "")
+        ),
+    )
+
+
+@staff_required
+def case_attachment(request: IdxRequest, public_id: str, attachment_id: str) -> HttpResponseBase:
+    application = _case(request, public_id)
+    attachment = application.attachments.filter(public_id=attachment_id).first()
+    if attachment is None:
+        raise Http404
+    services.case_record_view(application=application, staff=request.user, what="attachment")
+    return FileResponse(
+        attachment.file.open("rb"),
+        content_type=attachment.content_type,
+        as_attachment=True,
+        filename=attachment.original_name,
+    )
+
+
+@staff_required
+def case_my_number(request: IdxRequest, public_id: str) -> HttpResponseBase:
+    """Open a sealed 個人番号 once: permission, recent re-authentication, POST; audited, never cached."""
+    staff: User = request.user
+    application = _case(request, public_id)
+    if not can(staff, Action.UNSEAL_MY_NUMBER, application.department):
+        raise Http404
+    path = (request.POST.get("path") or request.GET.get("path", ""))[:200]
+    if not has_recent_reauth(request):
+        # Back here (GET, with the item) after re-authenticating; opening then takes one more POST.
+        here = reverse("backoffice:case_my_number", args=[application.public_id])
+        query = urlencode({"next": f"{here}?{urlencode({'path': path})}"})
+        return HttpResponseRedirect(f"{reverse('backoffice:reauth')}?{query}")
+    context: dict[str, Any] = {"application": application, "path": path}
+    if request.method != "POST":
+        return render(request, "backoffice/my_number.html", context)
+    try:
+        number = services.my_number_unseal(application=application, staff=staff, path=path)
+    except (services.NotPermitted, LookupError) as exc:
+        raise Http404 from exc
+    except (my_number.MyNumberUnavailable, my_number.MyNumberSealBroken):
+        context["unavailable"] = True
+        response = render(request, "backoffice/my_number.html", context, status=503)
+    else:
+        context["number"] = f"{number[:4]} {number[4:8]} {number[8:]}"
+        response = render(request, "backoffice/my_number.html", context)
+    response["Cache-Control"] = "no-store"
+    response["Pragma"] = "no-cache"
+    return response
