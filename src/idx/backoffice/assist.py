@@ -191,7 +191,7 @@ def faq_export(request: IdxRequest) -> HttpResponseBase:
     _require(request, Action.EDIT_FAQ)
     stamp = timezone.localtime().strftime("%Y%m%d")
     # The service guards the cells itself: the import reads the file back and takes the guard off.
-    rows = services.faq_csv_rows(request.municipality)
+    rows = faq_services.faq_csv_rows(request.municipality)
     return csv_download(csv_lines(rows, guarded=True), f"faqs-{request.municipality.slug}-{stamp}.csv")
 
 
