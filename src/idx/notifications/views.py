@@ -7,7 +7,6 @@ from typing import Any
 
 from django.conf import settings as django_settings
 from django.contrib import messages
-from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,10 +20,10 @@ from idx.notifications import services
 from idx.notifications.alerts import active_alerts, texts_for
 from idx.notifications.cap import atom_feed, cap_document
 from idx.notifications.models import Alert, AlertMode, Area, Message, Subscription, Topic
+from idx.notifications.unsubscribe import TokenInvalid, unsubscribe_check
 from idx.web.http import IdxRequest, sign_in_required
 
 resident_required = sign_in_required(lambda user: user.is_resident, "portal:login")
-UNSUBSCRIBE_SALT = "idx.notifications.unsubscribe"
 
 
 def alert_banner(request: HttpRequest) -> dict[str, Any]:
@@ -105,27 +104,23 @@ def line_code(request: IdxRequest) -> HttpResponseBase:
     return render(request, "notifications/line_code.html", {"code": code, "minutes": CODE_MINUTES})
 
 
-def unsubscribe_token(user_id: int, topic: str) -> str:
-    return signing.dumps({"u": user_id, "t": topic}, salt=UNSUBSCRIBE_SALT)
-
-
 @csrf_exempt  # RFC 8058 one-click: mail programs POST without a form; the signed link is the authority
 def unsubscribe(request: IdxRequest, token: str) -> HttpResponseBase:
     """One click from a message: stop one topic (no sign-in needed; the link is signed)."""
     from idx.identity.models import User
 
     try:
-        data = signing.loads(token, salt=UNSUBSCRIBE_SALT, max_age=60 * 60 * 24 * 365)
-    except signing.BadSignature as exc:
+        user_id, topic = unsubscribe_check(token)
+    except TokenInvalid as exc:
         raise Http404 from exc
-    user = User.objects.filter(pk=data.get("u"), municipality=request.municipality).first()
-    if user is None or data.get("t") not in Topic.values:
+    user = User.objects.filter(pk=user_id, municipality=request.municipality).first()
+    if user is None or topic not in Topic.values:
         raise Http404
     done = False
     if request.method == "POST":
-        services.unsubscribe_topic(user=user, topic=data["t"])
+        services.unsubscribe_topic(user=user, topic=topic)
         done = True
-    return render(request, "notifications/unsubscribe.html", {"topic": Topic(data["t"]).label, "done": done})
+    return render(request, "notifications/unsubscribe.html", {"topic": Topic(topic).label, "done": done})
 
 
 # ---- alerts, public ---------------------------------------------------------------------------
