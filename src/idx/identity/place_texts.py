@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from idx.audit.services import audit_record
+from idx.common.errors import DomainError
 from idx.common.i18n import FALLBACK, fallback_order, language_map
 from idx.common.models import Municipality
 from idx.identity.models import Department, User
@@ -22,12 +23,18 @@ from idx.identity.policy import Action, Scope, can, scope_of
 PlaceRecord = Municipality | Department
 
 
-class NotPermitted(Exception):
+class NotPermitted(DomainError):
     """The staff member may not edit this record's texts (another municipality answers "not found")."""
 
+    code = "not_permitted"
+    http_status = 404
 
-class PlaceTextsInvalid(Exception):
+
+class PlaceTextsInvalid(DomainError):
     """Typed texts that cannot be saved; ``problems`` maps ``field:language`` to a translated message."""
+
+    code = "place_texts_invalid"
+    http_status = 422
 
     def __init__(self, problems: dict[str, str]) -> None:
         super().__init__(problems)

@@ -17,6 +17,7 @@ from defusedxml.common import DefusedXmlException
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from idx.common.errors import DomainError
 from idx.common.models import Municipality
 from idx.notifications.cap import CAP_NS
 from idx.notifications.models import ImportedAlert
@@ -28,7 +29,10 @@ STATUSES = {"Actual", "Exercise", "System", "Test", "Draft"}
 MSG_TYPES = {"Alert", "Update", "Cancel", "Ack", "Error"}
 
 
-class CapRejected(Exception):
+class CapRejected(DomainError):
+    code = "cap_rejected"
+    http_status = 422
+
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason

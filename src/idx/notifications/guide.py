@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from idx.audit.services import audit_record
+from idx.common.errors import DomainError
 from idx.common.i18n import FALLBACK, language_map
 from idx.common.models import Municipality
 from idx.identity.models import User
@@ -46,8 +47,11 @@ Texts = dict[str, str]
 ShelterTexts = dict[str, Texts]
 
 
-class GuideInvalid(Exception):
+class GuideInvalid(DomainError):
     """Input that cannot be saved; ``errors`` maps a field to a translated message."""
+
+    code = "guide_invalid"
+    http_status = 422
 
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__(errors)

@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 
 from idx.audit.services import audit_record
 from idx.common.dates import format_datetime
+from idx.common.errors import DomainError
 from idx.common.models import Municipality
 from idx.identity.models import User
 from idx.payments.models import (
@@ -65,15 +66,22 @@ _PROVIDER_REFERENCE = re.compile(r"[\x21-\x7e]{1,100}")  # printable ASCII, no s
 _YEN = re.compile(r"[0-9]{1,10}")
 
 
-class SettlementInvalid(Exception):
+class SettlementInvalid(DomainError):
     """The file was refused; ``errors`` are (line, message) pairs, line 0 for the file as a whole."""
+
+    code = "settlement_invalid"
+    http_status = 422
 
     def __init__(self, errors: list[tuple[int, str]]):
         super().__init__(f"{len(errors)} problems in the settlement file")
         self.errors = errors
 
 
-class ResolveRefused(Exception):
+class ResolveRefused(DomainError):
+    code = "resolve_refused"
+    http_status = 409
+    message: str = ""
+
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
