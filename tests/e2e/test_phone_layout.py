@@ -67,6 +67,12 @@ def test_phone_pages_in_three_languages(new_context: Any, language: str) -> None
             page.evaluate("() => getComputedStyle(document.querySelector('main h1')).wordBreak")
             == "auto-phrase"
         )
+        # And in every browser: the server marked the phrase boundaries of headings and links.
+        assert page.evaluate("() => document.querySelectorAll('main .phrases wbr').length") > 0
+        assert (
+            page.evaluate("() => getComputedStyle(document.querySelector('.phrases')).wordBreak")
+            == "keep-all"
+        )
 
     # The assistant: opens, has a visible close control, closes, and covers no field.
     page.click("#assist-toggle")

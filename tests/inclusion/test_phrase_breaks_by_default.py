@@ -171,3 +171,16 @@ def test_phrase_breaks_cost_a_few_milliseconds_per_page(municipalities, resident
             f"{without * 1000:.1f} ms without, {with_breaks * 1000:.1f} ms with"
         )
         assert warm < 0.005 and cold < 0.25
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("ふりがなを表示", "ふりがな"),
+        ("フリガナを入力", "フリガナ"),
+        ("マイナンバーカードでログイン", "ログイン"),
+    ],
+)
+def test_words_the_model_would_cut_stay_whole(text: str, word: str) -> None:
+    parts = phrases(text)
+    assert "".join(parts) == text and any(word in part for part in parts), parts

@@ -42,10 +42,26 @@ def _budoux() -> Any:
     return _parser
 
 
+# Words BudouX's model cuts in two (「ふりが／なを表示」): a boundary never falls inside them.
+KEEP_WHOLE: Final = re.compile("ふりがな|フリガナ|ログイン|ログアウト|マイナンバー|マイナポータル")
+
+
 @functools.lru_cache(maxsize=8192)
 def phrases(text: str) -> tuple[str, ...]:
     """``text`` cut at its phrase boundaries (BudouX's Japanese model)."""
-    return tuple(_budoux().parse(text))
+    parts = list(_budoux().parse(text))
+    inside = {offset for word in KEEP_WHOLE.finditer(text) for offset in range(word.start() + 1, word.end())}
+    if not inside or len(parts) < 2:
+        return tuple(parts)
+    merged = [parts[0]]
+    offset = len(parts[0])
+    for part in parts[1:]:
+        if offset in inside:
+            merged[-1] += part
+        else:
+            merged.append(part)
+        offset += len(part)
+    return tuple(merged)
 
 
 def _keep_numbers(escaped: str) -> str:
