@@ -13,6 +13,8 @@ $venv/ruff format --check src tests bench
 $venv/ruff check src tests bench
 echo "== mypy"
 $venv/mypy src
+echo "== import contracts (layers, no cycles between apps; pyproject.toml [tool.importlinter])"
+$venv/lint-imports
 echo "== migrations"
 $venv/python -m django makemigrations --check --dry-run
 echo "== bandit"

@@ -40,7 +40,7 @@ from idx.demo_idp.provider import (
     signing_keys,
     token_hash,
 )
-from idx.web.http import IdxRequest
+from idx.identity.http import IdxRequest
 
 logger = logging.getLogger("idx.demo_idp")
 

@@ -34,7 +34,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from idx.demo_line.models import DemoLinePush
-from idx.web.http import IdxRequest
+from idx.identity.http import IdxRequest
 
 USER_ID = re.compile(r"^U[0-9a-f]{32}$")
 RETRY_KEY = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from idx.demo_pay import services
 from idx.demo_pay.models import CheckoutStatus, DemoCheckout, DemoPayMerchant
-from idx.web.http import IdxRequest
+from idx.identity.http import IdxRequest
 
 MAX_BODY = 16 * 1024
 

@@ -21,7 +21,7 @@ from idx.notifications.alerts import active_alerts, texts_for
 from idx.notifications.cap import atom_feed, cap_document
 from idx.notifications.models import Alert, AlertMode, Area, Message, Subscription, Topic
 from idx.notifications.unsubscribe import TokenInvalid, unsubscribe_check
-from idx.web.http import IdxRequest, sign_in_required
+from idx.identity.http import IdxRequest, sign_in_required
 
 resident_required = sign_in_required(lambda user: user.is_resident, "portal:login")
 

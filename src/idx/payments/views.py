@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from idx.payments.models import ProviderConfig
 from idx.payments.providers import WebhookRejected, provider_for
 from idx.payments.services import payment_apply_event
-from idx.web.http import IdxRequest
+from idx.identity.http import IdxRequest
 
 logger = logging.getLogger("idx.payments")
 MAX_BODY = 64 * 1024

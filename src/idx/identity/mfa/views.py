@@ -27,7 +27,7 @@ from idx.audit.services import audit_record
 from idx.identity.mfa import selectors, services
 from idx.identity.models import User
 from idx.identity.reauth import mark_reauthenticated
-from idx.web.http import IdxRequest
+from idx.identity.http import IdxRequest
 
 PENDING_KEY = "idx_mfa_pending"
 CHALLENGE_KEY = "idx_webauthn_challenge"

@@ -32,7 +32,7 @@ from idx.identity.contrib.oidc.services import (
     staff_account_for_directory_identity,
 )
 from idx.identity.models import IdentityProvider, ProviderKind
-from idx.web.http import IdxRequest
+from idx.identity.http import IdxRequest
 
 logger = logging.getLogger("idx.identity.oidc")
 
