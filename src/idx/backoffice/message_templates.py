@@ -20,6 +20,14 @@ def _require_admin(request: IdxRequest) -> None:
         raise Http404
 
 
+# What residents receive most comes first; purposes registered later by other domains follow by name.
+_FIRST = ("application_status", "inquiry", "alert")
+
+
+def _listing_order(purpose: str) -> tuple[int, str]:
+    return (_FIRST.index(purpose) if purpose in _FIRST else len(_FIRST), purpose)
+
+
 @staff_required
 def template_list(request: IdxRequest) -> HttpResponseBase:
     _require_admin(request)
@@ -29,7 +37,7 @@ def template_list(request: IdxRequest) -> HttpResponseBase:
     }
     rows = [
         {"purpose": purpose, "language": code, "language_name": name, "template": own.get((purpose, code))}
-        for purpose in services.PLACEHOLDERS
+        for purpose in sorted(services.PLACEHOLDERS, key=_listing_order)
         for code, name in settings.LANGUAGES
     ]
     return render(request, "backoffice/message_templates.html", {"rows": rows})
