@@ -72,28 +72,38 @@ def disaster_guide_edit(request: IdxRequest) -> HttpResponseBase:
             "how_to_receive": {
                 "field": "how_to_receive",
                 "label": labels["how_to_receive"],
+                "legend_hidden": True,  # the heading above says it
                 "languages": _languages("how_to_receive", how_to_receive, errors, multiline=True),
             },
             "shelter_tables": [
-                {
-                    "shelter": shelter,
-                    "fields": [
-                        {
-                            "field": field,
-                            "id": f"shelter-{shelter.pk}-{field}",
-                            "label": labels[field],
-                            "languages": _languages(
-                                f"shelter-{shelter.pk}-{field}", shelter_texts[shelter.pk][field], errors
-                            ),
-                        }
-                        for field in guide.SHELTER_FIELDS
-                    ],
-                }
-                for shelter in shelters
+                _shelter_table(shelter, shelter_texts[shelter.pk], errors) for shelter in shelters
             ],
         },
         status=422 if errors else 200,
     )
+
+
+def _shelter_table(
+    shelter: Shelter, texts: dict[str, dict[str, str]], errors: dict[str, str]
+) -> dict[str, Any]:
+    """One shelter's texts, a table per text; ``missing`` counts the languages shown from another."""
+    labels = guide.field_labels()
+    fields: list[dict[str, Any]] = [
+        {
+            "field": field,
+            "id": f"shelter-{shelter.pk}-{field}",
+            "label": labels[field],
+            "languages": _languages(f"shelter-{shelter.pk}-{field}", texts[field], errors),
+        }
+        for field in guide.SHELTER_FIELDS
+    ]
+    rows: list[dict[str, Any]] = [row for item in fields for row in item["languages"]]
+    return {
+        "shelter": shelter,
+        "fields": fields,
+        "missing": sum(1 for row in rows if not row["filled"] and row["falls_back_to"]),
+        "has_error": any(row["error"] for row in rows),
+    }
 
 
 def _codes() -> list[str]:
