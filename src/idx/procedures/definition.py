@@ -273,7 +273,7 @@ def parse(data: Mapping[str, Any]) -> Definition:
     """Check a definition's structure and build its steps; raise DefinitionError listing every problem."""
     problems: list[str] = []
     if not isinstance(data, Mapping):
-        raise DefinitionError(["the definition must be a mapping"])
+        raise DefinitionError([Problem(gettext_noop("the definition must be a mapping"))])
     missing = sorted(REQUIRED_TOP_LEVEL - set(data))
     problems += [Problem(gettext_noop("missing key '%(key)s'"), str(key), key=key) for key in missing]
     problems += [
@@ -284,11 +284,11 @@ def parse(data: Mapping[str, Any]) -> Definition:
         raise DefinitionError(problems)
 
     if not isinstance(data["code"], str) or not _CODE.match(data["code"]):
-        problems.append("code: use lowercase letters, digits and hyphens")
+        problems.append(Problem(gettext_noop("code: use lowercase letters, digits and hyphens"), "code"))
     for key in ("name", "summary", "legal_basis", "eligibility", "declaration"):
         problems += _text_problems(data[key], key)
     if not isinstance(data["required_documents"], list):
-        problems.append("required_documents: must be a list")
+        problems.append(Problem(gettext_noop("required_documents: must be a list"), "required_documents"))
     else:
         for index, doc in enumerate(data["required_documents"]):
             problems += _text_problems(doc, f"required_documents[{index}]")
@@ -301,19 +301,25 @@ def parse(data: Mapping[str, Any]) -> Definition:
     if not isinstance(also, list) or any(event not in LIFE_EVENTS for event in also):
         problems.append(f"also_life_events: a list of {', '.join(LIFE_EVENTS)}")
     if data["identity_verification"] not in ("none", "optional", "required"):
-        problems.append("identity_verification: none, optional or required")
+        problems.append(
+            Problem(
+                gettext_noop("identity_verification: none, optional or required"), "identity_verification"
+            )
+        )
     elif data["identity_verification"] == "required" and data.get("signature_required") is not True:
         # The flow checks a resident's identity through the card signature only: promising a
         # required check without one would tell residents of a step that never comes.
         problems.append("identity_verification: required only with signature_required: true")
     for key in ("signature_required", "proxy_allowed"):
         if not isinstance(data[key], bool):
-            problems.append(f"{key}: true or false")
+            problems.append(Problem(gettext_noop("%(key)s: true or false"), key, key=key))
     days = data["processing_days"]
     if not isinstance(days, int) or isinstance(days, bool) or not 0 < days <= 365:
-        problems.append("processing_days: a whole number of days from 1 to 365")
+        problems.append(
+            Problem(gettext_noop("processing_days: a whole number of days from 1 to 365"), "processing_days")
+        )
     if not isinstance(data.get("department"), str) or not data["department"]:
-        problems.append("department: the owning department's code")
+        problems.append(Problem(gettext_noop("department: the owning department's code"), "department"))
 
     schema = data["schema"]
     try:
@@ -393,7 +399,13 @@ def _build_steps(raw_steps: object, schema: Mapping[str, Any]) -> tuple[list[Ste
     for index, raw in enumerate(raw_steps):
         where = f"steps[{index}]"
         if not isinstance(raw, Mapping) or not re.fullmatch(r"[a-z0-9_]+", str(raw.get("id", ""))):
-            problems.append(f"{where}: needs an id of lowercase letters, digits, underscores")
+            problems.append(
+                Problem(
+                    gettext_noop("%(where)s: needs an id of lowercase letters, digits, underscores"),
+                    where,
+                    where=where,
+                )
+            )
             continue
         if raw["id"] in ids:
             problems.append(
@@ -450,7 +462,7 @@ def _build_item(
     children: list[Item] = []
     if widget in GROUP_WIDGETS:
         if parent_path:
-            problems.append(f"{where}: groups cannot be nested")
+            problems.append(Problem(gettext_noop("%(where)s: groups cannot be nested"), where, where=where))
         if widget == "fieldset":
             sub_schema = prop
             child_prefix = f"{path}."
@@ -530,7 +542,9 @@ def _scalar_problems(raw: Mapping[str, Any], prop: Mapping[str, Any], where: str
         elif (
             "maxLength" not in prop and "format" not in prop and "pattern" not in prop and "enum" not in prop
         ):
-            problems.append(f"{where}: a text answer needs maxLength")
+            problems.append(
+                Problem(gettext_noop("%(where)s: a text answer needs maxLength"), where, where=where)
+            )
     if widget == "date" and prop.get("format") != "date":
         problems.append(f"{where}: date needs format: date")
     if widget == "file" and prop.get("format") != "attachment":
