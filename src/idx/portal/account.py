@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from idx.identity import services
 from idx.identity.selectors import personal_tokens_for_user
 from idx.identity.tokens import AREAS, EXPIRY_DAYS, token_error_message
+from idx.web.errors import form_add_domain_error
 from idx.web.http import IdxRequest, resident_required
 
 _ACCESS_LABELS = {
@@ -104,7 +105,7 @@ def account(request: IdxRequest) -> HttpResponseBase:
             expires_in_days=form.cleaned_data["expires_in_days"],
         )
     except services.TokenInvalid as exc:
-        form.add_error(exc.field if exc.field in form.fields else "name", token_error_message(exc.code))
+        form_add_domain_error(form, exc, message=token_error_message(exc.code), fallback_field="name")
         return _page(request, form, status=422)
     response = _page(request, PersonalTokenForm(), created=token, raw=raw, status=201)
     response["Cache-Control"] = "no-store"
