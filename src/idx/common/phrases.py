@@ -7,7 +7,8 @@ middleware (``idx.common.language.ReadingAidsMiddleware``) cuts the Japanese tex
 buttons, labels, legends, summaries and links (``PHRASE_TAGS``) and of any element marked
 ``data-phrases`` into phrases with BudouX; each boundary gets a ``<wbr>`` and the text is wrapped
 in ``<span class="phrases">`` (``word-break: keep-all``; ``overflow-wrap: anywhere`` still breaks a
-phrase longer than the line). An element marked ``data-no-phrases`` is left as it is. A template
+phrase longer than the line). An element marked ``data-no-phrases`` is left as it is: the site
+header (a one-line menu on a phone, where a phrase mark only made the header taller). A template
 can also use the ``phrases`` filter for one text. Receipt numbers inside are kept in ``<span
 class="nowrap">``. Readings (``idx.common.furigana``) are added afterwards, inside each phrase, so
 every ``<ruby>`` stays within one phrase. Cost: ``docs/performance.md``, measured in
