@@ -357,3 +357,23 @@ def test_the_demo_service_signs_with_the_newest_secret(resident):
     signing.verify(bytes(stored.body), stored.signature, ["whsec_new_0123456789"])
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.PAID
+
+
+def test_back_from_paying_the_resident_finds_the_draft_submitted(resident, settings):
+    # No webhook yet and no task run (commit callbacks do not run in this test): the return page
+    # itself submits the paid draft, after the payment's own transaction.
+    settings.IDX_DEMO_PAY_DELIVERY = "manual"
+    payment = start(resident)
+    client = signed_in(resident)
+    answer = pay_in_browser(client, payment.checkout_url, method="qr")
+    response = client.get(f"/my/payments/{payment.reference}/return/", return_params(answer))
+    assert response.status_code == 302
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.PAID
+    assert payment.application is not None
+    payment.application.refresh_from_db()
+    assert payment.application.status == "submitted" and payment.application.receipt_number
+    # The webhook and the queued task come later: nothing is submitted twice.
+    assert webhooks.deliver_due() == [200]
+    assert services.paid_draft_submit(payment.pk) == ""
+    assert payment.application.status_changes.filter(to_status="submitted").count() == 1

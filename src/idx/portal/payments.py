@@ -180,6 +180,12 @@ def payment_return(request: IdxRequest, reference: str) -> HttpResponseBase:
             services.payment_apply_event(
                 provider=payment.provider, event=event, municipality_id=payment.municipality_id
             )
+            payment.refresh_from_db(fields=["status"])
+            if payment.status == PaymentStatus.PAID:
+                # The resident is waiting on this page: submit the paid draft now, after the
+                # payment's own transaction, rather than when the queued task gets to it (the
+                # task then finds it submitted and does nothing).
+                services.paid_draft_submit(payment.pk)
     return redirect("portal:payment_detail", reference=payment.reference)
 
 
