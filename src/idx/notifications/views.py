@@ -16,12 +16,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
+from idx.identity.http import IdxRequest, sign_in_required
 from idx.notifications import services
 from idx.notifications.alerts import active_alerts, texts_for
 from idx.notifications.cap import atom_feed, cap_document
 from idx.notifications.models import Alert, AlertMode, Area, Message, Subscription, Topic
 from idx.notifications.unsubscribe import TokenInvalid, unsubscribe_check
-from idx.identity.http import IdxRequest, sign_in_required
 
 resident_required = sign_in_required(lambda user: user.is_resident, "portal:login")
 

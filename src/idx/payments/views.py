@@ -16,10 +16,10 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from idx.identity.http import IdxRequest
 from idx.payments.models import ProviderConfig
 from idx.payments.providers import WebhookRejected, provider_for
 from idx.payments.services import payment_apply_event
-from idx.identity.http import IdxRequest
 
 logger = logging.getLogger("idx.payments")
 MAX_BODY = 64 * 1024

@@ -24,10 +24,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from idx.audit.services import audit_record
+from idx.identity.http import IdxRequest
 from idx.identity.mfa import selectors, services
 from idx.identity.models import User
 from idx.identity.reauth import mark_reauthenticated
-from idx.identity.http import IdxRequest
 
 PENDING_KEY = "idx_mfa_pending"
 CHALLENGE_KEY = "idx_webauthn_challenge"

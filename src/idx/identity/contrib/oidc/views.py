@@ -31,8 +31,8 @@ from idx.identity.contrib.oidc.services import (
     facts_from_userinfo,
     staff_account_for_directory_identity,
 )
-from idx.identity.models import IdentityProvider, ProviderKind
 from idx.identity.http import IdxRequest
+from idx.identity.models import IdentityProvider, ProviderKind
 
 logger = logging.getLogger("idx.identity.oidc")
 
