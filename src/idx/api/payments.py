@@ -24,7 +24,7 @@ from idx.api.base import (
 )
 from idx.applications.selectors import application_get_for_resident
 from idx.identity.policy import Action, can
-from idx.payments import services
+from idx.payments import selectors, services
 from idx.payments.models import Payment
 from idx.payments.selectors import payments_for_staff
 
@@ -99,8 +99,8 @@ def application_fee(request: ApiRequest, application_id: uuid.UUID) -> Any:
     application = application_get_for_resident(resident=require_resident(request), public_id=application_id)
     if application is None:
         return error_response(request, 404, "not_found", "Not found.")
-    fee = services.fee_of(application)
-    paid = services.paid_for(application)
+    fee = selectors.fee_of(application)
+    paid = selectors.paid_for(application)
     return {
         "amount": fee.amount,
         "pay": "before_submission" if fee.before_submission else "after_submission",
@@ -134,7 +134,7 @@ def payment_start(request: ApiRequest, application_id: uuid.UUID, payload: Payme
     application = application_get_for_resident(resident=resident, public_id=application_id)
     if application is None:
         return error_response(request, 404, "not_found", "Not found.")
-    replayed = key is not None and services.payment_for_idempotency_key(payer=resident, key=key) is not None
+    replayed = key is not None and selectors.payment_for_idempotency_key(payer=resident, key=key) is not None
     try:
         payment = services.payment_start(
             application=application,

@@ -35,11 +35,6 @@ from idx.payments.models import (
 from idx.payments.providers import ProviderError, ProviderEvent, Started, provider_for
 from idx.payments.selectors import Fee, answers_digest, fee_of, paid_for, payment_for_idempotency_key
 
-# Reads live in idx.payments.selectors; these names stay importable from here for the callers
-# that still reach them through this module.
-from idx.payments.selectors import payment_due_before_submission as payment_due_before_submission
-from idx.payments.selectors import pending_payment as pending_payment
-
 logger = logging.getLogger("idx.payments")
 
 DEFAULT_EXPIRY_MINUTES = 60
