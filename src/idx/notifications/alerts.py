@@ -90,7 +90,7 @@ def _clean_texts(texts: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, 
             cleaned[language] = entry
     problems = []
     if not cleaned.get("ja", {}).get("headline"):
-        problems.append("a Japanese headline is required")
+        problems.append(_("a Japanese headline is required"))
     if problems:
         raise AlertInvalid(problems)
     return cleaned
@@ -110,10 +110,10 @@ def alert_issue(
     """A new alert: active at once, or waiting for a second person (レベル4–5 without override)."""
     _require(staff)
     if kind not in AlertKind.values or mode not in AlertMode.values:
-        raise AlertInvalid(["unknown kind or mode"])
+        raise AlertInvalid([_("unknown kind or mode")])
     area_list = [area for area in areas if area.municipality_id == staff.municipality_id]
     if not area_list:
-        raise AlertInvalid(["choose at least one area"])
+        raise AlertInvalid([_("choose at least one area")])
     cleaned = _clean_texts(texts)
     now = timezone.now()
     waits = kind in NEEDS_SECOND_PERSON and not emergency_override.strip() and msg_type != "Cancel"
@@ -179,9 +179,9 @@ def alert_confirm(*, staff: User, alert: Alert) -> Alert:
         if locked.municipality_id != staff.municipality_id:
             raise AlertNotPermitted()
         if locked.status != AlertStatus.AWAITING_CONFIRMATION:
-            raise AlertInvalid(["this alert is not waiting for confirmation"])
+            raise AlertInvalid([_("this alert is not waiting for confirmation")])
         if locked.issued_by_id == staff.pk:
-            raise AlertInvalid(["a second person must confirm"])
+            raise AlertInvalid([_("a second person must confirm")])
         locked.status = AlertStatus.ACTIVE
         locked.confirmed_by = staff
         locked.sent_at = timezone.now()
@@ -206,7 +206,7 @@ def alert_update(
     kind: str = "",
 ) -> Alert:
     if original.status != AlertStatus.ACTIVE or original.municipality_id != staff.municipality_id:
-        raise AlertInvalid(["only an active alert can be updated"])
+        raise AlertInvalid([_("only an active alert can be updated")])
     return alert_issue(
         staff=staff,
         kind=kind or original.kind,
@@ -222,7 +222,7 @@ def alert_cancel(
     *, staff: User, original: Alert, texts: Mapping[str, Mapping[str, str]] | None = None
 ) -> Alert:
     if original.status != AlertStatus.ACTIVE or original.municipality_id != staff.municipality_id:
-        raise AlertInvalid(["only an active alert can be cancelled"])
+        raise AlertInvalid([_("only an active alert can be cancelled")])
     headline = {
         language: {"headline": _cancel_headline(language, fields.get("headline", ""))}
         for language, fields in original.texts.items()

@@ -60,7 +60,7 @@ def notice_send(
         raise NoticeNotPermitted()
     problems = []
     if topic not in Topic.values:
-        problems.append("choose a topic")
+        problems.append(_("choose a topic"))
     cleaned = {
         language: {
             "subject": str(fields.get("subject", "")).strip()[:200],
@@ -70,7 +70,7 @@ def notice_send(
         if str(fields.get("subject", "")).strip()
     }
     if not cleaned.get("ja", {}).get("body"):
-        problems.append("a Japanese subject and text are required")
+        problems.append(_("a Japanese subject and text are required"))
     area_list = [area for area in areas if area.municipality_id == staff.municipality_id]
     if problems:
         raise NoticeInvalid(problems)

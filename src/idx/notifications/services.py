@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from idx.common.models import Municipality
 from idx.identity.models import User
@@ -70,16 +71,19 @@ def template_problems(purpose: str, *texts: str) -> list[str]:
     for text in texts:
         try:
             parsed = list(string.Formatter().parse(text))
-        except ValueError as exc:
-            problems.append(f"braces do not match: {exc}")
+        except ValueError:
+            problems.append(_("The braces { } do not match."))
             continue
         for _literal, field, spec, conversion in parsed:
             if field is None:
                 continue
             if field not in known:
-                problems.append(f"unknown placeholder {{{field}}}; known: {', '.join(sorted(known))}")
+                problems.append(
+                    _("Unknown placeholder {%(name)s}; you can use: %(known)s")
+                    % {"name": field, "known": ", ".join("{" + name + "}" for name in sorted(known))}
+                )
             elif spec or conversion:
-                problems.append(f"{{{field}}} takes no format or conversion")
+                problems.append(_("{%(name)s} takes no format or conversion") % {"name": field})
     return problems
 
 
