@@ -20,8 +20,8 @@ import math
 import threading
 from array import array
 from bisect import bisect_left
-from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final
 
@@ -55,37 +55,47 @@ class Index:
 
     def __init__(self) -> None:
         self.postings: dict[str, dict[str, tuple[array[int], array[float], array[int]]]] = {}
+        # While building: the same postings as plain lists, turned into arrays by ``finish``.
+        self._building: dict[str, dict[str, tuple[list[int], list[float], list[bool]]]] = {}
         self.lengths: dict[str, dict[int, float]] = {}
         self.count: dict[str, int] = {}
         self.average: dict[str, float] = {}
 
     def add(
-        self, faq_id: int, script: str, counter: Counter[str], asked: frozenset[str] = frozenset()
+        self, faq_id: int, script: str, counter: Mapping[str, float], asked: frozenset[str] = frozenset()
     ) -> None:
         """One document's term frequencies (kept raw until ``finish``); ``script`` names the partition,
         ``asked`` the terms of the FAQ's question and other wordings."""
         self.lengths.setdefault(script, {})[faq_id] = float(sum(counter.values()))
-        terms = self.postings.setdefault(script, {})
+        terms = self._building.setdefault(script, {})
         for term, frequency in counter.items():
             entry = terms.get(term)
             if entry is None:
-                entry = terms[term] = (array("l"), array("f"), array("b"))
-            entry[0].append(faq_id)
-            entry[1].append(frequency)
-            entry[2].append(term in asked)
+                terms[term] = ([faq_id], [frequency], [term in asked])
+            else:
+                entry[0].append(faq_id)
+                entry[1].append(frequency)
+                entry[2].append(term in asked)
 
     def finish(self) -> Index:
-        """Turn raw frequencies into BM25 factors, in place (no per-posting Python objects are kept)."""
+        """Turn raw frequencies into BM25 factors in compact arrays (no per-posting Python objects
+        are kept once built: the lists of the build are dropped)."""
         for script, found in self.lengths.items():
             self.count[script] = len(found)
             self.average[script] = sum(found.values()) / len(found) if found else 1.0
-            average = self.average[script]
-            for ids, factors, _asked in self.postings[script].values():
-                for position, faq_id in enumerate(ids):
-                    frequency = factors[position]
-                    norm = K1 * (1 - B + B * found[faq_id] / average)
-                    factors[position] = frequency * (K1 + 1) / (frequency + norm)
+            # norm(doc) = k1·(1 − b + b·len/avg), once per document rather than once per posting
+            scale = K1 * B / self.average[script]
+            base = K1 * (1 - B)
+            norms = {faq_id: base + scale * length for faq_id, length in found.items()}
+            terms = self.postings.setdefault(script, {})
+            for term, (ids, frequencies, asked) in self._building.pop(script, {}).items():
+                factors = [
+                    frequency * (K1 + 1) / (frequency + norms[faq_id])
+                    for faq_id, frequency in zip(ids, frequencies, strict=True)
+                ]
+                terms[term] = (array("l", ids), array("f", factors), array("b", asked))
         self.lengths = {}
+        self._building = {}
         return self
 
     def idf(self, script: str, term: str) -> float:
@@ -172,13 +182,13 @@ def index_from(rows: Iterable[tuple[int, str, list[str], list[str]]]) -> Index:
     (all rows of one FAQ together; searches bisect the postings)."""
     index = Index()
     current: int | None = None
-    documents: dict[str, Counter[str]] = {}
+    documents: dict[str, dict[str, float]] = {}
     asked: dict[str, set[str]] = {}
 
     def flush() -> None:
-        for script, counter in documents.items():
+        for script, counts in documents.items():
             if current is not None:
-                index.add(current, script, counter, frozenset(asked.get(script, ())))
+                index.add(current, script, counts, frozenset(asked.get(script, ())))
         documents.clear()
         asked.clear()
 
@@ -189,13 +199,16 @@ def index_from(rows: Iterable[tuple[int, str, list[str], list[str]]]) -> Index:
         if faq_id != current:
             flush()
             current = faq_id
-        document = documents.setdefault(script, Counter())
+        document = documents.setdefault(script, {})
         asked.setdefault(script, set()).update(question_terms)
+        get = document.get
         for term in question_terms:
-            document[term] += QUESTION_WEIGHT
+            document[term] = get(term, 0) + QUESTION_WEIGHT
         # Sound bigrams only from the question and its other wordings: from long answers they
         # would add many postings and little signal.
-        document.update(term for term in answer_terms if not term.startswith("#"))
+        for term in answer_terms:
+            if term[:1] != "#":
+                document[term] = get(term, 0) + 1
     flush()
     return index.finish()
 
