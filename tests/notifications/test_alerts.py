@@ -5,6 +5,7 @@ cancellations referencing the original, CAP 1.2 documents valid against the sche
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -224,7 +225,9 @@ def test_alert_pages_for_staff(crisis, area, clerk):
             "ja-instruction": "",
         },
     )
-    assert response.status_code == 302
+    assert response.status_code == 200 and "panel-warning" in response.content.decode()
+    token = re.search(r'name="token" value="([^"]+)"', response.content.decode()).group(1)
+    assert client.post("/staff/alerts/new/", {"token": token}).status_code == 302
     alert = Alert.objects.get(texts__ja__headline="避難指示")
     assert alert.status == AlertStatus.AWAITING_CONFIRMATION
     listing = client.get("/staff/alerts/").content.decode()

@@ -4,6 +4,7 @@ server; malformed or unsafe documents rejected with the reason; duplicates ignor
 from __future__ import annotations
 
 import http.server
+import re
 import threading
 from collections.abc import Iterator
 
@@ -158,6 +159,7 @@ def test_poll_an_atom_feed_and_rebroadcast(iga, feed_server, capsys):
             "ja-headline": "伊賀市に大雨警報",
         },
     )
-    assert response.status_code == 302
+    token = re.search(r'name="token" value="([^"]+)"', response.content.decode()).group(1)
+    assert client.post("/staff/alerts/new/", {"token": token}).status_code == 302
     imported.refresh_from_db()
     assert imported.rebroadcast == Alert.objects.get(texts__ja__headline="伊賀市に大雨警報")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import Http404
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -12,10 +14,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from idx.notifications import alerts as alert_services
+from idx.notifications import selectors as alert_selectors
 from idx.notifications.models import Alert, AlertKind, AlertMode, AlertStatus, Area, ImportedAlert
 from idx.web.http import IdxRequest, staff_required
 
 LANGUAGES_EDITED = (("ja", "日本語"), ("ja-easy", "やさしい日本語"), ("en", "English"))
+PENDING_KEY = "alert_confirmations"
+PENDING_KEPT = 5
+CLAIM_PREFIX = "alert-confirmation-used:"
+CLAIM_SECONDS = 7 * 24 * 3600
 
 
 def _require_crisis(request: IdxRequest) -> None:
@@ -57,9 +64,78 @@ def alert_list(request: IdxRequest) -> HttpResponseBase:
     )
 
 
+def _reach(municipality_id: int, areas: list[Area]) -> dict[str, Any]:
+    reach = alert_selectors.alert_reach(municipality_id, areas)
+    return {
+        "residents": reach["residents"],
+        "channels": [(label, reach[channel]) for channel, label in _channel_labels()],
+    }
+
+
+def _channel_labels() -> tuple[tuple[str, str], ...]:
+    return (
+        ("inbox", _("Inbox on the portal")),
+        ("email", _("E-mail")),
+        ("line", "LINE"),
+        ("webpush", _("Web Push (browser notifications)")),
+    )
+
+
+def _pending(request: IdxRequest) -> dict[str, Any]:
+    pending: dict[str, Any] = request.session.get(PENDING_KEY) or {}
+    return pending
+
+
+def _keep_pending(request: IdxRequest, token: str, draft: dict[str, Any]) -> None:
+    pending = _pending(request)
+    pending[token] = draft
+    # Only the latest few drafts stay; an older confirmation page then says it has expired.
+    request.session[PENDING_KEY] = dict(list(pending.items())[-PENDING_KEPT:])
+
+
+def _take_pending(request: IdxRequest, token: str) -> dict[str, Any] | None:
+    pending = _pending(request)
+    draft = pending.pop(token, None) if token else None
+    request.session[PENDING_KEY] = pending
+    return draft if isinstance(draft, dict) else None
+
+
+def _form_values(draft: dict[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "kind": draft["kind"],
+        "mode": draft["mode"],
+        "override": draft["override"],
+    }
+    for code, fields in draft["texts"].items():
+        for field, text in fields.items():
+            values[f"{code}-{field}"] = text
+    return values
+
+
+def _issue(request: IdxRequest, draft: dict[str, Any], original: Alert | None) -> Alert:
+    areas = list(Area.objects.filter(municipality=request.municipality, pk__in=draft["areas"]))
+    if original is not None:
+        return alert_services.alert_update(
+            staff=request.user, original=original, texts=draft["texts"], areas=areas, kind=draft["kind"]
+        )
+    return alert_services.alert_issue(
+        staff=request.user,
+        kind=draft["kind"],
+        mode=draft["mode"],
+        areas=areas,
+        texts=draft["texts"],
+        emergency_override=draft["override"],
+    )
+
+
 @staff_required
 def alert_new(request: IdxRequest, identifier: str = "") -> HttpResponseBase:
-    """A new alert, or (with ``identifier``) an update of an active one."""
+    """A new alert, or (with ``identifier``) an update of an active one.
+
+    The form leads to a confirmation page (level, mode, areas, how many residents on which
+    channels); only the confirmation's POST issues the alert, once: its one-time token is kept in
+    the session with what was typed and claimed in the shared cache, so a replayed or doubled
+    confirmation sends nothing more."""
     _require_crisis(request)
     original = _alert(request, identifier) if identifier else None
     areas = list(Area.objects.filter(municipality=request.municipality))
@@ -71,41 +147,71 @@ def alert_new(request: IdxRequest, identifier: str = "") -> HttpResponseBase:
     )
     errors: list[str] = []
     values: dict[str, Any] = {}
-    if request.method == "POST":
-        values = request.POST
-        chosen = [area for area in areas if str(area.pk) in request.POST.getlist("areas")]
-        try:
-            if original is not None:
-                alert = alert_services.alert_update(
-                    staff=request.user,
-                    original=original,
-                    texts=_texts_from(request.POST),
-                    areas=chosen,
-                    kind=request.POST.get("kind", ""),
-                )
+    chosen_ids: set[str] = set()
+    if request.method == "POST" and request.POST.get("token"):
+        token = request.POST["token"]
+        draft = _take_pending(request, token)
+        if request.POST.get("action") == "edit" and draft is not None:
+            values = _form_values(draft)
+            chosen_ids = {str(pk) for pk in draft["areas"]}
+        elif draft is None or not cache.add(f"{CLAIM_PREFIX}{token}", 1, CLAIM_SECONDS):
+            messages.error(
+                request, _("This confirmation was already used or has expired; nothing was sent again.")
+            )
+            return redirect("backoffice:alert_list")
+        else:
+            try:
+                alert = _issue(request, draft, original)
+            except alert_services.AlertInvalid as exc:
+                errors = exc.problems
+                values = _form_values(draft)
+                chosen_ids = {str(pk) for pk in draft["areas"]}
             else:
-                alert = alert_services.alert_issue(
-                    staff=request.user,
-                    kind=request.POST.get("kind", ""),
-                    mode=request.POST.get("mode", ""),
-                    areas=chosen,
-                    texts=_texts_from(request.POST),
-                    emergency_override=request.POST.get("override", ""),
-                )
+                if draft.get("imported"):
+                    ImportedAlert.objects.filter(
+                        municipality=request.municipality, pk=draft["imported"]
+                    ).update(rebroadcast=alert)
+                if alert.status == AlertStatus.AWAITING_CONFIRMATION:
+                    messages.warning(
+                        request, _("Saved. A second authorized person must confirm it before it is sent.")
+                    )
+                else:
+                    messages.success(request, _("The alert has been sent."))
+                return redirect("backoffice:alert_list")
+    elif request.method == "POST":
+        values = request.POST
+        chosen_ids = {str(pk) for pk in request.POST.getlist("areas")}
+        chosen = [area for area in areas if str(area.pk) in chosen_ids]
+        kind = request.POST.get("kind", "")
+        mode = original.mode if original is not None else request.POST.get("mode", "")
+        texts = _texts_from(request.POST)
+        try:
+            chosen, cleaned = alert_services.alert_check(
+                staff=request.user, kind=kind, mode=mode, areas=chosen, texts=texts
+            )
         except alert_services.AlertInvalid as exc:
             errors = exc.problems
         else:
-            if imported is not None:
-                ImportedAlert.objects.filter(pk=imported.pk).update(rebroadcast=alert)
-            if alert.status == AlertStatus.AWAITING_CONFIRMATION:
-                messages.warning(
-                    request, _("Saved. A second authorized person must confirm it before it is sent.")
-                )
-            else:
-                messages.success(request, _("The alert has been sent."))
-            return redirect("backoffice:alert_list")
+            draft = {
+                "kind": kind,
+                "mode": mode,
+                "areas": [area.pk for area in chosen],
+                "texts": cleaned,
+                "override": "" if original is not None else request.POST.get("override", "").strip()[:300],
+                "imported": imported.pk if imported is not None else None,
+            }
+            token = secrets.token_urlsafe(24)
+            _keep_pending(request, token, draft)
+            return _confirmation(
+                request,
+                token=token,
+                draft=draft,
+                areas=chosen,
+                original=original,
+                action_url=request.path,
+            )
     elif imported is not None:
-        # Re-broadcast: start from the received text; staff check and complete it.
+        # Re-broadcast: start from the received text; staff check and complete it, mode included.
         values = {
             "ja-headline": imported.headline,
             "ja-description": imported.description,
@@ -117,13 +223,7 @@ def alert_new(request: IdxRequest, identifier: str = "") -> HttpResponseBase:
         for code, fields in original.texts.items():
             for field, text in fields.items():
                 values[f"{code}-{field}"] = text
-    chosen_ids = (
-        {str(pk) for pk in request.POST.getlist("areas")}
-        if request.method == "POST"
-        else {str(area.pk) for area in original.areas.all()}
-        if original
-        else set()
-    )
+        chosen_ids = {str(area.pk) for area in original.areas.all()}
     return render(
         request,
         "backoffice/alert_form.html",
@@ -136,23 +236,88 @@ def alert_new(request: IdxRequest, identifier: str = "") -> HttpResponseBase:
             "fields": alert_services.TEXT_FIELDS,
             "values": values,
             "errors": errors,
+            "mode_missing": bool(errors) and original is None and not values.get("mode"),
             "imported": imported,
         },
         status=422 if errors else 200,
     )
 
 
-@require_POST
+def _confirmation(
+    request: IdxRequest,
+    *,
+    token: str,
+    draft: dict[str, Any],
+    areas: list[Area],
+    original: Alert | None,
+    action_url: str,
+) -> HttpResponseBase:
+    kind = AlertKind(draft["kind"])
+    mode = AlertMode(draft["mode"])
+    waits = original is None and kind in alert_services.NEEDS_SECOND_PERSON and not draft["override"]
+    return render(
+        request,
+        "backoffice/alert_confirm.html",
+        {
+            "token": token,
+            "action_url": action_url,
+            "kind_label": kind.label,
+            "mode": mode.value,
+            "mode_label": mode.label,
+            "areas": areas,
+            "texts": draft["texts"],
+            "languages": LANGUAGES_EDITED,
+            "override": draft["override"],
+            "original": original,
+            "waits": waits,
+            "second_person": False,
+            "imported_id": draft.get("imported"),
+            "reach": _reach(request.municipality.pk, areas),
+        },
+    )
+
+
 @staff_required
 def alert_confirm(request: IdxRequest, identifier: str) -> HttpResponseBase:
+    """The second authorized person's look at a レベル4–5 alert (GET), then its sending (POST).
+
+    Sending twice is impossible: the alert leaves 「確認待ち」 when it is confirmed, and a second POST
+    is refused."""
     _require_crisis(request)
-    try:
-        alert_services.alert_confirm(staff=request.user, alert=_alert(request, identifier))
-    except alert_services.AlertInvalid as exc:
-        messages.error(request, "; ".join(exc.problems))
-    else:
-        messages.success(request, _("The alert has been confirmed and sent."))
-    return redirect("backoffice:alert_list")
+    alert = _alert(request, identifier)
+    if request.method == "POST":
+        try:
+            alert_services.alert_confirm(staff=request.user, alert=alert)
+        except alert_services.AlertInvalid as exc:
+            messages.error(request, "; ".join(exc.problems))
+        else:
+            messages.success(request, _("The alert has been confirmed and sent."))
+        return redirect("backoffice:alert_list")
+    if alert.status != AlertStatus.AWAITING_CONFIRMATION or alert.issued_by_id == request.user.pk:
+        messages.error(request, _("This alert is not waiting for your confirmation."))
+        return redirect("backoffice:alert_list")
+    areas = list(alert.areas.all())
+    mode = AlertMode(alert.mode)
+    return render(
+        request,
+        "backoffice/alert_confirm.html",
+        {
+            "token": "",
+            "action_url": request.path,
+            "kind_label": alert.get_kind_display(),
+            "mode": mode.value,
+            "mode_label": mode.label,
+            "areas": areas,
+            "texts": alert.texts,
+            "languages": LANGUAGES_EDITED,
+            "override": "",
+            "original": None,
+            "waits": False,
+            "second_person": True,
+            "issued_by": alert.issued_by,
+            "reach": _reach(request.municipality.pk, areas),
+        },
+    )
 
 
 @require_POST

@@ -26,19 +26,11 @@ from django.utils.translation import gettext as _
 from idx.audit.services import audit_record
 from idx.common.errors import DomainError
 from idx.common.i18n import pick_entry
-from idx.identity.models import Department, Role, User
+from idx.identity.models import Department, User
 from idx.identity.policy import Action, can
 from idx.notifications.bulk import fan_out, message_row
-from idx.notifications.models import (
-    Alert,
-    AlertKind,
-    AlertMode,
-    AlertStatus,
-    Area,
-    Message,
-    Subscription,
-    WebPushSubscription,
-)
+from idx.notifications.models import Alert, AlertKind, AlertMode, AlertStatus, Area, Message
+from idx.notifications.selectors import alert_push_browsers, alert_subscriptions
 
 NEEDS_SECOND_PERSON = {AlertKind.LEVEL4, AlertKind.LEVEL5}
 CHUNK = 1000
@@ -96,6 +88,38 @@ def _clean_texts(texts: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, 
     return cleaned
 
 
+def alert_check(
+    *,
+    staff: User,
+    kind: str,
+    mode: str,
+    areas: Iterable[Area],
+    texts: Mapping[str, Mapping[str, str]],
+) -> tuple[list[Area], dict[str, dict[str, str]]]:
+    """Every problem of an alert before it is issued, all at once: the mode (本番, 訓練 or テスト)
+    is never assumed, it must be chosen. Returns the areas of the staff member's municipality and
+    the cleaned texts; raises :class:`AlertInvalid` listing the problems."""
+    _require(staff)
+    problems: list[str] = []
+    if not mode:
+        problems.append(
+            _("Mode: choose whether this is actual (本番), an exercise (訓練) or a test (テスト)")
+        )
+    if kind not in AlertKind.values or (mode and mode not in AlertMode.values):
+        problems.append(_("unknown kind or mode"))
+    area_list = [area for area in areas if area.municipality_id == staff.municipality_id]
+    if not area_list:
+        problems.append(_("choose at least one area"))
+    cleaned: dict[str, dict[str, str]] = {}
+    try:
+        cleaned = _clean_texts(texts)
+    except AlertInvalid as exc:
+        problems.extend(exc.problems)
+    if problems:
+        raise AlertInvalid(problems)
+    return area_list, cleaned
+
+
 def alert_issue(
     *,
     staff: User,
@@ -108,13 +132,7 @@ def alert_issue(
     references: Alert | None = None,
 ) -> Alert:
     """A new alert: active at once, or waiting for a second person (レベル4–5 without override)."""
-    _require(staff)
-    if kind not in AlertKind.values or mode not in AlertMode.values:
-        raise AlertInvalid([_("unknown kind or mode")])
-    area_list = [area for area in areas if area.municipality_id == staff.municipality_id]
-    if not area_list:
-        raise AlertInvalid([_("choose at least one area")])
-    cleaned = _clean_texts(texts)
+    area_list, cleaned = alert_check(staff=staff, kind=kind, mode=mode, areas=areas, texts=texts)
     now = timezone.now()
     waits = kind in NEEDS_SECOND_PERSON and not emergency_override.strip() and msg_type != "Cancel"
     with transaction.atomic():
@@ -271,17 +289,7 @@ def texts_for(alert: Alert, language: str) -> dict[str, str]:
 def _recipients(alert: Alert) -> Iterator[tuple[int, str, str, list[str], str]]:
     """(user id, e-mail, language, channels, LINE id) of every resident subscribed to an area of
     the alert, as plain tuples: no model objects for a hundred thousand rows."""
-    rows = (
-        Subscription.objects.filter(
-            areas__in=alert.areas.all(),
-            user__municipality_id=alert.municipality_id,
-            user__is_active=True,
-            user__role=Role.RESIDENT,
-        )
-        .values_list("pk", "user_id", "user__email", "user__preferred_language", "channels", "line_user_id")
-        .distinct()
-        .order_by("pk")
-    )
+    rows = alert_subscriptions(alert.municipality_id, alert.areas.all())
     for _pk, user_id, email, language, channels, line_user_id in rows.iterator(chunk_size=CHUNK):
         yield user_id, email, language, channels or [], line_user_id
 
@@ -316,11 +324,7 @@ def alert_fan_out(alert_id: int) -> int:
     if alert is None or alert.mode == AlertMode.TEST or alert.sent_at is None:
         return 0
     rendered: dict[str, tuple[str, str]] = {}
-    pushes: dict[int, list[int]] = {}
-    for user_id, push_id in WebPushSubscription.objects.filter(
-        user__subscription__areas__in=alert.areas.all()
-    ).values_list("user_id", "pk"):
-        pushes.setdefault(user_id, []).append(push_id)
+    pushes = alert_push_browsers(alert.areas.all())
     now = timezone.now()
 
     def rows() -> Iterator[tuple[Any, ...]]:

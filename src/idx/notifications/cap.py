@@ -1,7 +1,8 @@
 """Alerts as CAP 1.2 documents (OASIS Common Alerting Protocol) and as an Atom feed.
 
 One ``<info>`` per language the alert has text in. 訓練 is CAP ``Exercise`` and テスト ``Test``,
-so receivers never treat them as real. Updates and cancellations carry ``<references>`` with
+so receivers never treat them as real; in the Atom feed their entries' title and summary begin
+with 【訓練】 or 【テスト】. Updates and cancellations carry ``<references>`` with
 ``sender,identifier,sent`` of the alert they replace.
 """
 
@@ -20,6 +21,8 @@ CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 
 STATUS = {AlertMode.ACTUAL: "Actual", AlertMode.EXERCISE: "Exercise", AlertMode.TEST: "Test"}
+# The feed's entries say it in words too, for readers that show only the title and summary.
+MARK = {AlertMode.EXERCISE: "【訓練】", AlertMode.TEST: "【テスト】"}
 # kind -> (category, event, responseType, urgency, severity, certainty)
 PROFILE = {
     AlertKind.LEVEL3: ("Safety", "高齢者等避難（警戒レベル3）", "Evacuate", "Expected", "Moderate", "Likely"),
@@ -133,10 +136,11 @@ def atom_feed(alerts: list[Alert], *, feed_url: str, cap_url: str, title: str) -
         entry = sub(feed, "entry")
         sub(entry, "id", f"urn:cap:{alert.identifier}")
         texts: dict[str, str] = alert.texts.get("ja") or next(iter(alert.texts.values()), {})
-        sub(entry, "title", texts.get("headline", alert.identifier))
+        mark = MARK.get(AlertMode(alert.mode), "")
+        sub(entry, "title", mark + texts.get("headline", alert.identifier))
         sub(entry, "updated", cap_time(alert.updated_at))
         author = sub(entry, "author")
         sub(author, "name", alert.municipality.name)
         sub(entry, "link", href=cap_url % alert.identifier, type="application/cap+xml", rel="alternate")
-        sub(entry, "summary", texts.get("description", "") or texts.get("headline", ""))
+        sub(entry, "summary", mark + (texts.get("description", "") or texts.get("headline", "")))
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
