@@ -26,6 +26,9 @@ def _issue(page: Any, *, kind: str, mode: str, headline: str) -> None:
     page.fill("#alert-ja-instruction", "直ちに避難所へ避難してください。")
     page.fill("#alert-ja-easy-headline", "にげてください")
     click_and_wait(page, page.locator("main form button[type=submit]"))
+    # The confirmation page: nothing goes out before its button.
+    assert page.locator("#alert-confirmation").count() == 1
+    click_and_wait(page, page.locator("main form button.button-warning"))
     assert page.url.endswith("/staff/alerts/"), page.url
 
 
@@ -48,7 +51,8 @@ def test_alert_banner_after_confirmation_and_gone_after_cancel(new_context: Any)
     confirmer.goto("/staff/login/")
     staff_sign_in(confirmer, CONFIRMER)
     confirmer.goto("/staff/alerts/")
-    click_and_wait(confirmer, confirmer.locator("form[action$='/confirm/'] button").first)
+    click_and_wait(confirmer, confirmer.locator("main a[href$='/confirm/']").first)
+    click_and_wait(confirmer, confirmer.locator("main form button.button-warning"))
 
     resident.reload()
     banner = resident.locator(".emergency-banner")

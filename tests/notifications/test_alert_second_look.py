@@ -82,7 +82,8 @@ def test_no_mode_is_assumed_and_nothing_typed_is_lost(crisis, two_areas):
     response = client.post("/staff/alerts/new/", form(list(two_areas)))
     page = response.content.decode()
     assert response.status_code == 422 and 'id="error-summary"' in page
-    assert "モード：本番・訓練・テストのどれかを選んでください" in page and 'id="alert-mode-error"' in page
+    assert '<a href="#alert-mode-actual">区分：本番・訓練・テストのどれかを選んでください</a>' in page
+    assert 'id="alert-mode-error"' in page
     assert 'value="避難所開設 二度見"' in page and "上野西部地区と青山地区" in page
     assert page.count(" checked") == 2  # both areas stay chosen
     assert not Alert.objects.filter(texts__ja__headline="避難所開設 二度見").exists()
@@ -189,7 +190,7 @@ def test_second_person_confirms_on_a_confirmation_page_once(
     assert client.get(url).status_code == 302  # not for the one who issued it
     other = signed_in(second)
     look = other.get(url).content.decode()
-    assert "panel-warning" in look and 'id="alert-reach"' in look and "【本番】" in look
+    assert "panel-warning" in look and 'id="alert-reach"' in look and "区分：本番" in look
     assert not Message.objects.filter(alert=alert).exists()
     with django_capture_on_commit_callbacks(execute=True):
         assert other.post(url).status_code == 302

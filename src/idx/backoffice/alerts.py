@@ -64,6 +64,17 @@ def alert_list(request: IdxRequest) -> HttpResponseBase:
     )
 
 
+def _anchors(exc: alert_services.AlertInvalid, areas: list[Area]) -> dict[str, str]:
+    """problem -> the id of the form control it concerns, for the error summary's links."""
+    ids = {
+        "kind": "alert-kind",
+        "mode": "alert-mode-actual",
+        "areas": f"alert-area-{areas[0].code}" if areas else "",
+        "ja-headline": "alert-ja-headline",
+    }
+    return {problem: ids.get(field, "") for problem, field in exc.fields.items()}
+
+
 def _reach(municipality_id: int, areas: list[Area]) -> dict[str, Any]:
     reach = alert_selectors.alert_reach(municipality_id, areas)
     return {
@@ -146,6 +157,7 @@ def alert_new(request: IdxRequest, identifier: str = "") -> HttpResponseBase:
         else None
     )
     errors: list[str] = []
+    anchors: dict[str, str] = {}
     values: dict[str, Any] = {}
     chosen_ids: set[str] = set()
     if request.method == "POST" and request.POST.get("token"):
@@ -191,6 +203,7 @@ def alert_new(request: IdxRequest, identifier: str = "") -> HttpResponseBase:
             )
         except alert_services.AlertInvalid as exc:
             errors = exc.problems
+            anchors = _anchors(exc, areas)
         else:
             draft = {
                 "kind": kind,
@@ -235,7 +248,7 @@ def alert_new(request: IdxRequest, identifier: str = "") -> HttpResponseBase:
             "languages": LANGUAGES_EDITED,
             "fields": alert_services.TEXT_FIELDS,
             "values": values,
-            "errors": errors,
+            "errors": [(error, anchors.get(error, "")) for error in errors],
             "mode_missing": bool(errors) and original is None and not values.get("mode"),
             "imported": imported,
         },

@@ -50,9 +50,11 @@ class AlertInvalid(AlertError):
     code = "invalid"
     http_status = 422
 
-    def __init__(self, problems: list[str]):
+    def __init__(self, problems: list[str], fields: dict[str, str] | None = None):
         super().__init__("; ".join(problems))
         self.problems = problems
+        # problem -> the form field it concerns ("kind", "mode", "areas", "ja-headline")
+        self.fields = fields or {}
 
 
 def crisis_department(municipality_id: int) -> Department | None:
@@ -100,23 +102,23 @@ def alert_check(
     is never assumed, it must be chosen. Returns the areas of the staff member's municipality and
     the cleaned texts; raises :class:`AlertInvalid` listing the problems."""
     _require(staff)
-    problems: list[str] = []
+    fields: dict[str, str] = {}
     if not mode:
-        problems.append(
-            _("Mode: choose whether this is actual (本番), an exercise (訓練) or a test (テスト)")
+        fields[_("Mode: choose whether this is actual (本番), an exercise (訓練) or a test (テスト)")] = (
+            "mode"
         )
     if kind not in AlertKind.values or (mode and mode not in AlertMode.values):
-        problems.append(_("unknown kind or mode"))
+        fields[_("unknown kind or mode")] = "kind" if kind not in AlertKind.values else "mode"
     area_list = [area for area in areas if area.municipality_id == staff.municipality_id]
     if not area_list:
-        problems.append(_("choose at least one area"))
+        fields[_("choose at least one area")] = "areas"
     cleaned: dict[str, dict[str, str]] = {}
     try:
         cleaned = _clean_texts(texts)
     except AlertInvalid as exc:
-        problems.extend(exc.problems)
-    if problems:
-        raise AlertInvalid(problems)
+        fields.update(dict.fromkeys(exc.problems, "ja-headline"))
+    if fields:
+        raise AlertInvalid(list(fields), fields)
     return area_list, cleaned
 
 
