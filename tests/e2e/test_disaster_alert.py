@@ -63,8 +63,9 @@ def test_alert_banner_after_confirmation_and_gone_after_cancel(new_context: Any)
     assert_accessible(resident, "alert-04-alerts-page")
 
     issuer.goto("/staff/alerts/")
-    row = issuer.locator("tr", has_text=HEADLINE).filter(has=issuer.locator("form[action$='/cancel/']"))
-    click_and_wait(issuer, row.locator("form[action$='/cancel/'] button"))
+    row = issuer.locator("tr", has_text=HEADLINE).filter(has=issuer.locator("a[href$='/cancel/']"))
+    click_and_wait(issuer, row.locator("a[href$='/cancel/']"))
+    click_and_wait(issuer, issuer.locator("main form button.button-warning"))
     resident.goto("/")
     assert resident.locator(".emergency-banner").count() == 0
 

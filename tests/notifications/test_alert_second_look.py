@@ -258,3 +258,23 @@ def test_exercise_is_marked_in_cap_and_atom(crisis, two_areas, iga):
     assert (
         "避難所開設" not in banner.split('class="emergency-banner"')[-1] or "emergency-banner" not in banner
     )
+
+
+def test_cancelling_shows_a_confirmation_and_goes_out_once(
+    crisis, two_areas, iga, django_capture_on_commit_callbacks
+):
+    first, _second = crisis
+    alert = alerts.alert_issue(
+        staff=first, kind="other", mode="actual", areas=[two_areas[0]], texts={"ja": {"headline": "解除前"}}
+    )
+    client = signed_in(first)
+    assert f"/staff/alerts/{alert.identifier}/cancel/" in client.get("/staff/alerts/").content.decode()
+    look = client.get(f"/staff/alerts/{alert.identifier}/cancel/").content.decode()
+    assert "panel-warning" in look and 'id="alert-reach"' in look and "取消がすぐに届きます" in look
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.ACTIVE  # looking changes nothing
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(f"/staff/alerts/{alert.identifier}/cancel/").status_code == 302
+        assert client.post(f"/staff/alerts/{alert.identifier}/cancel/").status_code == 302
+    assert Alert.objects.filter(references=alert, msg_type="Cancel").count() == 1
+    assert client.get(f"/staff/alerts/{alert.identifier}/cancel/").status_code == 302

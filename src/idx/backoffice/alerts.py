@@ -11,7 +11,6 @@ from django.http import Http404
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from idx.notifications import alerts as alert_services
 from idx.notifications import selectors as alert_selectors
@@ -333,14 +332,43 @@ def alert_confirm(request: IdxRequest, identifier: str) -> HttpResponseBase:
     )
 
 
-@require_POST
 @staff_required
 def alert_cancel(request: IdxRequest, identifier: str) -> HttpResponseBase:
+    """Cancelling reaches residents too: a confirmation page first (GET), then the cancellation
+    (POST), refused once the alert is no longer active, so it is never sent twice."""
     _require_crisis(request)
-    try:
-        alert_services.alert_cancel(staff=request.user, original=_alert(request, identifier))
-    except alert_services.AlertInvalid as exc:
-        messages.error(request, "; ".join(exc.problems))
-    else:
-        messages.success(request, _("The alert has been cancelled; residents are told."))
-    return redirect("backoffice:alert_list")
+    alert = _alert(request, identifier)
+    if request.method == "POST":
+        try:
+            alert_services.alert_cancel(staff=request.user, original=alert)
+        except alert_services.AlertInvalid as exc:
+            messages.error(request, "; ".join(exc.problems))
+        else:
+            messages.success(request, _("The alert has been cancelled; residents are told."))
+        return redirect("backoffice:alert_list")
+    if alert.status != AlertStatus.ACTIVE or alert.msg_type == "Cancel":
+        messages.error(request, _("only an active alert can be cancelled"))
+        return redirect("backoffice:alert_list")
+    areas = list(alert.areas.all())
+    mode = AlertMode(alert.mode)
+    return render(
+        request,
+        "backoffice/alert_confirm.html",
+        {
+            "token": "",
+            "action_url": request.path,
+            "kind_label": alert.get_kind_display(),
+            "mode": mode.value,
+            "mode_label": mode.label,
+            "areas": areas,
+            "texts": alert.texts,
+            "languages": LANGUAGES_EDITED,
+            "override": "",
+            "original": None,
+            "waits": False,
+            "second_person": False,
+            "cancelling": True,
+            "issued_by": alert.issued_by,
+            "reach": _reach(request.municipality.pk, areas),
+        },
+    )
