@@ -18,6 +18,7 @@ from idx.assist.models import Category, Faq, Inquiry, InquiryStatus, UnansweredQ
 from idx.assist.services import faqs as faq_services
 from idx.assist.services import gaps as gap_services
 from idx.assist.services import inquiries as inquiry_services
+from idx.common.language import html_lang
 from idx.identity.policy import Action, can
 from idx.procedures.models import Procedure
 from idx.web.csv import csv_download, csv_lines
@@ -42,7 +43,8 @@ def faq_list(request: IdxRequest) -> HttpResponseBase:
     faqs = selectors.faqs_for_staff(staff=request.user, query=query, category=category)
     rows = []
     for faq in faqs[:300]:
-        languages = sorted(v.language for v in faq.variants.all())
+        present = {v.language for v in faq.variants.all()}
+        languages = [(html_lang(code), name) for code, name in settings.LANGUAGES if code in present]
         ja = next((v for v in faq.variants.all() if v.language == "ja"), None)
         rows.append((faq, ja.question if ja else faq.key, languages))
     return render(
