@@ -253,11 +253,11 @@ def test_exercise_is_marked_in_cap_and_atom(crisis, two_areas, iga):
     client = Client(HTTP_HOST=IGA_HOST)
     assert "【訓練】避難所開設" in client.get("/alerts/feed.atom").content.decode()
     listing = client.get("/alerts/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
-    assert "訓練" in listing
+    assert "【訓練】避難所開設" in listing
     banner = client.get("/").content.decode()
-    assert (
-        "避難所開設" not in banner.split('class="emergency-banner"')[-1] or "emergency-banner" not in banner
-    )
+    section = banner[banner.index('class="emergency-banner"') :]
+    section = section[: section.index("</section>")]
+    assert "本物" in section and "避難所開設" not in section  # the real one only
 
 
 def test_cancelling_shows_a_confirmation_and_goes_out_once(
