@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from idx.backoffice.navigation import ENTRIES, entries_for, permitted
+from idx.backoffice.navigation import ENTRIES, entries_for, may_open
 from idx.identity.models import Department, Role, User
 from tests.conftest import clerk_department, reauthenticated, signed_in
 from tests.factories import StaffFactory
@@ -82,8 +82,8 @@ def test_a_menu_link_is_shown_exactly_when_its_page_opens(iga) -> None:
         for entry in ENTRIES:
             status = client.get(entry.url).status_code
             opens = status == 200
-            if opens != permitted(user, entry):
-                problems.append(f"{name}: {entry.url} answers {status}, permitted={permitted(user, entry)}")
+            if opens != may_open(user, entry):
+                problems.append(f"{name}: {entry.url} answers {status}, may open: {may_open(user, entry)}")
             in_menu = entry.url in shown
             hidden_by_group = bool(entry.group) and entry.group in groups_shown
             if in_menu != (opens and not hidden_by_group):

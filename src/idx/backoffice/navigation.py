@@ -64,7 +64,7 @@ ENTRIES: tuple[Entry, ...] = (
 )
 
 
-def permitted(user: User, entry: Entry) -> bool:
+def may_open(user: User, entry: Entry) -> bool:
     """True when ``entry``'s page opens for ``user`` (the same question its view asks)."""
     if not user.is_authenticated or not user.is_active or not user.is_staff_member:
         return False
@@ -95,7 +95,7 @@ def entries_for(user: User) -> list[Entry]:
     for entry in ENTRIES:
         if entry.group and entry.group in groups:
             continue
-        if permitted(user, entry):
+        if may_open(user, entry):
             shown.append(entry)
             if entry.group:
                 groups.add(entry.group)
