@@ -278,3 +278,22 @@ def test_cancelling_shows_a_confirmation_and_goes_out_once(
         assert client.post(f"/staff/alerts/{alert.identifier}/cancel/").status_code == 302
     assert Alert.objects.filter(references=alert, msg_type="Cancel").count() == 1
     assert client.get(f"/staff/alerts/{alert.identifier}/cancel/").status_code == 302
+
+
+def test_the_list_names_channels_and_statuses_in_words(
+    crisis, two_areas, iga, django_capture_on_commit_callbacks
+):
+    first, _second = crisis
+    resident(iga, "words", two_areas[0], ["email"])
+    with django_capture_on_commit_callbacks(execute=True):
+        alerts.alert_issue(
+            staff=first,
+            kind="other",
+            mode="exercise",
+            areas=[two_areas[0]],
+            texts={"ja": {"headline": "一覧"}},
+        )
+    listing = signed_in(first).get("/staff/alerts/").content.decode()
+    assert "ポータルのお知らせ: 配信済み" in listing
+    assert "inbox: " not in listing and "email: " not in listing
+    assert "【訓練】" in listing

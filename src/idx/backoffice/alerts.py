@@ -14,7 +14,15 @@ from django.utils.translation import gettext as _
 
 from idx.notifications import alerts as alert_services
 from idx.notifications import selectors as alert_selectors
-from idx.notifications.models import Alert, AlertKind, AlertMode, AlertStatus, Area, ImportedAlert
+from idx.notifications.models import (
+    Alert,
+    AlertKind,
+    AlertMode,
+    AlertStatus,
+    Area,
+    ImportedAlert,
+    MessageStatus,
+)
 from idx.web.http import IdxRequest, staff_required
 
 LANGUAGES_EDITED = (("ja", "日本語"), ("ja-easy", "やさしい日本語"), ("en", "English"))
@@ -43,6 +51,18 @@ def _texts_from(post: Any) -> dict[str, dict[str, str]]:
     }
 
 
+def _delivery_labels(counts: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """Channel and status codes of the delivery counts in the staff member's words."""
+    channels = dict(_channel_labels())
+    statuses = dict(MessageStatus.choices)
+    return {
+        str(channels.get(channel, channel)): {
+            str(statuses.get(status, status)): count for status, count in by_status.items()
+        }
+        for channel, by_status in counts.items()
+    }
+
+
 @staff_required
 def alert_list(request: IdxRequest) -> HttpResponseBase:
     _require_crisis(request)
@@ -55,7 +75,9 @@ def alert_list(request: IdxRequest) -> HttpResponseBase:
         request,
         "backoffice/alerts.html",
         {
-            "alerts": [(alert, alert_services.alert_delivery_counts(alert)) for alert in recent],
+            "alerts": [
+                (alert, _delivery_labels(alert_services.alert_delivery_counts(alert))) for alert in recent
+            ],
             "awaiting": AlertStatus.AWAITING_CONFIRMATION,
             "active": AlertStatus.ACTIVE,
             "imported": ImportedAlert.objects.filter(municipality=request.municipality)[:20],
