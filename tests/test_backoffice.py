@@ -228,7 +228,7 @@ def test_assign_to_me(submitted_application, clerk, clerk_client):
         {"row_version": submitted_application.row_version},
         follow=True,
     )
-    assert msg("Saved.") in response.content.decode()
+    assert msg("You are now the assignee of this case.") in response.content.decode()
     fresh = Application.objects.get(pk=submitted_application.pk)
     assert fresh.assignee_id == clerk.pk
     assert fresh.row_version == submitted_application.row_version + 1
@@ -303,7 +303,7 @@ def test_request_correction_with_notes(submitted_application, clerk_client):
         },
         follow=True,
     )
-    assert msg("Saved.") in response.content.decode()
+    assert msg("Sent back to the applicant for correction.") in response.content.decode()
     fresh = Application.objects.get(pk=submitted_application.pk)
     assert fresh.status == Status.CORRECTION_REQUESTED
     with translation.override("ja"):
@@ -335,17 +335,22 @@ def reviewed(submitted_application, clerk):
 def test_reject_without_reason(reviewed, clerk_client):
     response = clerk_client.post(
         f"/staff/cases/{reviewed.public_id}/decide/",
-        {"decision": "reject", "reason": " ", "row_version": reviewed.row_version},
+        {"decision": "reject", "confirmed": "yes", "reason": " ", "row_version": reviewed.row_version},
         follow=True,
     )
-    assert msg("Fill in the required items (a reason, a note per flagged item).") in response.content.decode()
+    assert msg("Enter the reason for the rejection.") in response.content.decode()
     assert Application.objects.get(pk=reviewed.pk).status == Status.IN_REVIEW
 
 
 def test_reject_with_reason(reviewed, clerk_client):
     clerk_client.post(
         f"/staff/cases/{reviewed.public_id}/decide/",
-        {"decision": "reject", "reason": "市外に転出済みのため", "row_version": reviewed.row_version},
+        {
+            "decision": "reject",
+            "confirmed": "yes",
+            "reason": "市外に転出済みのため",
+            "row_version": reviewed.row_version,
+        },
     )
     fresh = Application.objects.get(pk=reviewed.pk)
     assert fresh.status == Status.REJECTED
@@ -357,7 +362,7 @@ def test_reject_with_reason(reviewed, clerk_client):
 def test_approve(reviewed, clerk_client):
     clerk_client.post(
         f"/staff/cases/{reviewed.public_id}/decide/",
-        {"decision": "approve", "row_version": reviewed.row_version},
+        {"decision": "approve", "confirmed": "yes", "row_version": reviewed.row_version},
     )
     fresh = Application.objects.get(pk=reviewed.pk)
     assert fresh.status == Status.APPROVED
@@ -367,7 +372,7 @@ def test_approve(reviewed, clerk_client):
 def test_decide_from_the_wrong_state(submitted_application, clerk_client):
     response = clerk_client.post(
         f"/staff/cases/{submitted_application.public_id}/decide/",
-        {"decision": "approve", "row_version": submitted_application.row_version},
+        {"decision": "approve", "confirmed": "yes", "row_version": submitted_application.row_version},
         follow=True,
     )
     assert msg("That action is not possible in the case's current state.") in response.content.decode()

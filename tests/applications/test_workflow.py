@@ -570,12 +570,12 @@ def test_back_office_second_decision_shows_changed_meanwhile(resident, clerk, ot
     version = application.row_version
     url = f"/staff/cases/{application.public_id}/decide/"
     first = signed_in(clerk).post(
-        url, {"decision": "approve", "reason": "", "row_version": version}, follow=True
+        url, {"decision": "approve", "confirmed": "yes", "reason": "", "row_version": version}, follow=True
     )
     assert first.status_code == 200
-    assert _message("Saved.") in first.content.decode()
+    assert _message("Approved.") in first.content.decode()
     second = signed_in(other_clerk).post(
-        url, {"decision": "reject", "reason": "不可", "row_version": version}, follow=True
+        url, {"decision": "reject", "confirmed": "yes", "reason": "不可", "row_version": version}, follow=True
     )
     assert second.status_code == 200
     assert _message(CHANGED) in second.content.decode()
@@ -590,7 +590,7 @@ def test_back_office_stale_form_after_assignment_shows_changed_meanwhile(residen
     )
     response = signed_in(clerk).post(
         f"/staff/cases/{application.public_id}/decide/",
-        {"decision": "approve", "row_version": version},
+        {"decision": "approve", "confirmed": "yes", "row_version": version},
         follow=True,
     )
     assert _message(CHANGED) in response.content.decode()

@@ -11,7 +11,7 @@ from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,9 +20,9 @@ from idx.applications.models import Application, ApplicationSignature, Status
 from idx.applications.presentation import answer_rows
 from idx.applications.selectors import CaseFilters, case_get_for_staff, case_list_for_staff
 from idx.applications.signing import signature_still_covers
-from idx.applications.workflow import Actor, InvalidTransition, allowed_events
+from idx.applications.workflow import Actor, Event, InvalidTransition, allowed_events
 from idx.audit.selectors import audit_entries_for_target
-from idx.common import my_number
+from idx.common import dates, my_number
 from idx.common.i18n import pick
 from idx.identity.models import User
 from idx.identity.policy import Action, can, is_city_wide
@@ -177,8 +177,12 @@ def _expected_version(request: IdxRequest) -> int:
 
 
 def _case_action(
-    request: IdxRequest, public_id: str, action: Callable[[Application, User, int], Any]
+    request: IdxRequest,
+    public_id: str,
+    action: Callable[[Application, User, int], Any],
+    done: str,
 ) -> HttpResponseBase:
+    """Run one case action and say what it did (``done``), or why nothing happened."""
     staff: User = request.user
     application = _case(request, public_id)
     try:
@@ -195,7 +199,7 @@ def _case_action(
     except services.AnswersInvalid:
         messages.error(request, _("Fill in the required items (a reason, a note per flagged item)."))
     else:
-        messages.success(request, _("Saved."))
+        messages.success(request, done)
     return redirect("backoffice:case_detail", public_id=application.public_id)
 
 
@@ -208,6 +212,7 @@ def case_assign_self(request: IdxRequest, public_id: str) -> HttpResponseBase:
         lambda application, staff, version: services.case_assign(
             application=application, staff=staff, assignee=staff, expected_version=version
         ),
+        _("You are now the assignee of this case."),
     )
 
 
@@ -220,6 +225,7 @@ def case_start_review(request: IdxRequest, public_id: str) -> HttpResponseBase:
         lambda application, staff, version: services.case_start_review(
             application=application, staff=staff, expected_version=version
         ),
+        _("Review started."),
     )
 
 
@@ -240,23 +246,91 @@ def case_request_correction(request: IdxRequest, public_id: str) -> HttpResponse
             message=request.POST.get("message", ""),
             expected_version=version,
         ),
+        _("Sent back to the applicant for correction."),
     )
 
 
-@require_POST
+DECISIONS = ("approve", "reject")
+
+
+def _language_name(code: str) -> str:
+    """The applicant's language as the staff member reads it: ベトナム語（Tiếng Việt）."""
+    try:
+        info = translation.get_language_info(code)
+    except KeyError:
+        return code
+    local, translated = info["name_local"], info["name_translated"]
+    if translated in (local, info["name"]):
+        return str(local)
+    return f"{translated}（{local}）" if dates.uses_full_width_punctuation() else f"{translated} ({local})"
+
+
 @staff_required
 def case_decide(request: IdxRequest, public_id: str) -> HttpResponseBase:
-    approve = request.POST.get("decision") == "approve"
-    return _case_action(
+    """Approve or reject, only from the confirmation page that says what will happen and to whom.
+
+    GET (or a POST that did not come from that page) shows the confirmation; the decision is taken
+    by a POST carrying ``confirmed``. The service decides whether it is allowed.
+    """
+    staff: User = request.user
+    application = _case(request, public_id)
+    decision = request.POST.get("decision") or request.GET.get("decision", "")
+    if decision not in DECISIONS:
+        return redirect("backoffice:case_detail", public_id=application.public_id)
+    approve = decision == "approve"
+    reason = request.POST.get("reason", "")[:2000]
+    error_summary: list[dict[str, str]] = []
+    if request.method == "POST" and request.POST.get("confirmed") == "yes":
+        try:
+            services.case_decide(
+                application=application,
+                staff=staff,
+                approve=approve,
+                reason=reason,
+                expected_version=_expected_version(request),
+            )
+        except services.AnswersInvalid:
+            error_summary = [
+                {"html_id": "decision-reason", "message": _("Enter the reason for the rejection.")}
+            ]
+        except services.ChangedMeanwhile:
+            messages.error(
+                request,
+                _(
+                    "This case was changed by someone else meanwhile. Check the latest state below and try again."
+                ),
+            )
+            return redirect("backoffice:case_detail", public_id=application.public_id)
+        except InvalidTransition:
+            messages.error(request, _("That action is not possible in the case's current state."))
+            return redirect("backoffice:case_detail", public_id=application.public_id)
+        except services.NotPermitted:
+            messages.error(request, _("You may not do that."))
+            return redirect("backoffice:case_detail", public_id=application.public_id)
+        else:
+            messages.success(request, _("Approved.") if approve else _("Rejected."))
+            return redirect("backoffice:case_detail", public_id=application.public_id)
+    if Event(decision) not in allowed_events(application.status, Actor.STAFF) or not can(
+        staff, Action.DECIDE_CASE, application.department
+    ):
+        messages.error(request, _("That action is not possible in the case's current state."))
+        return redirect("backoffice:case_detail", public_id=application.public_id)
+    applicant = application.applicant
+    version = request.POST.get("row_version", "") if request.method == "POST" else ""
+    return render(
         request,
-        public_id,
-        lambda application, staff, version: services.case_decide(
-            application=application,
-            staff=staff,
-            approve=approve,
-            reason=request.POST.get("reason", ""),
-            expected_version=version,
-        ),
+        "backoffice/case_decide.html",
+        {
+            "application": application,
+            "approve": approve,
+            "decision": decision,
+            "reason": reason,
+            "row_version": version if version.isdecimal() else application.row_version,
+            "procedure_name": pick(application.procedure_version.parsed.data["name"]),
+            "language_name": _language_name(applicant.preferred_language or application.language),
+            "error_summary": error_summary,
+        },
+        status=422 if error_summary else 200,
     )
 
 
@@ -269,6 +343,7 @@ def case_comment(request: IdxRequest, public_id: str) -> HttpResponseBase:
         lambda application, staff, _version: services.case_comment_add(
             application=application, staff=staff, body=request.POST.get("body", "")
         ),
+        _("Comment added."),
     )
 
 
