@@ -3,6 +3,8 @@ history and audit trail in words, and the answers grouped by step."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.utils import translation
 from django.utils.html import escape
@@ -170,3 +172,33 @@ def test_service_rules_stay_in_the_service(reviewed, clerk):
             reason=" ",
             expected_version=reviewed.row_version,
         )
+
+
+# ---- history and audit trail in words ---------------------------------------------------------
+
+
+def pmsg(context: str, msgid: str) -> str:
+    with translation.override("ja"):
+        return escape(translation.pgettext(context, msgid))
+
+
+def test_history_and_audit_read_as_words_with_long_dates(reviewed, clerk_client):
+    clerk_client.post(
+        decide_url(reviewed),
+        {"decision": "reject", "confirmed": "yes", "reason": "要件外", "row_version": reviewed.row_version},
+    )
+    page = clerk_client.get(f"/staff/cases/{reviewed.public_id}/").content.decode()
+    history = page[page.index('class="history"') : page.index("</ol>", page.index('class="history"'))]
+    for word in ("Received", "Review started", "Rejected"):
+        assert pmsg("case history", word) in history, word
+    assert "要件外" in history
+    assert "受付" in history and "却下" in history
+    audit = page[page.index('class="audit"') :]
+    assert "申請を受け付けました" in audit
+    assert "審査を開始しました" in audit
+    assert "案件を閲覧しました" in audit
+    for code in ("application.submit", "application.reject", "personal_data.view"):
+        assert code not in page, code
+    visible = re.sub(r'datetime="[^"]*"', "", page)
+    assert not re.search(r"\b20\d{2}-\d{2}-\d{2}", visible)
+    assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日（.）\d{1,2}:\d{2}", audit)

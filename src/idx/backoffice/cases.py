@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from idx.applications import services
@@ -121,6 +122,45 @@ def bulk_assign(request: IdxRequest) -> HttpResponseBase:
     return redirect("backoffice:queue")
 
 
+# What happened to a case, in words (the status it reached names the step taken).
+HISTORY_WORDS: dict[str, Any] = {
+    Status.SUBMITTED: pgettext_lazy("case history", "Received"),
+    Status.IN_REVIEW: pgettext_lazy("case history", "Review started"),
+    Status.CORRECTION_REQUESTED: pgettext_lazy("case history", "Sent back for correction"),
+    Status.RESUBMITTED: pgettext_lazy("case history", "Resubmitted"),
+    Status.APPROVED: pgettext_lazy("case history", "Approved"),
+    Status.REJECTED: pgettext_lazy("case history", "Rejected"),
+    Status.WITHDRAWN: pgettext_lazy("case history", "Withdrawn"),
+}
+
+# Audit actions recorded against an application, in words; anything else reads as "other record".
+AUDIT_WORDS: dict[str, Any] = {
+    "application.start": pgettext_lazy("audit action", "Started a draft of the application"),
+    "application.assisted_start": pgettext_lazy("audit action", "Started the application at the counter"),
+    "application.assisted_shown": pgettext_lazy(
+        "audit action", "Showed the answers to the resident at the counter"
+    ),
+    "application.prefill": pgettext_lazy("audit action", "Filled in items from registered information"),
+    "application.submit": pgettext_lazy("audit action", "Received the application"),
+    "application.start_review": pgettext_lazy("audit action", "Started the review"),
+    "application.request_correction": pgettext_lazy(
+        "audit action", "Sent the application back for correction"
+    ),
+    "application.resubmit": pgettext_lazy("audit action", "The applicant resubmitted the application"),
+    "application.approve": pgettext_lazy("audit action", "Approved the application"),
+    "application.reject": pgettext_lazy("audit action", "Rejected the application"),
+    "application.withdraw": pgettext_lazy("audit action", "The applicant withdrew the application"),
+    "attachment.add": pgettext_lazy("audit action", "Attached a file"),
+    "case.assign": pgettext_lazy("audit action", "Set the assignee"),
+    "case.comment": pgettext_lazy("audit action", "Added an internal comment"),
+    "personal_data.view.case": pgettext_lazy("audit action", "Viewed the case"),
+    "personal_data.view.attachment": pgettext_lazy("audit action", "Opened an attachment"),
+    "personal_data.view.api": pgettext_lazy("audit action", "Read the case through the API"),
+    "my_number.unseal": pgettext_lazy("audit action", "Showed the individual number"),
+}
+OTHER_RECORD = pgettext_lazy("audit action", "Other record")
+
+
 def _case_payment(application: Application) -> dict[str, Any] | None:
     """The fee of the case and the payment that settled it, if the procedure has a fee."""
     from idx.payments.selectors import fee_of, paid_for
@@ -150,7 +190,13 @@ def case_detail(request: IdxRequest, public_id: str) -> HttpResponseBase:
             and signature_still_covers(application, signature.digest_sha256),
             "procedure_name": pick(definition.data["name"]),
             "rows": answer_rows(application),
-            "history": application.status_changes.select_related("actor"),
+            "history": [
+                {
+                    "change": change,
+                    "word": HISTORY_WORDS.get(change.to_status, change.get_to_status_display()),
+                }
+                for change in application.status_changes.select_related("actor")
+            ],
             "comments": application.comments.select_related("author"),
             "attachments": application.attachments.all(),
             "events": events if may_work else [],
@@ -160,11 +206,16 @@ def case_detail(request: IdxRequest, public_id: str) -> HttpResponseBase:
             and my_number.can_unseal(),
             "payment": _case_payment(application),
             "may_take_payment": can(staff, Action.TAKE_PAYMENT, application.department),
-            "audit": audit_entries_for_target(
-                municipality=application.municipality,
-                target_type="application",
-                target_id=application.public_id,
-            ).order_by("-id")[:50]
+            "audit": [
+                {"entry": entry, "word": AUDIT_WORDS.get(entry.action, OTHER_RECORD)}
+                for entry in audit_entries_for_target(
+                    municipality=application.municipality,
+                    target_type="application",
+                    target_id=application.public_id,
+                )
+                .select_related("actor")
+                .order_by("-id")[:50]
+            ]
             if can(staff, Action.VIEW_AUDIT, application.department) or may_work
             else [],
         },
