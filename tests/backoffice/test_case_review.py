@@ -202,3 +202,43 @@ def test_history_and_audit_read_as_words_with_long_dates(reviewed, clerk_client)
     visible = re.sub(r'datetime="[^"]*"', "", page)
     assert not re.search(r"\b20\d{2}-\d{2}-\d{2}", visible)
     assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日（.）\d{1,2}:\d{2}", audit)
+
+
+# ---- answers grouped by step, as residents see them -----------------------------------------
+
+
+def test_answers_grouped_by_step_in_two_columns(submitted_application, clerk_client):
+    from idx.applications.presentation import answer_rows
+
+    assert len(submitted_application.answers["children"]) == 2
+    page = clerk_client.get(f"/staff/cases/{submitted_application.public_id}/").content.decode()
+    rows = answer_rows(submitted_application)
+    titles = [row.step_title for row in rows if row.step_title]
+    assert len(titles) > 1
+    sections = page.split('<section class="answer-step"')[1:]
+    assert len(sections) == len(titles)
+    for title, section in zip(titles, sections, strict=True):
+        assert escape(title) in section.split("</h3>")[0], title
+    children = next(section for section in sections if "伊賀 さくら" in section)
+    assert "1. " in children and "2. " in children
+    answers = page[page.index('<section class="answer-step"') : page.rindex("</section>")]
+    assert ">True<" not in answers and ">False<" not in answers
+    assert 'name="flag" value="children[1].birth_date"' in answers
+
+
+def test_attachments_name_the_question_they_answer(resident, clerk_client):
+    from idx.applications.presentation import answer_rows
+    from tests.applications.test_attachments import png
+    from tests.conftest import make_draft, submit
+
+    application = make_draft(resident)
+    services.attachment_add(
+        application=application, actor=resident, field_path="bank_document", name="通帳.png", data=png()
+    )
+    application = submit(
+        application=Application.objects.get(pk=application.pk), actor=resident, declaration_accepted=True
+    )
+    label = next(row.label for row in answer_rows(application) if row.path == "bank_document")
+    page = clerk_client.get(f"/staff/cases/{application.public_id}/").content.decode()
+    listing = page[page.index('class="case-attachments"') :]
+    assert f"<strong>{escape(label)}</strong>" in listing.split("通帳.png")[0]

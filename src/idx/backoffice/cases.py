@@ -161,6 +161,16 @@ AUDIT_WORDS: dict[str, Any] = {
 OTHER_RECORD = pgettext_lazy("audit action", "Other record")
 
 
+def _answer_steps(rows: list[Any]) -> list[dict[str, Any]]:
+    """The answer rows (as residents see them) grouped under a heading per step."""
+    steps: list[dict[str, Any]] = []
+    for row in rows:
+        if row.step_title or not steps:
+            steps.append({"title": row.step_title, "id": row.step_id or f"step-{len(steps) + 1}", "rows": []})
+        steps[-1]["rows"].append(row)
+    return steps
+
+
 def _case_payment(application: Application) -> dict[str, Any] | None:
     """The fee of the case and the payment that settled it, if the procedure has a fee."""
     from idx.payments.selectors import fee_of, paid_for
@@ -180,6 +190,8 @@ def case_detail(request: IdxRequest, public_id: str) -> HttpResponseBase:
     may_work = can(staff, Action.WORK_CASE, application.department)
     definition = application.procedure_version.parsed
     signature = ApplicationSignature.objects.filter(application=application).first()
+    rows = answer_rows(application)
+    labels = {row.path: row.label for row in rows}
     return render(
         request,
         "backoffice/case_detail.html",
@@ -189,7 +201,7 @@ def case_detail(request: IdxRequest, public_id: str) -> HttpResponseBase:
             "signature_covers_answers": signature is not None
             and signature_still_covers(application, signature.digest_sha256),
             "procedure_name": pick(definition.data["name"]),
-            "rows": answer_rows(application),
+            "steps": _answer_steps(rows),
             "history": [
                 {
                     "change": change,
@@ -198,7 +210,10 @@ def case_detail(request: IdxRequest, public_id: str) -> HttpResponseBase:
                 for change in application.status_changes.select_related("actor")
             ],
             "comments": application.comments.select_related("author"),
-            "attachments": application.attachments.all(),
+            "attachments": [
+                {"file": attachment, "question": labels.get(attachment.field_path, "")}
+                for attachment in application.attachments.all()
+            ],
             "events": events if may_work else [],
             "may_work": may_work,
             "may_decide": may_work and can(staff, Action.DECIDE_CASE, application.department),
