@@ -242,3 +242,12 @@ def test_attachments_name_the_question_they_answer(resident, clerk_client):
     page = clerk_client.get(f"/staff/cases/{application.public_id}/").content.decode()
     listing = page[page.index('class="case-attachments"') :]
     assert f"<strong>{escape(label)}</strong>" in listing.split("通帳.png")[0]
+
+
+def test_a_decided_case_shows_no_empty_actions_section(reviewed, clerk_client):
+    clerk_client.post(
+        decide_url(reviewed),
+        {"decision": "approve", "confirmed": "yes", "row_version": reviewed.row_version},
+    )
+    page = clerk_client.get(f"/staff/cases/{reviewed.public_id}/").content.decode()
+    assert 'id="actions-title"' not in page
