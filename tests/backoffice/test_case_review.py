@@ -251,3 +251,20 @@ def test_a_decided_case_shows_no_empty_actions_section(reviewed, clerk_client):
     )
     page = clerk_client.get(f"/staff/cases/{reviewed.public_id}/").content.decode()
     assert 'id="actions-title"' not in page
+
+
+# ---- the next case -----------------------------------------------------------------------------
+
+
+def test_next_case_link_with_an_access_key(resident, clerk_client):
+    from tests.conftest import make_submitted
+
+    first, second = make_submitted(resident), make_submitted(resident)
+    pages = {
+        case.public_id: clerk_client.get(f"/staff/cases/{case.public_id}/").content.decode()
+        for case in (first, second)
+    }
+    links = [re.search(r'href="/staff/cases/([0-9a-f-]+)/" accesskey="n"', page) for page in pages.values()]
+    targets = {match.group(1) for match in links if match}
+    assert targets & {str(first.public_id), str(second.public_id)}
+    assert msg("(access key N)") in "".join(pages.values())

@@ -171,6 +171,21 @@ def _answer_steps(rows: list[Any]) -> list[dict[str, Any]]:
     return steps
 
 
+def _next_case(staff: User, application: Application) -> str | None:
+    """The public id of the open case after this one in the clerk's default queue, if any."""
+    ids = [
+        str(value)
+        for value in case_list_for_staff(staff=staff, filters=CaseFilters(status="open")).values_list(
+            "public_id", flat=True
+        )[:500]
+    ]
+    current = str(application.public_id)
+    if current in ids:
+        following = ids[ids.index(current) + 1 :]
+        return following[0] if following else None
+    return ids[0] if ids else None
+
+
 def _case_payment(application: Application) -> dict[str, Any] | None:
     """The fee of the case and the payment that settled it, if the procedure has a fee."""
     from idx.payments.selectors import fee_of, paid_for
@@ -202,6 +217,7 @@ def case_detail(request: IdxRequest, public_id: str) -> HttpResponseBase:
             and signature_still_covers(application, signature.digest_sha256),
             "procedure_name": pick(definition.data["name"]),
             "steps": _answer_steps(rows),
+            "next_case": _next_case(staff, application),
             "history": [
                 {
                     "change": change,
