@@ -228,8 +228,12 @@ def test_child_allowance_journey(new_context: Any, mailbox: Any, server: Any) ->
     assert NEW_PHONE in answers and example["claimant"]["phone"] not in answers
     assert example["claimant"]["name"] in answers  # the rest is as submitted
     check(clerk, "case-resubmitted")
+    # Approving is irreversible: it goes through a confirmation page, which names the applicant.
+    click_and_wait(clerk, clerk.locator("a[href*='decision=approve']"))
+    assert clerk.locator("#decision-summary").is_visible()
+    check(clerk, "case-approve-confirm")
     clerk.fill("#decision-reason", "認定しました。")
-    click_and_wait(clerk, clerk.locator("form.decision-form button[value=approve]"))
+    click_and_wait(clerk, clerk.locator("main form button[type=submit]"))
     assert clerk.locator(".status-approved").count() == 1
     check(clerk, "case-approved")
 
