@@ -33,14 +33,61 @@ VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "met
 READ_ATTRIBUTES = ("aria-label", "title", "placeholder", "alt")
 
 
-class ScriptScan(HTMLParser):
+class ReadTextScan(HTMLParser):
+    """Walks what a person reads on a page (text in the body, and the attributes read aloud or shown)
+    with the open elements and their ``lang``; a subclass says what is wrong with a text in ``_check``."""
+
+    skipped: frozenset[str] = frozenset(SKIPPED)
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, str | None]] = []
+        self.problems: list[str] = []
+
+    def _check(self, text: str, where: str) -> None:
+        raise NotImplementedError
+
+    def _marker(self, tag: str, values: dict[str, str | None]) -> str | None:
+        """What the stack keeps for an element: its ``lang`` (a subclass may mark other elements)."""
+        return values.get("lang")
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag not in VOID:
+            self.stack.append((tag, self._marker(tag, values)))
+        if self._attributes_skipped(tag):
+            return
+        for name in READ_ATTRIBUTES:
+            if values.get(name):
+                self._check(values[name] or "", f"<{tag} {name}>")
+
+    def _attributes_skipped(self, tag: str) -> bool:
+        return tag in self.skipped  # a script's or template's own attributes; what it holds is not read
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag not in VOID and self.stack and self.stack[-1][0] == tag:
+            self.stack.pop()
+
+    def handle_endtag(self, tag: str) -> None:
+        for index in range(len(self.stack) - 1, -1, -1):
+            if self.stack[index][0] == tag:
+                del self.stack[index:]
+                return
+
+    def handle_data(self, data: str) -> None:
+        tags = [tag for tag, _lang in self.stack]
+        if "body" not in tags or any(tag in self.skipped for tag in tags):
+            return
+        self._check(data, "<" + (tags[-1] if tags else "?") + ">")
+
+
+class ScriptScan(ReadTextScan):
     """Collects texts a person reads that are in the wrong script for the page's language."""
 
     def __init__(self, language: str) -> None:
-        super().__init__(convert_charrefs=True)
+        super().__init__()
         self.language = language
-        self.stack: list[tuple[str, str | None]] = []
-        self.problems: list[str] = []
 
     def _lang(self) -> str:
         return next((lang for _tag, lang in reversed(self.stack) if lang), "")
@@ -61,33 +108,6 @@ class ScriptScan(HTMLParser):
         japanese = KANA.search(text) or (self.language in LATIN_LANGUAGES and KANJI.search(text))
         if japanese and self.language != "ja" and self.language != "ja-easy":
             self.problems.append(f"Japanese {text[:60]!r} in {where}")
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        if tag not in VOID:
-            self.stack.append((tag, values.get("lang")))
-        if any(tag == skipped for skipped, _lang in self.stack if skipped in SKIPPED):
-            return
-        for name in READ_ATTRIBUTES:
-            if values.get(name):
-                self._check(values[name] or "", f"<{tag} {name}>")
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.handle_starttag(tag, attrs)
-        if tag not in VOID and self.stack and self.stack[-1][0] == tag:
-            self.stack.pop()
-
-    def handle_endtag(self, tag: str) -> None:
-        for index in range(len(self.stack) - 1, -1, -1):
-            if self.stack[index][0] == tag:
-                del self.stack[index:]
-                return
-
-    def handle_data(self, data: str) -> None:
-        tags = [tag for tag, _lang in self.stack]
-        if "body" not in tags or any(tag in SKIPPED for tag in tags):
-            return
-        self._check(data, "<" + (tags[-1] if tags else "?") + ">")
 
 
 def scan(page: str, language: str) -> list[str]:

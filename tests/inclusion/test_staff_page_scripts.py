@@ -9,7 +9,6 @@ scan of the portal's pages, ``tests/inclusion/test_page_scripts.py``, does the s
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 
 import pytest
 from django.conf import settings
@@ -19,7 +18,7 @@ from idx.demo.loader import load_applications
 from idx.identity.models import User
 from idx.procedures.models import Procedure
 from tests.conftest import reauthenticated, signed_in
-from tests.inclusion.test_page_scripts import scan
+from tests.inclusion.test_page_scripts import SKIPPED, ReadTextScan, scan
 
 # Latin text a Japanese page may show as is: addresses, codes, numbers and these names and acronyms.
 # (Acronyms in capitals are read as such in Japanese text: CSV, PDF, FAQ, DV, IC.)
@@ -41,57 +40,31 @@ WORDING = (
     " aria-label>",
     " placeholder>",
 )
-SKIPPED = {"script", "style", "template", "noscript", "textarea", "code", "pre", "kbd", "samp"}
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
-READ_ATTRIBUTES = ("aria-label", "title", "placeholder", "alt")
 
 
-class EnglishScan(HTMLParser):
+class EnglishScan(ReadTextScan):
     """Collects English words a person reads on a Japanese page outside an element of another lang."""
 
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.stack: list[tuple[str, str | None]] = []
-        self.problems: list[str] = []
+    # Code, sample and typed text hold what the machine or the person wrote, not the page's wording.
+    skipped = frozenset(SKIPPED | {"textarea", "code", "pre", "kbd", "samp"})
+
+    def _marker(self, tag: str, values: dict[str, str | None]) -> str | None:
+        if tag == "form" and "language-form" in (values.get("class") or ""):
+            return "language-form"  # the language menu names each language in that language
+        return values.get("lang")
+
+    def _attributes_skipped(self, tag: str) -> bool:
+        return any(name in self.skipped for name, _lang in self.stack)
 
     def _check(self, text: str, where: str) -> None:
         if any(tag == "form" and lang == "language-form" for tag, lang in self.stack):
-            return  # the language menu names each language in that language
+            return
         lang = next((lang for _tag, lang in reversed(self.stack) if lang), "ja").lower()
         if not lang.startswith("ja"):
             return
         words = [word for word in ENGLISH_WORD.findall(ADDRESS.sub(" ", text)) if word not in ALLOWED_WORDS]
         if words:
             self.problems.append(f"English {text.strip()[:60]!r} in {where}")
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        if tag == "form" and "language-form" in (values.get("class") or ""):
-            self.stack.append((tag, "language-form"))
-        elif tag not in VOID:
-            self.stack.append((tag, values.get("lang")))
-        if any(name in SKIPPED for name, _lang in self.stack):
-            return
-        for name in READ_ATTRIBUTES:
-            if values.get(name):
-                self._check(values[name] or "", f"<{tag} {name}>")
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.handle_starttag(tag, attrs)
-        if tag not in VOID and self.stack and self.stack[-1][0] == tag:
-            self.stack.pop()
-
-    def handle_endtag(self, tag: str) -> None:
-        for index in range(len(self.stack) - 1, -1, -1):
-            if self.stack[index][0] == tag:
-                del self.stack[index:]
-                return
-
-    def handle_data(self, data: str) -> None:
-        tags = [tag for tag, _lang in self.stack]
-        if "body" not in tags or any(tag in SKIPPED for tag in tags):
-            return
-        self._check(data, "<" + (tags[-1] if tags else "?") + ">")
 
 
 def english_on_japanese_page(page: str) -> list[str]:

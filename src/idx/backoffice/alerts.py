@@ -311,6 +311,35 @@ def _confirmation(
     )
 
 
+def _confirm_stored(
+    request: IdxRequest, alert: Alert, *, second_person: bool = False, cancelling: bool = False
+) -> HttpResponseBase:
+    """The confirmation page for an alert already stored (the second person's look, a cancellation)."""
+    areas = list(alert.areas.all())
+    mode = AlertMode(alert.mode)
+    return render(
+        request,
+        "backoffice/alert_confirm.html",
+        {
+            "token": "",
+            "action_url": request.path,
+            "kind_label": alert.get_kind_display(),
+            "mode": mode.value,
+            "mode_label": mode.label,
+            "areas": areas,
+            "texts": alert.texts,
+            "languages": LANGUAGES_EDITED,
+            "override": "",
+            "original": None,
+            "waits": False,
+            "second_person": second_person,
+            "cancelling": cancelling,
+            "issued_by": alert.issued_by,
+            "reach": _reach(request.municipality.pk, areas),
+        },
+    )
+
+
 @staff_required
 def alert_confirm(request: IdxRequest, identifier: str) -> HttpResponseBase:
     """The second authorized person's look at a レベル4–5 alert (GET), then its sending (POST).
@@ -330,28 +359,7 @@ def alert_confirm(request: IdxRequest, identifier: str) -> HttpResponseBase:
     if alert.status != AlertStatus.AWAITING_CONFIRMATION or alert.issued_by_id == request.user.pk:
         messages.error(request, _("This alert is not waiting for your confirmation."))
         return redirect("backoffice:alert_list")
-    areas = list(alert.areas.all())
-    mode = AlertMode(alert.mode)
-    return render(
-        request,
-        "backoffice/alert_confirm.html",
-        {
-            "token": "",
-            "action_url": request.path,
-            "kind_label": alert.get_kind_display(),
-            "mode": mode.value,
-            "mode_label": mode.label,
-            "areas": areas,
-            "texts": alert.texts,
-            "languages": LANGUAGES_EDITED,
-            "override": "",
-            "original": None,
-            "waits": False,
-            "second_person": True,
-            "issued_by": alert.issued_by,
-            "reach": _reach(request.municipality.pk, areas),
-        },
-    )
+    return _confirm_stored(request, alert, second_person=True)
 
 
 @staff_required
@@ -371,26 +379,4 @@ def alert_cancel(request: IdxRequest, identifier: str) -> HttpResponseBase:
     if alert.status != AlertStatus.ACTIVE or alert.msg_type == "Cancel":
         messages.error(request, _("only an active alert can be cancelled"))
         return redirect("backoffice:alert_list")
-    areas = list(alert.areas.all())
-    mode = AlertMode(alert.mode)
-    return render(
-        request,
-        "backoffice/alert_confirm.html",
-        {
-            "token": "",
-            "action_url": request.path,
-            "kind_label": alert.get_kind_display(),
-            "mode": mode.value,
-            "mode_label": mode.label,
-            "areas": areas,
-            "texts": alert.texts,
-            "languages": LANGUAGES_EDITED,
-            "override": "",
-            "original": None,
-            "waits": False,
-            "second_person": False,
-            "cancelling": True,
-            "issued_by": alert.issued_by,
-            "reach": _reach(request.municipality.pk, areas),
-        },
-    )
+    return _confirm_stored(request, alert, cancelling=True)
