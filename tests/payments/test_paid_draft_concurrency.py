@@ -9,14 +9,12 @@ from collections.abc import Callable
 
 import pytest
 from django.db import connections
-from django.utils import timezone
 
 from idx.applications.models import Status, StatusChange
 from idx.audit.models import AuditEntry
 from idx.payments import services
-from idx.payments.models import Payment, PaymentEvent, ProviderConfig
-from idx.payments.providers import PaymentProvider, ProviderEvent, Started
-from tests.conftest import make_draft
+from idx.payments.models import Payment, PaymentEvent
+from tests.payments.conftest import paid_event
 
 pytestmark = [
     pytest.mark.skipif(
@@ -26,34 +24,6 @@ pytestmark = [
     # Threads use their own connections, so the data must be committed.
     pytest.mark.django_db(transaction=True),
 ]
-CERTIFICATE = "residence-certificate-request"
-
-
-class FakeProvider(PaymentProvider):
-    identifier = "fake"
-
-    def start(self, payment, *, return_url, webhook_url):  # type: ignore[no-untyped-def]
-        return Started(provider_reference=f"chk_{payment.reference}", redirect_url="https://pay.example/chk")
-
-
-@pytest.fixture
-def started(monkeypatch, iga, resident) -> Payment:
-    ProviderConfig.objects.update_or_create(municipality=iga, provider="fake", defaults={"config": {}})
-    monkeypatch.setattr(services, "provider_for", lambda config, registry=None: FakeProvider(config))
-    draft = make_draft(resident, CERTIFICATE)
-    return services.payment_start(
-        application=draft, actor=resident, provider="fake", base_url="http://testserver/"
-    )
-
-
-def _paid(payment: Payment) -> ProviderEvent:
-    return ProviderEvent(
-        event_id="evt-race",
-        kind="paid",
-        payment_reference=payment.reference,
-        amount=payment.amount,
-        occurred_at=timezone.now(),
-    )
 
 
 def _at_once(work: Callable[[], object], threads: int = 2) -> list[BaseException]:
@@ -88,14 +58,17 @@ def _submitted_once(payment: Payment) -> None:
 
 
 def test_the_same_webhook_twice_at_once_submits_once(started):
-    assert _at_once(lambda: services.payment_apply_event(provider="fake", event=_paid(started))) == []
+    assert (
+        _at_once(lambda: services.payment_apply_event(provider="fake", event=paid_event(started, "evt-race")))
+        == []
+    )
     assert PaymentEvent.objects.filter(payment=started).count() == 1
     _submitted_once(started)
 
 
 def test_the_task_twice_at_once_submits_once(started, monkeypatch):
     monkeypatch.setattr(services, "_enqueue_paid_draft_submission", lambda payment_id: None)
-    services.payment_apply_event(provider="fake", event=_paid(started))
+    services.payment_apply_event(provider="fake", event=paid_event(started, "evt-race"))
     started.application.refresh_from_db()
     assert started.application.status == Status.DRAFT  # nothing ran the task yet
     assert _at_once(lambda: services.paid_draft_submit(started.pk)) == []

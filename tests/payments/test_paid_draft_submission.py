@@ -8,46 +8,16 @@ import re
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from idx.applications.models import Status, StatusChange
 from idx.audit.models import AuditEntry
 from idx.payments import services, tasks
-from idx.payments.models import Payment, PaymentEvent, PaymentStatus, ProviderConfig
-from idx.payments.providers import PaymentProvider, ProviderEvent, Started
-from tests.conftest import make_draft
+from idx.payments.models import PaymentEvent, PaymentStatus
+from tests.payments.conftest import paid_event
 
 pytestmark = pytest.mark.django_db
-CERTIFICATE = "residence-certificate-request"
 # The payment's own audit entry is written in its transaction, as every change of IDX is.
 ALLOWED = re.compile(r"payments_\w+|audit_auditentry|audit_auditchainhead")
-
-
-class FakeProvider(PaymentProvider):
-    identifier = "fake"
-
-    def start(self, payment, *, return_url, webhook_url):  # type: ignore[no-untyped-def]
-        return Started(provider_reference=f"chk_{payment.reference}", redirect_url="https://pay.example/chk")
-
-
-@pytest.fixture
-def started(monkeypatch, iga, resident) -> Payment:
-    ProviderConfig.objects.update_or_create(municipality=iga, provider="fake", defaults={"config": {}})
-    monkeypatch.setattr(services, "provider_for", lambda config, registry=None: FakeProvider(config))
-    draft = make_draft(resident, CERTIFICATE)
-    return services.payment_start(
-        application=draft, actor=resident, provider="fake", base_url="http://testserver/"
-    )
-
-
-def _paid(payment: Payment, event_id: str) -> ProviderEvent:
-    return ProviderEvent(
-        event_id=event_id,
-        kind="paid",
-        payment_reference=payment.reference,
-        amount=payment.amount,
-        occurred_at=timezone.now(),
-    )
 
 
 def _written_tables(sql: str) -> set[str]:
@@ -73,7 +43,7 @@ def test_webhook_transaction_touches_only_payments_tables(started, django_captur
         django_capture_on_commit_callbacks(execute=False) as callbacks,
         CaptureQueriesContext(connection) as queries,
     ):
-        outcome = services.payment_apply_event(provider="fake", event=_paid(started, "evt-1"))
+        outcome = services.payment_apply_event(provider="fake", event=paid_event(started, "evt-1"))
     assert outcome == "paid"
     written = set().union(*(_written_tables(query["sql"]) for query in queries.captured_queries))
     assert "payments_payment" in written and "payments_paymentevent" in written
@@ -92,10 +62,10 @@ def test_webhook_transaction_touches_only_payments_tables(started, django_captur
 
 def test_paid_draft_is_submitted_exactly_once(started, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        services.payment_apply_event(provider="fake", event=_paid(started, "evt-1"))
+        services.payment_apply_event(provider="fake", event=paid_event(started, "evt-1"))
     with django_capture_on_commit_callbacks(execute=True) as again:
         # The same webhook delivered twice: stored once, nothing enqueued the second time.
-        assert services.payment_apply_event(provider="fake", event=_paid(started, "evt-1")) == (
+        assert services.payment_apply_event(provider="fake", event=paid_event(started, "evt-1")) == (
             "duplicate: ignored"
         )
     assert again == []
@@ -120,7 +90,7 @@ def test_task_before_the_payment_is_paid_submits_nothing_then_the_paid_one_does(
     started.application.refresh_from_db()
     assert started.application.status == Status.DRAFT
     with django_capture_on_commit_callbacks(execute=True):
-        services.payment_apply_event(provider="fake", event=_paid(started, "evt-1"))
+        services.payment_apply_event(provider="fake", event=paid_event(started, "evt-1"))
     started.refresh_from_db()
     started.application.refresh_from_db()
     assert started.status == PaymentStatus.PAID and started.application.status == Status.SUBMITTED
@@ -134,7 +104,7 @@ def test_answers_changed_after_paying_are_not_submitted(started, django_capture_
     # Written around the services (they refuse while the payment runs), as a race would leave it.
     type(application).objects.filter(pk=application.pk).update(answers={**application.answers, "copies": 5})
     with django_capture_on_commit_callbacks(execute=True):
-        services.payment_apply_event(provider="fake", event=_paid(started, "evt-1"))
+        services.payment_apply_event(provider="fake", event=paid_event(started, "evt-1"))
     application.refresh_from_db()
     assert application.status == Status.DRAFT
     assert PaymentEvent.objects.get(payment=started).outcome == (
