@@ -8,6 +8,7 @@ database: the loader, the back-office editor and the tests all call it.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -499,16 +500,8 @@ def _build_item(
         problems.append(
             Problem(gettext_noop("%(where)s: unknown widget '%(widget)s'"), where, where=where, widget=widget)
         )
-    when = raw.get("when")
-    # A top-level item depends on a top-level field; an item in a group or repeat entry on
-    # another item of the same group or entry (別居している場合の住所 on 同居していますか).
-    if when is not None and (
-        not isinstance(when, Mapping)
-        or when.get("field") not in properties
-        or when.get("field") == name
-        or "equals" not in when
-    ):
-        problems.append(f"{where}: when needs {{field: <field of the same level>, equals: <value>}}")
+    if raw.get("when") is not None:
+        problems += _when_problems(raw["when"], properties, name, where)
     item = Item(
         field=name,
         widget=str(widget),
@@ -519,6 +512,72 @@ def _build_item(
         children=tuple(children),
     )
     return item, problems
+
+
+WHEN_OPERATORS = ("equals", "not_equals", "in", "answered")
+
+
+def when_operator(when: Mapping[str, Any]) -> tuple[str, Any]:
+    """The operator of a checked condition and what it compares with (``("in", ["a", "b"])``)."""
+    operator = next(key for key in WHEN_OPERATORS if key in when)
+    return operator, when[operator]
+
+
+def _when_problems(when: object, properties: Mapping[str, Any], name: str, where: str) -> list[str]:
+    """A condition names a field of the same level and exactly one operator: ``equals``,
+    ``not_equals``, ``in`` (a list of values) or ``answered: true``."""
+    # A top-level item depends on a top-level field; an item in a group or repeat entry on
+    # another item of the same group or entry (別居している場合の住所 on 同居していますか).
+    operators = [key for key in WHEN_OPERATORS if isinstance(when, Mapping) and key in when]
+    if (
+        not isinstance(when, Mapping)
+        or when.get("field") not in properties
+        or when.get("field") == name
+        or len(operators) != 1
+        or set(when) != {"field", operators[0]}
+    ):
+        return [
+            Problem(
+                gettext_noop(
+                    "%(where)s: a condition needs a field of the same level and one of "
+                    "equals, not_equals, in or answered"
+                ),
+                where,
+                where=f"{where}.when",
+            )
+        ]
+    operator, operand = operators[0], when[operators[0]]
+    target = when["field"]
+    if operator == "answered":
+        if operand is not True:
+            return [
+                Problem(gettext_noop("%(where)s: answered can only be true"), where, where=f"{where}.when")
+            ]
+        return []
+    if operator == "in":
+        if not isinstance(operand, list) or not operand:
+            return [
+                Problem(
+                    gettext_noop("%(where)s: in needs a list of one or more values"),
+                    where,
+                    where=f"{where}.when",
+                )
+            ]
+        values = list(operand)
+    else:
+        values = [operand]
+    validator = Draft202012Validator(properties[target], format_checker=format_checker)
+    return [
+        Problem(
+            gettext_noop("%(where)s: %(value)s is not a possible answer of '%(name)s'"),
+            where,
+            where=f"{where}.when",
+            value=json.dumps(value, ensure_ascii=False),
+            name=target,
+        )
+        for value in values
+        if isinstance(value, (list, dict)) or not validator.is_valid(value)
+    ]
 
 
 def _scalar_problems(raw: Mapping[str, Any], prop: Mapping[str, Any], where: str) -> list[str]:
@@ -679,8 +738,29 @@ def _value_at(answers: Mapping[str, Any], path: str) -> Any:
     return node
 
 
+def is_answered(value: Any) -> bool:
+    """True when a question holds an answer (``False`` for いいえ counts; blank text does not)."""
+    return value not in (None, "") and not (isinstance(value, (list, dict)) and not value)
+
+
+def condition_holds(when: Mapping[str, Any], answers: Mapping[str, Any]) -> bool:
+    """True when ``answers`` meet the condition ``when`` (see :func:`is_visible`)."""
+    operator, operand = when_operator(when)
+    value = answers.get(when["field"])
+    if operator == "equals":
+        return bool(value == operand)
+    if operator == "in":
+        return any(value == candidate for candidate in operand)
+    if operator == "not_equals":
+        # A question not answered yet shows none of the questions that depend on it.
+        return is_answered(value) and bool(value != operand)
+    return is_answered(value)
+
+
 def is_visible(item: Item, answers: Mapping[str, Any]) -> bool:
-    """A conditional item shows when the field it depends on holds the expected value.
+    """A conditional item shows when the field it depends on meets its condition: holds the
+    value (``equals``), holds another answer (``not_equals``), holds one of the values (``in``)
+    or holds any answer (``answered: true``).
 
     ``answers`` are those of the item's level: all answers for a top-level item, the group's or
     the repeat entry's answers for an item inside one.
@@ -688,7 +768,7 @@ def is_visible(item: Item, answers: Mapping[str, Any]) -> bool:
     when = item.when
     if not when:
         return True
-    return answers.get(when["field"]) == when["equals"]
+    return condition_holds(when, answers)
 
 
 def step_is_shown(step: Step, answers: Mapping[str, Any]) -> bool:

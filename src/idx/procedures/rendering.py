@@ -8,6 +8,7 @@ objects; no widget logic lives in templates.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -29,6 +30,7 @@ from idx.procedures.definition import (
     generic_path,
     is_visible,
     normalise_date_text,
+    when_operator,
 )
 
 INPUT_TYPES = {"email": "email", "tel": "tel", "number": "text", "postal_code": "text", "date": "text"}
@@ -60,6 +62,8 @@ class FieldView:
     visible: bool = True
     when_id: str = ""
     when_value: str = ""
+    when_operator: str = ""
+    when_values: str = ""  # ``in``: the values as a JSON list of texts
     note: str = ""
     editable: bool = True
     input_type: str = "text"
@@ -307,8 +311,12 @@ def field_view(
         view.visible = is_visible(item, answers)
         parent = path.rpartition(".")[0]  # an item in a group or entry depends on a sibling
         view.when_id = html_id(f"{parent}.{item.when['field']}" if parent else item.when["field"])
-        equals = item.when["equals"]
-        view.when_value = "true" if equals is True else "false" if equals is False else str(equals)
+        # The portal's script compares these with the value of the input, as text.
+        view.when_operator, operand = when_operator(item.when)
+        if view.when_operator == "in":
+            view.when_values = json.dumps([_condition_text(value) for value in operand], ensure_ascii=False)
+        elif view.when_operator != "answered":
+            view.when_value = _condition_text(operand)
     if item.widget == "fieldset":
         group = value if isinstance(value, Mapping) else {}
         view.children = [
@@ -373,7 +381,7 @@ def step_fields(
     ]
     for view in views:
         # 必須 follows the definition's rules for these answers (a conditional item: once shown).
-        shown = {**answers, view.item.when["field"]: view.item.when["equals"]} if view.item.when else answers
+        shown = _answers_showing(view.item, answers)
         required = required_paths(definition, shown)
         view.required = view.required or view.item.field in required
         fields = [*view.children, *(child for entry in view.entries for child in entry)]
@@ -386,6 +394,20 @@ def step_fields(
                 child.verified_fact = facts[child.path]
                 child.verified_display = display_value(child.item, get_nested(answers, child.path))
     return views
+
+
+def _condition_text(value: Any) -> str:
+    return "true" if value is True else "false" if value is False else str(value)
+
+
+def _answers_showing(item: Item, answers: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``answers`` as they are once the item's condition holds (for what it then makes 必須)."""
+    if not item.when or is_visible(item, answers):
+        return answers
+    operator, operand = when_operator(item.when)
+    if operator in ("equals", "in"):
+        return {**answers, item.when["field"]: operand if operator == "equals" else operand[0]}
+    return answers
 
 
 def required_paths(definition: Definition, answers: Mapping[str, Any]) -> set[str]:

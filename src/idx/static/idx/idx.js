@@ -11,19 +11,33 @@
     }
     var box = wrap.querySelector("input[type=checkbox]");
     if (box) { return box.checked ? "true" : "false"; }
-    var input = wrap.querySelector("select, input");
+    var input = wrap.querySelector("select, textarea, input");
     return input ? input.value : null;
+  }
+  // The same rules as the server's ``is_visible``: equals, not_equals, in, answered.
+  function holds(field, current) {
+    var operator = field.getAttribute("data-when-op") || "equals";
+    var expected = field.getAttribute("data-when-value");
+    if (operator === "answered") { return current !== ""; }
+    if (operator === "not_equals") { return current !== "" && current !== expected; }
+    if (operator === "in") {
+      var values = [];
+      try { values = JSON.parse(field.getAttribute("data-when-values") || "[]"); } catch (error) { values = []; }
+      return values.indexOf(current) !== -1;
+    }
+    return current === expected;
   }
   function refresh() {
     document.querySelectorAll("[data-when]").forEach(function (field) {
       var current = valueOf(field.getAttribute("data-when"));
       if (current === null) { return; }
-      field.hidden = current !== field.getAttribute("data-when-value");
+      field.hidden = !holds(field, current.trim());
     });
   }
   document.addEventListener("DOMContentLoaded", function () {
     refresh();
     document.addEventListener("change", refresh);
+    document.addEventListener("input", refresh);
     // The questions that depend on an answer appear at once here; the server need not stop the step.
     document.querySelectorAll("form[data-live-conditions]").forEach(function (form) {
       var marker = document.createElement("input");
