@@ -212,3 +212,43 @@ class ReceiptSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.municipality_id}/{self.year}: {self.last_number}"
+
+
+class CorrectionRound(models.Model):
+    """One correction request (差し戻し) and what came back: the items and notes sent, the answers
+    as they stood when it was sent, and the answers of those items when the resident resubmitted.
+
+    The case page shows the open round's flagged items, and after resubmission a change per item
+    (変更前 → 変更後) from ``answers_before`` and ``answers_after``.
+    """
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="correction_rounds")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    notes = models.JSONField(default=dict)
+    message = models.TextField(blank=True)
+    answers_before = models.JSONField(default=dict)
+    answers_after = models.JSONField(null=True, blank=True)
+    resubmitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"correction of {self.application_id} at {self.requested_at:%Y-%m-%d}"
+
+
+class SavedCaseFilter(TenantModel):
+    """A clerk's own named set of queue filters (「今週期限・自分」); nobody else sees it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=60)
+    # The queue's query string without the page (procedure=…&status=…).
+    query = models.CharField(max_length=400)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="saved_case_filter_name_unique")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from idx.applications.models import Application
+from dataclasses import dataclass
+
+from idx.applications.models import Application, CorrectionRound
 from idx.procedures.rendering import AnswerRow, answer_rows_for
 
 
@@ -14,3 +16,46 @@ def answer_rows(application: Application) -> list[AnswerRow]:
     return answer_rows_for(
         application.procedure_version.parsed, application.answers, attachment_names(application)
     )
+
+
+@dataclass(frozen=True)
+class CorrectionItem:
+    """One item of a correction request, as staff read it: the note, and (after resubmission)
+    the answer before and after in words (dates as dates, options as labels, はい/いいえ)."""
+
+    path: str
+    label: str
+    note: str
+    before: str
+    after: str | None  # None while the resident has not resubmitted
+
+    @property
+    def changed(self) -> bool:
+        return self.after is not None and self.after != self.before
+
+
+def correction_items(application: Application, round_: CorrectionRound) -> list[CorrectionItem]:
+    """The flagged items of a correction round in the order of the form."""
+    definition = application.procedure_version.parsed
+    names = attachment_names(application)
+    before = {row.path: row for row in answer_rows_for(definition, round_.answers_before, names)}
+    after = (
+        {row.path: row for row in answer_rows_for(definition, round_.answers_after, names)}
+        if round_.answers_after is not None
+        else None
+    )
+    order = list(before) + [path for path in (after or {}) if path not in before]
+    paths = sorted(round_.notes, key=lambda path: order.index(path) if path in order else len(order))
+    items = []
+    for path in paths:
+        row = before.get(path) or (after or {}).get(path)
+        items.append(
+            CorrectionItem(
+                path=path,
+                label=row.label if row else path,
+                note=str(round_.notes[path]),
+                before=before[path].value if path in before else "—",
+                after=None if after is None else (after[path].value if path in after else "—"),
+            )
+        )
+    return items

@@ -6,10 +6,10 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from idx.applications.models import NOT_OPEN, Application, Status
+from idx.applications.models import NOT_OPEN, Application, CorrectionRound, SavedCaseFilter, Status
 from idx.identity.models import User
 from idx.identity.policy import Action, can, is_city_wide
 
@@ -121,3 +121,33 @@ def decided_cases_for_export(*, staff: User, procedure_code: str) -> QuerySet[Ap
         .select_related("procedure_version")
         .order_by("id")
     )
+
+
+def correction_round_latest(*, application: Application) -> CorrectionRound | None:
+    """The last correction request of a case (open, or answered by a resubmission); the caller
+    has already scoped ``application`` to the staff member."""
+    return CorrectionRound.objects.filter(application=application).select_related("requested_by").first()
+
+
+def case_counts_by_status(*, staff: User, filters: CaseFilters) -> dict[str, int]:
+    """How many of the staff member's cases are in each status, under the queue's other filters."""
+    everything = CaseFilters(
+        procedure=filters.procedure,
+        status="",
+        assignee=filters.assignee,
+        due=filters.due,
+        query=filters.query,
+        department=filters.department,
+    )
+    rows = (
+        case_list_for_staff(staff=staff, filters=everything)
+        .order_by()
+        .values_list("status")
+        .annotate(count=Count("id"))
+    )
+    return dict(rows)
+
+
+def saved_case_filters_for(*, staff: User) -> QuerySet[SavedCaseFilter]:
+    """The clerk's own saved queue filters, never a colleague's."""
+    return SavedCaseFilter.objects.filter(municipality_id=staff.municipality_id, user=staff)

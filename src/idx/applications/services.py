@@ -29,8 +29,10 @@ from idx.applications.models import (
     ApplicationSignature,
     Attachment,
     CaseComment,
+    CorrectionRound,
     CounterConfirmation,
     ReceiptSequence,
+    SavedCaseFilter,
     Status,
     StatusChange,
 )
@@ -623,14 +625,22 @@ def application_resubmit(*, application: Application, actor: User) -> Applicatio
     answers = validate_for_submission(application)
     with transaction.atomic():
         _lock(application)
-        return _transition(
+        flagged = sorted(application.correction_notes)
+        result = _transition(
             application=application,
             event=Event.RESUBMIT,
             actor=actor,
             actor_kind=Actor.RESIDENT,
             updates={"answers": answers, "correction_notes": {}, "correction_message": ""},
-            audit_extra={"corrected": sorted(application.correction_notes)},
+            audit_extra={"corrected": flagged},
         )
+        # What came back, beside what was there when the correction was asked for (the case page's diff).
+        round_ = CorrectionRound.objects.filter(application=application, resubmitted_at__isnull=True).first()
+        if round_ is not None:
+            round_.answers_after = answers
+            round_.resubmitted_at = timezone.now()
+            round_.save(update_fields=["answers_after", "resubmitted_at"])
+        return result
 
 
 def application_withdraw(*, application: Application, actor: User, reason: str = "") -> Application:
@@ -686,7 +696,7 @@ def case_request_correction(
     if not notes:
         raise AnswersInvalid([AnswerError(path="", code="no_items_flagged")])
     with transaction.atomic():
-        return _transition(
+        result = _transition(
             application=application,
             event=Event.REQUEST_CORRECTION,
             actor=staff,
@@ -696,6 +706,18 @@ def case_request_correction(
             updates={"correction_notes": notes, "correction_message": message[:2000]},
             audit_extra={"flagged": sorted(notes)},
         )
+        # The answers as they stand now, kept to show what the resident changed (変更前 → 変更後).
+        answers = Application.objects.filter(pk=application.pk).values_list("answers", flat=True).get()
+        CorrectionRound.objects.filter(application=application, resubmitted_at__isnull=True).delete()
+        CorrectionRound.objects.create(
+            application=application,
+            requested_by=staff,
+            requested_at=timezone.now(),
+            notes=notes,
+            message=message[:2000],
+            answers_before=answers,
+        )
+        return result
 
 
 def case_decide(
@@ -815,3 +837,39 @@ def my_number_unseal(*, application: Application, staff: User, path: str) -> str
             after={"field": path},
         )
         return my_number.unseal(token, context=str(application.public_id))
+
+
+SAVED_FILTERS_PER_CLERK = 30
+
+
+class SavedFilterInvalid(ApplicationError):
+    """A saved queue filter needs a name, and a clerk keeps at most ``SAVED_FILTERS_PER_CLERK``."""
+
+    code = "saved_filter_invalid"
+
+
+def saved_case_filter_save(*, staff: User, name: str, query: str) -> SavedCaseFilter:
+    """Save (or replace, by name) the clerk's current queue filters under a name of their own."""
+    name = " ".join(name.split())[:60]
+    if not name:
+        raise SavedFilterInvalid()
+    mine = SavedCaseFilter.objects.filter(municipality_id=staff.municipality_id, user=staff)
+    with transaction.atomic():
+        existing = mine.filter(name=name).first()
+        if existing is not None:
+            existing.query = query[:400]
+            existing.save(update_fields=["query", "updated_at"])
+            return existing
+        if mine.count() >= SAVED_FILTERS_PER_CLERK:
+            raise SavedFilterInvalid()
+        return SavedCaseFilter.objects.create(
+            municipality_id=staff.municipality_id, user=staff, name=name, query=query[:400]
+        )
+
+
+def saved_case_filter_delete(*, staff: User, pk: int) -> bool:
+    """Delete one of the clerk's own saved filters; anyone else's is not found (False)."""
+    deleted, _counts = SavedCaseFilter.objects.filter(
+        municipality_id=staff.municipality_id, user=staff, pk=pk
+    ).delete()
+    return deleted > 0

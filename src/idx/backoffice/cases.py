@@ -18,8 +18,13 @@ from django.views.decorators.http import require_POST
 
 from idx.applications import services
 from idx.applications.models import Application, ApplicationSignature, Status
-from idx.applications.presentation import answer_rows
-from idx.applications.selectors import CaseFilters, case_get_for_staff, case_list_for_staff
+from idx.applications.presentation import answer_rows, correction_items
+from idx.applications.selectors import (
+    CaseFilters,
+    case_get_for_staff,
+    case_list_for_staff,
+    correction_round_latest,
+)
 from idx.applications.signing import signature_still_covers
 from idx.applications.workflow import Actor, Event, InvalidTransition, allowed_events
 from idx.audit.selectors import audit_entries_for_target
@@ -207,16 +212,29 @@ def case_detail(request: IdxRequest, public_id: str) -> HttpResponseBase:
     signature = ApplicationSignature.objects.filter(application=application).first()
     rows = answer_rows(application)
     labels = {row.path: row.label for row in rows}
+    correction = correction_round_latest(application=application)
+    correction_open = application.status == Status.CORRECTION_REQUESTED and correction is not None
+    corrected = correction is not None and correction.resubmitted_at is not None
+    items = correction_items(application, correction) if correction and (correction_open or corrected) else []
+    # Rows to highlight on the answers: the flagged items (and their notes) or what came back.
+    flagged = {item.path: item for item in items}
     return render(
         request,
         "backoffice/case_detail.html",
         {
             "application": application,
+            "correction": correction,
+            "correction_open": correction_open,
+            "corrected": corrected,
+            "correction_items": items,
             "signature": signature,
             "signature_covers_answers": signature is not None
             and signature_still_covers(application, signature.digest_sha256),
             "procedure_name": pick(definition.data["name"]),
-            "steps": _answer_steps(rows),
+            "steps": [
+                {**step, "entries": [{"row": row, "item": flagged.get(row.path)} for row in step["rows"]]}
+                for step in _answer_steps(rows)
+            ],
             "next_case": _next_case(staff, application),
             "history": [
                 {
@@ -227,7 +245,11 @@ def case_detail(request: IdxRequest, public_id: str) -> HttpResponseBase:
             ],
             "comments": application.comments.select_related("author"),
             "attachments": [
-                {"file": attachment, "question": labels.get(attachment.field_path, "")}
+                {
+                    "file": attachment,
+                    "question": labels.get(attachment.field_path, ""),
+                    "preview": PREVIEWABLE.get(attachment.content_type, ""),
+                }
                 for attachment in application.attachments.all()
             ],
             "events": events if may_work else [],
@@ -332,6 +354,93 @@ def case_request_correction(request: IdxRequest, public_id: str) -> HttpResponse
     )
 
 
+def _picked(request: IdxRequest) -> tuple[list[str], dict[str, str], str]:
+    """The items picked in correction mode, every note typed (picked or not), and the message."""
+    picked = list(dict.fromkeys(request.POST.getlist("flag")))[:100]
+    notes = {
+        key.removeprefix("note:"): text
+        for key in request.POST
+        if key.startswith("note:") and (text := request.POST.get(key, "").strip()[:500])
+    }
+    return picked, notes, request.POST.get("message", "").strip()[:2000]
+
+
+@staff_required
+def case_correction(request: IdxRequest, public_id: str) -> HttpResponseBase:
+    """Correction mode (差し戻し): pick items and write a note for each, then a second look that
+    states what will be sent; the send itself posts to ``case_request_correction``.
+
+    Works without JavaScript: a GET shows the picker, a POST with ``step=review`` checks it (no item
+    picked, or a picked item without a note, are named without losing what was typed) and shows
+    the review; ``step=edit`` goes back to the picker with everything kept.
+    """
+    staff: User = request.user
+    application = _case(request, public_id)
+    if Event.REQUEST_CORRECTION not in allowed_events(application.status, Actor.STAFF) or not can(
+        staff, Action.WORK_CASE, application.department
+    ):
+        messages.error(request, _("That action is not possible in the case's current state."))
+        return redirect("backoffice:case_detail", public_id=application.public_id)
+    rows = answer_rows(application)
+    labels = {row.path: row.label for row in rows if not row.is_group}
+    picked, notes, message = _picked(request) if request.method == "POST" else ([], {}, "")
+    picked = [path for path in picked if path in labels]
+    version = request.POST.get("row_version", "") if request.method == "POST" else ""
+    context: dict[str, Any] = {
+        "application": application,
+        "procedure_name": pick(application.procedure_version.parsed.data["name"]),
+        "row_version": version if version.isdecimal() else application.row_version,
+        "message": message,
+        "picked": picked,
+        "notes": notes,
+    }
+    error_summary: list[dict[str, str]] = []
+    if request.method == "POST" and request.POST.get("step") == "review":
+        if not picked:
+            error_summary.append(
+                {
+                    "html_id": "correction-items",
+                    "message": _("Pick at least one item for the applicant to correct."),
+                }
+            )
+        for path in picked:
+            if path not in notes:
+                error_summary.append(
+                    {
+                        "html_id": f"note-{path}",
+                        "path": path,
+                        "message": _("Write a note for “%(item)s”: what should the applicant correct?")
+                        % {"item": labels[path]},
+                    }
+                )
+        if not error_summary:
+            context["items"] = [{"path": path, "label": labels[path], "note": notes[path]} for path in picked]
+            return render(request, "backoffice/case_correction_review.html", context)
+    missing = {error["path"]: error["message"] for error in error_summary if "path" in error}
+    context.update(
+        {
+            "steps": [
+                {
+                    **step,
+                    "rows": [
+                        {
+                            "row": row,
+                            "picked": row.path in picked,
+                            "note": notes.get(row.path, ""),
+                            "error": missing.get(row.path, ""),
+                        }
+                        for row in step["rows"]
+                    ],
+                }
+                for step in _answer_steps(rows)
+            ],
+            "error_summary": error_summary,
+            "no_items": bool(error_summary) and not picked,
+        }
+    )
+    return render(request, "backoffice/case_correction.html", context, status=422 if error_summary else 200)
+
+
 DECISIONS = ("approve", "reject")
 
 
@@ -429,19 +538,49 @@ def case_comment(request: IdxRequest, public_id: str) -> HttpResponseBase:
     )
 
 
+# Attachments shown on the case page itself: images in <img>, PDFs in a same-origin <iframe>.
+PREVIEWABLE = {"image/png": "image", "image/jpeg": "image", "image/webp": "image", "application/pdf": "pdf"}
+# What a file served for viewing may do: nothing but show itself, framed only by IDX's own pages.
+INLINE_FILE_CSP: dict[str, list[str]] = {
+    "default-src": ["'none'"],
+    "img-src": ["'self'"],
+    "object-src": ["'self'"],
+    "frame-ancestors": ["'self'"],
+    "base-uri": ["'none'"],
+    "form-action": ["'none'"],
+}
+
+
+def safe_filename(name: str) -> str:
+    """The resident's file name without folders, control characters or quotes (for
+    Content-Disposition); Japanese letters stay, the header encodes them (RFC 6266)."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = "".join(ch for ch in base if ch.isprintable() and ch not in '"<>:|?*;').strip(" .")
+    return cleaned[:150] or "attachment"
+
+
 @staff_required
 def case_attachment(request: IdxRequest, public_id: str, attachment_id: str) -> HttpResponseBase:
+    """A case's file for staff allowed to view the case: downloaded, or with ``?inline=1`` shown in
+    the page (only images and PDFs, with their own content type; anything else still downloads)."""
     application = _case(request, public_id)
     attachment = application.attachments.filter(public_id=attachment_id).first()
     if attachment is None:
         raise Http404
     services.case_record_view(application=application, staff=request.user, what="attachment")
-    return FileResponse(
+    inline = request.GET.get("inline") == "1" and attachment.content_type in PREVIEWABLE
+    response = FileResponse(
         attachment.file.open("rb"),
-        content_type=attachment.content_type,
-        as_attachment=True,
-        filename=attachment.original_name,
+        content_type=attachment.content_type if inline else "application/octet-stream",
+        as_attachment=not inline,
+        filename=safe_filename(attachment.original_name),
     )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    if inline:
+        response["X-Frame-Options"] = "SAMEORIGIN"
+        response._csp_config = INLINE_FILE_CSP  # type: ignore[attr-defined]
+    return response
 
 
 @staff_required

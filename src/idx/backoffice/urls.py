@@ -38,6 +38,7 @@ urlpatterns = [
         cases.case_request_correction,
         name="case_request_correction",
     ),
+    path("cases/<str:public_id>/correction/", cases.case_correction, name="case_correction"),
     path("cases/<str:public_id>/decide/", cases.case_decide, name="case_decide"),
     path("cases/<str:public_id>/comment/", cases.case_comment, name="case_comment"),
     path("cases/<str:public_id>/files/<str:attachment_id>/", cases.case_attachment, name="case_attachment"),
