@@ -130,7 +130,7 @@ def test_request_schemas_carry_enums_and_lengths(municipalities):
     assert schemas["InquiryIn"]["properties"]["subject"]["maxLength"] == 150
     export = openapi()["paths"]["/api/v1/staff/exports/{procedure_code}"]["get"]
     [format_parameter] = [p for p in export["parameters"] if p["name"] == "format"]
-    assert format_parameter["schema"]["enum"] == ["csv", "json"]
+    assert format_parameter["schema"]["enum"] == ["csv", "zip", "json"]
     move = openapi()["paths"]["/api/v1/staff/booking/tickets/{ticket_id}/{move}"]["post"]
     [move_parameter] = [p for p in move["parameters"] if p["name"] == "move"]
     assert set(move_parameter["schema"]["enum"]) == {"start", "finish", "no_show", "recall", "cancel"}

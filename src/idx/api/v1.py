@@ -36,7 +36,7 @@ from idx.api.base import (
 from idx.api.fields import StrictBool, StrictInt
 from idx.applications import services
 from idx.applications.answers import visible_answers
-from idx.applications.exports import export_csv_rows, export_json_chunks
+from idx.applications.exports import ExportLayout, export_csv_rows, export_json_chunks, export_zip_chunks
 from idx.applications.models import Application
 from idx.applications.selectors import (
     CaseFilters,
@@ -542,9 +542,13 @@ def transition_case(request: ApiRequest, application_id: uuid.UUID, payload: Tra
     openapi_extra={
         "responses": {
             "200": {
-                "description": "The decided cases: CSV (UTF-8, a header row) or a JSON array, streamed",
+                "description": (
+                    "The decided cases, streamed: CSV (UTF-8 with a BOM, a header row), a ZIP of "
+                    "data.csv, codes.csv (列名, コード, 表示名) and README.txt, or a JSON object"
+                ),
                 "content": {
                     "text/csv": {"schema": {"type": "string"}},
+                    "application/zip": {"schema": {"type": "string", "format": "binary"}},
                     "application/json": {
                         "schema": {
                             "type": "object",
@@ -564,9 +568,15 @@ def transition_case(request: ApiRequest, application_id: uuid.UUID, payload: Tra
 def export_cases(
     request: ApiRequest,
     procedure_code: str,
-    format: Literal["csv", "json"] = "csv",  # noqa: A002
+    format: Literal["csv", "zip", "json"] = "csv",  # noqa: A002
+    headers: Literal["standard", "label"] = "standard",
+    values: Literal["codes", "labels"] = "codes",
 ) -> Any:
-    """Decided cases of a procedure as CSV or JSON, streamed.
+    """Decided cases of a procedure as CSV, a ZIP (data, code list, README) or JSON, streamed.
+
+    ``headers`` names the CSV columns by the national standard data-item names or by the form's
+    item labels; ``values`` writes codes (1/0, ISO dates) or labels (はい/いいえ, 2026年6月10日).
+    Repeats become numbered columns up to the largest case. Both apply to CSV and ZIP, not JSON.
 
     Called with the browser session, it needs a recent re-authentication (``/staff/reauth/``) like
     the back-office export page. Called with an API token it does not: tokens belong to machines
@@ -589,14 +599,19 @@ def export_cases(
         action="cases.export",
         target_type="procedure",
         target_id=procedure.code,
-        after={"format": format, "via": "api"},
+        after={"format": format, "headers": headers, "values": values, "via": "api"},
     )
     cases = decided_cases_for_export(staff=staff, procedure_code=procedure_code)
     assert procedure.published_version is not None
     definition = procedure.published_version.parsed
+    layout = ExportLayout(headers=headers, values=values)
     if format == "csv":
         return StreamingHttpResponse(
-            export_csv_rows(cases, definition), content_type="text/csv; charset=utf-8"
+            export_csv_rows(cases, definition, layout=layout), content_type="text/csv; charset=utf-8"
+        )
+    if format == "zip":
+        return StreamingHttpResponse(
+            export_zip_chunks(cases, definition, layout=layout), content_type="application/zip"
         )
     return StreamingHttpResponse(export_json_chunks(cases, definition), content_type="application/json")
 

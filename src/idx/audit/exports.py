@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import io
+import itertools
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -12,7 +11,7 @@ from django.db.models import QuerySet
 
 from idx.audit.models import AuditEntry
 from idx.audit.selectors import audit_export_rows
-from idx.common.spreadsheet import formula_guard
+from idx.common.spreadsheet import csv_chunks
 
 CSV_COLUMNS = [
     "id",
@@ -36,29 +35,15 @@ def audit_jsonl_lines(entries: QuerySet[AuditEntry]) -> Iterator[str]:
 
 
 def _cell(value: Any) -> str:
-    text = (
-        ""
-        if value is None
-        else json.dumps(value, ensure_ascii=False, sort_keys=True)
-        if isinstance(value, dict | list)
-        else str(value)
-    )
-    return formula_guard(text)
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
 
 
 def audit_csv_chunks(entries: QuerySet[AuditEntry]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-
-    def flush() -> str:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate(0)
-        return text
-
-    yield "\ufeff"  # BOM: spreadsheet software in Japan reads UTF-8 correctly with it
-    writer.writerow(CSV_COLUMNS)
-    yield flush()
-    for row in audit_export_rows(entries):
-        writer.writerow([_cell(row[column]) for column in CSV_COLUMNS])
-        yield flush()
+    """The entries as CSV (BOM, a header row, one line per entry), streamed; cells are guarded
+    against spreadsheet formulas by the one CSV writer."""
+    rows = ([_cell(row[column]) for column in CSV_COLUMNS] for row in audit_export_rows(entries))
+    return csv_chunks(itertools.chain([CSV_COLUMNS], rows))

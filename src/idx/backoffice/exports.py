@@ -7,7 +7,15 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
 from idx.applications import services
-from idx.applications.exports import export_csv_rows, export_json_chunks
+from idx.applications.exports import (
+    HEADER_MODES,
+    VALUE_MODES,
+    ExportLayout,
+    export_codes_csv,
+    export_csv_rows,
+    export_json_chunks,
+    export_zip_chunks,
+)
 from idx.applications.models import Application
 from idx.applications.selectors import decided_cases_for_export
 from idx.audit.exports import audit_csv_chunks
@@ -23,6 +31,9 @@ from idx.procedures.models import Procedure
 from idx.web.csv import csv_download
 from idx.web.http import IdxRequest, permitted, staff_required
 
+# csv: the data; zip: data.csv + codes.csv + README.txt; codes: the code list alone; json: answers.
+OUTPUTS = ("csv", "zip", "codes", "json")
+
 
 @staff_required
 @permitted(Action.EXPORT_CASES)
@@ -36,13 +47,24 @@ def export(request: IdxRequest) -> HttpResponseBase:
         procedures = procedures.filter(department_id=staff.department_id or 0)
     code = request.GET.get("procedure", "")
     output = request.GET.get("format", "")
+    headers = request.GET.get("headers", "standard")
+    values = request.GET.get("values", "codes")
     procedure = procedures.filter(code=code).select_related("published_version").first()
-    if procedure is None or output not in ("csv", "json"):
+    if procedure is None or output not in OUTPUTS or headers not in HEADER_MODES or values not in VALUE_MODES:
         return render(
             request,
             "backoffice/export.html",
-            {"procedures": [(p.code, pick(p.names)) for p in procedures.order_by("id")]},
+            {
+                "procedures": [(p.code, pick(p.names)) for p in procedures.order_by("id")],
+                "chosen": {
+                    "procedure": code,
+                    "format": output or "csv",
+                    "headers": headers,
+                    "values": values,
+                },
+            },
         )
+    layout = ExportLayout(headers=headers, values=values)
     cases = decided_cases_for_export(staff=staff, procedure_code=code)
     version = procedure.published_version or procedure.versions.order_by("-number").first()
     if version is None:
@@ -61,19 +83,34 @@ def export(request: IdxRequest) -> HttpResponseBase:
         action="cases.export",
         target_type="procedure",
         target_id=procedure.code,
-        after={"format": output, "my_number": "opened" if reveal else "sealed"},
+        after={
+            "format": output,
+            "headers": headers,
+            "values": values,
+            "my_number": "opened" if reveal else "sealed",
+        },
     )
 
     def opener(application: Application, path: str) -> str:
         return services.my_number_unseal(application=application, staff=staff, path=path)
 
+    unseal = opener if reveal else None
     filename = f"{procedure.code}-decided.{output}"
     if output == "csv":
         return csv_download(
-            export_csv_rows(cases, definition, open_my_number=opener if reveal else None), filename
+            export_csv_rows(cases, definition, layout=layout, open_my_number=unseal), filename
         )
+    if output == "codes":
+        return csv_download(export_codes_csv(cases, definition, layout=layout), f"{procedure.code}-codes.csv")
+    if output == "zip":
+        archive = StreamingHttpResponse(
+            export_zip_chunks(cases, definition, layout=layout, open_my_number=unseal),
+            content_type="application/zip",
+        )
+        archive["Content-Disposition"] = f'attachment; filename="{procedure.code}-decided.zip"'
+        return archive
     response = StreamingHttpResponse(
-        export_json_chunks(cases, definition, open_my_number=opener if reveal else None),
+        export_json_chunks(cases, definition, open_my_number=unseal),
         content_type="application/json",
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -8,10 +8,8 @@ as the webhook does, and IDX applies each only once.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hmac
-import io
 import json
 import re
 from typing import Any
@@ -23,6 +21,7 @@ from django.utils import timezone
 
 from idx.common.errors import DomainError
 from idx.common.models import Municipality, MunicipalityHost
+from idx.common.spreadsheet import csv_text
 from idx.demo_pay.models import CheckoutStatus, DemoCheckout, DemoPayMerchant, DemoRefund, DemoWebhook
 from idx.payments import signing
 from idx.payments.reconciliation import SETTLEMENT_COLUMNS as RECONCILED_COLUMNS
@@ -356,12 +355,10 @@ def settlement_csv(*, merchant: DemoPayMerchant, day: dt.date) -> str:
     checkouts = DemoCheckout.objects.filter(
         merchant=merchant, status__in=PAID_LIKE, paid_at__gte=start, paid_at__lt=start + dt.timedelta(days=1)
     ).order_by("paid_at", "pk")
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(SETTLEMENT_COLUMNS)
+    rows: list[list[object]] = [list(SETTLEMENT_COLUMNS)]
     for checkout in checkouts:
         assert checkout.paid_at is not None
-        writer.writerow(
+        rows.append(
             [
                 day.isoformat(),
                 checkout.public_id,
@@ -371,7 +368,7 @@ def settlement_csv(*, merchant: DemoPayMerchant, day: dt.date) -> str:
                 fee_for(merchant, checkout.amount),
             ]
         )
-    return out.getvalue()
+    return csv_text(rows)
 
 
 # ---- setting the demo up ------------------------------------------------------------------------

@@ -1,36 +1,25 @@
 """CSV downloads: one writer, UTF-8 with a BOM, every cell guarded against spreadsheet formulas.
 
 Spreadsheet programs in Japan read UTF-8 correctly only with a byte-order mark. A cell that
-starts like a formula gets a leading apostrophe (``idx.common.spreadsheet``). Rows a domain has
-already guarded (a file IDX also reads back, such as the FAQ export) are written as they are.
+starts like a formula gets a leading apostrophe (``idx.common.spreadsheet``, the one CSV writer
+every layer uses). Rows a domain has already guarded (a file IDX also reads back, such as the FAQ
+export) are written as they are.
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Iterator
 
 from django.http import StreamingHttpResponse
 
-from idx.common.spreadsheet import formula_guard
+from idx.common.spreadsheet import BOM, csv_chunks
 
-BOM = "\ufeff"
-
-
-class _Line:
-    """A file-like object whose ``write`` hands the written line back (for streaming)."""
-
-    def write(self, value: str) -> str:
-        return value
+__all__ = ["BOM", "csv_download", "csv_lines"]
 
 
 def csv_lines(rows: Iterable[Iterable[object]], *, guarded: bool = False) -> Iterator[str]:
     """The BOM, then one CSV line per row; ``guarded`` rows already went through the formula guard."""
-    writer = csv.writer(_Line(), lineterminator="\r\n")
-    yield BOM
-    for row in rows:
-        cells = [str(cell) for cell in row] if guarded else [formula_guard(str(cell)) for cell in row]
-        yield writer.writerow(cells)
+    return csv_chunks(rows, guarded=guarded)
 
 
 def csv_download(chunks: Iterable[str], filename: str) -> StreamingHttpResponse:
