@@ -151,3 +151,20 @@ def case_counts_by_status(*, staff: User, filters: CaseFilters) -> dict[str, int
 def saved_case_filters_for(*, staff: User) -> QuerySet[SavedCaseFilter]:
     """The clerk's own saved queue filters, never a colleague's."""
     return SavedCaseFilter.objects.filter(municipality_id=staff.municipality_id, user=staff)
+
+
+def applicant_contacts(*, applications: list[Application]) -> dict[int, tuple[str, list[str]]]:
+    """Per applicant of the listed cases: their preferred language and the external channels they
+    chose (e-mail, LINE, browser notifications; the portal inbox always receives). Two queries,
+    however many cases: the queue shows this in its 連絡 column."""
+    from idx.notifications.models import Subscription
+
+    ids = {application.applicant_id for application in applications}
+    if not ids:
+        return {}
+    languages = dict(User.objects.filter(pk__in=ids).values_list("pk", "preferred_language"))
+    channels = dict(Subscription.objects.filter(user_id__in=ids).values_list("user_id", "channels"))
+    return {
+        pk: (language, [str(channel) for channel in channels.get(pk) or []])
+        for pk, language in languages.items()
+    }

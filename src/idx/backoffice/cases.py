@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,13 +17,16 @@ from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from idx.applications import services
-from idx.applications.models import Application, ApplicationSignature, Status
+from idx.applications.models import NOT_OPEN, Application, ApplicationSignature, Status
 from idx.applications.presentation import answer_rows, correction_items
 from idx.applications.selectors import (
     CaseFilters,
+    applicant_contacts,
+    case_counts_by_status,
     case_get_for_staff,
     case_list_for_staff,
     correction_round_latest,
+    saved_case_filters_for,
 )
 from idx.applications.signing import signature_still_covers
 from idx.applications.workflow import Actor, Event, InvalidTransition, allowed_events
@@ -67,7 +70,7 @@ def queue(request: IdxRequest) -> HttpResponseBase:
     number = int(request.GET.get("page", "1")) if request.GET.get("page", "1").isdecimal() else 1
     number = max(1, min(number, 10_000))
     rows = list(cases[(number - 1) * PAGE_SIZE : number * PAGE_SIZE + 1])
-    page = {
+    page: dict[str, Any] = {
         "cases": rows[:PAGE_SIZE],
         "number": number,
         "has_next": len(rows) > PAGE_SIZE,
@@ -81,6 +84,14 @@ def queue(request: IdxRequest) -> HttpResponseBase:
     ).exclude(role="resident")
     query = request.GET.copy()
     query.pop("page", None)
+    without_status = query.copy()
+    without_status.pop("status", None)
+    counts = case_counts_by_status(staff=staff, filters=filters)
+    contacts = applicant_contacts(applications=page["cases"])
+    page["rows"] = [
+        {"case": case, "contact": _contact(*contacts.get(case.applicant_id, (case.language, [])))}
+        for case in page["cases"]
+    ]
     return render(
         request,
         "backoffice/queue.html",
@@ -89,6 +100,20 @@ def queue(request: IdxRequest) -> HttpResponseBase:
             "filters": filters,
             "procedures": [(procedure.code, pick(procedure.names)) for procedure in procedures],
             "statuses": Status.choices,
+            "status_counts": [
+                {
+                    "value": "open",
+                    "label": _("Open"),
+                    "count": sum(count for status, count in counts.items() if status not in NOT_OPEN),
+                },
+                *(
+                    {"value": value, "label": label, "count": counts.get(value, 0)}
+                    for value, label in Status.choices
+                    if value != Status.DRAFT
+                ),
+            ],
+            "status_base": without_status.urlencode(),
+            "saved_filters": saved_case_filters_for(staff=staff),
             "colleagues": colleagues,
             "can_assign_others": can(staff, Action.ASSIGN_OTHERS),
             "can_export": can(staff, Action.EXPORT_CASES),
@@ -96,6 +121,60 @@ def queue(request: IdxRequest) -> HttpResponseBase:
             "today": timezone.localdate(),
         },
     )
+
+
+def _channel_words() -> dict[str, str]:
+    return {"email": _("E-mail"), "line": "LINE", "webpush": _("Browser notifications")}
+
+
+def _contact(language: str, channels: list[str]) -> str:
+    """How the applicant is told, for the queue's 連絡 column: 英語・メール (the portal's inbox
+    when they chose no other channel). Language names are in the page's language."""
+    try:
+        name = str(translation.get_language_info(language)["name_translated"])
+    except KeyError:
+        name = language
+    words = _channel_words()
+    told = [words[channel] for channel in channels if channel in words] or [_("Portal inbox")]
+    return "・".join([name, *told]) if dates.uses_full_width_punctuation() else ", ".join([name, *told])
+
+
+FILTER_KEYS = ("q", "procedure", "status", "assignee", "due", "department")
+
+
+def _filter_query(text: str) -> str:
+    """Only the queue's own filters, re-encoded (a saved filter is a query string, nothing else)."""
+    given = QueryDict(text[:400])
+    return urlencode([(key, given.get(key, "")[:80]) for key in FILTER_KEYS if given.get(key)])
+
+
+@require_POST
+@staff_required
+def queue_filter_save(request: IdxRequest) -> HttpResponseBase:
+    """Save the queue's current filters under a name of the clerk's own."""
+    query = _filter_query(request.POST.get("query", ""))
+    try:
+        saved = services.saved_case_filter_save(
+            staff=request.user, name=request.POST.get("name", ""), query=query
+        )
+    except services.SavedFilterInvalid:
+        messages.error(request, _("Enter a name for the saved filter (at most 30 saved filters)."))
+        return HttpResponseRedirect(f"{reverse('backoffice:queue')}?{query}")
+    messages.success(request, _("Saved the filter “%(name)s”.") % {"name": saved.name})
+    return HttpResponseRedirect(f"{reverse('backoffice:queue')}?{saved.query}")
+
+
+@staff_required
+def queue_filter_delete(request: IdxRequest, pk: int) -> HttpResponseBase:
+    """Delete one of the clerk's saved filters after a confirmation page; anyone else's is not found."""
+    saved = saved_case_filters_for(staff=request.user).filter(pk=pk).first()
+    if saved is None:
+        raise Http404
+    if request.method == "POST":
+        services.saved_case_filter_delete(staff=request.user, pk=saved.pk)
+        messages.success(request, _("Deleted the saved filter “%(name)s”.") % {"name": saved.name})
+        return redirect("backoffice:queue")
+    return render(request, "backoffice/queue_filter_delete.html", {"saved": saved})
 
 
 @require_POST
