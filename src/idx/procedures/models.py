@@ -79,6 +79,8 @@ class ProcedureVersion(models.Model):
         DRAFT = "draft", _("Draft")
         PUBLISHED = "published", _("Published")
         RETIRED = "retired", _("Retired")
+        # 取り下げ: published, then taken back in favour of the version before it.
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
@@ -89,11 +91,29 @@ class ProcedureVersion(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # 公開予定: a draft that publishes itself at this moment (``procedures_publish_due``).
+    publish_at = models.DateTimeField(null=True, blank=True)
+    scheduled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    withdrawal_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["procedure", "number"]
         constraints = [
             models.UniqueConstraint(fields=["procedure", "number"], name="procedure_version_unique")
+        ]
+        indexes = [
+            models.Index(
+                fields=["publish_at"], name="procedure_version_due", condition=models.Q(status="draft")
+            )
         ]
 
     def __str__(self) -> str:
