@@ -1,4 +1,9 @@
-"""The procedure editor: the list of procedures, adding one, and editing, previewing and publishing its form."""
+"""The procedure editor: the list of procedures, adding one, and editing its definition as JSON or YAML.
+
+Most changes are made in the visual builder (`procedure_builder`); this editor stays for people who
+know the definition format, and both edit the same draft version. Publishing goes through the
+publication confirmation page.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +23,7 @@ from idx.identity.policy import Action, can, is_city_wide
 from idx.procedures.definition import DefinitionError, parse
 from idx.procedures.models import Procedure
 from idx.procedures.rendering import step_fields
-from idx.procedures.services import procedure_create, procedure_version_publish, procedure_version_save_draft
+from idx.procedures.services import procedure_create, procedure_version_save_draft
 from idx.web.http import IdxRequest, staff_required
 
 
@@ -58,7 +63,7 @@ def procedure_create_view(request: IdxRequest) -> HttpResponseBase:
                 raise DefinitionError([_("department: choose a department you administer")])
             procedure = procedure_create(municipality=staff.municipality, data=data, actor=staff)
             messages.success(request, _("The procedure was created as a draft. Publish it when it is ready."))
-            return redirect("backoffice:procedure_edit", code=procedure.code)
+            return redirect("backoffice:procedure_builder", code=procedure.code)
         except yaml.YAMLError as exc:
             problems = [_("The text is not valid JSON or YAML: %(error)s") % {"error": str(exc)[:300]}]
         except DefinitionError as exc:
@@ -73,7 +78,7 @@ def procedure_create_view(request: IdxRequest) -> HttpResponseBase:
 
 @staff_required
 def procedure_edit(request: IdxRequest, code: str) -> HttpResponseBase:
-    """Edit a definition as JSON or YAML: check it, preview it, save it as a draft, publish it."""
+    """Edit a definition as JSON or YAML: check it, preview it, save it as a draft (publishing is a separate page)."""
     staff: User = request.user
     procedure = (
         Procedure.objects.filter(municipality_id=staff.municipality_id, code=code)
@@ -100,17 +105,11 @@ def procedure_edit(request: IdxRequest, code: str) -> HttpResponseBase:
                 }
                 for step in definition.steps
             ]
-            if action in ("save", "publish"):
+            if action == "save":
                 version = procedure_version_save_draft(procedure=procedure, data=data, actor=staff)
-                if action == "publish":
-                    procedure_version_publish(version=version, actor=staff)
-                    messages.success(
-                        request, _("Published as version %(number)s.") % {"number": version.number}
-                    )
-                else:
-                    messages.success(
-                        request, _("Saved as draft version %(number)s.") % {"number": version.number}
-                    )
+                messages.success(
+                    request, _("Saved as draft version %(number)s.") % {"number": version.number}
+                )
                 return redirect("backoffice:procedure_edit", code=procedure.code)
         except yaml.YAMLError as exc:
             problems = [_("The text is not valid JSON or YAML: %(error)s") % {"error": str(exc)[:300]}]

@@ -11,6 +11,7 @@ from idx.backoffice import (
     notices,
     payments,
     place_texts,
+    procedure_builder,
     procedures,
     reconciliation,
     sign_in,
@@ -120,4 +121,50 @@ urlpatterns = [
     path("procedures/", procedures.procedure_list, name="procedure_list"),
     path("procedures/new/", procedures.procedure_create_view, name="procedure_create"),
     path("procedures/<slug:code>/edit/", procedures.procedure_edit, name="procedure_edit"),
+    path("procedures/<slug:code>/builder/", procedure_builder.builder_overview, name="procedure_builder"),
+    path(
+        "procedures/<slug:code>/builder/action/",
+        procedure_builder.builder_action,
+        name="procedure_builder_action",
+    ),
+    path(
+        "procedures/<slug:code>/builder/add/",
+        procedure_builder.builder_add_item,
+        name="procedure_builder_add",
+    ),
+    path(
+        "procedures/<slug:code>/builder/steps/add/",
+        procedure_builder.builder_step,
+        name="procedure_builder_step_add",
+    ),
+    path(
+        "procedures/<slug:code>/builder/steps/<slug:step_id>/",
+        procedure_builder.builder_step,
+        name="procedure_builder_step",
+    ),
+    path(
+        "procedures/<slug:code>/builder/steps/<slug:step_id>/delete/",
+        procedure_builder.builder_delete_step,
+        name="procedure_builder_step_delete",
+    ),
+    path(
+        "procedures/<slug:code>/builder/items/<str:path>/",
+        procedure_builder.builder_item,
+        name="procedure_builder_item",
+    ),
+    path(
+        "procedures/<slug:code>/builder/items/<str:path>/delete/",
+        procedure_builder.builder_delete_item,
+        name="procedure_builder_delete",
+    ),
+    path(
+        "procedures/<slug:code>/builder/preview/",
+        procedure_builder.builder_preview,
+        name="procedure_builder_preview",
+    ),
+    path(
+        "procedures/<slug:code>/builder/easy-japanese/",
+        procedure_builder.builder_easy_japanese,
+        name="procedure_builder_easyja",
+    ),
 ]
