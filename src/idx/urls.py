@@ -23,6 +23,7 @@ if settings.IDX_ROLE in ("portal", "all"):
     urlpatterns.append(path("", include("idx.payments.urls")))
     urlpatterns.append(path("", include("idx.portal.urls")))
 urlpatterns.append(path("api/", include("idx.api.urls")))
+urlpatterns.append(path("", include("idx.api.opendata_urls")))
 if settings.IDX_ROLE in ("portal", "all"):
     urlpatterns.append(path("oidc/", include("idx.identity.contrib.oidc.urls")))
 if settings.IDX_DEMO_LINE and settings.IDX_ROLE in ("portal", "all"):

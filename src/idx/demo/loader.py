@@ -24,6 +24,7 @@ from idx.applications.models import Application
 from idx.applications.signing import requires_signature
 from idx.common.addresses import public_base_url, sibling_url
 from idx.common.models import Municipality, MunicipalityHost
+from idx.demo.opendata import load_open_data
 from idx.demo.texts import MUNICIPALITY_TEXTS, department_i18n
 from idx.demo_idp.jpki import demo_signature
 from idx.demo_idp.provider import configure_for_municipality as configure_demo_identity_provider
@@ -415,4 +416,10 @@ def load_demo(applications: int = 200) -> DemoSummary:
         municipalities.append(municipality)
         accounts += municipality_accounts
         made += load_applications(municipality, applications if index == 0 else max(applications // 10, 1))
+        domain = spec["staff_domain"]
+        load_open_data(
+            municipality,
+            author=User.objects.filter(email=f"kiki-kanri-supervisor@{domain}").first(),
+            reviewer=User.objects.filter(email=f"admin@{domain}").first(),
+        )
     return DemoSummary(municipalities=municipalities, accounts=accounts, applications=made)

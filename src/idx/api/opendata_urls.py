@@ -1,0 +1,16 @@
+"""The open data catalog's public addresses outside /api/: DCAT documents and file downloads."""
+
+from django.urls import path
+
+from idx.api import ckan, dcat
+
+urlpatterns = [
+    path("catalog", dcat.catalog, name="dcat_catalog"),
+    path("catalog.<str:format>", dcat.catalog, name="dcat_catalog_format"),
+    path("dataset/<slug:name>.<str:format>", dcat.dataset, name="dcat_dataset"),
+    path(
+        "dataset/<slug:name>/resource/<str:resource_id>/download/<str:filename>",
+        ckan.resource_download,
+        name="opendata_download",
+    ),
+]

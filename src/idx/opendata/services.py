@@ -1,0 +1,481 @@
+"""Writes to the open data catalog: datasets, their files, and the way from draft to published."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import io
+import json
+import re
+from collections.abc import Iterator, Mapping
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from idx.audit.services import audit_record
+from idx.common.errors import DomainError
+from idx.common.models import Municipality
+from idx.common.spreadsheet import formula_guard
+from idx.identity.models import Department, User
+from idx.opendata.licenses import LICENSES
+from idx.opendata.models import Dataset, DatastoreRecord, Frequency, Resource, ResourceFormat, Theme
+
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{1,99}$")
+_BATCH = 2000
+
+
+class OpenDataRefused(DomainError):
+    """The catalog refuses the dataset or file as given; ``field`` names what to fix."""
+
+    code = "open_data_refused"
+    http_status = 422
+
+
+def _search_text(dataset: Dataset) -> str:
+    parts = [dataset.name, *dataset.titles.values(), *dataset.descriptions.values(), *dataset.tags]
+    return " ".join(str(part) for part in parts).lower()
+
+
+def _check_dataset(data: Mapping[str, Any]) -> None:
+    if not _NAME.match(str(data.get("name", ""))):
+        raise OpenDataRefused(
+            message=_("Use lowercase letters, digits, hyphens and underscores for the address (2 to 100)."),
+            field="name",
+        )
+    for key in ("titles", "descriptions"):
+        texts = data.get(key) or {}
+        if not isinstance(texts, Mapping) or not str(texts.get("ja", "")).strip():
+            raise OpenDataRefused(message=_("Write it in Japanese at least."), field=key)
+    if data.get("theme") not in Theme.values:
+        raise OpenDataRefused(message=_("Choose a theme."), field="theme")
+    if data.get("license_id") not in LICENSES:
+        raise OpenDataRefused(
+            message=_("Choose a license under which anyone may reuse the data."), field="license_id"
+        )
+    if data.get("frequency") not in Frequency.values:
+        raise OpenDataRefused(message=_("Choose how often the data is updated."), field="frequency")
+    tags = data.get("tags") or []
+    if not isinstance(tags, list) or any(
+        not isinstance(tag, str) or not tag.strip() or len(tag) > 50 or "|" in tag for tag in tags
+    ):
+        raise OpenDataRefused(message=_("Each tag is a word or two, up to 50 characters."), field="tags")
+    if not str(data.get("contact_name", "")).strip():
+        raise OpenDataRefused(message=_("Name who answers questions about the data."), field="contact_name")
+
+
+DATASET_FIELDS = (
+    "titles",
+    "descriptions",
+    "theme",
+    "tags",
+    "license_id",
+    "frequency",
+    "spatial",
+    "temporal_start",
+    "temporal_end",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "standard",
+)
+
+
+@transaction.atomic
+def dataset_create(
+    *, municipality: Municipality, department: Department, data: Mapping[str, Any], actor: User | None
+) -> Dataset:
+    """A new dataset as a draft; nothing is public until it is reviewed and published."""
+    _check_dataset(data)
+    if department.municipality_id != municipality.pk:
+        raise OpenDataRefused(message=_("Choose a department of this municipality."), field="department")
+    if Dataset.objects.filter(municipality=municipality, name=data["name"]).exists():
+        raise OpenDataRefused(message=_("Another dataset already uses this address."), field="name")
+    dataset = Dataset(municipality=municipality, department=department, name=data["name"])
+    for key in DATASET_FIELDS:
+        if key in data:
+            setattr(dataset, key, data[key])
+    dataset.tags = [tag.strip() for tag in data.get("tags") or []]
+    dataset.tag_index = "".join(f"|{tag}" for tag in dataset.tags) + "|" if dataset.tags else ""
+    dataset.search_text = _search_text(dataset)
+    dataset.save()
+    audit_record(
+        municipality=municipality,
+        actor=actor,
+        action="opendata.dataset_create",
+        target_type="dataset",
+        target_id=dataset.pk,
+        after={"name": dataset.name},
+    )
+    return dataset
+
+
+# ---- files ------------------------------------------------------------------------------------
+
+
+def _decode(raw: IO[bytes]) -> io.TextIOWrapper:
+    """UTF-8 (with or without a BOM) or Shift_JIS (cp932), as Japanese spreadsheets save them."""
+    head = raw.read(65536)
+    raw.seek(0)
+    for encoding in ("utf-8-sig", "cp932"):
+        try:
+            head.decode(encoding)
+        except UnicodeDecodeError as exc:
+            # A multi-byte character cut at the end of the sample is not a wrong encoding.
+            if exc.start >= len(head) - 3 and encoding == "utf-8-sig":
+                return io.TextIOWrapper(raw, encoding=encoding, newline="")
+            continue
+        return io.TextIOWrapper(raw, encoding=encoding, newline="")
+    raise OpenDataRefused(
+        message=_("The file is neither UTF-8 nor Shift_JIS text. Save it as CSV (UTF-8)."), field="file"
+    )
+
+
+def _typed(text: str, kind: str) -> Any:
+    if text == "":
+        return None
+    if kind == "int":
+        return int(text)
+    if kind == "numeric":
+        return float(text)
+    return text
+
+
+def _kind_of(text: str) -> str:
+    if re.fullmatch(r"-?\d{1,15}", text):
+        return "int"
+    if re.fullmatch(r"-?\d+\.\d+", text):
+        return "numeric"
+    return "text"
+
+
+def _csv_rows(raw: IO[bytes]) -> Iterator[list[str]]:
+    text = _decode(raw)
+    try:
+        yield from csv.reader(text)
+    except (csv.Error, UnicodeDecodeError) as exc:
+        raise OpenDataRefused(
+            message=_("The file could not be read as CSV: %(problem)s"),
+            field="file",
+            params={"problem": str(exc)},
+        ) from exc
+    finally:
+        # Hand the caller's file back open (a wrapper that is collected would close it).
+        with contextlib.suppress(ValueError):
+            text.detach()
+
+
+def _csv_columns(raw: IO[bytes]) -> list[dict[str, str]]:
+    """The columns and their types, from one pass over the file; refuses what would mislead."""
+    rows = _csv_rows(raw)
+    header = next(rows, None)
+    if not header or any(not name.strip() for name in header):
+        raise OpenDataRefused(message=_("The first row must name every column."), field="file")
+    names = [name.strip() for name in header]
+    if len(set(names)) != len(names) or "_id" in names:
+        raise OpenDataRefused(message=_("Each column needs a name of its own."), field="file")
+    kinds = ["int"] * len(names)
+    seen = [False] * len(names)
+    for line, row in enumerate(rows, start=2):
+        if len(row) != len(names):
+            raise OpenDataRefused(
+                message=_("Row %(row)s has %(found)s cells; the first row names %(expected)s columns."),
+                field="file",
+                params={"row": line, "found": len(row), "expected": len(names)},
+            )
+        for index, cell in enumerate(row):
+            if cell and formula_guard(cell) != cell and _kind_of(cell) == "text":
+                raise OpenDataRefused(
+                    message=_(
+                        "Row %(row)s, column “%(column)s” starts like a spreadsheet formula: write the value itself."
+                    ),
+                    field="file",
+                    params={"row": line, "column": names[index]},
+                )
+            if not cell:
+                continue
+            seen[index] = True
+            kind = _kind_of(cell)
+            if kinds[index] == "int" and kind != "int":
+                kinds[index] = kind
+            elif kinds[index] == "numeric" and kind == "text":
+                kinds[index] = "text"
+    return [
+        {"id": name, "type": kind if was_seen else "text"}
+        for name, kind, was_seen in zip(names, kinds, seen, strict=True)
+    ]
+
+
+def _load_records(resource: Resource, raw: IO[bytes]) -> int:
+    """Rows into the DataStore, in batches: a large file never sits in memory as a whole."""
+    kinds = [field["type"] for field in resource.fields]
+    names = [field["id"] for field in resource.fields]
+    rows = _csv_rows(raw)
+    next(rows)
+    batch: list[DatastoreRecord] = []
+    count = 0
+    for row in rows:
+        count += 1
+        data = {name: _typed(cell, kind) for name, cell, kind in zip(names, row, kinds, strict=True)}
+        batch.append(
+            DatastoreRecord(resource=resource, number=count, data=data, search_text=" ".join(row).lower())
+        )
+        if len(batch) >= _BATCH:
+            DatastoreRecord.objects.bulk_create(batch)
+            batch = []
+    if batch:
+        DatastoreRecord.objects.bulk_create(batch)
+    return count
+
+
+def _check_geojson(content: bytes) -> None:
+    try:
+        document = json.loads(content)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise OpenDataRefused(message=_("The file is not valid JSON."), field="file") from exc
+    if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
+        raise OpenDataRefused(message=_("A GeoJSON file must hold a FeatureCollection."), field="file")
+    for number, feature in enumerate(document.get("features") or [], start=1):
+        geometry = feature.get("geometry") if isinstance(feature, dict) else None
+        if not _valid_geometry(geometry):
+            raise OpenDataRefused(
+                message=_(
+                    "Feature %(number)s has no valid geometry (longitude −180 to 180, latitude −90 to 90)."
+                ),
+                field="file",
+                params={"number": number},
+            )
+
+
+def _valid_position(position: object) -> bool:
+    return (
+        isinstance(position, list)
+        and len(position) in (2, 3)
+        and all(isinstance(value, int | float) and not isinstance(value, bool) for value in position)
+        and -180 <= position[0] <= 180
+        and -90 <= position[1] <= 90
+    )
+
+
+def _valid_geometry(geometry: object) -> bool:
+    if not isinstance(geometry, dict):
+        return False
+    kind, coordinates = geometry.get("type"), geometry.get("coordinates")
+    if kind == "Point":
+        return _valid_position(coordinates)
+    if kind in ("LineString", "MultiPoint"):
+        return (
+            isinstance(coordinates, list) and len(coordinates) >= 1 and all(map(_valid_position, coordinates))
+        )
+    if kind in ("Polygon", "MultiLineString"):
+        return (
+            isinstance(coordinates, list)
+            and len(coordinates) >= 1
+            and all(
+                isinstance(ring, list) and ring and all(map(_valid_position, ring)) for ring in coordinates
+            )
+        )
+    if kind == "MultiPolygon":
+        return isinstance(coordinates, list) and all(
+            isinstance(polygon, list)
+            and all(isinstance(ring, list) and all(map(_valid_position, ring)) for ring in polygon)
+            for polygon in coordinates
+        )
+    if kind == "GeometryCollection":
+        return all(_valid_geometry(part) for part in geometry.get("geometries") or [])
+    return False
+
+
+_MAGIC = {ResourceFormat.PDF: b"%PDF-", ResourceFormat.XLSX: b"PK\x03\x04"}
+
+
+def resource_add(
+    *,
+    dataset: Dataset,
+    names: Mapping[str, str],
+    format: str,
+    filename: str,
+    content: IO[bytes],
+    actor: User | None,
+    descriptions: Mapping[str, str] | None = None,
+) -> Resource:
+    """Add a file to a dataset; a CSV is checked cell by cell and loaded for queries.
+
+    The file is checked before anything is stored: a refused file leaves the dataset as it was.
+    """
+    if format not in ResourceFormat.values:
+        raise OpenDataRefused(message=_("Choose the file's format."), field="format")
+    if not str(names.get("ja", "")).strip():
+        raise OpenDataRefused(message=_("Write it in Japanese at least."), field="names")
+    content.seek(0, io.SEEK_END)
+    size = content.tell()
+    content.seek(0)
+    limit = int(getattr(settings, "IDX_OPENDATA_MAX_FILE_BYTES", 200 * 1024 * 1024))
+    if size > limit:
+        raise OpenDataRefused(
+            message=_(
+                "The file is larger than %(megabytes)s MB. Split it, or ask the IT team to raise the limit."
+            ),
+            field="file",
+            params={"megabytes": limit // (1024 * 1024)},
+        )
+    if size == 0:
+        raise OpenDataRefused(message=_("The file is empty."), field="file")
+    fields: list[dict[str, str]] = []
+    if format == ResourceFormat.CSV:
+        fields = _csv_columns(content)
+        content.seek(0)
+    elif format in (ResourceFormat.JSON, ResourceFormat.GEOJSON):
+        body = content.read()
+        content.seek(0)
+        if format == ResourceFormat.GEOJSON:
+            _check_geojson(body)
+        else:
+            try:
+                json.loads(body)
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise OpenDataRefused(message=_("The file is not valid JSON."), field="file") from exc
+    else:
+        magic = _MAGIC[ResourceFormat(format)]
+        if content.read(len(magic)) != magic:
+            raise OpenDataRefused(
+                message=_("The file is not a %(format)s file."), field="file", params={"format": format}
+            )
+        content.seek(0)
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: content.read(1 << 20), b""):
+        digest.update(chunk)
+    content.seek(0)
+    safe_name = re.sub(r"[^A-Za-z0-9._-]+", "-", filename).strip("-.") or f"data.{format.lower()}"
+    with transaction.atomic():
+        dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
+        resource = Resource(
+            dataset=dataset,
+            position=dataset.resources.count(),
+            names=dict(names),
+            descriptions=dict(descriptions or {}),
+            format=format,
+            filename=safe_name,
+            size=size,
+            sha256=digest.hexdigest(),
+            fields=fields,
+        )
+        resource.file.save(safe_name, ContentFile(content.read()), save=False)
+        content.seek(0)
+        resource.save()
+        if fields:
+            resource.row_count = _load_records(resource, content)
+            resource.save(update_fields=["row_count"])
+        Dataset.objects.filter(pk=dataset.pk).update(updated_at=timezone.now())
+        audit_record(
+            municipality=dataset.municipality,
+            actor=actor,
+            action="opendata.resource_add",
+            target_type="dataset",
+            target_id=dataset.pk,
+            after={
+                "resource": str(resource.uid),
+                "format": format,
+                "sha256": resource.sha256,
+                "rows": resource.row_count,
+            },
+        )
+    return resource
+
+
+# ---- from draft to published --------------------------------------------------------------------
+
+
+def _move(
+    dataset: Dataset,
+    *,
+    allowed_from: tuple[str, ...],
+    to: str,
+    actor: User | None,
+    action: str,
+    reason: str = "",
+) -> Dataset:
+    with transaction.atomic():
+        dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
+        if dataset.status not in allowed_from:
+            raise OpenDataRefused(
+                message=_("The dataset is “%(status)s” and cannot be moved this way."),
+                code="wrong_status",
+                params={"status": dataset.get_status_display()},
+            )
+        before = dataset.status
+        dataset.status = to
+        fields = ["status", "updated_at"]
+        if to == Dataset.Status.PUBLISHED:
+            dataset.published_at = timezone.now()
+            fields.append("published_at")
+        dataset.save(update_fields=fields)
+        audit_record(
+            municipality=dataset.municipality,
+            actor=actor,
+            action=action,
+            target_type="dataset",
+            target_id=dataset.pk,
+            before={"status": before},
+            after={"status": to, **({"reason": reason} if reason else {})},
+        )
+    return dataset
+
+
+def dataset_submit_for_review(*, dataset: Dataset, actor: User | None) -> Dataset:
+    """A draft goes to a second person for review; it needs at least one file."""
+    if not dataset.resources.exists():
+        raise OpenDataRefused(message=_("Add at least one file before asking for review."), field="resources")
+    return _move(
+        dataset,
+        allowed_from=(Dataset.Status.DRAFT, Dataset.Status.WITHDRAWN),
+        to=Dataset.Status.IN_REVIEW,
+        actor=actor,
+        action="opendata.dataset_submit",
+    )
+
+
+def dataset_return_to_draft(*, dataset: Dataset, actor: User | None, reason: str) -> Dataset:
+    """The reviewer sends it back with what to change."""
+    if not reason.strip():
+        raise OpenDataRefused(message=_("Say what should change."), field="reason")
+    return _move(
+        dataset,
+        allowed_from=(Dataset.Status.IN_REVIEW,),
+        to=Dataset.Status.DRAFT,
+        actor=actor,
+        action="opendata.dataset_return",
+        reason=reason.strip(),
+    )
+
+
+def dataset_publish(*, dataset: Dataset, actor: User | None) -> Dataset:
+    """Reviewed: the dataset appears in the catalog, the CKAN API and DCAT."""
+    _check_dataset({**{key: getattr(dataset, key) for key in DATASET_FIELDS}, "name": dataset.name})
+    if not dataset.resources.exists():
+        raise OpenDataRefused(message=_("Add at least one file before asking for review."), field="resources")
+    return _move(
+        dataset,
+        allowed_from=(Dataset.Status.IN_REVIEW,),
+        to=Dataset.Status.PUBLISHED,
+        actor=actor,
+        action="opendata.dataset_publish",
+    )
+
+
+def dataset_withdraw(*, dataset: Dataset, actor: User | None, reason: str) -> Dataset:
+    """Out of the catalog (wrong data, a privacy problem); the record and the audit stay."""
+    if not reason.strip():
+        raise OpenDataRefused(message=_("Say why it is withdrawn."), field="reason")
+    return _move(
+        dataset,
+        allowed_from=(Dataset.Status.PUBLISHED,),
+        to=Dataset.Status.WITHDRAWN,
+        actor=actor,
+        action="opendata.dataset_withdraw",
+        reason=reason.strip(),
+    )
