@@ -20,7 +20,10 @@ def test_edit_refuse_and_reset(city_admin, iga):
     good = client.post(URL, {"subject": "【{municipality}】{procedure}", "body": "{name}様"})
     assert good.status_code == 302
     assert MessageTemplate.objects.get(municipality=iga).subject == "【{municipality}】{procedure}"
-    client.post(URL, {"action": "delete"})
+    # Going back to the standard wording asks first: the edit form's delete leads to that page.
+    assert client.post(URL, {"action": "delete"})["Location"] == URL + "reset/"
+    assert MessageTemplate.objects.exists()
+    client.post(URL + "reset/")
     assert not MessageTemplate.objects.exists()
 
 

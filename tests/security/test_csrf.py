@@ -197,6 +197,8 @@ def _kwargs(name: str, objects: dict[str, Any]) -> list[dict[str, str]]:
         "notifications:unsubscribe": [{"token": objects["unsubscribe_token"]}],
         "notifications:alert_cap": [],  # XML, no forms
         "backoffice:template_edit": [{"purpose": "application_status", "language": "ja"}],
+        # Answers only when the city has its own wording; tests/backoffice/test_message_templates.py.
+        "backoffice:template_reset": [],
         "backoffice:place_department": [{"code": "kodomo-katei"}],
         "portal:booking_service": [{"code": "kosodate-soudan"}],
         "portal:booking_detail": [{"public_id": str(objects["booking"].public_id)}],

@@ -56,6 +56,11 @@ urlpatterns = [
     path("place-texts/municipality/", place_texts.place_municipality, name="place_municipality"),
     path("place-texts/departments/<slug:code>/", place_texts.place_department, name="place_department"),
     path("templates/<slug:purpose>/<str:language>/", message_templates.template_edit, name="template_edit"),
+    path(
+        "templates/<slug:purpose>/<str:language>/reset/",
+        message_templates.template_reset,
+        name="template_reset",
+    ),
     path("alerts/", alerts.alert_list, name="alert_list"),
     path("alerts/guide/", disaster_guide.disaster_guide_edit, name="disaster_guide"),
     path("inquiries/desk/", disaster_guide.inquiry_desk_edit, name="inquiry_desk"),
