@@ -108,3 +108,38 @@ def test_every_entry_names_a_page_of_the_back_office() -> None:
     urls = [entry.url for entry in ENTRIES]
     assert len(set(urls)) == len(urls)
     assert all(url.startswith("/staff/") for url in urls)
+
+
+@pytest.mark.django_db
+def test_the_counter_follows_the_matrix(iga) -> None:
+    """窓口: clerks, supervisors and department administrators of a department serve it; city
+    administrators, auditors, operators and staff without a department get "not found", for the
+    start page and for every page of a draft, and see no link to it."""
+    from tests.conftest import make_draft
+
+    people = staff_of_every_role(iga)
+    people["clerk without a department"] = StaffFactory(municipality=iga, department=None, role=Role.CLERK)
+    clerk = people["clerk"]
+    served = {"clerk", "supervisor", "department administrator", "clerk (crisis management)"}
+    for name, user in people.items():
+        client = signed_in(user)
+        status = client.get("/staff/counter/").status_code
+        links = menu_links(client.get("/staff/").content.decode())
+        if name in served:
+            assert status == 200, name
+            assert "/staff/counter/" in links, name
+        elif name in {"city administrator", "auditor", "operator", "clerk without a department"}:
+            assert status == 404, name
+            assert "/staff/counter/" not in links, name
+    # a draft the clerk started at the counter: its pages answer the clerk only
+    resident = User.objects.get(municipality=iga, email="resident1@iga.example.jp")
+    draft = make_draft(resident)
+    draft.assisted_by = clerk
+    draft.save(update_fields=["assisted_by"])
+    step = draft.procedure_version.parsed.steps[0].id
+    admin = signed_in(people["city administrator"])
+    assert signed_in(clerk).get(f"/staff/counter/{draft.public_id}/review/").status_code == 200
+    assert admin.get(f"/staff/counter/{draft.public_id}/review/").status_code == 404
+    assert admin.get(f"/staff/counter/{draft.public_id}/steps/{step}/").status_code == 404
+    assert admin.post(f"/staff/counter/{draft.public_id}/show/").status_code == 404
+    assert admin.post("/staff/counter/", {"procedure": "child-allowance-certification"}).status_code == 404

@@ -35,7 +35,7 @@ from idx.applications.presentation import answer_rows
 from idx.common.i18n import pick
 from idx.common.wareki import DateParseError, parse_date
 from idx.identity.models import Department, User
-from idx.identity.policy import Action, can
+from idx.identity.policy import Action, Scope, can, scope_of
 from idx.identity.services import counter_resident_find_or_create
 from idx.procedures.models import Procedure
 from idx.web.http import IdxRequest, staff_required
@@ -65,7 +65,22 @@ def _procedures_for(staff: User) -> list[Procedure]:
     )
 
 
+def may_serve_counter(staff: User) -> bool:
+    """The counter's pages open for staff who serve the counter (窓口) of their own department, or
+    of every department; the menu link (``navigation``) asks the same question."""
+    scope = scope_of(staff.role, Action.SERVE_COUNTER)
+    if scope == Scope.ALL_DEPARTMENTS:
+        return True
+    return staff.department is not None and can(staff, Action.SERVE_COUNTER, staff.department)
+
+
+def _require_counter(request: IdxRequest) -> None:
+    if not may_serve_counter(request.user):
+        raise Http404
+
+
 def _assisted_draft(request: IdxRequest, public_id: str) -> Application:
+    _require_counter(request)
     application = (
         Application.objects.select_related("procedure_version", "procedure", "department", "applicant")
         .filter(municipality=request.municipality, public_id=public_id, assisted_by=request.user)
@@ -90,6 +105,7 @@ def _is_uuid(value: str) -> bool:
 
 @staff_required
 def counter_start(request: IdxRequest) -> HttpResponseBase:
+    _require_counter(request)
     staff: User = request.user
     procedures = _procedures_for(staff)
     errors: dict[str, str] = {}

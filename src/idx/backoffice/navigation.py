@@ -45,7 +45,9 @@ class Entry:
 # In menu order; each action and scope is the one the view's guard checks (see the view named).
 ENTRIES: tuple[Entry, ...] = (
     Entry(_("Cases"), "queue", None),  # cases.queue: staff; the list is narrowed to VIEW_CASE's scope
-    Entry(_("Counter"), "counter_start", None),  # counter.counter_start: staff; procedures by WORK_CASE
+    # counter.counter_*: counter.may_serve_counter (SERVE_COUNTER over the own department);
+    # the procedures offered there are those of departments in WORK_CASE's scope
+    Entry(_("Counter"), "counter_start", Action.SERVE_COUNTER, Where.OWN_DEPARTMENT),
     # booking.booking_day / booking.manage: a department in scope for the action
     Entry(_("Bookings"), "booking_day", Action.SERVE_COUNTER, Where.OWN_DEPARTMENT, group="booking"),
     Entry(_("Bookings"), "booking_manage", Action.MANAGE_BOOKING, Where.OWN_DEPARTMENT, group="booking"),
