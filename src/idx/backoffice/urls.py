@@ -12,6 +12,7 @@ from idx.backoffice import (
     payments,
     place_texts,
     procedure_builder,
+    procedure_versions,
     procedures,
     reconciliation,
     sign_in,
@@ -126,6 +127,14 @@ urlpatterns = [
     path("procedures/", procedures.procedure_list, name="procedure_list"),
     path("procedures/new/", procedures.procedure_create_view, name="procedure_create"),
     path("procedures/<slug:code>/edit/", procedures.procedure_edit, name="procedure_edit"),
+    path("procedures/<slug:code>/versions/", procedure_versions.version_list, name="procedure_versions"),
+    path(
+        "procedures/<slug:code>/versions/diff/",
+        procedure_versions.version_diff,
+        name="procedure_version_diff",
+    ),
+    path("procedures/<slug:code>/publish/", procedure_versions.publish, name="procedure_publish"),
+    path("procedures/<slug:code>/withdraw/", procedure_versions.withdraw, name="procedure_withdraw"),
     path("procedures/<slug:code>/builder/", procedure_builder.builder_overview, name="procedure_builder"),
     path(
         "procedures/<slug:code>/builder/action/",
