@@ -103,9 +103,10 @@ def test_a_picked_item_without_a_note_is_named_and_nothing_typed_is_lost(reviewe
     assert response.status_code == 422
     page = response.content.decode()
     with translation.override("ja"):
-        from idx.applications.presentation import answer_rows
+        from idx.applications.presentation import answer_rows, contextual_labels
 
-        label = next(row.label for row in answer_rows(reviewed) if row.path == "children[1].birth_date")
+        label = contextual_labels(answer_rows(reviewed))["children[1].birth_date"]
+    assert label.endswith(" 2：生年月日"), label  # the child it belongs to, not 「2. 生年月日」
     assert msg("Write a note for “%(item)s”: what should the applicant correct?", item=label) in page
     assert 'href="#note-children[1].birth_date"' in page
     assert 'value="日中の番号をお願いします。"' in page
@@ -339,3 +340,32 @@ def test_signed_in_clerk_names_the_department_once_in_full_width_brackets(review
     else:
         assert who.endswith(f"（{label}）")
     assert "(" not in who
+
+
+def test_resident_corrects_the_second_childs_birth_date_through_the_portal(
+    reviewed, clerk, clerk_client, resident_client
+):
+    """Only entry 2 has a flagged item: its corrected value stays with entry 2 (not shifted to
+    entry 1), and the clerk's diff shows it."""
+    services.case_request_correction(
+        application=reviewed,
+        staff=clerk,
+        notes={"claimant.phone": "日中の番号を", "children[1].birth_date": "母子手帳と違います"},
+        message="",
+        expected_version=reviewed.row_version,
+    )
+    url = f"/my/applications/{reviewed.public_id}/correct/"
+    page = resident_client.get(url).content.decode()
+    assert 'name="f.children.1.birth_date"' in page and 'name="f.children.0.birth_date"' not in page
+    response = resident_client.post(
+        url,
+        {"f.claimant.phone": "0595-41-2345", "f.children.count": "2", "f.children.1.birth_date": "2019/4/18"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    fresh = Application.objects.get(pk=reviewed.pk)
+    assert fresh.status == Status.RESUBMITTED
+    assert [child["birth_date"] for child in fresh.answers["children"]] == ["2012-09-20", "2019-04-18"]
+    assert fresh.answers["children"][0]["name"] == "伊賀 一郎"
+    diff = clerk_client.get(f"/staff/cases/{reviewed.public_id}/").content.decode()
+    diff = diff[diff.index('id="correction-diff"') :]
+    assert "<ins>2019年4月18日" in diff and "<ins>0595-41-2345</ins>" in diff

@@ -189,10 +189,13 @@ def test_child_allowance_journey(new_context: Any, mailbox: Any, server: Any) ->
     click_and_wait(clerk, clerk.locator("form[action$='/start-review/'] button[type=submit]"))
     assert clerk.locator(".status-in_review").count() == 1
     check(clerk, "case-in-review")
+    # Correction mode: pick the item, write its note, then a second look before sending.
+    click_and_wait(clerk, clerk.locator("a[href$='/correction/']"))
     clerk.check('input[name="flag"][value="claimant.phone"]')
     clerk.fill('input[name="note:claimant.phone"]', "日中に連絡がとれる電話番号を入力してください。")
     clerk.fill("#correction-message", "電話番号の確認をお願いします。")
-    click_and_wait(clerk, clerk.locator("form[action$='/request-correction/'] button[type=submit]"))
+    click_and_wait(clerk, clerk.locator("main form button[type=submit]").first)
+    click_and_wait(clerk, clerk.locator("form[action$='/request-correction/'] button[data-once]"))
     assert clerk.locator(".status-correction_requested").count() == 1
     check(clerk, "case-correction-requested")
 

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from idx.applications import services
 from idx.applications.models import NOT_OPEN, Application, ApplicationSignature, Status
-from idx.applications.presentation import answer_rows, correction_items
+from idx.applications.presentation import answer_rows, contextual_labels, correction_items
 from idx.applications.selectors import (
     CaseFilters,
     applicant_contacts,
@@ -461,7 +461,8 @@ def case_correction(request: IdxRequest, public_id: str) -> HttpResponseBase:
         messages.error(request, _("That action is not possible in the case's current state."))
         return redirect("backoffice:case_detail", public_id=application.public_id)
     rows = answer_rows(application)
-    labels = {row.path: row.label for row in rows if not row.is_group}
+    editable = {row.path for row in rows if not row.is_group}
+    labels = {path: label for path, label in contextual_labels(rows).items() if path in editable}
     picked, notes, message = _picked(request) if request.method == "POST" else ([], {}, "")
     picked = [path for path in picked if path in labels]
     version = request.POST.get("row_version", "") if request.method == "POST" else ""

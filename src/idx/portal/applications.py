@@ -20,7 +20,7 @@ from idx.identity.contrib.oidc.pages import allow_forms_to, card_provider_origin
 from idx.payments.selectors import application_has_payments, fee_paid_for, paid_for
 from idx.portal.forms import WithdrawForm
 from idx.procedures.definition import AnswerError
-from idx.procedures.rendering import answers_from_form, step_fields
+from idx.procedures.rendering import answers_from_form, html_name, step_fields
 from idx.web.http import IdxRequest, resident_required
 from idx.web.steps import single_values, take_uploads
 from idx.web.summary import summary_from_answers, summary_from_form
@@ -152,6 +152,28 @@ def application_discard(request: IdxRequest, public_id: str) -> HttpResponseBase
     )
 
 
+def _keep_entry_positions(steps: list[Any], data: dict[str, str]) -> dict[str, str]:
+    """Keep each repeat entry in its place when only some entries have a flagged item.
+
+    The form shows only the flagged items, so an entry with none of them comes back empty, and an
+    empty entry is dropped: the second child's corrected birth date would become the first's.
+    A placeholder in such an entry keeps the positions; only the flagged paths are taken from
+    what comes back (``merge_flagged``), so the placeholder itself is never stored.
+    """
+    kept = dict(data)
+    for step in steps:
+        for item in step.items:
+            if item.widget != "repeat" or not item.children:
+                continue
+            name = html_name(item.field)
+            count = data.get(f"{name}.count", "0")
+            for index in range(min(int(count) if count.isdecimal() else 0, 100)):
+                prefix = f"{name}.{index}"
+                if not any(key.startswith(f"{prefix}.") for key in data):
+                    kept[f"{prefix}.{item.children[0].field}"] = "-"
+    return kept
+
+
 @resident_required
 def application_correct(request: IdxRequest, public_id: str) -> HttpResponseBase:
     """Answer a correction request by editing only the flagged items."""
@@ -163,7 +185,7 @@ def application_correct(request: IdxRequest, public_id: str) -> HttpResponseBase
     steps = [step for step in definition.steps if set(step.fields) & flagged_fields]
     errors: list[AnswerError] = []
     if request.method == "POST":
-        data = single_values(request)
+        data = _keep_entry_positions(steps, single_values(request))
         answers: dict[str, Any] = {}
         for step in steps:
             answers.update(answers_from_form(step, data, application.answers))
