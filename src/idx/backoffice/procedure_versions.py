@@ -27,7 +27,7 @@ from idx.common.i18n import pick
 from idx.common.wareki import DateParseError, parse_date
 from idx.identity.models import User
 from idx.identity.policy import Action, can
-from idx.procedures.definition import DefinitionError, parse
+from idx.procedures.definition import DefinitionError
 from idx.procedures.diff import VersionDiff, diff_definitions
 from idx.procedures.models import Procedure, ProcedureVersion
 from idx.procedures.services import (
@@ -278,7 +278,7 @@ class PublishForm(forms.Form):
 
 def _draft_problems(draft: ProcedureVersion) -> list[str]:
     try:
-        parse(draft.definition)
+        draft.parsed  # noqa: B018 - parsed once per process and content
     except DefinitionError as exc:
         return exc.problems_translated()
     return []
