@@ -18,6 +18,8 @@ from idx.applications.models import Application
 from idx.assist.models import Faq
 from idx.booking.models import Service
 from idx.demo.loader import load_applications
+from idx.demo.opendata import load_open_data
+from idx.opendata.models import Dataset
 from idx.procedures.models import Procedure
 from tests.conftest import IGA_HOST, signed_in
 
@@ -144,6 +146,13 @@ def portal_pages(iga) -> tuple[list[str], list[str]]:
         "/accounts/login/",
         "/accounts/signup/",
         "/alerts/",
+        "/opendata/",
+    ]
+    public += [
+        f"/opendata/{name}/"
+        for name in Dataset.objects.filter(municipality=iga, status="published").values_list(
+            "name", flat=True
+        )
     ]
     public += [
         f"/procedures/{code}/"
@@ -167,6 +176,7 @@ def portal_pages(iga) -> tuple[list[str], list[str]]:
 @pytest.mark.parametrize("language", [code for code, _name in settings.LANGUAGES])
 def test_every_portal_page_speaks_the_page_language(iga, language: str) -> None:
     load_applications(iga, 10)
+    load_open_data(iga, author=None, reviewer=None)
     public, private = portal_pages(iga)
     application = (
         Application.objects.filter(municipality=iga)

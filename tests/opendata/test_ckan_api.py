@@ -224,7 +224,12 @@ def test_ckans_own_client_reads_the_catalog(live_server, municipalities, supervi
 
     load_open_data(municipalities["iga"], author=supervisor, reviewer=city_admin)
     with RemoteCKAN(live_server.url) as ckan, RemoteCKAN(live_server.url, get_only=True) as get_only:
-        assert ckan.action.package_list() == ["aed-locations", "evacuation-sites", "events", "public-facilities"]
+        assert ckan.action.package_list() == [
+            "aed-locations",
+            "evacuation-sites",
+            "events",
+            "public-facilities",
+        ]
         package = ckan.action.package_show(id="events")
         assert package["license_id"] == "cc-by-4.0"
         found = ckan.action.package_search(q="防災", **{"facet.field": ["groups"]})

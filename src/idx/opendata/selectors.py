@@ -182,7 +182,9 @@ def dataset_search(
     start: int = 0,
     facet_fields: Iterable[str] = (),
     facet_limit: int = 50,
+    words: Iterable[str] = (),
 ) -> SearchResult:
+    """Published datasets matching ``q`` and ``fq`` (CKAN's syntax) and each of ``words`` (as typed)."""
     if not 0 <= rows <= ROWS_MAX:
         raise SearchQueryError(
             message=_("Ask for at most %(limit)s rows at a time and page with start."),
@@ -202,6 +204,8 @@ def dataset_search(
     matching = published_datasets(municipality=municipality).filter(
         parse_query(q, parameter="q") & parse_query(fq, parameter="fq")
     )
+    for word in words:
+        matching = matching.filter(search_text__contains=word.lower())
     ids = matching.values("pk").distinct()
     datasets = Dataset.objects.filter(pk__in=ids)
     count = datasets.count()

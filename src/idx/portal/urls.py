@@ -1,6 +1,17 @@
 from django.urls import path
 
-from idx.portal import account, applications, apply, assist, catalog, counter, payments, sign_in, signing
+from idx.portal import (
+    account,
+    applications,
+    apply,
+    assist,
+    catalog,
+    counter,
+    opendata,
+    payments,
+    sign_in,
+    signing,
+)
 from idx.portal import booking as booking_views
 
 app_name = "portal"
@@ -44,6 +55,8 @@ urlpatterns = [
         applications.attachment_download,
         name="attachment_download",
     ),
+    path("opendata/", opendata.dataset_list, name="opendata_list"),
+    path("opendata/<slug:name>/", opendata.dataset_detail, name="opendata_detail"),
     path("counter/", counter.counter_code, name="counter_code"),
     path("counter/t/<str:token>/", counter.counter_token, name="counter_token"),
     path("counter/confirm/", counter.counter_confirm, name="counter_confirm"),
