@@ -297,3 +297,27 @@ def test_the_city_administrator_may_publish_any_department(city_admin, bulky, dr
     bulky.refresh_from_db()
     assert bulky.published_version_id == draft.pk
     assert timezone.now() - bulky.published_version.published_at < dt.timedelta(minutes=1)
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("0:00", dt.time(0, 0)),
+        ("９：３０", dt.time(9, 30)),
+        ("0時", dt.time(0, 0)),
+        ("9時30分", dt.time(9, 30)),
+        ("23", dt.time(23, 0)),
+    ],
+)
+def test_times_are_read_as_people_type_them(typed, expected):
+    from idx.backoffice.procedure_versions import parse_time
+
+    assert parse_time(typed) == expected
+
+
+@pytest.mark.parametrize("typed", ["", "24:00", "9:60", "朝", "9時半"])
+def test_other_times_are_refused(typed):
+    from idx.backoffice.procedure_versions import parse_time
+
+    with pytest.raises(ValueError):  # noqa: PT011 - the page words the error itself
+        parse_time(typed)
