@@ -72,6 +72,13 @@ class Procedure(TenantModel):
 _parsed_definitions: dict[str, Definition] = {}
 
 
+def remember_parsed(data: Any, definition: Definition) -> None:
+    """Keep a draft's freshly checked definition, so publishing it next does not check it again."""
+    if len(_parsed_definitions) >= 256:
+        _parsed_definitions.clear()
+    _parsed_definitions[json.dumps(data, sort_keys=True, ensure_ascii=False)] = definition
+
+
 class ProcedureVersion(models.Model):
     """An immutable numbered version of a procedure's definition; applications point at one."""
 

@@ -18,7 +18,7 @@ from idx.common.errors import DomainError
 from idx.common.models import Municipality
 from idx.identity.models import Department, User
 from idx.procedures.definition import DefinitionError, parse
-from idx.procedures.models import Procedure, ProcedureVersion
+from idx.procedures.models import Procedure, ProcedureVersion, remember_parsed
 
 logger = logging.getLogger(__name__)
 
@@ -302,6 +302,7 @@ def procedure_version_save_draft(
         draft.publish_at = None
         draft.scheduled_by = None
     draft.save()
+    remember_parsed(draft.definition, definition)
     audit_record(
         municipality=procedure.municipality,
         actor=actor,
