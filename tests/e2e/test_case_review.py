@@ -18,7 +18,7 @@ def test_clerk_approves_a_case_after_the_confirmation(new_context: Any) -> None:
     staff_sign_in(page, CLERK)
     page.goto("/staff/?status=submitted")
     assert_accessible(page, "staff-case-queue")
-    click_and_wait(page, page.locator("main a[href^='/staff/cases/']:not([href*='bulk'])").first)
+    click_and_wait(page, page.locator("table.cases tbody a[href^='/staff/cases/']").first)
     assert page.locator("section.answer-step h3").count() > 1
     assert_accessible(page, "staff-case-submitted")
     click_and_wait(page, page.locator("form[action$='/start-review/'] button"))
