@@ -45,6 +45,7 @@ EXPECTED: dict[Role, dict[Action, str]] = {
         A.MANAGE_BOOKING: OWN,
         A.TAKE_PAYMENT: OWN,
         A.REFUND_PAYMENT: OWN,
+        A.EDIT_OPEN_DATA: OWN,
     },
     Role.DEPARTMENT_ADMIN: {
         A.VIEW_CASE: OWN,
@@ -62,6 +63,7 @@ EXPECTED: dict[Role, dict[Action, str]] = {
         A.MANAGE_BOOKING: OWN,
         A.TAKE_PAYMENT: OWN,
         A.REFUND_PAYMENT: OWN,
+        A.EDIT_OPEN_DATA: OWN,
     },
     Role.CITY_ADMIN: {
         A.VIEW_CASE: ALL,
@@ -75,6 +77,8 @@ EXPECTED: dict[Role, dict[Action, str]] = {
         A.TAKE_PAYMENT: ALL,
         A.RECONCILE_PAYMENTS: ALL,
         A.EDIT_PLACE_TEXTS: ALL,
+        A.EDIT_OPEN_DATA: ALL,
+        A.PUBLISH_OPEN_DATA: ALL,
     },
     Role.AUDITOR: {A.VIEW_CASE: ALL, A.VIEW_AUDIT: ALL, A.EXPORT_AUDIT: ALL},
     Role.OPERATOR: {},

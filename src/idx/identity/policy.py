@@ -39,6 +39,8 @@ class Action(StrEnum):
     EDIT_PLACE_TEXTS = (
         "edit_place_texts"  # the municipality's and departments' names, counters, hours per language
     )
+    EDIT_OPEN_DATA = "edit_open_data"  # prepare datasets and their files, send them for review
+    PUBLISH_OPEN_DATA = "publish_open_data"  # review, publish and withdraw datasets of the open data catalog
 
 
 class Scope(StrEnum):
@@ -73,6 +75,10 @@ ACTION_DESCRIPTIONS: dict[Action, str] = {
     Action.EDIT_PLACE_TEXTS: (
         "edit, in every language, the municipality's name and address and each department's name, counter "
         "and opening hours (audited)"
+    ),
+    Action.EDIT_OPEN_DATA: "prepare open datasets and their files (CSV, JSON, GeoJSON, XLSX, PDF) and send them for review",
+    Action.PUBLISH_OPEN_DATA: (
+        "review open datasets: send back with a reason, publish to the catalog, the CKAN API and DCAT, withdraw (audited)"
     ),
     Action.UNSEAL_MY_NUMBER: (
         "open a sealed 個人番号 on a case or in an export (back-office process with the private key, "
@@ -109,6 +115,7 @@ MATRIX: dict[Role, dict[Action, Scope]] = {
         Action.MANAGE_BOOKING: _OWN,
         Action.TAKE_PAYMENT: _OWN,
         Action.REFUND_PAYMENT: _OWN,
+        Action.EDIT_OPEN_DATA: _OWN,
     },
     Role.DEPARTMENT_ADMIN: {
         Action.VIEW_CASE: _OWN,
@@ -126,6 +133,7 @@ MATRIX: dict[Role, dict[Action, Scope]] = {
         Action.MANAGE_BOOKING: _OWN,
         Action.TAKE_PAYMENT: _OWN,
         Action.REFUND_PAYMENT: _OWN,
+        Action.EDIT_OPEN_DATA: _OWN,
     },
     Role.CITY_ADMIN: {
         Action.VIEW_CASE: _ALL,
@@ -139,6 +147,8 @@ MATRIX: dict[Role, dict[Action, Scope]] = {
         Action.TAKE_PAYMENT: _ALL,
         Action.RECONCILE_PAYMENTS: _ALL,
         Action.EDIT_PLACE_TEXTS: _ALL,
+        Action.EDIT_OPEN_DATA: _ALL,
+        Action.PUBLISH_OPEN_DATA: _ALL,
     },
     # 監査担当: reads everything of the city, changes nothing.
     Role.AUDITOR: {

@@ -42,7 +42,7 @@ def _search_text(dataset: Dataset) -> str:
 
 
 def _check_dataset(data: Mapping[str, Any]) -> None:
-    if not _NAME.match(str(data.get("name", ""))):
+    if not _NAME.match(str(data.get("name", ""))) or data.get("name") == "new":
         raise OpenDataRefused(
             message=_("Use lowercase letters, digits, hyphens and underscores for the address (2 to 100)."),
             field="name",
