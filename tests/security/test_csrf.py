@@ -183,6 +183,10 @@ def _kwargs(name: str, objects: dict[str, Any]) -> list[dict[str, str]]:
         "backoffice:case_attachment": [],  # a file download
         "backoffice:case_my_number": [{"public_id": str(submitted.public_id)}],
         "backoffice:procedure_edit": [{"code": code}],
+        "backoffice:procedure_versions": [{"code": code}],
+        "backoffice:procedure_version_diff": [{"code": code}],
+        "backoffice:procedure_publish": [{"code": code}],
+        "backoffice:procedure_withdraw": [{"code": code}],
         "backoffice:passkey_options": [],  # JSON for webauthn.js, POST only
         "backoffice:passkey_verify": [],
         "portal:counter_token": [{"token": "not-a-valid-token"}],
