@@ -369,3 +369,19 @@ def test_resident_corrects_the_second_childs_birth_date_through_the_portal(
     diff = clerk_client.get(f"/staff/cases/{reviewed.public_id}/").content.decode()
     diff = diff[diff.index('id="correction-diff"') :]
     assert "<ins>2019年4月18日" in diff and "<ins>0595-41-2345</ins>" in diff
+
+
+def test_case_queue_and_correction_pages_use_full_width_brackets_and_colons(reviewed, clerk_client):
+    from django.utils.html import strip_tags
+
+    for url in (
+        f"/staff/cases/{reviewed.public_id}/",
+        "/staff/",
+        correction_url(reviewed),
+    ):
+        page = clerk_client.get(url).content.decode()
+        text = strip_tags(page[page.index("<main") : page.index("</main>")])
+        nits = [
+            line.strip() for line in text.splitlines() if re.search(r"[()]|[^\s]: |[ぁ-んァ-ン一-龥]:", line)
+        ]
+        assert not nits, (url, nits[:5])
