@@ -54,7 +54,8 @@ def test_overview_lists_steps_items_and_buttons(admin_client):
     html = response.content.decode()
     assert "申込者と収集場所" in html
     assert "収集希望日" in html
-    assert 'name="action" value="up"' in html
+    assert 'name="op" value="up:area"' in html
+    assert html.count("csrfmiddlewaretoken") <= 8  # one form for every question's buttons, not one each
     assert "申込者_電話番号" in html  # the standard data-item name beside the item
 
 

@@ -8,6 +8,7 @@ script `idx/builder.js` adds drag-and-drop moving and the やさしい日本語 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse, JsonResponse
@@ -120,19 +121,8 @@ def _overview_context(
     procedure: Procedure, data: dict[str, Any], problems: builder.Problems
 ) -> dict[str, Any]:
     steps = []
-    positions = []
-    for step in data["steps"]:
-        for index in range(len(step["items"])):
-            positions.append(
-                {"value": f"{step['id']}:{index}", "label": f"{pick(step['title'])} {index + 1}"}
-            )
-        positions.append(
-            {
-                "value": f"{step['id']}:{len(step['items'])}",
-                "label": _("%(step)s (at the end)") % {"step": pick(step["title"])},
-            }
-        )
     places = list(builder.iter_places(data))
+    items_base = reverse("backoffice:procedure_builder", args=[procedure.code]) + "items/"
     for number, step in enumerate(data["steps"]):
         rows = []
         for place in places:
@@ -141,6 +131,7 @@ def _overview_context(
             rows.append(
                 {
                     "path": place.path,
+                    "url": items_base + quote(place.path, safe=""),
                     "anchor": anchor(place.path),
                     "label": pick(place.spec.get("label", {})),
                     "type": _type_name(place.spec, place.level["properties"].get(place.spec["field"], {})),
@@ -169,8 +160,9 @@ def _overview_context(
         "procedure": procedure,
         "name": pick(procedure.names),
         "steps": steps,
-        "positions": positions,
         "problems": problems,
+        "action_url": reverse("backoffice:procedure_builder_action", args=[procedure.code]),
+        "add_url": reverse("backoffice:procedure_builder_add", args=[procedure.code]),
     }
 
 
@@ -192,6 +184,8 @@ def builder_action(request: IdxRequest, code: str) -> HttpResponseBase:
     data, version = _current(procedure)
     action = request.POST.get("action", "")
     path = request.POST.get("path", "")
+    if request.POST.get("op"):  # a button of the overview: "down:applicant.phone"
+        action, _sep, path = request.POST["op"].partition(":")
     new_path = path
     try:
         if action == "up":
@@ -471,6 +465,49 @@ def _value_text(value: Any) -> str:
     if value is False:
         return "false"
     return str(value)
+
+
+@staff_required
+def builder_move(request: IdxRequest, code: str, path: str) -> HttpResponseBase:
+    """Choose where a question goes: before any question of any step, or at the end of a step."""
+    procedure = _procedure(request, code)
+    data, _version = _current(procedure)
+    try:
+        place = builder.find(data, path)
+    except builder.BuilderError as exc:
+        raise Http404 from exc
+    if place.group_path:
+        raise Http404
+    positions = []
+    for step in data["steps"]:
+        options = [
+            {
+                "value": f"{step['id']}:{index}",
+                "label": pick(spec.get("label", {})),
+                "current": spec.get("field") == place.spec["field"],
+            }
+            for index, spec in enumerate(step["items"])
+        ]
+        options.append(
+            {
+                "value": f"{step['id']}:{len(step['items'])}",
+                "label": _("(at the end of the step)"),
+                "current": False,
+            }
+        )
+        positions.append({"title": pick(step.get("title", {})), "options": options})
+    return render(
+        request,
+        "backoffice/builder/move.html",
+        {
+            "procedure": procedure,
+            "name": pick(procedure.names),
+            "path": path,
+            "label": pick(place.spec.get("label", {})),
+            "positions": positions,
+            "back": _overview_url(procedure, anchor(path)),
+        },
+    )
 
 
 @staff_required

@@ -1124,7 +1124,7 @@ def _worded(problem: str, rest: str) -> str:
         return _("This step has no questions. Add one or delete the step.")
     if "duplicate id" in template:
         return _("Two steps have the same name. Rename one of them.")
-    if "when needs" in template:
+    if "when needs" in template or "condition" in template or "answered can only" in template:
         return _(
             "The condition of this question depends on a question that does not exist. Choose the condition again."
         )

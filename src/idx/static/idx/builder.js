@@ -1,5 +1,5 @@
 /* The procedure builder's enhancements. Every action also works without this script:
-   drag a question to move it (the 移動先 form does the same), the やさしい日本語 check as you
+   drag a question to move it (the 移動先 page does the same), the やさしい日本語 check as you
    type (the server checks again on save), and the condition's answers narrowed to the chosen question. */
 (function () {
   "use strict";
@@ -13,7 +13,7 @@
       timer = setTimeout(function () { fn.apply(null, args); }, wait);
     };
   }
-  document.querySelectorAll("input[data-easyja]").forEach(function (input) {
+  document.querySelectorAll("[data-easyja]").forEach(function (input) {
     var box = document.getElementById(input.id + "-advice");
     if (!box) { return; }
     var run = debounce(function () {
@@ -60,17 +60,10 @@
     });
   }
   function send(li, stepId, position) {
-    var form = li.querySelector("form.builder-move");
+    var form = document.getElementById("builder-drag-form");
     if (!form) { return; }
-    var select = form.querySelector("select[name=target]");
-    var value = stepId + ":" + position;
-    var option = Array.prototype.find.call(select.options, function (o) { return o.value === value; });
-    if (!option) {
-      option = document.createElement("option");
-      option.value = value;
-      select.appendChild(option);
-    }
-    select.value = value;
+    form.querySelector("input[name=path]").value = li.getAttribute("data-path");
+    form.querySelector("input[name=target]").value = stepId + ":" + position;
     form.submit();
   }
   document.querySelectorAll(".builder-item[draggable=true]").forEach(function (li) {
