@@ -129,6 +129,16 @@ def test_clerk_requests_a_correction_of_two_items_and_sees_the_diff(new_context:
     click_and_wait(clerk, clerk.locator("form.saved-filter-save button"))
     assert clerk.locator(".saved-filter-list a[href^='?']", has_text="受付済みの案件").count() == 1
     assert "?status=submitted" in clerk.url
+    clerk.goto("/staff/?status=")
+    click_and_wait(clerk, clerk.locator(".saved-filter-list a[href^='?']", has_text="受付済みの案件"))
+    assert clerk.locator("#status").input_value() == "submitted"
+    # Deleting it goes through a confirmation page.
+    click_and_wait(clerk, clerk.locator(".saved-filter-list a[href$='/delete/']").first)
+    assert clerk.locator("h1").inner_text() == "保存した絞り込みを削除しますか？"
+    assert_accessible(clerk, "correction-saved-filter-delete")
+    click_and_wait(clerk, clerk.locator("main form button[type=submit]"))
+    assert "保存した絞り込み「受付済みの案件」を削除しました。" in clerk.locator("main").inner_text()
+    assert clerk.locator(".saved-filter-list").count() == 0
 
     clerk.goto(f"/staff/cases/{public_id}/")
     click_and_wait(clerk, clerk.locator("form[action$='/start-review/'] button"))
