@@ -26,7 +26,7 @@ import io
 import json
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from django.db.models import QuerySet
@@ -38,6 +38,7 @@ from idx.common import dates
 from idx.common.my_number import is_sealed_token
 from idx.common.spreadsheet import BOM, csv_chunks, csv_line, formula_guard
 from idx.procedures.definition import Definition, Item, my_number_paths
+from idx.procedures.models import ProcedureVersion
 
 FIXED_COLUMNS = ["受付番号", "手続コード", "様式版", "状態", "受付日時", "決定日時", "決定理由"]
 SEALED = "sealed"
@@ -70,6 +71,7 @@ class Column:
     name: str
     item: Item
     description: str  # the item's Japanese label with its group, for the README
+    labels: Mapping[str, str] = field(default_factory=dict)  # option code -> Japanese label
 
 
 def _with_my_numbers(application: Application, opener: MyNumberOpener | None) -> dict[str, Any]:
@@ -153,13 +155,20 @@ def export_columns(
                         name=name,
                         item=item,
                         description=f"{group_label}（{number}人目）：{label}",
+                        labels=_option_labels(item),
                     )
                 )
             continue
         full_label = f"{group_label}_{label}" if group_label else label
         name = full_label if layout.headers == "label" else names.get(item.path, item.path)
         columns.append(
-            Column(path=item.path, name=name, item=item, description=full_label.replace("_", "：", 1))
+            Column(
+                path=item.path,
+                name=name,
+                item=item,
+                description=full_label.replace("_", "：", 1),
+                labels=_option_labels(item),
+            )
         )
     return columns
 
@@ -176,7 +185,7 @@ def _option_labels(item: Item) -> dict[str, str]:
     return {str(option.get("value")): _ja(option.get("label")) for option in item.options}
 
 
-def _value(value: Any, item: Item, values: ValueMode) -> str:
+def _value(value: Any, item: Item, values: ValueMode, labels: Mapping[str, str] | None = None) -> str:
     """One answer as a cell (the one CSV writer guards it against formulas)."""
     if value is None or value == "":
         return ""
@@ -189,7 +198,7 @@ def _value(value: Any, item: Item, values: ValueMode) -> str:
     if value == SEALED and item.widget == "my_number":
         return SEALED_LABEL
     if item.options:
-        return _option_labels(item).get(str(value), str(value))
+        return (labels if labels is not None else _option_labels(item)).get(str(value), str(value))
     if _is_date(item) and isinstance(value, str):
         try:
             return dates.format_date(dt.date.fromisoformat(value), "ja", weekday=False)
@@ -235,6 +244,20 @@ def _cell(value: Any) -> str:
     return formula_guard(str(value))
 
 
+def _streamed(cases: QuerySet[Application]) -> Iterator[Application]:
+    """The cases one by one, each procedure version (with its large definition) loaded once for
+    the whole export instead of once per row."""
+    versions: dict[int, ProcedureVersion] = {}
+    for application in cases.select_related(None).select_related("procedure").iterator(chunk_size=CHUNK):
+        version = versions.get(application.procedure_version_id)
+        if version is None:
+            version = versions[application.procedure_version_id] = ProcedureVersion.objects.get(
+                pk=application.procedure_version_id
+            )
+        application.procedure_version = version
+        yield application
+
+
 def _data_rows(
     cases: QuerySet[Application],
     columns: list[Column],
@@ -242,10 +265,11 @@ def _data_rows(
     open_my_number: MyNumberOpener | None,
 ) -> Iterator[list[Any]]:
     yield FIXED_COLUMNS + [column.name for column in columns]
-    for application in cases.select_related("procedure", "procedure_version").iterator(chunk_size=CHUNK):
+    for application in _streamed(cases):
         answers = _with_my_numbers(application, open_my_number)
         yield _fixed(application, layout.values) + [
-            _value(get_path(answers, column.path), column.item, layout.values) for column in columns
+            _value(get_path(answers, column.path), column.item, layout.values, column.labels)
+            for column in columns
         ]
 
 
@@ -385,7 +409,7 @@ def export_json_chunks(
     yield f'{{"procedure": {code}, "standard_items": {items}, "cases": ['
 
     first = True
-    for application in cases.select_related("procedure", "procedure_version").iterator(chunk_size=CHUNK):
+    for application in _streamed(cases):
         record = dict(zip(FIXED_COLUMNS, _fixed(application), strict=True))
         record["answers"] = _with_my_numbers(application, open_my_number)
         yield ("" if first else ",") + json.dumps(record, ensure_ascii=False)
