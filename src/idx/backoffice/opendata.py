@@ -82,7 +82,9 @@ class DatasetForm(forms.Form):
         help_text=gettext_lazy("Separate words with 、 or commas."),
     )
     license_id = forms.ChoiceField(label=gettext_lazy("License"))
-    frequency = forms.ChoiceField(label=gettext_lazy("How often it is updated"), choices=Frequency.choices)
+    frequency = forms.ChoiceField(
+        label=gettext_lazy("How often it is updated"), choices=Frequency.choices, initial=Frequency.IRREGULAR
+    )
     spatial = forms.CharField(
         label=gettext_lazy("Area"), max_length=100, required=False, initial="三重県伊賀市"
     )
