@@ -259,3 +259,36 @@ def test_random_operations_keep_the_definition_valid(operations):
         except builder.BuilderError:
             continue
         parse(data)
+
+
+def test_note_is_shown_between_questions_and_holds_no_answer():
+    from idx.procedures.rendering import step_fields
+
+    data, path = builder.add_item(
+        load(),
+        item_type="note",
+        step_id="schedule",
+        position=1,
+        label={"ja": "収集日について", "ja-easy": "ごみを取りに行く日", "en": "About the collection day"},
+    )
+    assert path == "about_the_collection_day"
+    assert "about_the_collection_day" not in data["schema"]["properties"]
+    values = builder.item_values(data, path)
+    values.help = {"ja": "年末年始は収集しません。", "en": "No collection over the New Year holidays."}
+    values.required = True
+    data, _ = builder.update_item(data, path, values)
+    assert "about_the_collection_day" not in data["schema"]["required"]
+    definition = parse(data)
+    step = definition.step("schedule")
+    assert step.fields == ["preferred_date", "alternative_date", "placement_notes"]
+    views = step_fields(definition, step, data["example"])
+    assert [view.widget for view in views] == ["date", "note", "date", "textarea"]
+    assert views[1].label == "収集日について"
+    data, copy_path = builder.duplicate_item(data, path)
+    parse(data)
+    data = builder.delete_item(data, copy_path)
+    parse(data)
+    with pytest.raises(builder.BuilderError):
+        builder.add_item(
+            data, item_type="note", step_id="items", group="items", label={"ja": "注", "en": "Note"}
+        )

@@ -189,6 +189,13 @@ ITEM_TYPES: dict[str, ItemType] = {
             lambda: {"type": "boolean", "const": True},
         ),
         ItemType(
+            "note",
+            gettext_lazy("Explanatory text"),
+            gettext_lazy("A heading and text shown between the questions; nothing is answered."),
+            "note",
+            dict,
+        ),
+        ItemType(
             "repeat",
             gettext_lazy("Repeated group (children and so on)"),
             gettext_lazy("A set of questions answered once per person or thing, such as each child."),
@@ -557,14 +564,19 @@ def _add_item(
     else:
         level, prefix = result["schema"], ""
         items = result["steps"][step_index(result, step_id)].setdefault("items", [])
+    if kind.widget == "note" and group:
+        raise BuilderError(
+            _("An explanatory text goes between the questions of a step, not into a group."), "item_type"
+        )
     name = unique_name(snake_case(label.get("en", "")), _taken_names(result, level))
     spec: dict[str, Any] = {"field": name, "widget": kind.widget, "label": _texts(label)}
     spec.update(kind.spec())
-    level["properties"][name] = kind.schema()
+    if kind.widget != "note":  # a note holds no answer: no schema property
+        level["properties"][name] = kind.schema()
     index = len(items) if position is None else max(0, min(position, len(items)))
     items.insert(index, spec)
     place = Place(0, items, index, level, prefix)
-    if required:
+    if required and kind.widget != "note":
         _set_required(place, True)
     _fix_example(result)
     return result, place.path
@@ -590,7 +602,7 @@ class ItemValues:
 
 def item_values(data: Mapping[str, Any], path: str) -> ItemValues:
     place = find(data, path)
-    spec, prop = place.spec, place.prop
+    spec, prop = place.spec, place.level["properties"].get(place.spec["field"], {})
     return ItemValues(
         field=spec["field"],
         label=dict(spec.get("label", {})),
@@ -663,6 +675,8 @@ def update_item(data: Mapping[str, Any], path: str, values: ItemValues) -> tuple
             )
         else:
             place.prop["minItems"], place.prop["maxItems"] = low, high
+    if spec.get("widget") == "note":  # a note holds no answer: never required, always shown
+        values.required, values.when = False, None
     old_when = spec.get("when")
     if values.when != (dict(old_when) if old_when else None):
         _check_condition(result, place, values.when)
@@ -899,7 +913,8 @@ def duplicate_item(data: Mapping[str, Any], path: str) -> tuple[Data, str]:
     spec["field"] = new_name
     place.items.insert(place.index + 1, spec)
     properties = place.level["properties"]
-    properties[new_name] = copy.deepcopy(properties[name])
+    if name in properties:
+        properties[new_name] = copy.deepcopy(properties[name])
     copy_place = Place(place.step_index, place.items, place.index + 1, place.level, place.group_path)
     if is_required(place):
         _set_required(copy_place, True)

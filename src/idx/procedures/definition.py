@@ -198,6 +198,9 @@ class Step:
     title: Mapping[str, str]
     description: Mapping[str, str]
     items: tuple[Item, ...]
+    # Explanatory texts (widget ``note``) between the questions: (place among the items, note).
+    # They hold no answer, so they are kept apart from ``items``.
+    notes: tuple[tuple[int, Item], ...] = ()
 
     @property
     def fields(self) -> list[str]:
@@ -445,7 +448,13 @@ def _build_steps(raw_steps: object, schema: Mapping[str, Any]) -> tuple[list[Ste
         ids.add(raw["id"])
         problems += _text_problems(raw.get("title"), f"{where}.title")
         items: list[Item] = []
+        notes: list[tuple[int, Item]] = []
         for item_index, raw_item in enumerate(raw.get("items") or []):
+            if isinstance(raw_item, Mapping) and raw_item.get("widget") == "note":
+                note, note_problems = _build_note(raw_item, schema, where=f"{where}.items[{item_index}]")
+                problems += note_problems
+                notes.append((len(items), note))
+                continue
             item, item_problems = _build_item(
                 raw_item, schema, parent_path="", where=f"{where}.items[{item_index}]"
             )
@@ -460,9 +469,29 @@ def _build_steps(raw_steps: object, schema: Mapping[str, Any]) -> tuple[list[Ste
                 title=raw.get("title") or {},
                 description=raw.get("description") or {},
                 items=tuple(items),
+                notes=tuple(notes),
             )
         )
     return steps, problems
+
+
+def _build_note(raw: Mapping[str, Any], schema: Mapping[str, Any], *, where: str) -> tuple[Item, list[str]]:
+    """An explanatory text (``widget: note``): a heading (``label``) and optional text (``help``), no answer."""
+    name = raw.get("field")
+    problems = _text_problems(raw.get("label"), f"{where}.label")
+    if "help" in raw:
+        problems += _text_problems(raw["help"], f"{where}.help")
+    if not isinstance(name, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+        problems.append(Problem(gettext_noop("%(where)s: needs a field"), where, where=where))
+    elif name in schema.get("properties", {}):
+        problems.append(
+            Problem(gettext_noop("field '%(name)s' is presented more than once"), where, name=name)
+        )
+    if "when" in raw:
+        problems.append(
+            Problem(gettext_noop("%(where)s: a note cannot have a condition"), where, where=where)
+        )
+    return Item(field=str(name), widget="note", spec=raw, path=str(name), schema={}, required=False), problems
 
 
 def _build_item(

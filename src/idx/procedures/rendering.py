@@ -393,6 +393,22 @@ def step_fields(
             if child.path in facts:
                 child.verified_fact = facts[child.path]
                 child.verified_display = display_value(child.item, get_nested(answers, child.path))
+    for position, note in reversed(step.notes):  # explanatory texts between the questions
+        views.insert(
+            position,
+            FieldView(
+                item=note,
+                path=note.path,
+                name="",
+                html_id=html_id(f"note-{note.field}"),
+                label=pick(note.label),
+                help=pick(note.help),
+                widget="note",
+                value=None,
+                required=False,
+                editable=not lock_unflagged,  # nothing to correct in a note
+            ),
+        )
     return views
 
 
