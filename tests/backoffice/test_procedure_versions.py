@@ -99,6 +99,7 @@ def test_the_list_says_each_state_in_words(admin_client, bulky, draft, waste_adm
             version=procedure_version_save_draft(procedure=bulky, data=data, actor=waste_admin),
             actor=waste_admin,
         )
+    admin_client.get(f"{BASE}/versions/")  # caches warm (host, navigation): only the page counts
     with CaptureQueriesContext(connection) as few:
         admin_client.get(f"{BASE}/versions/")
     for data in (bulky_waste(), revised(), bulky_waste()):
@@ -106,10 +107,11 @@ def test_the_list_says_each_state_in_words(admin_client, bulky, draft, waste_adm
             version=procedure_version_save_draft(procedure=bulky, data=data, actor=waste_admin),
             actor=waste_admin,
         )
+    admin_client.get(f"{BASE}/versions/")
     with CaptureQueriesContext(connection) as more:
         response = admin_client.get(f"{BASE}/versions/")
     assert response.content.decode().count('<tr id="version-') == bulky.versions.count() >= 6
-    assert len(more) <= len(few) <= 8
+    assert len(more) == len(few) <= 8, [query["sql"][:80] for query in more.captured_queries]
 
 
 def test_the_diff_page_shows_the_changes_with_labels(admin_client, bulky, draft):

@@ -74,9 +74,13 @@ _parsed_definitions: dict[str, Definition] = {}
 
 def remember_parsed(data: Any, definition: Definition) -> None:
     """Keep a draft's freshly checked definition, so publishing it next does not check it again."""
+    try:
+        key = json.dumps(data, sort_keys=True, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return  # not JSON as stored: ``parsed`` checks it again when asked
     if len(_parsed_definitions) >= 256:
         _parsed_definitions.clear()
-    _parsed_definitions[json.dumps(data, sort_keys=True, ensure_ascii=False)] = definition
+    _parsed_definitions[key] = definition
 
 
 class ProcedureVersion(models.Model):
