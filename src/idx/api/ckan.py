@@ -9,6 +9,7 @@ catalog is written through the back office, where review and audit happen.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -66,11 +67,24 @@ def organization_dict(department: Department, package_count: int | None = None) 
     return result
 
 
-def group_dict(theme: str, package_count: int | None = None) -> dict[str, Any]:
+@functools.cache
+def theme_titles(theme: str) -> tuple[str, str]:
+    """A theme's Japanese and English titles (fixed at start: a search of 100 rows asks 100 times)."""
     with translation.override("ja"):
         title = str(Theme(theme).label)
     with translation.override("en"):
         title_en = str(Theme(theme).label)
+    return title, title_en
+
+
+@functools.cache
+def license_title_ja(license_id: str) -> str:
+    with translation.override("ja"):
+        return str(LICENSES[license_id].title)
+
+
+def group_dict(theme: str, package_count: int | None = None) -> dict[str, Any]:
+    title, title_en = theme_titles(theme)
     result: dict[str, Any] = {
         "id": theme,
         "name": theme,
@@ -120,8 +134,7 @@ def package_dict(request: IdxRequest, dataset: Dataset) -> dict[str, Any]:
     resources = sorted(dataset.resources.all(), key=lambda resource: (resource.position, resource.pk))
     for resource in resources:
         resource.dataset = dataset  # one query for the dataset, not one per file
-    with translation.override("ja"):
-        license_title = str(license.title)
+    license_title = license_title_ja(license.id)
     extras = {
         "frequency": dataset.frequency,
         "spatial_text": dataset.spatial,

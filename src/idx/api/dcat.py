@@ -12,13 +12,12 @@ import json
 from typing import Any
 
 from django.http import Http404, HttpResponse
-from django.utils import translation
 from django.views.decorators.http import require_GET
 
-from idx.api.ckan import download_url, site_url
+from idx.api.ckan import download_url, site_url, theme_titles
 from idx.opendata import selectors
 from idx.opendata.licenses import LICENSES
-from idx.opendata.models import Dataset, Resource, Theme
+from idx.opendata.models import Dataset, Resource
 from idx.opendata.selectors import NotInCatalog
 from idx.web.http import IdxRequest
 
@@ -73,10 +72,7 @@ def _distribution(request: IdxRequest, dataset: Dataset, resource: Resource) -> 
 def _dataset(request: IdxRequest, dataset: Dataset) -> dict[str, Any]:
     base = site_url(request)
     department = dataset.department
-    with translation.override("en"):
-        theme_en = str(Theme(dataset.theme).label)
-    with translation.override("ja"):
-        theme_ja = str(Theme(dataset.theme).label)
+    theme_ja, theme_en = theme_titles(dataset.theme)
     node: dict[str, Any] = {
         "@id": f"{base}/dataset/{dataset.name}",
         "@type": "dcat:Dataset",

@@ -206,8 +206,11 @@ def dataset_search(
     )
     for word in words:
         matching = matching.filter(search_text__contains=word.lower())
-    ids = matching.values("pk").distinct()
-    datasets = Dataset.objects.filter(pk__in=ids)
+    if "res_format" in q or "res_format" in fq:
+        # A filter on files joins them: one row per dataset again before counting and paging.
+        datasets = Dataset.objects.filter(pk__in=matching.values("pk").distinct())
+    else:
+        datasets = matching
     count = datasets.count()
     page = list(
         datasets.select_related("department")

@@ -1,0 +1,128 @@
+#!/usr/bin/env python
+"""How fast CKAN's package_search answers over a large open data catalog.
+
+    python bench/opendata_search.py --datasets 10000 --requests 200
+    python bench/opendata_search.py --database-url postgres://postgres@127.0.0.1:5432/idx_bench_opendata
+
+Set-up (not timed): a database of its own (SQLite under var/bench/ unless ``--database-url``), the
+demo municipality, and ``--datasets`` published datasets of realistic shape (Japanese titles and
+descriptions, two to four tags from a list of 40, one of the departments and themes, one to three
+files of different formats), written in bulk. Timed: the whole request through Django (URL,
+parameters, selectors, the CKAN dictionaries, JSON) with the test client, in process, for four
+kinds of search a harvester or a portal sends; p50/p95/max in milliseconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+ROOT = Path(__file__).resolve().parent.parent
+
+from _bench import percentile, setup_django  # noqa: E402
+
+WORDS = ["避難", "給水", "AED", "公園", "図書館", "子育て", "介護", "ごみ", "人口", "観光", "祭り", "学校", "病院", "駐車場"]
+TAGS = [f"タグ{number}" for number in range(30)] + ["防災", "地図", "子育て", "施設", "統計", "観光", "ごみ", "福祉", "健康", "教育"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--datasets", type=int, default=10000)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--database-url", default="")
+    args = parser.parse_args()
+    if args.database_url:
+        url = args.database_url
+    else:
+        database = ROOT / "var" / "bench" / "opendata.sqlite3"
+        database.parent.mkdir(parents=True, exist_ok=True)
+        if database.exists():
+            database.unlink()
+        url = f"sqlite:///{database}"
+    setup_django(url)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from django.test import Client
+    from django.utils import timezone
+
+    from idx.demo.loader import MUNICIPALITIES, load_municipality
+    from idx.identity.models import Department
+    from idx.opendata.models import Dataset, Resource, Theme
+
+    municipality, _accounts = load_municipality(MUNICIPALITIES[0])
+    departments = list(Department.objects.filter(municipality=municipality))
+    rng = random.Random(2026)
+    started = time.perf_counter()
+    now = timezone.now()
+    batch: list[Dataset] = []
+    for number in range(args.datasets):
+        word = rng.choice(WORDS)
+        tags = rng.sample(TAGS, rng.randint(2, 4))
+        dataset = Dataset(
+            municipality=municipality,
+            uid=uuid.uuid4(),
+            name=f"dataset-{number:05d}",
+            titles={"ja": f"{word}に関するデータ その{number}", "en": f"Data on {word} no. {number}"},
+            descriptions={"ja": f"伊賀市の{word}についての一覧です（{number}）。"},
+            department=rng.choice(departments),
+            theme=rng.choice(Theme.values),
+            tags=tags,
+            tag_index="".join(f"|{tag}" for tag in tags) + "|",
+            license_id=rng.choice(["pdl-1.0", "cc-by-4.0"]),
+            frequency="ANNUAL",
+            contact_name="情報政策課",
+            status=Dataset.Status.PUBLISHED,
+            published_at=now,
+        )
+        dataset.search_text = " ".join([dataset.name, *dataset.titles.values(), *dataset.descriptions.values(), *tags]).lower()
+        batch.append(dataset)
+    Dataset.objects.bulk_create(batch, batch_size=1000)
+    resources = []
+    for dataset in Dataset.objects.filter(municipality=municipality).only("pk"):
+        for position, format in enumerate(rng.sample(["CSV", "JSON", "GeoJSON", "PDF", "XLSX"], rng.randint(1, 3))):
+            resources.append(
+                Resource(
+                    dataset_id=dataset.pk,
+                    position=position,
+                    names={"ja": f"ファイル{position + 1}"},
+                    format=format,
+                    file=f"opendata/bench/{dataset.pk}-{position}.{format.lower()}",
+                    filename=f"data-{position}.{format.lower()}",
+                    size=1024 * (position + 1),
+                    sha256="0" * 64,
+                )
+            )
+    Resource.objects.bulk_create(resources, batch_size=2000)
+    print(f"set-up: {args.datasets} datasets, {len(resources)} files in {time.perf_counter() - started:.1f} s")
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    kinds = {
+        "words (q=避難 rows=10)": {"q": "避難"},
+        "harvest page (rows=100, sort name)": {"rows": "100", "start": "500", "sort": "name asc"},
+        "filter + 3 facets": {
+            "fq": "tags:防災 res_format:CSV",
+            "facet.field": '["tags","organization","res_format"]',
+        },
+        "portal list (fq theme, facets groups)": {"fq": "groups:disaster", "facet.field": '["groups","license_id"]', "sort": "metadata_modified desc"},
+    }
+    print(f"{'search':40} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}  results")
+    for label, params in kinds.items():
+        times: list[float] = []
+        count = 0
+        for _ in range(args.requests):
+            begin = time.perf_counter()
+            response = client.get("/api/3/action/package_search", params)
+            times.append((time.perf_counter() - begin) * 1000)
+            assert response.status_code == 200, response.content[:300]
+            count = response.json()["result"]["count"]
+        print(f"{label:40} {percentile(times, 50):8.1f} {percentile(times, 95):8.1f} {max(times):8.1f}  {count}")
+
+
+if __name__ == "__main__":
+    main()
