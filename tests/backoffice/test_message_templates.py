@@ -92,6 +92,7 @@ def test_an_unknown_placeholder_names_the_field_and_keeps_the_text(admin):
     page = response.content.decode()
     assert "<title>エラー：予約の確認（日本語）" in page
     assert '<a href="#template-subject">件名：差し込み項目 {nope} はありません。' in page
+    assert "使えるもの：{code}、{date}、{department}" in page
     assert '<a href="#template-body">本文：差し込み項目 {secret_code} はありません。' in page
     assert f">{typed}</textarea>" in page
     assert 'value="予約の確認 {nope}"' in page

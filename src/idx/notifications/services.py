@@ -21,6 +21,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from idx.common.dates import uses_full_width_punctuation
 from idx.common.models import Municipality
 from idx.identity.models import User
 from idx.notifications.channels import PermanentFailure, TemporaryFailure, channels
@@ -68,6 +69,7 @@ def template_problems(purpose: str, *texts: str) -> list[str]:
     if known is None:
         return [f"unknown purpose {purpose!r}"]
     problems: list[str] = []
+    separator = "、" if uses_full_width_punctuation() else ", "  # 使えるもの：{code}、{date}…
     for text in texts:
         try:
             parsed = list(string.Formatter().parse(text))
@@ -80,7 +82,7 @@ def template_problems(purpose: str, *texts: str) -> list[str]:
             if field not in known:
                 problems.append(
                     _("Unknown placeholder {%(name)s}; you can use: %(known)s")
-                    % {"name": field, "known": ", ".join("{" + name + "}" for name in sorted(known))}
+                    % {"name": field, "known": separator.join("{" + name + "}" for name in sorted(known))}
                 )
             elif spec or conversion:
                 problems.append(_("{%(name)s} takes no format or conversion") % {"name": field})
