@@ -394,6 +394,21 @@ def _item_details(
     return details
 
 
+def _added_details(entry: _Entry) -> Iterator[Detail]:
+    """What a new question is: its kind of answer, whether it is required, when it is asked."""
+    widget = str(entry.spec.get("widget"))
+    yield Detail("widget", "", _("Kind of answer: %(kind)s") % {"kind": WIDGET_NAMES.get(widget, widget)})
+    if entry.required:
+        yield Detail("required", "", _("Required answer"))
+    if entry.spec.get("when") is not None:
+        yield Detail(
+            "condition",
+            "",
+            _("Condition: %(condition)s")
+            % {"condition": describe_condition(entry.spec["when"], entry.siblings)},
+        )
+
+
 def _group_label(path: str, entries: Mapping[str, _Entry]) -> str:
     """The label of the group an item belongs to (「出すもの」 for ``items[].quantity``), or ""."""
     parent = path.rpartition(".")[0].removesuffix("[]")
@@ -488,7 +503,13 @@ def diff_definitions(old: Mapping[str, Any], new: Mapping[str, Any]) -> VersionD
         if path not in old_items:
             group = _group_label(path, new_items)
             result.items.append(
-                ItemChange("added", path, _label(entry), _item_text("added", _label(entry), group))
+                ItemChange(
+                    "added",
+                    path,
+                    _label(entry),
+                    _item_text("added", _label(entry), group),
+                    tuple(_added_details(entry)),
+                )
             )
             continue
         details = _item_details(old_items[path], entry, old, new)
