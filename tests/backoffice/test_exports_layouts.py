@@ -227,7 +227,10 @@ def test_bad_layout_shows_the_form_again_without_exporting(child_cases, supervis
     )
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
-    assert 'id="values-labels" value="labels" checked' in response.content.decode()
+    page = response.content.decode()
+    assert 'id="values-labels" value="labels" checked' in page  # the other choices are kept
+    assert '<a href="#headers-standard">列名：二つの列名の付け方から選んでください。</a>' in page
+    assert "<title>エラー：" in page
     assert not AuditEntry.objects.filter(action="cases.export").exists()
 
 
@@ -235,6 +238,8 @@ def test_other_department_cannot_export_the_bulky_waste_cases(bulky_case, superv
     reauthenticated(supervisor_client)
     response = supervisor_client.get("/staff/exports/", {"procedure": BULKY, "format": "zip"})
     assert response["Content-Type"].startswith("text/html")
+    assert '<a href="#procedure">手続き：一覧の手続きから選んでください。</a>' in response.content.decode()
+    assert f'<option value="{BULKY}"' not in response.content.decode()  # not offered to another department
     assert not AuditEntry.objects.filter(action="cases.export").exists()
 
 

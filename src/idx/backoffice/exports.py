@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import Http404, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from idx.applications import services
 from idx.applications.exports import (
@@ -51,6 +52,19 @@ def export(request: IdxRequest) -> HttpResponseBase:
     values = request.GET.get("values", "codes")
     procedure = procedures.filter(code=code).select_related("published_version").first()
     if procedure is None or output not in OUTPUTS or headers not in HEADER_MODES or values not in VALUE_MODES:
+        # A submitted form (it always sends a format) names each choice it could not use.
+        errors: list[tuple[str, str]] = []
+        if "format" in request.GET:
+            if procedure is None:
+                errors.append((_("Procedure: choose one of the procedures in the list."), "procedure"))
+            if headers not in HEADER_MODES:
+                errors.append(
+                    (_("Column names: choose one of the two ways of naming the columns."), "headers-standard")
+                )
+            if values not in VALUE_MODES:
+                errors.append((_("Values: choose codes or labels."), "values-codes"))
+            if output not in OUTPUTS:
+                errors.append((_("File: choose one of the files."), "format-csv"))
         return render(
             request,
             "backoffice/export.html",
@@ -58,10 +72,11 @@ def export(request: IdxRequest) -> HttpResponseBase:
                 "procedures": [(p.code, pick(p.names)) for p in procedures.order_by("id")],
                 "chosen": {
                     "procedure": code,
-                    "format": output or "csv",
+                    "format": output if output in OUTPUTS else "csv",
                     "headers": headers,
                     "values": values,
                 },
+                "errors": errors,
             },
         )
     layout = ExportLayout(headers=headers, values=values)
