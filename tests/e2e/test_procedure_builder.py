@@ -116,3 +116,10 @@ def test_builder_by_keyboard_with_condition_drag_and_preview(new_context: Any) -
 
     page.goto(f"/staff/procedures/{CODE}/builder/steps/add/")
     assert_accessible(page, "staff-builder-step")
+
+    # Without a mouse, a question moves through its own page: before any question of any step.
+    page.goto(f"/staff/procedures/{CODE}/builder/items/area/move/")
+    assert_accessible(page, "staff-builder-move")
+    page.select_option("#target", "confirm:0")
+    click_and_wait(page, page.locator("main form button[type=submit]"))
+    assert page.locator("#step-confirm #item-area").count() == 1
