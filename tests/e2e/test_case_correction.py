@@ -46,12 +46,35 @@ def claim(resident):
         application=draft, actor=resident, declaration_accepted=True, signature=demo_signature(draft)
     )
 
+def with_files(resident):
+    import io
+    from PIL import Image
+    draft = services.application_start(resident=resident, procedure=procedure)
+    draft = services.application_save_answers(
+        application=draft, actor=resident, answers=dict(procedure.published_version.definition["example"])
+    )
+    picture = io.BytesIO()
+    Image.new("RGB", (320, 200), (40, 120, 60)).save(picture, format="PNG")
+    services.attachment_add(
+        application=draft, actor=resident, field_path="bank_document", name="通帳.png", data=picture.getvalue()
+    )
+    services.attachment_add(
+        application=draft, actor=resident, field_path="pension_document", name="資格確認書.pdf",
+        data=(
+            b"%PDF-1.4\\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\\n"
+            b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\\ntrailer<</Root 1 0 R>>\\n%%EOF\\n"
+        ),
+    )
+    return services.application_submit(
+        application=draft, actor=resident, declaration_accepted=True, signature=demo_signature(draft)
+    )
+
 with services.notifications_muted():
     resident = User.objects.create_user(
         municipality=iga, email="{email}", password="{password}", full_name="伊賀 太郎",
         email_verified_at=timezone.now(),
     )
-    mine = claim(resident)
+    mine = with_files(resident)
     for index in range({extra}):
         other = User.objects.create_user(
             municipality=iga, email=f"queue-{{uuid.uuid4().hex[:8]}}@example.jp", password="{password}",
@@ -145,6 +168,26 @@ def test_clerk_requests_a_correction_of_two_items_and_sees_the_diff(new_context:
     assert "審査を開始しました" in clerk.locator("main").inner_text()
     assert clerk.locator("a[accesskey='c']").count() == 1
     assert clerk.locator("details.keyboard-help summary").inner_text() == "キーボード操作"
+    # The attachments are shown in the page (looked at in a tab of its own, so the PDF viewer stays
+    # out of the rest of the journey): the image loads under the site's policy, the PDF is framed
+    # from the same origin, and each can still be downloaded.
+    viewer = clerk.context.new_page()
+    viewer.goto(f"/staff/cases/{public_id}/")
+    preview = viewer.locator(".attachment-preview img")
+    preview.scroll_into_view_if_needed()
+    viewer.wait_for_function("img => img.complete && img.naturalWidth === 320", arg=preview.element_handle())
+    frame_src = viewer.locator(".attachment-preview iframe").get_attribute("src")
+    assert frame_src and frame_src.endswith("?inline=1")
+    framed = viewer.request.get(frame_src)
+    assert framed.headers["content-type"] == "application/pdf"
+    assert framed.headers["x-frame-options"] == "SAMEORIGIN"
+    assert "frame-ancestors 'self'" in framed.headers["content-security-policy"]
+    download = viewer.request.get(frame_src.removesuffix("?inline=1"))
+    assert download.headers["content-disposition"].startswith("attachment;")
+    viewer.locator(".attachment-preview iframe").scroll_into_view_if_needed()
+    viewer.wait_for_timeout(1000)
+    screenshot(viewer, "correction-attachments")
+    viewer.close()
 
     # ---- correction mode: an error first, then two items with notes ------------------------------
     click_and_wait(clerk, clerk.locator("a[href$='/correction/']"))
