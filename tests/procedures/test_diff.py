@@ -235,3 +235,30 @@ def test_conditions_in_words():
 def test_the_same_definition_has_no_changes(language):
     with translation.override(language):
         assert not diff_definitions(bulky_waste(), bulky_waste())
+
+
+def test_an_explanatory_text_is_named_as_such():
+    old = bulky_waste()
+    new = bulky_waste()
+    _step(new, "items")["items"].insert(
+        0,
+        {
+            "field": "recycling_notice",
+            "widget": "note",
+            "label": {
+                "ja": "家電4品目は出せません",
+                "ja-easy": "出せない電気の製品",
+                "en": "Four appliances",
+            },
+            "help": {
+                "ja": "販売店に引き取りを依頼してください。",
+                "ja-easy": "店に頼んでください。",
+                "en": "Ask the shop.",
+            },
+        },
+    )
+    with translation.override("ja"):
+        added = diff_definitions(old, new)
+        removed = diff_definitions(new, old)
+    assert added.sentences() == ["説明文「家電4品目は出せません」を追加しました"]
+    assert removed.sentences() == ["説明文「家電4品目は出せません」を削除しました"]

@@ -394,9 +394,15 @@ def _item_details(
     return details
 
 
+def _is_note(entry: _Entry) -> bool:
+    return entry.spec.get("widget") == "note"
+
+
 def _added_details(entry: _Entry) -> Iterator[Detail]:
     """What a new question is: its kind of answer, whether it is required, when it is asked."""
     widget = str(entry.spec.get("widget"))
+    if widget == "note":
+        return
     yield Detail("widget", "", _("Kind of answer: %(kind)s") % {"kind": WIDGET_NAMES.get(widget, widget)})
     if entry.required:
         yield Detail("required", "", _("Required answer"))
@@ -415,7 +421,13 @@ def _group_label(path: str, entries: Mapping[str, _Entry]) -> str:
     return _label(entries[parent]) if parent in entries else ""
 
 
-def _item_text(kind: str, label: str, group: str) -> str:
+def _item_text(kind: str, label: str, group: str, *, note: bool = False) -> str:
+    if note:  # an explanatory text between the questions (widget ``note``)
+        if kind == "added":
+            return _("Explanatory text “%(label)s” added") % {"label": label}
+        if kind == "removed":
+            return _("Explanatory text “%(label)s” removed") % {"label": label}
+        return _("Explanatory text “%(label)s” changed") % {"label": label}
     if kind == "added":
         if group:
             return _("Question “%(label)s” added to “%(group)s”") % {"label": label, "group": group}
@@ -507,7 +519,7 @@ def diff_definitions(old: Mapping[str, Any], new: Mapping[str, Any]) -> VersionD
                     "added",
                     path,
                     _label(entry),
-                    _item_text("added", _label(entry), group),
+                    _item_text("added", _label(entry), group, note=_is_note(entry)),
                     tuple(_added_details(entry)),
                 )
             )
@@ -520,7 +532,7 @@ def diff_definitions(old: Mapping[str, Any], new: Mapping[str, Any]) -> VersionD
                     "changed",
                     path,
                     _label(entry),
-                    _item_text("changed", _label(entry), group),
+                    _item_text("changed", _label(entry), group, note=_is_note(entry)),
                     tuple(details),
                 )
             )
@@ -528,6 +540,11 @@ def diff_definitions(old: Mapping[str, Any], new: Mapping[str, Any]) -> VersionD
         if path not in new_items:
             group = _group_label(path, old_items)
             result.items.append(
-                ItemChange("removed", path, _label(entry), _item_text("removed", _label(entry), group))
+                ItemChange(
+                    "removed",
+                    path,
+                    _label(entry),
+                    _item_text("removed", _label(entry), group, note=_is_note(entry)),
+                )
             )
     return result
