@@ -60,6 +60,8 @@ def test_builder_by_keyboard_with_condition_drag_and_preview(new_context: Any) -
     page.keyboard.press("Tab")
     page.keyboard.type("Will you be present")
     page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "position"  # 末尾, as it stands
+    page.keyboard.press("Tab")
     page.keyboard.press("Space")  # 回答を必須にする
     assert page.locator("#required").is_checked()
     press_and_wait(page, "Enter")

@@ -266,7 +266,16 @@ def builder_add_item(request: IdxRequest, code: str) -> HttpResponseBase:
         step_title = pick(data["steps"][builder.step_index(data, step_id)]["title"])
     except builder.BuilderError as exc:
         raise Http404 from exc
-    types = [t for t in _item_types() if not (group and t["key"] == "repeat")]
+    types = [t for t in _item_types() if not (group and t["key"] in ("repeat", "note"))]
+    if group:
+        siblings = builder.find(data, group).spec.get("items") or []
+    else:
+        siblings = data["steps"][builder.step_index(data, step_id)]["items"]
+    places = [
+        {"value": str(index), "label": _("Before “%(label)s”") % {"label": pick(spec.get("label", {}))}}
+        for index, spec in enumerate(siblings)
+    ]
+    places.append({"value": "", "label": _("At the end")})
     return render(
         request,
         "backoffice/builder/add_item.html",
@@ -280,6 +289,7 @@ def builder_add_item(request: IdxRequest, code: str) -> HttpResponseBase:
             "group": group,
             "group_label": group_label,
             "position": position,
+            "places": places,
             "label": label,
             "label_easy": label.get("ja-easy", ""),
             "required": request.POST.get("required") == "on",
