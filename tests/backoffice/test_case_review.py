@@ -158,6 +158,7 @@ def test_actions_say_what_they_did(submitted_application, clerk_client):
     response = clerk_client.post(f"{url}/comment/", {"body": "確認済み"}, follow=True)
     page = response.content.decode()
     assert msg("Comment added.") in page
+    assert "コメントを残しました。" in page  # the action in words, as the desk says it
     assert msg("Saved.") not in page
     assert Application.objects.get(pk=submitted_application.pk).status == Status.CORRECTION_REQUESTED
 

@@ -165,7 +165,7 @@ def test_clerk_requests_a_correction_of_two_items_and_sees_the_diff(new_context:
 
     clerk.goto(f"/staff/cases/{public_id}/")
     click_and_wait(clerk, clerk.locator("form[action$='/start-review/'] button"))
-    assert "審査を開始しました" in clerk.locator("main").inner_text()
+    assert "審査を始めました。" in clerk.locator("main").inner_text()
     assert clerk.locator("a[accesskey='c']").count() == 1
     assert clerk.locator("details.keyboard-help summary").inner_text() == "キーボード操作"
     # The attachments are shown in the page (looked at in a tab of its own, so the PDF viewer stays

@@ -22,7 +22,7 @@ def test_clerk_approves_a_case_after_the_confirmation(new_context: Any) -> None:
     assert page.locator("section.answer-step h3").count() > 1
     assert_accessible(page, "staff-case-submitted")
     click_and_wait(page, page.locator("form[action$='/start-review/'] button"))
-    assert "審査を開始しました" in page.locator("main").inner_text()
+    assert "審査を始めました。" in page.locator("main").inner_text()
     assert page.locator("ol.history").inner_text().count("審査開始") == 1
     screenshot(page, "staff-case-in-review")
 
