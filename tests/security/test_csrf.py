@@ -159,6 +159,7 @@ def _assist_objects(resident) -> dict[str, Any]:
 def _kwargs(name: str, objects: dict[str, Any]) -> list[dict[str, str]]:
     draft, submitted, correction = objects["draft"], objects["submitted"], objects["correction"]
     code = draft.procedure.code
+    first_item = draft.procedure.published_version.definition["steps"][0]["items"][0]["field"]
     table: dict[str, list[dict[str, str]]] = {
         "portal:procedure_detail": [{"code": code}],
         "portal:application_start": [{"code": code}],
@@ -183,6 +184,17 @@ def _kwargs(name: str, objects: dict[str, Any]) -> list[dict[str, str]]:
         "backoffice:case_attachment": [],  # a file download
         "backoffice:case_my_number": [{"public_id": str(submitted.public_id)}],
         "backoffice:procedure_edit": [{"code": code}],
+        "backoffice:procedure_builder": [{"code": code}],
+        "backoffice:procedure_builder_action": [],  # POST only
+        "backoffice:procedure_builder_add": [{"code": code}],
+        "backoffice:procedure_builder_step_add": [{"code": code}],
+        "backoffice:procedure_builder_step": [{"code": code, "step_id": objects["first_step"]}],
+        "backoffice:procedure_builder_step_delete": [{"code": code, "step_id": objects["first_step"]}],
+        "backoffice:procedure_builder_item": [{"code": code, "path": first_item}],
+        "backoffice:procedure_builder_move": [{"code": code, "path": first_item}],
+        "backoffice:procedure_builder_delete": [{"code": code, "path": first_item}],
+        "backoffice:procedure_builder_preview": [{"code": code}],
+        "backoffice:procedure_builder_easyja": [],  # JSON for builder.js
         "backoffice:procedure_versions": [{"code": code}],
         "backoffice:procedure_version_diff": [{"code": code}],
         "backoffice:procedure_publish": [{"code": code}],
