@@ -60,6 +60,7 @@ ENTRIES: tuple[Entry, ...] = (
     # alerts.alert_list: notifications.alerts.may_issue
     Entry(_("Disaster alerts"), "alert_list", Action.ISSUE_ALERT, Where.CRISIS_MANAGEMENT),
     Entry(_("Procedures"), "procedure_list", Action.EDIT_PROCEDURE),  # procedures.procedure_list
+    Entry(_("Open data"), "opendata_list", Action.EDIT_OPEN_DATA),  # opendata.dataset_list
     # place_texts.place_list: EDIT_PLACE_TEXTS over every department
     Entry(_("Texts by language"), "place_list", Action.EDIT_PLACE_TEXTS, Where.CITY_WIDE),
     Entry(_("Audit log"), "audit_export", Action.EXPORT_AUDIT),  # exports.audit_export (re-authentication)
