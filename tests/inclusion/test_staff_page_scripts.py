@@ -145,6 +145,7 @@ def staff_pages(iga) -> dict[str, list[str]]:
     assert case is not None
     procedure = Procedure.objects.filter(municipality=iga).order_by("id").first()
     assert procedure is not None
+    first_item = procedure.published_version.definition["steps"][0]["items"][0]["field"]
     clerk_pages = [
         "/staff/",
         f"/staff/cases/{case.public_id}/",
@@ -162,6 +163,10 @@ def staff_pages(iga) -> dict[str, list[str]]:
         "/staff/procedures/",
         "/staff/procedures/new/",
         f"/staff/procedures/{procedure.code}/edit/",
+        f"/staff/procedures/{procedure.code}/builder/",
+        f"/staff/procedures/{procedure.code}/builder/add/",
+        f"/staff/procedures/{procedure.code}/builder/items/{first_item}/",
+        f"/staff/procedures/{procedure.code}/builder/preview/",
         "/staff/faqs/",
         "/staff/faqs/gaps/",
         "/staff/booking/manage/",
