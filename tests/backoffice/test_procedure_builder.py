@@ -279,3 +279,10 @@ def test_saving_every_question_unchanged_keeps_the_definition(code, iga, city_ad
         assert response.status_code == 302, (place.path, response.content.decode()[-3000:])
     saved = procedure.versions.get(status="draft").definition
     assert saved == original
+
+
+def test_choices_table_shows_words_not_stored_codes(admin_client):
+    html = admin_client.get(url("procedure_builder_item", "area")).content.decode()
+    assert 'value="上野地区"' in html and 'value="Ueno"' in html
+    assert 'type="hidden" name="option_1_value" value="ueno"' in html
+    assert ">ueno<" not in html
