@@ -57,6 +57,7 @@ def test_overview_lists_steps_items_and_buttons(admin_client):
     assert 'name="op" value="up:area"' in html
     assert html.count("csrfmiddlewaretoken") <= 8  # one form for every question's buttons, not one each
     assert "申込者_電話番号" in html  # the standard data-item name beside the item
+    assert "公開中の第1版です。" in html  # nothing changed yet: no draft
 
 
 def test_add_yes_no_question_without_javascript(admin_client, iga):
