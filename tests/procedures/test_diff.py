@@ -262,3 +262,22 @@ def test_an_explanatory_text_is_named_as_such():
         removed = diff_definitions(new, old)
     assert added.sentences() == ["説明文「家電4品目は出せません」を追加しました"]
     assert removed.sentences() == ["説明文「家電4品目は出せません」を削除しました"]
+
+
+def test_a_condition_on_a_question_of_an_earlier_step_reads_in_words():
+    """「地区」が「阿山地区」, never the field and the code (area, ayama)."""
+    before = bulky_waste()
+    after = copy.deepcopy(before)
+    after["schema"]["properties"]["need_help"] = {"type": "boolean"}
+    after["steps"][2]["items"].append(
+        {
+            "field": "need_help",
+            "widget": "yes_no",
+            "label": {"ja": "運び出しの手伝いが必要ですか", "en": "Do you need help"},
+            "when": {"field": "area", "equals": "ayama"},
+        }
+    )
+    with translation.override("ja"):
+        text = " ".join(diff_definitions(before, after).sentences())
+    assert "地区" in text and "阿山地区" in text
+    assert "area" not in text and "ayama" not in text

@@ -162,9 +162,12 @@ def _walk(data: Mapping[str, Any]) -> dict[str, _Entry]:
             return
         properties = schema.get("properties") or {}
         required = schema.get("required") or []
-        siblings = {
-            str(raw["field"]): raw for raw in raw_items if isinstance(raw, Mapping) and "field" in raw
-        }
+        # A top-level question may depend on one of an earlier step; a group's on its own level.
+        siblings = (
+            top_level
+            if not prefix
+            else {str(raw["field"]): raw for raw in raw_items if isinstance(raw, Mapping) and "field" in raw}
+        )
         for raw in raw_items:
             if not isinstance(raw, Mapping) or not isinstance(raw.get("field"), str):
                 continue
@@ -177,6 +180,13 @@ def _walk(data: Mapping[str, Any]) -> dict[str, _Entry]:
             elif raw.get("widget") == "repeat":
                 visit(raw.get("items"), prop.get("items") or {}, f"{path}[].", step_id)
 
+    top_level: dict[str, Mapping[str, Any]] = {
+        str(raw["field"]): raw
+        for step in data.get("steps") or []
+        if isinstance(step, Mapping) and isinstance(step.get("items"), list)
+        for raw in step["items"]
+        if isinstance(raw, Mapping) and "field" in raw
+    }
     for step in data.get("steps") or []:
         if isinstance(step, Mapping):
             visit(step.get("items"), data.get("schema") or {}, "", str(step.get("id", "")))
