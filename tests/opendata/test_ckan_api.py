@@ -246,3 +246,20 @@ def test_ckans_own_client_reads_the_catalog(live_server, municipalities, supervi
         with pytest.raises(ValidationError):
             ckan.action.package_search(rows=5000)
         assert get_only.action.package_search(fq="tags:AED")["results"][0]["name"] == "aed-locations"
+
+
+def test_a_dataset_counts_once_per_format_however_many_files(harvester):
+    from idx.opendata import services
+    from idx.opendata.models import Dataset
+
+    aed = Dataset.objects.get(name="aed-locations")
+    services.resource_add(
+        dataset=aed,
+        names={"ja": "AED設置箇所一覧（2025年度）"},
+        format="CSV",
+        filename="aed-2025.csv",
+        content=io.BytesIO("名称\n伊賀市役所\n".encode()),
+        actor=None,
+    )
+    _status, body = _call(harvester, "package_search", q="*:*", **{"facet.field": '["res_format"]'})
+    assert body["result"]["facets"]["res_format"] == {"CSV": 4, "GeoJSON": 1}
