@@ -17,9 +17,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from idx.backoffice.procedures import editable_procedure
 from idx.common.i18n import pick
-from idx.identity.models import User
-from idx.identity.policy import Action, can
 from idx.procedures import builder
 from idx.procedures.definition import DefinitionError, parse
 from idx.procedures.models import Procedure
@@ -28,19 +27,6 @@ from idx.procedures.services import procedure_version_save_draft
 from idx.web.http import IdxRequest, staff_required
 
 LANGUAGES = (("ja", "Japanese"), ("ja-easy", "やさしい日本語"), ("en", "English"))
-
-
-def _procedure(request: IdxRequest, code: str) -> Procedure:
-    """The procedure, when the staff member may edit it; "not found" otherwise (never across cities)."""
-    staff: User = request.user
-    procedure = (
-        Procedure.objects.filter(municipality_id=staff.municipality_id, code=code)
-        .select_related("department", "published_version")
-        .first()
-    )
-    if procedure is None or not can(staff, Action.EDIT_PROCEDURE, procedure.department):
-        raise Http404
-    return procedure
 
 
 def _current(procedure: Procedure) -> tuple[dict[str, Any], Any]:
@@ -168,7 +154,7 @@ def _overview_context(
 
 @staff_required
 def builder_overview(request: IdxRequest, code: str) -> HttpResponseBase:
-    procedure = _procedure(request, code)
+    procedure = editable_procedure(request, code)
     data, version = _current(procedure)
     context = _overview_context(procedure, data, builder.check(data))
     context["version"] = version
@@ -178,7 +164,7 @@ def builder_overview(request: IdxRequest, code: str) -> HttpResponseBase:
 @staff_required
 def builder_action(request: IdxRequest, code: str) -> HttpResponseBase:
     """One button of the overview: move up, down or to a place, duplicate, regenerate the example."""
-    procedure = _procedure(request, code)
+    procedure = editable_procedure(request, code)
     if request.method != "POST":
         return redirect(_overview_url(procedure))
     data, version = _current(procedure)
@@ -235,7 +221,7 @@ def _item_types() -> list[dict[str, str]]:
 @staff_required
 def builder_add_item(request: IdxRequest, code: str) -> HttpResponseBase:
     """Add a question: its kind (by name, with a one-line description) and its text."""
-    procedure = _procedure(request, code)
+    procedure = editable_procedure(request, code)
     data, _version = _current(procedure)
     source = request.POST if request.method == "POST" else request.GET
     step_id = source.get("step") or data["steps"][-1]["id"]
@@ -392,7 +378,7 @@ def merged_option(edited: dict[str, str], old: dict[str, str]) -> dict[str, str]
 @staff_required
 def builder_item(request: IdxRequest, code: str, path: str) -> HttpResponseBase:
     """The item editor: texts side by side, choices, required, condition, standard data-item name."""
-    procedure = _procedure(request, code)
+    procedure = editable_procedure(request, code)
     data, _version = _current(procedure)
     try:
         place = builder.find(data, path)
@@ -480,7 +466,7 @@ def _value_text(value: Any) -> str:
 @staff_required
 def builder_move(request: IdxRequest, code: str, path: str) -> HttpResponseBase:
     """Choose where a question goes: before any question of any step, or at the end of a step."""
-    procedure = _procedure(request, code)
+    procedure = editable_procedure(request, code)
     data, _version = _current(procedure)
     try:
         place = builder.find(data, path)
@@ -523,7 +509,7 @@ def builder_move(request: IdxRequest, code: str, path: str) -> HttpResponseBase:
 @staff_required
 def builder_delete_item(request: IdxRequest, code: str, path: str) -> HttpResponseBase:
     """Delete a question after a confirmation page (its answers in the draft go with it)."""
-    procedure = _procedure(request, code)
+    procedure = editable_procedure(request, code)
     data, _version = _current(procedure)
     try:
         place = builder.find(data, path)
@@ -556,7 +542,7 @@ def builder_delete_item(request: IdxRequest, code: str, path: str) -> HttpRespon
 @staff_required
 def builder_step(request: IdxRequest, code: str, step_id: str = "") -> HttpResponseBase:
     """Add a step (with its first question) or rename one."""
-    procedure = _procedure(request, code)
+    procedure = editable_procedure(request, code)
     data, _version = _current(procedure)
     step = None
     if step_id:
@@ -605,7 +591,7 @@ def builder_step(request: IdxRequest, code: str, step_id: str = "") -> HttpRespo
 
 @staff_required
 def builder_delete_step(request: IdxRequest, code: str, step_id: str) -> HttpResponseBase:
-    procedure = _procedure(request, code)
+    procedure = editable_procedure(request, code)
     data, _version = _current(procedure)
     try:
         step = data["steps"][builder.step_index(data, step_id)]
@@ -638,7 +624,7 @@ def builder_delete_step(request: IdxRequest, code: str, step_id: str) -> HttpRes
 @staff_required
 def builder_preview(request: IdxRequest, code: str) -> HttpResponseBase:
     """The draft as a resident sees it on a phone, one step at a time, filled with the example."""
-    procedure = _procedure(request, code)
+    procedure = editable_procedure(request, code)
     data, _version = _current(procedure)
     try:
         definition = parse(data)
@@ -669,6 +655,6 @@ def builder_preview(request: IdxRequest, code: str) -> HttpResponseBase:
 @staff_required
 def builder_easy_japanese(request: IdxRequest, code: str) -> HttpResponse:
     """The やさしい日本語 check of one text, for the editor's check as you type."""
-    _procedure(request, code)
+    editable_procedure(request, code)
     text = request.GET.get("text", "")[:2000]
     return JsonResponse({"advice": builder.easy_japanese_advice(text)})

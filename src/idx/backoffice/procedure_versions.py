@@ -21,12 +21,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from idx.backoffice.procedures import editable_procedure
 from idx.common import dates
 from idx.common.errors import DomainError
 from idx.common.i18n import pick
 from idx.common.wareki import DateParseError, parse_date
 from idx.identity.models import User
-from idx.identity.policy import Action, can
 from idx.procedures.definition import DefinitionError
 from idx.procedures.diff import VersionDiff, diff_definitions
 from idx.procedures.models import Procedure, ProcedureVersion
@@ -41,19 +41,6 @@ from idx.web.http import IdxRequest, staff_required
 from idx.web.summary import summary_from_form
 
 Status = ProcedureVersion.Status
-
-
-def _procedure(request: IdxRequest, code: str) -> Procedure:
-    """The procedure when the staff member may edit it; "not found" otherwise (never across cities)."""
-    staff: User = request.user
-    procedure = (
-        Procedure.objects.filter(municipality_id=staff.municipality_id, code=code)
-        .select_related("department", "published_version")
-        .first()
-    )
-    if procedure is None or not can(staff, Action.EDIT_PROCEDURE, procedure.department):
-        raise Http404
-    return procedure
 
 
 def moment_text(value: dt.datetime) -> str:
@@ -135,7 +122,7 @@ def _previous_published(procedure: Procedure) -> ProcedureVersion | None:
 
 @staff_required
 def version_list(request: IdxRequest, code: str) -> HttpResponseBase:
-    procedure = _procedure(request, code)
+    procedure = editable_procedure(request, code)
     versions = list(
         procedure.versions.defer("definition")
         .select_related("created_by", "published_by", "scheduled_by", "withdrawn_by")
@@ -171,7 +158,7 @@ class DiffForm(forms.Form):
 @staff_required
 def version_diff(request: IdxRequest, code: str) -> HttpResponseBase:
     """What changed from version ``from`` to version ``to`` (by default: published → draft)."""
-    procedure = _procedure(request, code)
+    procedure = editable_procedure(request, code)
     numbers = list(procedure.versions.order_by("-number").values_list("number", flat=True))
     if not numbers:
         raise Http404
@@ -287,7 +274,7 @@ def _draft_problems(draft: ProcedureVersion) -> list[str]:
 @staff_required
 def publish(request: IdxRequest, code: str) -> HttpResponseBase:
     """The draft's changes against the published version, then publishing now or at a set moment."""
-    procedure = _procedure(request, code)
+    procedure = editable_procedure(request, code)
     staff: User = request.user
     draft = _draft(procedure)
     published = procedure.published_version
@@ -375,7 +362,7 @@ class WithdrawForm(forms.Form):
 @staff_required
 def withdraw(request: IdxRequest, code: str) -> HttpResponseBase:
     """Confirm withdrawing the published version: says which version comes back, asks a reason."""
-    procedure = _procedure(request, code)
+    procedure = editable_procedure(request, code)
     current = procedure.published_version
     previous = _previous_published(procedure)
     form = WithdrawForm(request.POST if request.method == "POST" else None)

@@ -27,6 +27,22 @@ from idx.procedures.services import procedure_create, procedure_version_save_dra
 from idx.web.http import IdxRequest, staff_required
 
 
+def editable_procedure(request: IdxRequest, code: str) -> Procedure:
+    """The procedure, when the staff member may edit it; "not found" otherwise (never across cities).
+
+    The YAML editor, the builder and the version pages all open a procedure through here.
+    """
+    staff: User = request.user
+    procedure = (
+        Procedure.objects.filter(municipality_id=staff.municipality_id, code=code)
+        .select_related("department", "published_version")
+        .first()
+    )
+    if procedure is None or not can(staff, Action.EDIT_PROCEDURE, procedure.department):
+        raise Http404
+    return procedure
+
+
 @staff_required
 def procedure_list(request: IdxRequest) -> HttpResponseBase:
     staff: User = request.user
@@ -80,13 +96,7 @@ def procedure_create_view(request: IdxRequest) -> HttpResponseBase:
 def procedure_edit(request: IdxRequest, code: str) -> HttpResponseBase:
     """Edit a definition as JSON or YAML: check it, preview it, save it as a draft (publishing is a separate page)."""
     staff: User = request.user
-    procedure = (
-        Procedure.objects.filter(municipality_id=staff.municipality_id, code=code)
-        .select_related("department", "published_version")
-        .first()
-    )
-    if procedure is None or not can(staff, Action.EDIT_PROCEDURE, procedure.department):
-        raise Http404
+    procedure = editable_procedure(request, code)
     draft = procedure.versions.filter(status="draft").order_by("-number").first()
     source_version = draft or procedure.published_version
     text = json.dumps(source_version.definition if source_version else {}, ensure_ascii=False, indent=2)
