@@ -143,3 +143,12 @@ def test_the_counter_follows_the_matrix(iga) -> None:
     assert admin.get(f"/staff/counter/{draft.public_id}/steps/{step}/").status_code == 404
     assert admin.post(f"/staff/counter/{draft.public_id}/show/").status_code == 404
     assert admin.post("/staff/counter/", {"procedure": "child-allowance-certification"}).status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_general_inquiry_desk_is_linked_only_for_those_who_may_set_it(iga, clerk, city_admin):
+    """A clerk answering inquiries sees no link to a page that would answer 404; the city's FAQ editor does."""
+    assert "/staff/inquiries/desk/" not in signed_in(clerk).get("/staff/inquiries/").content.decode()
+    assert signed_in(clerk).get("/staff/inquiries/desk/").status_code == 404
+    assert "/staff/inquiries/desk/" in signed_in(city_admin).get("/staff/faqs/").content.decode()
+    assert signed_in(city_admin).get("/staff/inquiries/desk/").status_code == 200

@@ -18,6 +18,7 @@ from idx.assist.models import Category, Faq, Inquiry, InquiryStatus, UnansweredQ
 from idx.assist.services import faqs as faq_services
 from idx.assist.services import gaps as gap_services
 from idx.assist.services import inquiries as inquiry_services
+from idx.backoffice.disaster_guide import may_set_inquiry_desk
 from idx.common.language import html_lang
 from idx.identity.policy import Action, can
 from idx.procedures.models import Procedure
@@ -57,6 +58,7 @@ def faq_list(request: IdxRequest) -> HttpResponseBase:
             "category": category,
             "categories": Category.choices,
             "open_gaps": selectors.gaps_for_staff(staff=request.user).count(),
+            "may_set_desk": may_set_inquiry_desk(request.user),
         },
     )
 
@@ -285,6 +287,7 @@ def inquiry_list(request: IdxRequest) -> HttpResponseBase:
             "statuses": InquiryStatus.choices,
             "now": timezone.now(),
             "stats": stats,
+            "may_set_desk": may_set_inquiry_desk(request.user),
         },
     )
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from idx.assist.routing import general_desk, general_desk_set
 from idx.common.i18n import FALLBACK, fallback_order
-from idx.identity.models import Department
+from idx.identity.models import Department, User
 from idx.identity.policy import Action, can, is_city_wide
 from idx.notifications import alerts as alert_services
 from idx.notifications import guide
@@ -158,9 +158,14 @@ def _languages(
     return rows
 
 
+def may_set_inquiry_desk(user: User) -> bool:
+    """City-wide FAQ editors choose the department that answers inquiries nobody else would."""
+    return is_city_wide(user) and can(user, Action.EDIT_FAQ)
+
+
 @staff_required
 def inquiry_desk_edit(request: IdxRequest) -> HttpResponseBase:
-    if not (is_city_wide(request.user) and can(request.user, Action.EDIT_FAQ)):
+    if not may_set_inquiry_desk(request.user):
         raise Http404
     departments = Department.objects.filter(municipality=request.municipality).order_by("code")
     error = ""
