@@ -89,3 +89,6 @@ def test_pay_for_a_residence_certificate(new_context: Any) -> None:
     assert "領収" in staff.locator("main").inner_text() or "R-IGA-" in staff.locator("main").inner_text()
     staff.goto("/staff/payments/?status=paid")
     assert_accessible(staff, "payment-staff-list")
+    click_and_wait(staff, staff.locator("main table tbody a").first)
+    assert "/staff/payments/" in staff.url
+    assert_accessible(staff, "payment-staff-detail")
