@@ -26,8 +26,34 @@ ROOT = Path(__file__).resolve().parent.parent
 
 from _bench import percentile, setup_django  # noqa: E402
 
-WORDS = ["避難", "給水", "AED", "公園", "図書館", "子育て", "介護", "ごみ", "人口", "観光", "祭り", "学校", "病院", "駐車場"]
-TAGS = [f"タグ{number}" for number in range(30)] + ["防災", "地図", "子育て", "施設", "統計", "観光", "ごみ", "福祉", "健康", "教育"]
+WORDS = [
+    "避難",
+    "給水",
+    "AED",
+    "公園",
+    "図書館",
+    "子育て",
+    "介護",
+    "ごみ",
+    "人口",
+    "観光",
+    "祭り",
+    "学校",
+    "病院",
+    "駐車場",
+]
+TAGS = [f"タグ{number}" for number in range(30)] + [
+    "防災",
+    "地図",
+    "子育て",
+    "施設",
+    "統計",
+    "観光",
+    "ごみ",
+    "福祉",
+    "健康",
+    "教育",
+]
 
 
 def main() -> None:
@@ -80,12 +106,16 @@ def main() -> None:
             status=Dataset.Status.PUBLISHED,
             published_at=now,
         )
-        dataset.search_text = " ".join([dataset.name, *dataset.titles.values(), *dataset.descriptions.values(), *tags]).lower()
+        dataset.search_text = " ".join(
+            [dataset.name, *dataset.titles.values(), *dataset.descriptions.values(), *tags]
+        ).lower()
         batch.append(dataset)
     Dataset.objects.bulk_create(batch, batch_size=1000)
     resources = []
     for dataset in Dataset.objects.filter(municipality=municipality).only("pk"):
-        for position, format in enumerate(rng.sample(["CSV", "JSON", "GeoJSON", "PDF", "XLSX"], rng.randint(1, 3))):
+        for position, format in enumerate(
+            rng.sample(["CSV", "JSON", "GeoJSON", "PDF", "XLSX"], rng.randint(1, 3))
+        ):
             resources.append(
                 Resource(
                     dataset_id=dataset.pk,
@@ -99,7 +129,9 @@ def main() -> None:
                 )
             )
     Resource.objects.bulk_create(resources, batch_size=2000)
-    print(f"set-up: {args.datasets} datasets, {len(resources)} files in {time.perf_counter() - started:.1f} s")
+    print(
+        f"set-up: {args.datasets} datasets, {len(resources)} files in {time.perf_counter() - started:.1f} s"
+    )
 
     client = Client(HTTP_HOST="127.0.0.1")
     kinds = {
@@ -109,7 +141,11 @@ def main() -> None:
             "fq": "tags:防災 res_format:CSV",
             "facet.field": '["tags","organization","res_format"]',
         },
-        "portal list (fq theme, facets groups)": {"fq": "groups:disaster", "facet.field": '["groups","license_id"]', "sort": "metadata_modified desc"},
+        "portal list (fq theme, facets groups)": {
+            "fq": "groups:disaster",
+            "facet.field": '["groups","license_id"]',
+            "sort": "metadata_modified desc",
+        },
     }
     print(f"{'search':40} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}  results")
     for label, params in kinds.items():
@@ -121,7 +157,9 @@ def main() -> None:
             times.append((time.perf_counter() - begin) * 1000)
             assert response.status_code == 200, response.content[:300]
             count = response.json()["result"]["count"]
-        print(f"{label:40} {percentile(times, 50):8.1f} {percentile(times, 95):8.1f} {max(times):8.1f}  {count}")
+        print(
+            f"{label:40} {percentile(times, 50):8.1f} {percentile(times, 95):8.1f} {max(times):8.1f}  {count}"
+        )
 
 
 if __name__ == "__main__":
