@@ -68,6 +68,8 @@ def _assert_compiled_catalogs(wheel: Path) -> None:
         japanese = gettext.GNUTranslations(io.BytesIO(archive.read("idx/locale/ja/LC_MESSAGES/django.mo")))
         assert japanese.gettext("Sign in") != "Sign in"
         assert "idx/public/favicon.ico" in names
+        # The demo's open data files, which `idx demo` publishes from the installed package.
+        assert "idx/demo/data/opendata/evacuation-sites.csv" in names
         assert not any(name.startswith("build_catalogs") for name in names)  # a build step, not installed
 
 
