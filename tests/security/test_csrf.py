@@ -85,6 +85,9 @@ def objects(resident, clerk):
         for slot in day.slots
         if slot.free
     )
+    from idx.demo.opendata import load_open_data
+
+    load_open_data(resident.municipality, author=None, reviewer=None)
     return {
         "booking": booking_create(resident=resident, service=booking_service, starts_at=free.starts_at),
         "ticket": ticket_issue_walk_in(staff=clerk, service=booking_service),
@@ -195,6 +198,14 @@ def _kwargs(name: str, objects: dict[str, Any]) -> list[dict[str, str]]:
         "backoffice:procedure_builder_delete": [{"code": code, "path": first_item}],
         "backoffice:procedure_builder_preview": [{"code": code}],
         "backoffice:procedure_builder_easyja": [],  # JSON for builder.js
+        # A saved filter's own confirmation page; tests/backoffice/test_queue.py covers its form.
+        "backoffice:queue_filter_delete": [],
+        "backoffice:case_correction": [{"public_id": str(submitted.public_id)}],
+        "portal:opendata_detail": [{"name": "evacuation-sites"}],
+        "backoffice:opendata_detail": [{"name": "evacuation-sites"}],
+        # Review and withdrawal answer a dataset in that state only; tests/backoffice/test_opendata_staff.py.
+        "backoffice:opendata_review": [{"name": "evacuation-sites"}],
+        "backoffice:opendata_withdraw": [{"name": "evacuation-sites"}],
         "backoffice:procedure_versions": [{"code": code}],
         "backoffice:procedure_version_diff": [{"code": code}],
         "backoffice:procedure_publish": [{"code": code}],
