@@ -43,6 +43,7 @@ class Entry:
     msgctxt: str | None = None
     msgstr: dict[int, str] = field(default_factory=dict)  # -1 for a singular msgstr
     flags: set[str] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)  # the "#." comments
     line: int = 0
 
 
@@ -74,6 +75,13 @@ def parse_po(path: Path) -> list[Entry]:
                 entries.append(entry)
                 target = None
             entry.flags.update(flag.strip() for flag in line[2:].split(",") if flag.strip())
+            continue
+        if line.startswith("#."):
+            if entry is None or target is not None:
+                entry = Entry(line=number)
+                entries.append(entry)
+                target = None
+            entry.notes.append(line[2:].strip())
             continue
         if line.startswith("#"):
             continue

@@ -18,6 +18,9 @@ from idx.identity.models import User
 from tests.conftest import IGA_HOST, signed_in
 from tests.test_translations import LOCALE_DIR, PLACEHOLDER, parse_po
 
+STAFF_ONLY = "staff pages: Japanese and English only"
+RESIDENT_SOURCES = ("portal", "templates")
+
 LOCALES = {
     "ja": "ja",
     "ja-easy": "ja_Easy",
@@ -58,8 +61,11 @@ def test_catalog_is_complete_and_keeps_placeholders(locale):
     header = next(entry for entry in entries if entry.msgid == "")
     assert "fuzzy" not in header.flags
     messages = [entry for entry in entries if entry.msgid]
+    # Texts of staff pages only (marked in the catalogs) need Japanese; in the other languages of the
+    # portal a staff page falls back to its English text. Residents never read them (test below).
+    resident = [entry for entry in messages if STAFF_ONLY not in entry.notes]
     untranslated = [
-        entry.msgid for entry in messages if not all(text.strip() for text in entry.msgstr.values())
+        entry.msgid for entry in resident if not all(text.strip() for text in entry.msgstr.values())
     ]
     assert untranslated == [], f"{locale}: untranslated {untranslated[:5]}"
     fuzzy = [entry.msgid for entry in messages if "fuzzy" in entry.flags]
@@ -67,14 +73,40 @@ def test_catalog_is_complete_and_keeps_placeholders(locale):
     # Every plural form the language declares is there (Spanish has three: one, millions, other).
     declared = re.search(r"nplurals=(\d+)", "".join(header.msgstr.values()))
     assert declared, f"{locale}: no Plural-Forms"
-    short = [e.msgid for e in messages if e.msgid_plural and len(e.msgstr) != int(declared.group(1))]
+    short = [e.msgid for e in resident if e.msgid_plural and len(e.msgstr) != int(declared.group(1))]
     assert short == [], f"{locale}: plural entries without all {declared.group(1)} forms: {short[:5]}"
     for entry in messages:
         expected = Counter(PLACEHOLDER.findall(entry.msgid_plural or entry.msgid))
         for text in entry.msgstr.values():
+            if not text and STAFF_ONLY in entry.notes:
+                continue
             assert Counter(PLACEHOLDER.findall(text)) == expected, f"{locale}: {entry.msgid!r} -> {text!r}"
     ja_ids = {(entry.msgctxt, entry.msgid) for entry in parse_po(catalog("ja")) if entry.msgid}
     assert {(entry.msgctxt, entry.msgid) for entry in messages} == ja_ids, f"{locale}: run makemessages"
+
+
+def test_texts_marked_for_staff_pages_are_complete_in_japanese_and_not_on_resident_pages():
+    staff_only = [entry for entry in parse_po(catalog("ja")) if entry.msgid and STAFF_ONLY in entry.notes]
+    assert staff_only, "the mark is read"
+    untranslated = [entry.msgid for entry in staff_only if not all(t.strip() for t in entry.msgstr.values())]
+    assert untranslated == [], f"ja: untranslated staff texts {untranslated[:5]}"
+    package = LOCALE_DIR.parent
+    sources = [
+        path
+        for folder in RESIDENT_SOURCES
+        for path in (package / folder).rglob("*")
+        if path.suffix in (".py", ".html", ".txt")
+    ]
+    texts = {path: path.read_text(encoding="utf-8") for path in sources}
+    # A text with a context is found by its context (the same English word may serve residents too).
+    probes = [entry.msgctxt or entry.msgid for entry in staff_only]
+    on_resident_pages = [
+        (probe, str(path.relative_to(package)))
+        for probe in probes
+        for path, text in texts.items()
+        if f'"{probe}"' in text or f"'{probe}'" in text
+    ]
+    assert on_resident_pages == [], f"staff-only texts on resident pages: {on_resident_pages[:5]}"
 
 
 @pytest.mark.django_db
