@@ -247,8 +247,14 @@ def package_search(request: IdxRequest, params: Mapping[str, Any]) -> Any:
         facet_fields=facet_fields,
         facet_limit=facet_limit if facet_limit >= 0 else 10_000,
     )
+    # One query for the departments' names, not one per organization in the facet.
+    department_names = (
+        dict(Department.objects.filter(municipality=request.municipality).values_list("code", "name"))
+        if "organization" in result.facets
+        else {}
+    )
     titles: dict[str, Callable[[str], str]] = {
-        "organization": lambda code: _department_title(request, code),
+        "organization": lambda code: department_names.get(code, code),
         "groups": lambda theme: group_dict(theme)["title"],
         "license_id": lambda license_id: (
             str(LICENSES[license_id].title) if license_id in LICENSES else license_id
@@ -270,11 +276,6 @@ def package_search(request: IdxRequest, params: Mapping[str, Any]) -> Any:
             for name, counter in result.facets.items()
         },
     }
-
-
-def _department_title(request: IdxRequest, code: str) -> str:
-    department = Department.objects.filter(municipality=request.municipality, code=code).first()
-    return department.name if department else code
 
 
 def resource_show(request: IdxRequest, params: Mapping[str, Any]) -> Any:
