@@ -29,6 +29,7 @@ EXPECTED: dict[Role, dict[Action, str]] = {
         A.ANSWER_INQUIRY: OWN,
         A.SERVE_COUNTER: OWN,
         A.TAKE_PAYMENT: OWN,
+        A.VIEW_DASHBOARDS: OWN,
     },
     Role.SUPERVISOR: {
         A.VIEW_CASE: OWN,
@@ -46,6 +47,8 @@ EXPECTED: dict[Role, dict[Action, str]] = {
         A.TAKE_PAYMENT: OWN,
         A.REFUND_PAYMENT: OWN,
         A.EDIT_OPEN_DATA: OWN,
+        A.VIEW_DASHBOARDS: OWN,
+        A.EDIT_DX_PLAN: OWN,
     },
     Role.DEPARTMENT_ADMIN: {
         A.VIEW_CASE: OWN,
@@ -64,6 +67,9 @@ EXPECTED: dict[Role, dict[Action, str]] = {
         A.TAKE_PAYMENT: OWN,
         A.REFUND_PAYMENT: OWN,
         A.EDIT_OPEN_DATA: OWN,
+        A.VIEW_DASHBOARDS: OWN,
+        A.EDIT_KPIS: OWN,
+        A.EDIT_DX_PLAN: OWN,
     },
     Role.CITY_ADMIN: {
         A.VIEW_CASE: ALL,
@@ -79,8 +85,11 @@ EXPECTED: dict[Role, dict[Action, str]] = {
         A.EDIT_PLACE_TEXTS: ALL,
         A.EDIT_OPEN_DATA: ALL,
         A.PUBLISH_OPEN_DATA: ALL,
+        A.VIEW_DASHBOARDS: ALL,
+        A.EDIT_KPIS: ALL,
+        A.EDIT_DX_PLAN: ALL,
     },
-    Role.AUDITOR: {A.VIEW_CASE: ALL, A.VIEW_AUDIT: ALL, A.EXPORT_AUDIT: ALL},
+    Role.AUDITOR: {A.VIEW_CASE: ALL, A.VIEW_AUDIT: ALL, A.EXPORT_AUDIT: ALL, A.VIEW_DASHBOARDS: ALL},
     Role.OPERATOR: {},
     Role.RESIDENT: {},
 }

@@ -688,3 +688,13 @@ api.add_router("/staff", _payments_api.staff)
 from idx.api import tokens as _tokens_api  # noqa: E402
 
 api.add_router("/", _tokens_api.router)
+
+from idx.api import insights as _insights_api  # noqa: E402
+
+api.add_router("/", _insights_api.router)
+api.add_router("/staff", _insights_api.staff)
+
+from idx.api import dxplan as _dxplan_api  # noqa: E402
+
+api.add_router("/", _dxplan_api.router)
+api.add_router("/staff", _dxplan_api.staff)

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from idx.backoffice import dxplan, insights
 from idx.backoffice import (
     alerts,
     assist,
@@ -193,3 +194,6 @@ urlpatterns = [
         name="procedure_builder_easyja",
     ),
 ]
+
+# Pages of further domains, each module keeping its own list (in this namespace).
+urlpatterns += insights.urlpatterns + dxplan.urlpatterns

@@ -41,6 +41,9 @@ class Action(StrEnum):
     )
     EDIT_OPEN_DATA = "edit_open_data"  # prepare datasets and their files, send them for review
     PUBLISH_OPEN_DATA = "publish_open_data"  # review, publish and withdraw datasets of the open data catalog
+    VIEW_DASHBOARDS = "view_dashboards"  # the EBPM dashboards: KPIs, channels, lead times, waits, effects
+    EDIT_KPIS = "edit_kpis"  # define KPIs and their targets, log interventions
+    EDIT_DX_PLAN = "edit_dx_plan"  # the DX action plan: initiatives, targets, milestones, progress notes
 
 
 class Scope(StrEnum):
@@ -80,6 +83,14 @@ ACTION_DESCRIPTIONS: dict[Action, str] = {
     Action.PUBLISH_OPEN_DATA: (
         "review open datasets: send back with a reason, publish to the catalog, the CKAN API and DCAT, withdraw (audited)"
     ),
+    Action.VIEW_DASHBOARDS: (
+        "see the EBPM dashboards (KPIs, channel mix, lead times, counter waits, estimated effects) and the DX "
+        "action plan's progress"
+    ),
+    Action.EDIT_KPIS: "define KPIs (numerator, denominator, target, direction) and log interventions",
+    Action.EDIT_DX_PLAN: (
+        "keep the DX action plan (推進本部): initiatives, yearly targets, milestones, status and quarterly progress notes"
+    ),
     Action.UNSEAL_MY_NUMBER: (
         "open a sealed 個人番号 on a case or in an export (back-office process with the private key, "
         "after re-authentication; every opening is audited)"
@@ -99,6 +110,7 @@ MATRIX: dict[Role, dict[Action, Scope]] = {
         Action.ANSWER_INQUIRY: _OWN,
         Action.SERVE_COUNTER: _OWN,
         Action.TAKE_PAYMENT: _OWN,
+        Action.VIEW_DASHBOARDS: _OWN,
     },
     Role.SUPERVISOR: {
         Action.VIEW_CASE: _OWN,
@@ -116,6 +128,8 @@ MATRIX: dict[Role, dict[Action, Scope]] = {
         Action.TAKE_PAYMENT: _OWN,
         Action.REFUND_PAYMENT: _OWN,
         Action.EDIT_OPEN_DATA: _OWN,
+        Action.VIEW_DASHBOARDS: _OWN,
+        Action.EDIT_DX_PLAN: _OWN,
     },
     Role.DEPARTMENT_ADMIN: {
         Action.VIEW_CASE: _OWN,
@@ -134,6 +148,9 @@ MATRIX: dict[Role, dict[Action, Scope]] = {
         Action.TAKE_PAYMENT: _OWN,
         Action.REFUND_PAYMENT: _OWN,
         Action.EDIT_OPEN_DATA: _OWN,
+        Action.VIEW_DASHBOARDS: _OWN,
+        Action.EDIT_KPIS: _OWN,
+        Action.EDIT_DX_PLAN: _OWN,
     },
     Role.CITY_ADMIN: {
         Action.VIEW_CASE: _ALL,
@@ -149,12 +166,16 @@ MATRIX: dict[Role, dict[Action, Scope]] = {
         Action.EDIT_PLACE_TEXTS: _ALL,
         Action.EDIT_OPEN_DATA: _ALL,
         Action.PUBLISH_OPEN_DATA: _ALL,
+        Action.VIEW_DASHBOARDS: _ALL,
+        Action.EDIT_KPIS: _ALL,
+        Action.EDIT_DX_PLAN: _ALL,
     },
     # 監査担当: reads everything of the city, changes nothing.
     Role.AUDITOR: {
         Action.VIEW_CASE: _ALL,
         Action.VIEW_AUDIT: _ALL,
         Action.EXPORT_AUDIT: _ALL,
+        Action.VIEW_DASHBOARDS: _ALL,
     },
     # 運用担当: runs the system (deployments, workers, `idx` commands), sees no cases.
     Role.OPERATOR: {},

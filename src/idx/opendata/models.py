@@ -93,6 +93,13 @@ class Dataset(TenantModel):
     def description(self) -> str:
         return pick(self.descriptions)
 
+    @property
+    def openness_stars(self) -> int:
+        """Tim Berners-Lee's 5-star level of its best file: every file is under an open license (★),
+        XLSX is structured (★★), CSV, JSON and GeoJSON are open formats (★★★). ★4 and ★5 (RDF data
+        linked to other data) need files IDX does not take, so three is the most it claims."""
+        return max((STARS.get(ResourceFormat(r.format), 1) for r in self.resources.all()), default=0)
+
 
 class ResourceFormat(models.TextChoices):
     CSV = "CSV", "CSV"
@@ -108,6 +115,15 @@ MEDIA_TYPES = {
     ResourceFormat.GEOJSON: "application/geo+json",
     ResourceFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ResourceFormat.PDF: "application/pdf",
+}
+
+
+STARS = {
+    ResourceFormat.PDF: 1,
+    ResourceFormat.XLSX: 2,
+    ResourceFormat.CSV: 3,
+    ResourceFormat.JSON: 3,
+    ResourceFormat.GEOJSON: 3,
 }
 
 

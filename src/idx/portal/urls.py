@@ -1,5 +1,6 @@
 from django.urls import path
 
+from idx.portal import dxplan, insights
 from idx.portal import (
     account,
     applications,
@@ -90,3 +91,6 @@ urlpatterns = [
     path("accounts/login/", sign_in.sign_in, name="login"),
     path("accounts/logout/", sign_in.sign_out, name="logout"),
 ]
+
+# Pages of further domains, each module keeping its own list (in this namespace).
+urlpatterns += insights.urlpatterns + dxplan.urlpatterns

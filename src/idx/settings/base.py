@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "idx.booking",
     "idx.payments",
     "idx.opendata",
+    "idx.insights",
+    "idx.dxplan",
     "idx.portal",
     "idx.backoffice",
     "idx.api",
