@@ -1,13 +1,14 @@
 from django.urls import path
 
-from idx.backoffice import dxplan, insights
 from idx.backoffice import (
     alerts,
     assist,
     cases,
     counter,
     disaster_guide,
+    dxplan,
     exports,
+    insights,
     message_templates,
     notices,
     opendata,

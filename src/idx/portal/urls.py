@@ -1,6 +1,5 @@
 from django.urls import path
 
-from idx.portal import dxplan, insights
 from idx.portal import (
     account,
     applications,
@@ -8,6 +7,8 @@ from idx.portal import (
     assist,
     catalog,
     counter,
+    dxplan,
+    insights,
     opendata,
     payments,
     sign_in,
