@@ -151,7 +151,7 @@ def test_a_bad_csv_is_refused_and_nothing_is_stored(draft, body, words):
 
 
 def test_a_file_over_the_limit_is_refused_before_it_is_read(draft):
-    with override_settings(IDX_OPENDATA_MAX_FILE_BYTES=1024), pytest.raises(OpenDataRefused) as refused:
+    with override_settings(IDX_OPENDATA_MAX_UPLOAD_MB=0), pytest.raises(OpenDataRefused) as refused:
         _add(draft, b"a,b\n" + b"1,2\n" * 1000)
     assert refused.value.field == "file"
     assert not Resource.objects.filter(dataset=draft).exists()

@@ -169,6 +169,40 @@ class Resource(models.Model):
         return bool(self.fields)
 
 
+def version_path(version: ResourceVersion, filename: str) -> str:
+    resource = version.resource
+    return f"opendata/{resource.dataset.municipality_id}/{resource.uid}/v{version.number}/{filename}"
+
+
+class ResourceVersion(models.Model):
+    """A file a resource held before it was replaced: kept, numbered from 1, still downloadable."""
+
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    file = models.FileField(upload_to=version_path, max_length=300)
+    filename = models.CharField(max_length=200)
+    size = models.PositiveBigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64)
+    row_count = models.PositiveIntegerField(default=0)
+    replaced_at = models.DateTimeField()
+    replaced_by = models.ForeignKey(
+        "identity.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["resource", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["resource", "number"], name="resource_version_unique_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename} v{self.number}"
+
+    @property
+    def media_type(self) -> str:
+        return self.resource.media_type
+
+
 class DatastoreRecord(models.Model):
     """One row of a tabular resource; ``number`` is CKAN's ``_id`` (1, 2, ...)."""
 

@@ -9,11 +9,13 @@ import io
 import json
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import IO, Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -22,8 +24,17 @@ from idx.common.errors import DomainError
 from idx.common.models import Municipality
 from idx.common.spreadsheet import formula_guard
 from idx.identity.models import Department, User
+from idx.opendata import standards
 from idx.opendata.licenses import LICENSES
-from idx.opendata.models import Dataset, DatastoreRecord, Frequency, Resource, ResourceFormat, Theme
+from idx.opendata.models import (
+    Dataset,
+    DatastoreRecord,
+    Frequency,
+    Resource,
+    ResourceFormat,
+    ResourceVersion,
+    Theme,
+)
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{1,99}$")
 _BATCH = 2000
@@ -293,29 +304,41 @@ def _valid_geometry(geometry: object) -> bool:
 _MAGIC = {ResourceFormat.PDF: b"%PDF-", ResourceFormat.XLSX: b"PK\x03\x04"}
 
 
-def resource_add(
-    *,
-    dataset: Dataset,
-    names: Mapping[str, str],
-    format: str,
-    filename: str,
-    content: IO[bytes],
-    actor: User | None,
-    descriptions: Mapping[str, str] | None = None,
-) -> Resource:
-    """Add a file to a dataset; a CSV is checked cell by cell and loaded for queries.
+def _size_limit() -> int:
+    return int(getattr(settings, "IDX_OPENDATA_MAX_UPLOAD_MB", 100)) * 1024 * 1024
 
-    The file is checked before anything is stored: a refused file leaves the dataset as it was.
-    """
-    if format not in ResourceFormat.values:
-        raise OpenDataRefused(message=_("Choose the file's format."), field="format")
-    if not str(names.get("ja", "")).strip():
-        raise OpenDataRefused(message=_("Write it in Japanese at least."), field="names")
+
+def _size_of(content: IO[bytes]) -> int:
+    """The file's size without reading it: an upload states it; a plain file is measured."""
+    stated = getattr(content, "size", None)
+    if isinstance(stated, int):
+        return stated
+    position = content.tell()
     content.seek(0, io.SEEK_END)
     size = content.tell()
-    content.seek(0)
-    limit = int(getattr(settings, "IDX_OPENDATA_MAX_FILE_BYTES", 200 * 1024 * 1024))
-    if size > limit:
+    content.seek(position)
+    return size
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A file checked and ready to store: what is stored may be the normalised text of the upload."""
+
+    content: IO[bytes]
+    filename: str
+    size: int
+    sha256: str
+    fields: list[dict[str, str]]
+    # What normalisation changed, {"wareki": 12, "fullwidth": 3, ...}; empty when nothing did.
+    normalised: dict[str, int]
+
+
+def _prepare(*, dataset: Dataset, format: str, filename: str, content: IO[bytes]) -> Prepared:
+    """Every check a file goes through before anything is stored; raises ``OpenDataRefused``."""
+    if format not in ResourceFormat.values:
+        raise OpenDataRefused(message=_("Choose the file's format."), field="format")
+    limit = _size_limit()
+    if _size_of(content) > limit:
         raise OpenDataRefused(
             message=_(
                 "The file is larger than %(megabytes)s MB. Split it, or ask the IT team to raise the limit."
@@ -323,10 +346,22 @@ def resource_add(
             field="file",
             params={"megabytes": limit // (1024 * 1024)},
         )
-    if size == 0:
-        raise OpenDataRefused(message=_("The file is empty."), field="file")
+    content.seek(0)
+    normalised: dict[str, int] = {}
     fields: list[dict[str, str]] = []
-    if format == ResourceFormat.CSV:
+    if format == ResourceFormat.CSV and dataset.standard and standards.get(dataset.standard):
+        from idx.opendata import tabular
+
+        standard = standards.get(dataset.standard)
+        assert standard is not None
+        table = tabular.read_csv(content.read(), standard=standard)
+        normalised = table.changes
+        content = io.BytesIO(table.body)
+        fields = _csv_columns(content)
+        content.seek(0)
+        tabular.validate(table, standard=standard)
+        fields = standard.datastore_fields(fields)
+    elif format == ResourceFormat.CSV:
         fields = _csv_columns(content)
         content.seek(0)
     elif format in (ResourceFormat.JSON, ResourceFormat.GEOJSON):
@@ -347,10 +382,82 @@ def resource_add(
             )
         content.seek(0)
     digest = hashlib.sha256()
+    size = 0
     for chunk in iter(lambda: content.read(1 << 20), b""):
         digest.update(chunk)
+        size += len(chunk)
     content.seek(0)
+    if size == 0:
+        raise OpenDataRefused(message=_("The file is empty."), field="file")
     safe_name = re.sub(r"[^A-Za-z0-9._-]+", "-", filename).strip("-.") or f"data.{format.lower()}"
+    return Prepared(
+        content=content,
+        filename=safe_name,
+        size=size,
+        sha256=digest.hexdigest(),
+        fields=fields,
+        normalised=normalised,
+    )
+
+
+def _store(resource: Resource, prepared: Prepared) -> None:
+    """The prepared file into the resource (saved), and its rows into the DataStore."""
+    resource.filename = prepared.filename
+    resource.size = prepared.size
+    resource.sha256 = prepared.sha256
+    resource.fields = prepared.fields
+    resource.file.save(prepared.filename, ContentFile(prepared.content.read()), save=False)
+    prepared.content.seek(0)
+    resource.row_count = 0
+    resource.save()
+    if prepared.fields:
+        resource.row_count = _load_records(resource, prepared.content)
+        resource.save(update_fields=["row_count"])
+
+
+def _keep_version(resource: Resource, *, actor: User | None) -> ResourceVersion:
+    """The resource's current file becomes its next version (the file itself stays where it is)."""
+    number = (resource.versions.aggregate(top=Max("number"))["top"] or 0) + 1
+    version = ResourceVersion(
+        resource=resource,
+        number=number,
+        filename=resource.filename,
+        size=resource.size,
+        sha256=resource.sha256,
+        row_count=resource.row_count,
+        replaced_at=timezone.now(),
+        replaced_by=actor,
+    )
+    version.file.name = resource.file.name
+    version.save()
+    DatastoreRecord.objects.filter(resource=resource).delete()
+    return version
+
+
+@dataclass(frozen=True)
+class Upload:
+    resource: Resource
+    normalised: dict[str, int]
+
+
+def resource_upload(
+    *,
+    dataset: Dataset,
+    names: Mapping[str, str],
+    format: str,
+    filename: str,
+    content: IO[bytes],
+    actor: User | None,
+    descriptions: Mapping[str, str] | None = None,
+) -> Upload:
+    """Add a file to a dataset; a CSV is checked cell by cell (against its standard's schema when
+    the dataset follows one, after normalisation) and loaded for queries.
+
+    The file is checked before anything is stored: a refused file leaves the dataset as it was.
+    """
+    if not str(names.get("ja", "")).strip():
+        raise OpenDataRefused(message=_("Write it in Japanese at least."), field="names")
+    prepared = _prepare(dataset=dataset, format=format, filename=filename, content=content)
     with transaction.atomic():
         dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
         resource = Resource(
@@ -359,17 +466,8 @@ def resource_add(
             names=dict(names),
             descriptions=dict(descriptions or {}),
             format=format,
-            filename=safe_name,
-            size=size,
-            sha256=digest.hexdigest(),
-            fields=fields,
         )
-        resource.file.save(safe_name, ContentFile(content.read()), save=False)
-        content.seek(0)
-        resource.save()
-        if fields:
-            resource.row_count = _load_records(resource, content)
-            resource.save(update_fields=["row_count"])
+        _store(resource, prepared)
         Dataset.objects.filter(pk=dataset.pk).update(updated_at=timezone.now())
         audit_record(
             municipality=dataset.municipality,
@@ -382,9 +480,197 @@ def resource_add(
                 "format": format,
                 "sha256": resource.sha256,
                 "rows": resource.row_count,
+                **({"normalised": prepared.normalised} if prepared.normalised else {}),
             },
         )
-    return resource
+    return Upload(resource=resource, normalised=prepared.normalised)
+
+
+def resource_add(
+    *,
+    dataset: Dataset,
+    names: Mapping[str, str],
+    format: str,
+    filename: str,
+    content: IO[bytes],
+    actor: User | None,
+    descriptions: Mapping[str, str] | None = None,
+) -> Resource:
+    """``resource_upload`` for callers that only need the resource."""
+    return resource_upload(
+        dataset=dataset,
+        names=names,
+        format=format,
+        filename=filename,
+        content=content,
+        actor=actor,
+        descriptions=descriptions,
+    ).resource
+
+
+def resource_replace(*, resource: Resource, filename: str, content: IO[bytes], actor: User | None) -> Upload:
+    """A new file for a resource (same format); the file it had is kept as a numbered version.
+
+    Checked as an added file is; the same bytes again change nothing.
+    """
+    dataset = resource.dataset
+    prepared = _prepare(dataset=dataset, format=resource.format, filename=filename, content=content)
+    with transaction.atomic():
+        resource = Resource.objects.select_for_update().select_related("dataset").get(pk=resource.pk)
+        if resource.sha256 == prepared.sha256:
+            return Upload(resource=resource, normalised=prepared.normalised)
+        before = {"sha256": resource.sha256, "rows": resource.row_count}
+        version = _keep_version(resource, actor=actor)
+        _store(resource, prepared)
+        Dataset.objects.filter(pk=dataset.pk).update(updated_at=timezone.now())
+        audit_record(
+            municipality=dataset.municipality,
+            actor=actor,
+            action="opendata.resource_replace",
+            target_type="dataset",
+            target_id=dataset.pk,
+            before=before,
+            after={
+                "resource": str(resource.uid),
+                "version": version.number,
+                "sha256": resource.sha256,
+                "rows": resource.row_count,
+                **({"normalised": prepared.normalised} if prepared.normalised else {}),
+            },
+        )
+    return Upload(resource=resource, normalised=prepared.normalised)
+
+
+# ---- data the platform produces itself ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GeneratedFile:
+    """One file of a dataset the platform produces (statistics, the DX plan); ``format`` is a
+    ``ResourceFormat`` value."""
+
+    names: dict[str, str]
+    filename: str
+    format: str
+    content: bytes
+
+
+def generated_dataset_put(
+    *,
+    municipality: Municipality,
+    name: str,
+    titles: dict[str, str],
+    descriptions: dict[str, str],
+    department: Department,
+    theme: str,
+    tags: list[str],
+    license_id: str,
+    frequency: str,
+    files: list[GeneratedFile],
+    standard: str = "",
+) -> Dataset:
+    """Publish data the platform produces itself, as the system (no person, no review).
+
+    Creates the dataset or updates the one with that name; its files are replaced by position
+    (a replaced file is kept as a version; files beyond ``files`` are removed), CSV rows are
+    loaded for queries, and it is published, all in one transaction with an audit entry. The
+    same metadata and bytes again change nothing (no version, no audit entry).
+    """
+    data: dict[str, Any] = {
+        "name": name,
+        "titles": dict(titles),
+        "descriptions": dict(descriptions),
+        "theme": theme,
+        "tags": [tag.strip() for tag in tags],
+        "license_id": license_id,
+        "frequency": frequency,
+        "contact_name": department.name,
+        "standard": standard,
+    }
+    _check_dataset(data)
+    if department.municipality_id != municipality.pk:
+        raise OpenDataRefused(message=_("Choose a department of this municipality."), field="department")
+    if not files:
+        raise OpenDataRefused(message=_("Add at least one file before asking for review."), field="resources")
+    with transaction.atomic():
+        dataset = Dataset.objects.select_for_update().filter(
+            municipality=municipality, name=name
+        ).first() or Dataset(municipality=municipality, name=name, department=department)
+        prepared = [
+            _prepare(
+                dataset=Dataset(standard=standard),
+                format=file.format,
+                filename=file.filename,
+                content=io.BytesIO(file.content),
+            )
+            for file in files
+        ]
+        wanted: dict[str, Any] = {
+            "department_id": department.pk,
+            "titles": data["titles"],
+            "descriptions": data["descriptions"],
+            "theme": theme,
+            "tags": data["tags"],
+            "tag_index": "".join(f"|{tag}" for tag in data["tags"]) + "|" if data["tags"] else "",
+            "license_id": license_id,
+            "frequency": frequency,
+            "standard": standard,
+            "status": Dataset.Status.PUBLISHED,
+        }
+        if dataset.pk is None:
+            dataset.contact_name = department.name
+        changed = [key for key, value in wanted.items() if getattr(dataset, key) != value]
+        for key in changed:
+            setattr(dataset, key, wanted[key])
+        created = dataset.pk is None
+        if created or changed:
+            if dataset.status == Dataset.Status.PUBLISHED and (created or "status" in changed):
+                dataset.published_at = timezone.now()
+            dataset.search_text = _search_text(dataset)
+            dataset.save()
+        existing = list(dataset.resources.order_by("position", "id")) if not created else []
+        replaced: list[dict[str, Any]] = []
+        for position, (file, ready) in enumerate(zip(files, prepared, strict=True)):
+            resource = existing[position] if position < len(existing) else None
+            if resource is not None and resource.format != file.format:
+                resource.delete()
+                resource = None
+            if resource is None:
+                resource = Resource(
+                    dataset=dataset, position=position, names=dict(file.names), format=file.format
+                )
+                _store(resource, ready)
+                replaced.append({"position": position, "sha256": ready.sha256, "version": None})
+                continue
+            if resource.names != file.names:
+                resource.names = dict(file.names)
+                resource.save(update_fields=["names", "updated_at"])
+                changed.append(f"names{position}")
+            if resource.sha256 != ready.sha256 or resource.filename != ready.filename:
+                version = _keep_version(resource, actor=None)
+                _store(resource, ready)
+                replaced.append({"position": position, "sha256": ready.sha256, "version": version.number})
+        removed = [resource.pk for resource in existing[len(files) :]]
+        if removed:
+            Resource.objects.filter(pk__in=removed).delete()
+        if created or changed or replaced or removed:
+            Dataset.objects.filter(pk=dataset.pk).update(updated_at=timezone.now())
+            audit_record(
+                municipality=municipality,
+                actor=None,
+                action="opendata.generated_dataset_put",
+                target_type="dataset",
+                target_id=dataset.pk,
+                after={
+                    "name": name,
+                    "created": created,
+                    "changed": changed,
+                    "files": replaced,
+                    "removed": len(removed),
+                },
+            )
+        dataset.refresh_from_db()
+    return dataset
 
 
 # ---- from draft to published --------------------------------------------------------------------

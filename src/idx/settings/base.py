@@ -311,8 +311,8 @@ if IDX_TASK_BACKEND == "rq":
 IDX_RECEIPT_PDF_FONT = env_str("IDX_RECEIPT_PDF_FONT", "Noto Sans CJK JP")
 IDX_DEMO = env_bool("IDX_DEMO", False)
 IDX_API_PAGE_SIZE_MAX = 200
-# The largest file a department may publish as open data (bytes).
-IDX_OPENDATA_MAX_FILE_BYTES = env_int("IDX_OPENDATA_MAX_FILE_BYTES", 200 * 1024 * 1024)
+# The largest file a department may publish as open data (megabytes).
+IDX_OPENDATA_MAX_UPLOAD_MB = env_int("IDX_OPENDATA_MAX_UPLOAD_MB", 100)
 
 LOGGING = {
     "version": 1,
