@@ -258,7 +258,8 @@ def test_a_dataset_counts_once_per_format_however_many_files(harvester):
         names={"ja": "AED設置箇所一覧（2025年度）"},
         format="CSV",
         filename="aed-2025.csv",
-        content=io.BytesIO("名称\n伊賀市役所\n".encode()),
+        # A file of a standard dataset follows the standard's columns.
+        content=io.BytesIO("全国地方公共団体コード,ID,名称,緯度,経度\n242161,A1,伊賀市役所,34.77,136.14\n".encode()),
         actor=None,
     )
     _status, body = _call(harvester, "package_search", q="*:*", **{"facet.field": '["res_format"]'})

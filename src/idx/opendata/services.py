@@ -20,11 +20,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from idx.audit.services import audit_record
-from idx.common.errors import DomainError
 from idx.common.models import Municipality
 from idx.common.spreadsheet import formula_guard
 from idx.identity.models import Department, User
 from idx.opendata import standards
+from idx.opendata.errors import OpenDataRefused
 from idx.opendata.licenses import LICENSES
 from idx.opendata.models import (
     Dataset,
@@ -38,13 +38,6 @@ from idx.opendata.models import (
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{1,99}$")
 _BATCH = 2000
-
-
-class OpenDataRefused(DomainError):
-    """The catalog refuses the dataset or file as given; ``field`` names what to fix."""
-
-    code = "open_data_refused"
-    http_status = 422
 
 
 def _search_text(dataset: Dataset) -> str:
