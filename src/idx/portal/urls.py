@@ -10,6 +10,7 @@ from idx.portal import (
     dxplan,
     insights,
     opendata,
+    opendata_standards,
     payments,
     sign_in,
     signing,
@@ -94,4 +95,4 @@ urlpatterns = [
 ]
 
 # Pages of further domains, each module keeping its own list (in this namespace).
-urlpatterns += insights.urlpatterns + dxplan.urlpatterns
+urlpatterns += insights.urlpatterns + dxplan.urlpatterns + opendata_standards.urlpatterns
