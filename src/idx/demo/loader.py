@@ -422,4 +422,7 @@ def load_demo(applications: int = 200) -> DemoSummary:
             author=User.objects.filter(email=f"kiki-kanri-supervisor@{domain}").first(),
             reviewer=User.objects.filter(email=f"admin@{domain}").first(),
         )
+        from idx.demo.dxplan import load_dx_plan
+
+        accounts += load_dx_plan(municipality, staff_domain=str(domain))
     return DemoSummary(municipalities=municipalities, accounts=accounts, applications=made)
