@@ -28,6 +28,7 @@ from idx.assist.models import Faq, Inquiry
 from idx.assist.routing import UNSURE, general_desk
 from idx.assist.services import gaps as gap_services
 from idx.assist.services import inquiries as inquiry_services
+from idx.assist.services import tally as tally_services
 from idx.identity.models import Department, User
 
 
@@ -112,6 +113,7 @@ def assistant_answers(request: ApiRequest, q: str, language: str = "") -> dict[s
     """
     language = language or translation.get_language() or "ja"
     answer = selectors.answer_question(municipality=request.municipality, question=q, language=language)
+    tally_services.question_tally_add(municipality=request.municipality, answer=answer)
     if answer.status == "unsure":
         gap_services.gap_record(
             municipality=request.municipality,

@@ -57,6 +57,7 @@ def assisted_application_start(
             action="application.assisted_start",
             audit_after={"procedure": procedure.code, "resident": resident.pk},
             assisted_by=staff,
+            channel="counter",
         )
     return application
 

@@ -30,6 +30,14 @@ NOT_OPEN = [Status.DRAFT.value, Status.APPROVED.value, Status.REJECTED.value, St
 CLOSED = {Status.APPROVED, Status.REJECTED, Status.WITHDRAWN}
 
 
+class Channel(models.TextChoices):
+    """How the application reached the city (the platform's own statistics count by it)."""
+
+    ONLINE = "online", _("Online")
+    COUNTER = "counter", _("At the counter")  # 書かない窓口: a clerk filled it in with the resident
+    PAPER = "paper", _("On paper")  # a paper form keyed in (or imported) by staff
+
+
 class Application(TenantModel):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="applications")
@@ -66,6 +74,7 @@ class Application(TenantModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     resident_confirmed_at = models.DateTimeField(null=True, blank=True)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.ONLINE)
     # Optimistic concurrency: every write checks and bumps it, so two clerks cannot both win.
     row_version = models.PositiveIntegerField(default=1)
     idempotency_key = models.CharField(max_length=80, null=True, blank=True)
@@ -89,6 +98,12 @@ class Application(TenantModel):
                 fields=["municipality", "department", "due_date", "id"],
                 name="case_open_queue_idx",
                 condition=~models.Q(status__in=NOT_OPEN),
+            ),
+            # The nightly statistics group a city's applications by month of submission and channel.
+            models.Index(
+                fields=["municipality", "submitted_at", "procedure", "channel"],
+                name="application_facts_idx",
+                condition=models.Q(submitted_at__isnull=False),
             ),
             # Prefix search by name (LIKE 'name%'); the pattern operator class matters on PostgreSQL.
             models.Index(

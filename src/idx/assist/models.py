@@ -185,3 +185,23 @@ class InquiryDesk(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.municipality_id}: {self.department_id}"
+
+
+class QuestionTally(TenantModel):
+    """How many questions the assistant was asked on one day, per category of its best answer
+    ("unknown" when it had none) and whether it answered: counts only, never the question's text."""
+
+    day = models.DateField()
+    category = models.CharField(max_length=20)  # a ``Category`` value or "unknown"
+    answered = models.BooleanField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "day", "category", "answered"], name="question_tally_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.category} {self.answered}: {self.count}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 from collections.abc import Iterable
@@ -9,10 +10,19 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 
 from idx.assist import search, text
-from idx.assist.models import Faq, FaqVariant, Inquiry, InquiryStatus, SynonymSet, UnansweredQuestion
+from idx.assist.models import (
+    Faq,
+    FaqVariant,
+    Inquiry,
+    InquiryStatus,
+    QuestionTally,
+    SynonymSet,
+    UnansweredQuestion,
+)
 from idx.common.models import Municipality
 from idx.identity.models import Department, User
 from idx.identity.policy import Action, Scope, scope_of
@@ -326,3 +336,20 @@ def inquiry_stats(rows: Iterable[Any]) -> dict[str, Any]:
     hours.sort()
     median = hours[len(hours) // 2] if hours else None
     return {"total": total, "answered": len(hours), "within_target": within, "median_hours": median}
+
+
+def question_counts_by_month(
+    *, municipality: Municipality, since: dt.date | None = None
+) -> list[dict[str, Any]]:
+    """Questions to the assistant per month (first day) and category (or "unknown"), answered or not
+    summed, from the daily tally: ``[{"month": date, "category": str, "count": int}]``."""
+    rows = QuestionTally.objects.filter(municipality=municipality)
+    if since is not None:
+        rows = rows.filter(day__gte=since)
+    grouped = (
+        rows.annotate(month=TruncMonth("day"))
+        .values("month", "category")
+        .annotate(total=Sum("count"))
+        .order_by("month", "category")
+    )
+    return [{"month": row["month"], "category": row["category"], "count": row["total"]} for row in grouped]

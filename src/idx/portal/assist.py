@@ -23,6 +23,7 @@ from idx.assist.models import Category, Faq, Inquiry
 from idx.assist.routing import UNSURE, general_desk
 from idx.assist.services import gaps as gap_services
 from idx.assist.services import inquiries as inquiry_services
+from idx.assist.services import tally as tally_services
 from idx.identity.models import Department, User
 from idx.web.http import IdxRequest, resident_required
 
@@ -40,6 +41,7 @@ def ask(request: IdxRequest) -> HttpResponseBase:
         answer = selectors.answer_question(
             municipality=request.municipality, question=question, language=language
         )
+        tally_services.question_tally_add(municipality=request.municipality, answer=answer)
         if answer.status == "unsure":
             best = answer.best
             gap_services.gap_record(

@@ -1,0 +1,255 @@
+"""The nightly rebuild of the fact tables from the operational tables (``facts_refresh``).
+
+Every figure is computed by the database with GROUP BY (month of submission, procedure, channel;
+day and counter service; month and key): no application, ticket or person is loaded into Python,
+so the cost is one scan of each table. The facts of the months rebuilt are then swapped in one
+transaction (delete, bulk insert), so a dashboard reads either the old facts or the new ones,
+never half of each.
+
+Definitions (docs/statistics.md):
+
+- *submitted*: applications with a submission time, counted in the month of submission (Japan
+  time), whatever happened to them later (a withdrawn application was still submitted).
+- *decided*: of those, approved or rejected ones with a decision time; *decided within the
+  standard period* (標準処理期間): decided on or before the case's due date, which submission sets
+  to the procedure version's ``processing_days`` after the day of submission (moved to the next
+  day the city hall is open); *lead days*: calendar days from submission to decision.
+- *counter waits*: minutes from joining the queue to being called (or served, when the call was
+  not recorded), for tickets served (being served or done).
+- *events*: questions to the assistant per category (the assistant's daily tally), disaster
+  alerts actually sent per kind (drills and tests and cancellations are not issued alerts),
+  sign-ins per method from the audit log (``my_number_card`` for a resident provider, the
+  provider's slug for another, ``staff`` for staff sign-ins with their second factor).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, DateField, DurationField, ExpressionWrapper, F, Q, Sum
+from django.db.models.functions import TruncDate, TruncMonth
+from django.utils import timezone
+
+from idx.applications.models import Application, Status
+from idx.assist.selectors import question_counts_by_month
+from idx.audit.models import AuditEntry
+from idx.booking.models import Service, Ticket, TicketStatus
+from idx.common.models import Municipality
+from idx.identity.models import IdentityProvider, ProviderKind
+from idx.insights.models import ApplicationMonthFact, CounterDayFact, EventMonthFact, FactsRefresh
+from idx.notifications.models import Alert, AlertMode
+from idx.procedures.models import Procedure
+
+BATCH = 2000
+WAIT_LONG_MINUTES = 30
+MY_NUMBER_CARD = "my_number_card"
+DECIDED_STATUSES = [Status.APPROVED.value, Status.REJECTED.value]
+SIGN_IN_ACTIONS = ["account.sign_in_provider", "account.sign_up_provider"]
+STAFF_SIGN_IN = "staff.sign_in"
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def local_midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def _days(value: dt.timedelta | None) -> int:
+    return 0 if value is None else round(value.total_seconds() / 86400)
+
+
+def _minutes(value: dt.timedelta | None) -> int:
+    return 0 if value is None else max(0, round(value.total_seconds() / 60))
+
+
+def _as_date(value: dt.date | dt.datetime) -> dt.date:
+    return timezone.localdate(value) if isinstance(value, dt.datetime) else value
+
+
+def application_facts(municipality: Municipality, first_month: dt.date | None) -> list[ApplicationMonthFact]:
+    """One row per month of submission × procedure × channel, counted by the database."""
+    rows = Application.objects.filter(municipality=municipality, submitted_at__isnull=False)
+    if first_month is not None:
+        rows = rows.filter(submitted_at__gte=local_midnight(first_month))
+    decided = Q(status__in=DECIDED_STATUSES, decided_at__isnull=False)
+    lead = ExpressionWrapper(
+        TruncDate("decided_at") - TruncDate("submitted_at"), output_field=DurationField()
+    )
+    grouped = (
+        rows.annotate(month=TruncMonth("submitted_at", output_field=DateField()))
+        .values("month", "procedure_id", "channel")
+        .annotate(
+            submitted=Count("id"),
+            decided=Count("id", filter=decided),
+            within=Count(
+                "id", filter=decided & Q(due_date__isnull=False, decided_at__date__lte=F("due_date"))
+            ),
+            lead=Sum(lead, filter=decided),
+        )
+        .order_by()
+    )
+    departments = dict(Procedure.objects.filter(municipality=municipality).values_list("id", "department_id"))
+    return [
+        ApplicationMonthFact(
+            municipality=municipality,
+            month=month_start(_as_date(row["month"])),
+            procedure_id=row["procedure_id"],
+            department_id=departments[row["procedure_id"]],
+            channel=row["channel"],
+            submitted=row["submitted"],
+            decided=row["decided"],
+            decided_within_standard=row["within"],
+            lead_days_sum=max(0, _days(row["lead"])),
+        )
+        for row in grouped
+    ]
+
+
+def counter_facts(municipality: Municipality, first_day: dt.date | None) -> list[CounterDayFact]:
+    """One row per day × counter service: tickets, served, minutes waited, waits over 30 minutes."""
+    rows = Ticket.objects.filter(municipality=municipality)
+    if first_day is not None:
+        rows = rows.filter(day__gte=first_day)
+    served = Q(status__in=[TicketStatus.SERVING.value, TicketStatus.DONE.value]) & (
+        Q(called_at__isnull=False) | Q(served_at__isnull=False)
+    )
+    called = Q(called_at__isnull=False)
+    wait_called = ExpressionWrapper(F("called_at") - F("queue_at"), output_field=DurationField())
+    wait_served = ExpressionWrapper(F("served_at") - F("queue_at"), output_field=DurationField())
+    long_wait = Q(called_at__gt=F("queue_at") + dt.timedelta(minutes=WAIT_LONG_MINUTES)) | Q(
+        called_at__isnull=True, served_at__gt=F("queue_at") + dt.timedelta(minutes=WAIT_LONG_MINUTES)
+    )
+    grouped = (
+        rows.values("day", "service_id")
+        .annotate(
+            tickets=Count("id"),
+            served=Count("id", filter=served),
+            wait_called=Sum(wait_called, filter=served & called),
+            wait_served=Sum(wait_served, filter=served & ~called),
+            over=Count("id", filter=served & long_wait),
+        )
+        .order_by()
+    )
+    services = {
+        pk: (code, department_id)
+        for pk, code, department_id in Service.objects.filter(municipality=municipality).values_list(
+            "id", "code", "department_id"
+        )
+    }
+    return [
+        CounterDayFact(
+            municipality=municipality,
+            day=row["day"],
+            service_key=services[row["service_id"]][0],
+            department_id=services[row["service_id"]][1],
+            tickets=row["tickets"],
+            served=row["served"],
+            wait_minutes_sum=_minutes(row["wait_called"]) + _minutes(row["wait_served"]),
+            waited_over_30=row["over"],
+        )
+        for row in grouped
+    ]
+
+
+def _month_rows(
+    municipality: Municipality, kind: str, rows: Iterable[tuple[dt.date | dt.datetime, str, int]]
+) -> list[EventMonthFact]:
+    counts: dict[tuple[dt.date, str], int] = {}
+    for month, key, count in rows:
+        slot = (month_start(_as_date(month)), key[:40])
+        counts[slot] = counts.get(slot, 0) + count
+    return [
+        EventMonthFact(municipality=municipality, month=month, kind=kind, key=key, count=count)
+        for (month, key), count in sorted(counts.items())
+        if count
+    ]
+
+
+def event_facts(municipality: Municipality, first_month: dt.date | None) -> list[EventMonthFact]:
+    """Questions per category, alerts sent per kind, sign-ins per method, per month."""
+    since = local_midnight(first_month) if first_month is not None else None
+    questions = _month_rows(
+        municipality,
+        EventMonthFact.Kind.ASSISTANT_QUESTION,
+        (
+            (row["month"], row["category"], row["count"])
+            for row in question_counts_by_month(municipality=municipality, since=first_month)
+        ),
+    )
+    alerts = Alert.objects.filter(
+        municipality=municipality, mode=AlertMode.ACTUAL, sent_at__isnull=False
+    ).exclude(msg_type="Cancel")
+    if since is not None:
+        alerts = alerts.filter(sent_at__gte=since)
+    alert_rows = _month_rows(
+        municipality,
+        EventMonthFact.Kind.ALERT,
+        alerts.annotate(month=TruncMonth("sent_at", output_field=DateField()))
+        .values_list("month", "kind")
+        .annotate(count=Count("id"))
+        .order_by(),
+    )
+    entries = AuditEntry.objects.filter(
+        municipality=municipality, action__in=[*SIGN_IN_ACTIONS, STAFF_SIGN_IN]
+    )
+    if since is not None:
+        entries = entries.filter(created_at__gte=since)
+    kinds = dict(IdentityProvider.objects.filter(municipality=municipality).values_list("slug", "kind"))
+
+    def method(action: str, provider: Any) -> str:
+        if action == STAFF_SIGN_IN:
+            return "staff"
+        slug = str(provider or "")
+        return MY_NUMBER_CARD if kinds.get(slug, ProviderKind.RESIDENT) == ProviderKind.RESIDENT else slug
+
+    sign_ins = _month_rows(
+        municipality,
+        EventMonthFact.Kind.SIGN_IN,
+        (
+            (month, method(action, provider), count)
+            for month, action, provider, count in entries.annotate(
+                month=TruncMonth("created_at", output_field=DateField()), provider=F("after__provider")
+            )
+            .values_list("month", "action", "provider")
+            .annotate(count=Count("id"))
+            .order_by()
+        ),
+    )
+    return questions + alert_rows + sign_ins
+
+
+def facts_refresh(*, municipality: Municipality, since: dt.date | None = None) -> FactsRefresh:
+    """Rebuild the municipality's facts: all of them, or those from the month of ``since`` on.
+
+    Idempotent: the same operational rows give the same facts. The counting runs first (reads
+    only); the swap of the affected months and the run's record commit together.
+    """
+    started = timezone.now()
+    first_month = month_start(since) if since is not None else None
+    applications = application_facts(municipality, first_month)
+    counters = counter_facts(municipality, first_month)
+    events = event_facts(municipality, first_month)
+    with transaction.atomic():
+        for model, field in (
+            (ApplicationMonthFact, "month"),
+            (CounterDayFact, "day"),
+            (EventMonthFact, "month"),
+        ):
+            old = model.objects.filter(municipality=municipality)
+            if first_month is not None:
+                old = old.filter(**{f"{field}__gte": first_month})
+            old.delete()
+        ApplicationMonthFact.objects.bulk_create(applications, batch_size=BATCH)
+        CounterDayFact.objects.bulk_create(counters, batch_size=BATCH)
+        EventMonthFact.objects.bulk_create(events, batch_size=BATCH)
+        return FactsRefresh.objects.create(
+            municipality=municipality,
+            started_at=started,
+            finished_at=timezone.now(),
+            rows=len(applications) + len(counters) + len(events),
+        )
