@@ -143,6 +143,8 @@ def package_dict(request: IdxRequest, dataset: Dataset) -> dict[str, Any]:
         "contact_phone": dataset.contact_phone,
         "standard_dataset": dataset.standard,
         "language": "ja",
+        # Tim Berners-Lee's 5-star level of the best file (1 to 3; "0" while it has no files).
+        "openness_stars": str(dataset.openness_stars),
     }
     return {
         "id": str(dataset.uid),
@@ -185,12 +187,23 @@ def package_dict(request: IdxRequest, dataset: Dataset) -> dict[str, Any]:
 # ---- the actions --------------------------------------------------------------------------------
 
 
-def _int(params: Mapping[str, Any], name: str, default: int) -> int:
+# Offsets past this are refused: no catalog is that large, and a database's integers end somewhere.
+OFFSET_MAX = 2**31 - 1
+
+
+def _int(params: Mapping[str, Any], name: str, default: int, *, minimum: int | None = None) -> int:
     value = params.get(name, default)
+    if isinstance(value, bool):
+        raise SearchQueryError(message="Must be a whole number", field=name)
     try:
-        return int(value)
-    except (TypeError, ValueError) as exc:
+        number = int(value)
+    except (TypeError, ValueError, OverflowError) as exc:
         raise SearchQueryError(message="Must be a whole number", field=name) from exc
+    if minimum is not None and number < minimum:
+        raise SearchQueryError(message=f"Must be {minimum} or more", field=name)
+    if number > OFFSET_MAX:
+        raise SearchQueryError(message=f"Must be {OFFSET_MAX} or less", field=name)
+    return number
 
 
 def _list_param(value: Any) -> list[str]:
@@ -216,11 +229,11 @@ def _bool(value: Any) -> bool:
 def package_list(request: IdxRequest, params: Mapping[str, Any]) -> Any:
     """The names of the published datasets (limit and offset page through them)."""
     names = selectors.published_datasets(municipality=request.municipality).order_by("name")
-    offset = _int(params, "offset", 0)
+    offset = _int(params, "offset", 0, minimum=0)
     limit = params.get("limit")
     names_list = names.values_list("name", flat=True)
     if limit not in (None, ""):
-        return list(names_list[offset : offset + _int(params, "limit", 0)])
+        return list(names_list[offset : offset + _int(params, "limit", 0, minimum=0)])
     return list(names_list[offset:])
 
 
@@ -243,7 +256,7 @@ def package_search(request: IdxRequest, params: Mapping[str, Any]) -> Any:
         fq=str(params.get("fq") or ""),
         sort=str(params.get("sort") or ""),
         rows=_int(params, "rows", 10),
-        start=_int(params, "start", 0),
+        start=_int(params, "start", 0, minimum=0),
         facet_fields=facet_fields,
         facet_limit=facet_limit if facet_limit >= 0 else 10_000,
     )
@@ -374,7 +387,7 @@ def datastore_search(request: IdxRequest, params: Mapping[str, Any]) -> Any:
             raise BadRequest("filters is not a JSON object") from exc
     resource_id = str(params.get("resource_id") or params.get("id") or "")
     limit = _int(params, "limit", 100)
-    offset = _int(params, "offset", 0)
+    offset = _int(params, "offset", 0, minimum=0)
     result = selectors.datastore_search(
         municipality=request.municipality,
         resource_id=resource_id,
@@ -433,6 +446,24 @@ def _envelope(request: IdxRequest, name: str, body: dict[str, Any], status: int 
 
 
 def _params(request: IdxRequest) -> dict[str, Any]:
+    params = _read_params(request)
+    if _has_nul(params):
+        # No text of a catalog holds one, and databases refuse it in a query: refuse it here.
+        raise BadRequest("A parameter holds a NUL character")
+    return params
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, Mapping):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
+def _read_params(request: IdxRequest) -> dict[str, Any]:
     if request.method == "POST":
         if request.content_type == "application/json" or (request.body[:1] in (b"{", b"[")):
             if not request.body:
@@ -487,7 +518,8 @@ def action(request: IdxRequest, name: str) -> HttpResponse:
             404,
         )
     except SearchQueryError as exc:
-        if exc.field in ("q", "fq"):
+        # Solr's query syntax is package_search's; the DataStore names a bad column as CKAN does.
+        if exc.field in ("q", "fq") and name == "package_search":
             error: dict[str, Any] = {
                 "__type": "Search Query Error",
                 "message": f"Search Query is invalid: {exc.text()}",

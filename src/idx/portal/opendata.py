@@ -9,6 +9,7 @@ from django.http import Http404
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from idx.common.i18n import pick
 from idx.opendata import selectors
@@ -18,6 +19,14 @@ from idx.opendata.selectors import NotInCatalog
 from idx.web.http import IdxRequest
 
 PAGE_SIZE = 20
+
+# Tim Berners-Lee's 5-star levels that IDX can reach, in words (Dataset.openness_stars).
+STAR_LEVELS = {
+    0: _("No files yet"),
+    1: _("Open license (PDF and the like)"),
+    2: _("Machine-readable data (Excel and the like)"),
+    3: _("Open format (CSV and the like)"),
+}
 
 
 def dataset_list(request: IdxRequest) -> HttpResponseBase:
@@ -85,8 +94,16 @@ def dataset_detail(request: IdxRequest, name: str) -> HttpResponseBase:
                 ],
                 "total": rows.total,
             }
-        resources.append({"resource": resource, "name": pick(resource.names), "preview": preview})
+        resources.append(
+            {
+                "resource": resource,
+                "name": pick(resource.names),
+                "preview": preview,
+                "map": selectors.resource_map(resource=resource),
+            }
+        )
     title = pick(dataset.titles)
+    stars = dataset.openness_stars
     return render(
         request,
         "portal/opendata/detail.html",
@@ -100,6 +117,10 @@ def dataset_detail(request: IdxRequest, name: str) -> HttpResponseBase:
                 publisher=dataset.municipality.name, url=request.build_absolute_uri()
             ),
             "resources": resources,
+            "stars": stars,
+            "stars_shown": "★" * stars,
+            "stars_missing": "☆" * (5 - stars),
+            "stars_text": STAR_LEVELS.get(stars, STAR_LEVELS[3]),
             "schema_org": json.dumps(_schema_org(request, dataset), ensure_ascii=False).replace("</", "<\\/"),
         },
     )
