@@ -151,3 +151,113 @@ def iga_catalog(iga, supervisor, city_admin):
 
     load_open_data(iga, author=supervisor, reviewer=city_admin)
     return iga
+
+
+# ---- standard datasets, the 5-star level, replacing files --------------------------------------
+
+AED_HEADER = "全国地方公共団体コード,ID,名称,緯度,経度,設置位置,開始時間,終了時間\n"
+
+
+def _standard_dataset(staff) -> Dataset:
+    response = staff.post(
+        "/staff/opendata/new/",
+        {**FORM, "name": "shelter-aeds", "title_ja": "避難所のAED", "standard": "08"},
+    )
+    assert response.status_code == 302
+    dataset = Dataset.objects.get(name="shelter-aeds")
+    assert dataset.standard == "08"
+    return dataset
+
+
+def test_a_standard_csv_is_listed_cell_by_cell_in_japanese_when_it_does_not_fit(crisis_supervisor):
+    staff = signed_in(crisis_supervisor)
+    dataset = _standard_dataset(staff)
+    page = staff.get("/staff/opendata/shelter-aeds/").content.decode()
+    assert "08 AED設置箇所一覧" in page
+    assert "/opendata-standards/08/template.csv" in page and "/opendata-standards/08/schema.json" in page
+    body = AED_HEADER + "".join(f"24216,A{n},施設{n},95,136.1,1階,08:30,17:15\n" for n in range(60))
+    response = staff.post(
+        "/staff/opendata/shelter-aeds/",
+        {"action": "add", "name_ja": "AED", "format": "CSV", "file": _csv(body, "aed.csv")},
+    )
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "標準に合わないセルが 120件あります" in page
+    assert "全 120件のうち、最初の 50件を表示しています。" in page
+    assert "全国地方公共団体コード" in page and "-90〜90" in page
+    assert page.count('<tr><td class="nowrap">') == 50
+    assert not Resource.objects.filter(dataset=dataset).exists()
+
+
+def test_what_was_normalised_is_said_after_the_upload(crisis_supervisor):
+    staff = signed_in(crisis_supervisor)
+    _standard_dataset(staff)
+    body = "全国地方公共団体コード,ID,名称,緯度,経度,開始時間\n２４２１６１,A1,市役所,34.77,136.14,８:３０\n"
+    response = staff.post(
+        "/staff/opendata/shelter-aeds/",
+        {"action": "add", "name_ja": "AED", "format": "CSV", "file": _csv(body, "aed.csv")},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "全角の数字・英字・空白を 2件 半角に直しました。" in page
+    assert "時刻 1件を hh:mm の形に直しました。" in page
+
+
+def test_the_five_star_level_is_on_the_staff_pages(crisis_supervisor):
+    staff = signed_in(crisis_supervisor)
+    staff.post("/staff/opendata/new/", FORM)
+    page = staff.get("/staff/opendata/flood-shelters/").content.decode()
+    assert "☆☆☆☆☆" in page
+    staff.post(
+        "/staff/opendata/flood-shelters/",
+        {"action": "add", "name_ja": "CSV", "format": "CSV", "file": _csv("名称\n上野公園\n")},
+    )
+    page = staff.get("/staff/opendata/flood-shelters/").content.decode()
+    assert "★★★☆☆" in page and 'id="dataset-stars"' in page
+    assert "★★★☆☆" in staff.get("/staff/opendata/").content.decode()
+
+
+def test_replacing_a_file_keeps_the_old_one_as_a_version(crisis_supervisor, city_admin):
+    staff = signed_in(crisis_supervisor)
+    staff.post("/staff/opendata/new/", FORM)
+    staff.post(
+        "/staff/opendata/flood-shelters/",
+        {
+            "action": "add",
+            "name_ja": "CSV",
+            "format": "CSV",
+            "file": _csv("名称,想定収容人数\n上野公園,3000\n"),
+        },
+    )
+    resource = Resource.objects.get(dataset__name="flood-shelters")
+    page = staff.get("/staff/opendata/flood-shelters/").content.decode()
+    assert "ファイルを差し替える" in page
+    # A refused replacement changes nothing.
+    response = staff.post(
+        "/staff/opendata/flood-shelters/",
+        {"action": "replace", "resource": str(resource.uid), "file": _csv("名称,想定収容人数\n=1+1,3\n")},
+    )
+    assert response.status_code == 422
+    assert f'href="#replace-{resource.uid}"' in response.content.decode()
+    assert not resource.versions.exists()
+    response = staff.post(
+        "/staff/opendata/flood-shelters/",
+        {
+            "action": "replace",
+            "resource": str(resource.uid),
+            "file": _csv("名称,想定収容人数\n上野公園,3000\n上野西小学校,450\n", "shelters-2027.csv"),
+        },
+    )
+    assert response.status_code == 302
+    resource.refresh_from_db()
+    assert resource.row_count == 2 and resource.filename == "shelters-2027.csv"
+    version = resource.versions.get()
+    assert version.number == 1 and version.row_count == 1 and version.replaced_by == crisis_supervisor
+    page = staff.get("/staff/opendata/flood-shelters/").content.decode()
+    assert "以前の版 1件" in page and "shelters.csv" in page
+    # Another resource's id is not taken.
+    response = staff.post(
+        "/staff/opendata/flood-shelters/",
+        {"action": "replace", "resource": "00000000-0000-0000-0000-000000000000", "file": _csv("名称\nx\n")},
+    )
+    assert response.status_code == 404

@@ -159,6 +159,29 @@ def _assist_objects(resident) -> dict[str, Any]:
     }
 
 
+def _dx_plan(objects: dict[str, Any]) -> dict[str, Any]:
+    """伊賀市's DX plan (loaded once per walk): an initiative with a draft note, a published one, a milestone."""
+    if "dx_plan" not in objects:
+        from idx.demo.dxplan import load_dx_plan
+        from idx.dxplan.models import Initiative, ProgressNote
+
+        municipality = objects["draft"].municipality
+        load_dx_plan(municipality)
+        initiative = Initiative.objects.get(municipality=municipality, code="assisted-counter")
+        draft = ProgressNote.objects.create(
+            municipality=municipality, initiative=initiative, fiscal_year=2025, quarter=1, status="on_track",
+            texts={"ja": "下書き"},
+        )
+        published = initiative.notes.exclude(published_at=None).first()
+        code = initiative.code
+        objects["dx_plan"] = {
+            "code": [{"code": code}],
+            "notes": [{"code": code, "note_id": draft.pk}, {"code": code, "note_id": published.pk}],
+            "milestone": [{"code": code, "milestone_id": initiative.milestones.first().pk}],
+        }
+    return objects["dx_plan"]
+
+
 def _kwargs(name: str, objects: dict[str, Any]) -> list[dict[str, str]]:
     draft, submitted, correction = objects["draft"], objects["submitted"], objects["correction"]
     code = draft.procedure.code
@@ -202,6 +225,8 @@ def _kwargs(name: str, objects: dict[str, Any]) -> list[dict[str, str]]:
         "backoffice:queue_filter_delete": [],
         "backoffice:case_correction": [{"public_id": str(submitted.public_id)}],
         "portal:opendata_detail": [{"name": "evacuation-sites"}],
+        "portal:opendata_standard_template": [],  # a CSV download
+        "portal:opendata_standard_schema": [],  # a JSON download
         "backoffice:opendata_detail": [{"name": "evacuation-sites"}],
         # Review and withdrawal answer a dataset in that state only; tests/backoffice/test_opendata_staff.py.
         "backoffice:opendata_review": [{"name": "evacuation-sites"}],
@@ -256,6 +281,14 @@ def _kwargs(name: str, objects: dict[str, Any]) -> list[dict[str, str]]:
         "backoffice:inquiry_to_faq": [],
         "backoffice:inquiry_close": [],
         "portal:account_token_revoke": [{"token_id": str(objects["api_token"].pk)}],
+        "backoffice:dxplan_initiative": _dx_plan(objects)["code"],
+        "backoffice:dxplan_initiative_edit": _dx_plan(objects)["code"],
+        "backoffice:dxplan_note_new": _dx_plan(objects)["code"],
+        "backoffice:dxplan_milestone_new": _dx_plan(objects)["code"],
+        "backoffice:dxplan_note": _dx_plan(objects)["notes"],
+        "backoffice:dxplan_note_publish": _dx_plan(objects)["notes"],
+        "backoffice:dxplan_milestone": _dx_plan(objects)["milestone"],
+        "portal:dxplan_initiative": _dx_plan(objects)["code"],
     }
     if name not in table:
         pytest.fail(

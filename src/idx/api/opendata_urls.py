@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from idx.api import ckan, dcat
+from idx.api import ckan, dcat, opendata_files
 
 urlpatterns = [
     path("catalog", dcat.catalog, name="dcat_catalog"),
@@ -12,5 +12,10 @@ urlpatterns = [
         "dataset/<slug:name>/resource/<str:resource_id>/download/<str:filename>",
         ckan.resource_download,
         name="opendata_download",
+    ),
+    path(
+        "dataset/<slug:name>/resource/<str:resource_id>/version/<int:number>/download/<str:filename>",
+        opendata_files.version_download,
+        name="opendata_version_download",
     ),
 ]

@@ -11,17 +11,61 @@ from django.http import Http404
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from idx.identity.models import Department
 from idx.identity.policy import Action, can, scope_of
 from idx.identity.policy import Scope as PolicyScope
-from idx.opendata import services
+from idx.opendata import services, standards
 from idx.opendata.licenses import LICENSES
-from idx.opendata.models import Dataset, Frequency, ResourceFormat, Theme
+from idx.opendata.models import Dataset, Frequency, Resource, ResourceFormat, Theme
+from idx.opendata.tabular import StandardRefused
 from idx.web.errors import form_add_domain_error
 from idx.web.http import IdxRequest, staff_required
-from idx.web.summary import summary_from_form
+from idx.web.summary import SummaryItem, summary_from_form
+
+# Tim Berners-Lee's 5-star levels that IDX can reach, in words (Dataset.openness_stars).
+STAR_LEVELS = {
+    0: gettext_lazy("No files yet"),
+    1: gettext_lazy("Open license (PDF and the like)"),
+    2: gettext_lazy("Machine-readable data (Excel and the like)"),
+    3: gettext_lazy("Open format (CSV and the like)"),
+}
+
+
+def stars(level: int) -> dict[str, Any]:
+    """The level as ★★★☆☆ and in words, for a page."""
+    return {"level": level, "filled": "★" * level, "empty": "☆" * (5 - level), "words": STAR_LEVELS[level]}
+
+
+def normalised_texts(changes: dict[str, int]) -> list[str]:
+    """What the normalisation of an upload changed, in sentences (「和暦の日付 12件を西暦に直しました」)."""
+    texts = []
+    if changes.get("encoding"):
+        texts.append(_("The file was Shift_JIS: it is stored as UTF-8."))
+    for key, singular, plural in (
+        (
+            "wareki",
+            "Changed %(count)s Japanese-era date to a Western date.",
+            "Changed %(count)s Japanese-era dates to Western dates.",
+        ),
+        ("date", "Wrote %(count)s date as YYYY-MM-DD.", "Wrote %(count)s dates as YYYY-MM-DD."),
+        ("time", "Wrote %(count)s time as hh:mm.", "Wrote %(count)s times as hh:mm."),
+        (
+            "width",
+            "Changed full-width digits, letters or spaces to half-width in %(count)s cell.",
+            "Changed full-width digits, letters or spaces to half-width in %(count)s cells.",
+        ),
+        (
+            "kana",
+            "Changed half-width katakana to full-width in %(count)s cell.",
+            "Changed half-width katakana to full-width in %(count)s cells.",
+        ),
+    ):
+        count = changes.get(key, 0)
+        if count:
+            texts.append(ngettext(singular, plural, count) % {"count": f"{count:,}"})
+    return texts
 
 
 def _departments(request: IdxRequest) -> list[Department]:
@@ -33,7 +77,7 @@ def _dataset(request: IdxRequest, name: str, action: Action) -> Dataset:
     dataset = (
         Dataset.objects.filter(municipality=request.municipality, name=name)
         .select_related("department")
-        .prefetch_related("resources")
+        .prefetch_related("resources", "resources__versions")
         .first()
     )
     if dataset is None or not can(request.user, action, dataset.department):
@@ -52,7 +96,10 @@ def dataset_list(request: IdxRequest) -> HttpResponseBase:
         request,
         "backoffice/opendata/list.html",
         {
-            "datasets": datasets.order_by("status", "name"),
+            "datasets": [
+                (dataset, stars(dataset.openness_stars))
+                for dataset in datasets.prefetch_related("resources").order_by("status", "name")
+            ],
             "reviewer": can(request.user, Action.PUBLISH_OPEN_DATA),
         },
     )
@@ -81,6 +128,14 @@ class DatasetForm(forms.Form):
         required=False,
         help_text=gettext_lazy("Separate words with 、 or commas."),
     )
+    standard = forms.ChoiceField(
+        label=gettext_lazy("Standard dataset it follows"),
+        required=False,
+        help_text=gettext_lazy(
+            "If it is one of the standard municipal open datasets, its CSV files are checked against the "
+            "standard's columns. Download the template to fill in from the list of standards."
+        ),
+    )
     license_id = forms.ChoiceField(label=gettext_lazy("License"))
     frequency = forms.ChoiceField(
         label=gettext_lazy("How often it is updated"), choices=Frequency.choices, initial=Frequency.IRREGULAR
@@ -100,6 +155,12 @@ class DatasetForm(forms.Form):
         license_field = self.fields["license_id"]
         assert isinstance(license_field, forms.ChoiceField)
         license_field.choices = [(license.id, license.title) for license in LICENSES.values()]
+        standard_field = self.fields["standard"]
+        assert isinstance(standard_field, forms.ChoiceField)
+        standard_field.choices = [("", _("None"))] + [
+            (standard.number, f"{standard.number} {standard.names['ja']}")
+            for standard in standards.all_standards()
+        ]
 
 
 @staff_required
@@ -133,6 +194,7 @@ def dataset_new(request: IdxRequest) -> HttpResponseBase:
                         if value
                     },
                     "theme": data["theme"],
+                    "standard": data["standard"],
                     "tags": tags,
                     "license_id": data["license_id"],
                     "frequency": data["frequency"],
@@ -167,11 +229,37 @@ class ResourceForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("File"))
 
 
+class ReplaceForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("New file"))
+
+
+def _replace_summary(form: ReplaceForm, resource: Resource | None) -> list[SummaryItem]:
+    """The replace form's errors, linking to the file field of the resource being replaced."""
+    if resource is None:
+        return []
+    return [
+        SummaryItem(f"replace-{resource.uid}", f"{form['file'].label}: {error}")
+        for error in form["file"].errors
+    ]
+
+
+def _upload_done(request: IdxRequest, upload: services.Upload, text: str) -> None:
+    messages.success(request, text)
+    for note in normalised_texts(upload.normalised):
+        messages.info(request, note)
+
+
 @staff_required
 def dataset_detail(request: IdxRequest, name: str) -> HttpResponseBase:
     dataset = _dataset(request, name, Action.EDIT_OPEN_DATA)
-    form = ResourceForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and request.POST.get("action") == "submit":
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    form = (
+        ResourceForm(request.POST or None, request.FILES or None) if action in ("", "add") else ResourceForm()
+    )
+    replace_form = ReplaceForm(request.POST, request.FILES) if action == "replace" else ReplaceForm()
+    replacing: Resource | None = None
+    problems: StandardRefused | None = None
+    if action == "submit":
         try:
             services.dataset_submit_for_review(dataset=dataset, actor=request.user)
         except services.OpenDataRefused as exc:
@@ -179,10 +267,35 @@ def dataset_detail(request: IdxRequest, name: str) -> HttpResponseBase:
         else:
             messages.success(request, _("Sent for review. 情報政策課 checks it before it is published."))
         return redirect("backoffice:opendata_detail", name=dataset.name)
-    if request.method == "POST" and form.is_valid():
+    if action == "replace":
+        replacing = next(
+            (
+                resource
+                for resource in dataset.resources.all()
+                if str(resource.uid) == request.POST.get("resource")
+            ),
+            None,
+        )
+        if replacing is None:
+            raise Http404
+        if replace_form.is_valid():
+            upload = replace_form.cleaned_data["file"]
+            try:
+                result = services.resource_replace(
+                    resource=replacing, filename=upload.name, content=upload, actor=request.user
+                )
+            except services.OpenDataRefused as exc:
+                form_add_domain_error(replace_form, exc, fallback_field="file")
+                problems = exc if isinstance(exc, StandardRefused) else None
+            else:
+                _upload_done(
+                    request, result, _("The new file was checked and replaced the old one, which is kept.")
+                )
+                return redirect("backoffice:opendata_detail", name=dataset.name)
+    elif request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            services.resource_add(
+            result = services.resource_upload(
                 dataset=dataset,
                 names={
                     key: value
@@ -199,21 +312,31 @@ def dataset_detail(request: IdxRequest, name: str) -> HttpResponseBase:
             )
         except services.OpenDataRefused as exc:
             form_add_domain_error(form, exc, fallback_field="file")
+            problems = exc if isinstance(exc, StandardRefused) else None
         else:
-            messages.success(request, _("The file was checked and added."))
+            _upload_done(request, result, _("The file was checked and added."))
             return redirect("backoffice:opendata_detail", name=dataset.name)
+    failed = bool(form.errors or replace_form.errors)
     return render(
         request,
         "backoffice/opendata/detail.html",
         {
             "dataset": dataset,
-            "license": LICENSES[dataset.license_id],
+            "license": LICENSES.get(dataset.license_id),
+            "standard": standards.get(dataset.standard) if dataset.standard else None,
+            "stars": stars(dataset.openness_stars),
             "form": form,
-            "error_summary": summary_from_form(form) if form.errors else [],
+            "replace_form": replace_form,
+            "replacing": replacing,
+            "problems": problems,
+            "error_summary": summary_from_form(form) + _replace_summary(replace_form, replacing)
+            if failed
+            else [],
             "can_upload": dataset.status in (Dataset.Status.DRAFT, Dataset.Status.WITHDRAWN),
+            "can_replace": dataset.status != Dataset.Status.IN_REVIEW,
             "reviewer": can(request.user, Action.PUBLISH_OPEN_DATA, dataset.department),
         },
-        status=422 if form.errors else 200,
+        status=422 if failed else 200,
     )
 
 
@@ -253,7 +376,8 @@ def dataset_review(request: IdxRequest, name: str) -> HttpResponseBase:
         "backoffice/opendata/review.html",
         {
             "dataset": dataset,
-            "license": LICENSES[dataset.license_id],
+            "license": LICENSES.get(dataset.license_id),
+            "stars": stars(dataset.openness_stars),
             "form": form,
             "error_summary": summary_from_form(form) if form.errors else [],
         },

@@ -248,7 +248,8 @@ def _check_geojson(content: bytes) -> None:
         if not _valid_geometry(geometry):
             raise OpenDataRefused(
                 message=_(
-                    "Feature %(number)s has no valid geometry (longitude −180 to 180, latitude −90 to 90)."
+                    "Feature %(number)s has no valid geometry: a Point, LineString or Polygon (closed rings) "
+                    "with longitude −180 to 180 and latitude −90 to 90."
                 ),
                 field="file",
                 params={"number": number},
@@ -265,6 +266,21 @@ def _valid_position(position: object) -> bool:
     )
 
 
+def _valid_polygon(rings: object) -> bool:
+    """Linear rings: four positions at least, the last the same as the first (a closed ring)."""
+    return (
+        isinstance(rings, list)
+        and len(rings) >= 1
+        and all(
+            isinstance(ring, list)
+            and len(ring) >= 4
+            and all(map(_valid_position, ring))
+            and ring[0] == ring[-1]
+            for ring in rings
+        )
+    )
+
+
 def _valid_geometry(geometry: object) -> bool:
     if not isinstance(geometry, dict):
         return False
@@ -275,19 +291,19 @@ def _valid_geometry(geometry: object) -> bool:
         return (
             isinstance(coordinates, list) and len(coordinates) >= 1 and all(map(_valid_position, coordinates))
         )
-    if kind in ("Polygon", "MultiLineString"):
+    if kind == "MultiLineString":
         return (
             isinstance(coordinates, list)
             and len(coordinates) >= 1
             and all(
-                isinstance(ring, list) and ring and all(map(_valid_position, ring)) for ring in coordinates
+                isinstance(line, list) and line and all(map(_valid_position, line)) for line in coordinates
             )
         )
+    if kind == "Polygon":
+        return _valid_polygon(coordinates)
     if kind == "MultiPolygon":
-        return isinstance(coordinates, list) and all(
-            isinstance(polygon, list)
-            and all(isinstance(ring, list) and all(map(_valid_position, ring)) for ring in polygon)
-            for polygon in coordinates
+        return (
+            isinstance(coordinates, list) and len(coordinates) >= 1 and all(map(_valid_polygon, coordinates))
         )
     if kind == "GeometryCollection":
         return all(_valid_geometry(part) for part in geometry.get("geometries") or [])
@@ -706,7 +722,8 @@ def _move(
 
 
 def dataset_submit_for_review(*, dataset: Dataset, actor: User | None) -> Dataset:
-    """A draft goes to a second person for review; it needs at least one file."""
+    """A draft goes to a second person for review; it needs a license and at least one file."""
+    _check_dataset({**{key: getattr(dataset, key) for key in DATASET_FIELDS}, "name": dataset.name})
     if not dataset.resources.exists():
         raise OpenDataRefused(message=_("Add at least one file before asking for review."), field="resources")
     return _move(

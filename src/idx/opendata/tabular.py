@@ -110,7 +110,14 @@ class Table:
 
 
 def decode(raw: bytes) -> tuple[str, str]:
-    """The text and its encoding: UTF-8 (a BOM is dropped) or Shift_JIS (cp932); else refused."""
+    """The text and its encoding: UTF-8 (a BOM is dropped) or Shift_JIS (cp932); else refused.
+
+    A NUL byte is in no text file of either (UTF-16, which Excel's "Unicode text" writes, is full of them).
+    """
+    if b"\x00" in raw[:65536]:
+        raise OpenDataRefused(
+            message=_("The file is neither UTF-8 nor Shift_JIS text. Save it as CSV (UTF-8)."), field="file"
+        )
     if raw.startswith(b"\xef\xbb\xbf"):
         try:
             return raw[3:].decode("utf-8"), "utf-8-sig"
