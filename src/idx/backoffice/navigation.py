@@ -61,6 +61,8 @@ ENTRIES: tuple[Entry, ...] = (
     Entry(_("Disaster alerts"), "alert_list", Action.ISSUE_ALERT, Where.CRISIS_MANAGEMENT),
     Entry(_("Procedures"), "procedure_list", Action.EDIT_PROCEDURE),  # procedures.procedure_list
     Entry(_("Open data"), "opendata_list", Action.EDIT_OPEN_DATA),  # opendata.dataset_list
+    Entry(_("DX action plan"), "dxplan_home", Action.VIEW_DASHBOARDS),  # dxplan.plan_home
+    Entry(_("Dashboards"), "insights_home", Action.VIEW_DASHBOARDS),  # insights.insights_home
     # place_texts.place_list: EDIT_PLACE_TEXTS over every department
     Entry(_("Texts by language"), "place_list", Action.EDIT_PLACE_TEXTS, Where.CITY_WIDE),
     Entry(_("Audit log"), "audit_export", Action.EXPORT_AUDIT),  # exports.audit_export (re-authentication)

@@ -29,6 +29,7 @@ from typing import Any, Literal
 
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from idx.common.dates import format_date
 from idx.common.models import Municipality
@@ -97,10 +98,10 @@ class EffectReport:
 
 def unit_word(kpi: Kpi) -> str:
     return {
-        Kpi.Unit.PERCENT: _("points"),
-        Kpi.Unit.DAYS: _("days"),
-        Kpi.Unit.MINUTES: _("minutes"),
-    }.get(Kpi.Unit(kpi.unit), _("cases"))
+        Kpi.Unit.PERCENT: pgettext("unit of an estimated effect", "points"),
+        Kpi.Unit.DAYS: pgettext("unit of an estimated effect", "days"),
+        Kpi.Unit.MINUTES: pgettext("unit of an estimated effect", "minutes"),
+    }.get(Kpi.Unit(kpi.unit), pgettext("unit of an estimated effect", "cases"))
 
 
 def _number(value: float) -> str:

@@ -52,6 +52,7 @@ Granularity = Literal["month", "quarter", "fiscal_year"]
 GRANULARITIES: tuple[Granularity, ...] = ("month", "quarter", "fiscal_year")
 
 CARD_SIGN_IN_KEY = "my_number_card"
+STAFF_SIGN_IN_KEY = "staff"
 
 # Which fact a measure sums.
 APPLICATION_MEASURES = {
@@ -242,6 +243,8 @@ class Cube:
                     continue
                 if measure == Measure.CARD_SIGN_INS and event[2] != CARD_SIGN_IN_KEY:
                     continue
+                if measure == Measure.SIGN_INS and event[2] == STAFF_SIGN_IN_KEY:
+                    continue  # residents' sign-ins only: staff never use a card to sign in
                 sums[event[0]] += event[3]
         return dict(sums)
 
