@@ -24,6 +24,11 @@ def _events() -> Resource:
     return Resource.objects.get(dataset__name="events", format="CSV")
 
 
+def test_the_demo_events_keep_last_months_file_as_version_1(iga_catalog):
+    version = _events().versions.get()
+    assert version.number == 1 and version.row_count == 3 and version.filename == "events.csv"
+
+
 def test_replacing_keeps_the_old_file_and_the_same_bytes_change_nothing(iga_catalog, supervisor):
     resource = _events()
     old_sha, old_rows, old_name = resource.sha256, resource.row_count, resource.file.name
@@ -33,16 +38,16 @@ def test_replacing_keeps_the_old_file_and_the_same_bytes_change_nothing(iga_cata
     assert upload.normalised == {"wareki": 2}
     resource.refresh_from_db()
     assert resource.row_count == 1 and resource.records.get().data["開始日"] == "2027-08-20"
-    version = resource.versions.get()
-    assert (version.number, version.sha256, version.row_count) == (1, old_sha, old_rows)
+    version = resource.versions.latest("number")
+    assert (version.number, version.sha256, version.row_count) == (2, old_sha, old_rows)
     assert version.file.name == old_name and version.replaced_by == supervisor
-    entry = AuditEntry.objects.filter(action="opendata.resource_replace").get()
-    assert entry.after["version"] == 1
+    entry = AuditEntry.objects.filter(action="opendata.resource_replace").latest("pk")
+    assert entry.after["version"] == 2
     services.resource_replace(
         resource=resource, filename="events-2027.csv", content=io.BytesIO(NEW_EVENTS), actor=supervisor
     )
-    assert ResourceVersion.objects.count() == 1
-    assert AuditEntry.objects.filter(action="opendata.resource_replace").count() == 1
+    assert ResourceVersion.objects.count() == 2
+    assert AuditEntry.objects.filter(action="opendata.resource_replace").count() == 2
 
 
 def test_a_version_is_downloaded_with_the_headers_of_the_current_file(iga_catalog, supervisor):
@@ -52,9 +57,9 @@ def test_a_version_is_downloaded_with_the_headers_of_the_current_file(iga_catalo
     services.resource_replace(
         resource=resource, filename="events-2027.csv", content=io.BytesIO(NEW_EVENTS), actor=supervisor
     )
-    version = resource.versions.get()
+    version = resource.versions.latest("number")
     client = Client(HTTP_HOST=IGA_HOST)
-    url = f"/dataset/events/resource/{resource.uid}/version/1/download/{version.filename}"
+    url = f"/dataset/events/resource/{resource.uid}/version/2/download/{version.filename}"
     response = client.get(url)
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == old_bytes
@@ -64,7 +69,7 @@ def test_a_version_is_downloaded_with_the_headers_of_the_current_file(iga_catalo
     from idx.api.opendata_files import version_url
 
     assert version_url(version) == url
-    assert client.get(url.replace("/version/1/", "/version/2/")).status_code == 404
+    assert client.get(url.replace("/version/2/", "/version/3/")).status_code == 404
     assert client.get(url.replace("events.csv", "other.csv")).status_code == 404
     assert client.get(url.replace("/dataset/events/", "/dataset/aed-locations/")).status_code == 404
 
@@ -76,8 +81,7 @@ def test_versions_of_a_withdrawn_dataset_or_another_municipality_are_not_found(
     services.resource_replace(
         resource=resource, filename="events-2027.csv", content=io.BytesIO(NEW_EVENTS), actor=supervisor
     )
-    version = resource.versions.get()
-    url = f"/dataset/events/resource/{resource.uid}/version/1/download/{version.filename}"
+    url = f"/dataset/events/resource/{resource.uid}/version/1/download/events.csv"
     from tests.conftest import WATARAI_HOST
 
     assert Client(HTTP_HOST=WATARAI_HOST).get(url).status_code == 404
@@ -99,4 +103,4 @@ def test_a_replacement_must_fit_the_standard_and_leaves_everything_as_it_was(iga
         )
     resource.refresh_from_db()
     assert (resource.sha256, resource.row_count, resource.records.count()) == before
-    assert not resource.versions.exists()
+    assert resource.versions.count() == 1  # the demo's own earlier file only
