@@ -169,7 +169,11 @@ def _dx_plan(objects: dict[str, Any]) -> dict[str, Any]:
         load_dx_plan(municipality)
         initiative = Initiative.objects.get(municipality=municipality, code="assisted-counter")
         draft = ProgressNote.objects.create(
-            municipality=municipality, initiative=initiative, fiscal_year=2025, quarter=1, status="on_track",
+            municipality=municipality,
+            initiative=initiative,
+            fiscal_year=2025,
+            quarter=1,
+            status="on_track",
             texts={"ja": "下書き"},
         )
         published = initiative.notes.exclude(published_at=None).first()
