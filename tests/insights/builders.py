@@ -18,7 +18,7 @@ def application_facts(
     *,
     online: Callable[[dt.date], int] | int = 30,
     counter: int = 50,
-    paper: int = 20,
+    paper: Callable[[dt.date], int] | int = 20,
     lead_days: int = 10,
     within_share: float = 0.9,
 ) -> None:
@@ -30,7 +30,7 @@ def application_facts(
         counts = {
             Channel.ONLINE: online(month) if callable(online) else online,
             Channel.COUNTER: counter,
-            Channel.PAPER: paper,
+            Channel.PAPER: paper(month) if callable(paper) else paper,
         }
         for channel, count in counts.items():
             rows.append(
