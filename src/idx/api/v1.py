@@ -698,3 +698,23 @@ from idx.api import dxplan as _dxplan_api  # noqa: E402
 
 api.add_router("/", _dxplan_api.router)
 api.add_router("/staff", _dxplan_api.staff)
+
+from idx.api import participation as _participation_api  # noqa: E402
+
+api.add_router("/", _participation_api.router)
+api.add_router("/staff", _participation_api.staff)
+
+from idx.api import public_comment as _public_comment_api  # noqa: E402
+
+api.add_router("/", _public_comment_api.router)
+api.add_router("/staff", _public_comment_api.staff)
+
+from idx.api import surveys as _surveys_api  # noqa: E402
+
+api.add_router("/", _surveys_api.router)
+api.add_router("/staff", _surveys_api.staff)
+
+from idx.api import events as _events_api  # noqa: E402
+
+api.add_router("/", _events_api.router)
+api.add_router("/staff", _events_api.staff)

@@ -7,18 +7,22 @@ from idx.backoffice import (
     counter,
     disaster_guide,
     dxplan,
+    events,
     exports,
     insights,
     message_templates,
     notices,
     opendata,
+    participation,
     payments,
     place_texts,
     procedure_builder,
     procedure_versions,
     procedures,
+    public_comment,
     reconciliation,
     sign_in,
+    surveys,
 )
 from idx.backoffice import booking as booking_views
 from idx.identity.mfa import views as mfa_views
@@ -198,3 +202,6 @@ urlpatterns = [
 
 # Pages of further domains, each module keeping its own list (in this namespace).
 urlpatterns += insights.urlpatterns + dxplan.urlpatterns
+urlpatterns += (
+    participation.urlpatterns + public_comment.urlpatterns + surveys.urlpatterns + events.urlpatterns
+)

@@ -44,6 +44,14 @@ class Action(StrEnum):
     VIEW_DASHBOARDS = "view_dashboards"  # the EBPM dashboards: KPIs, channels, lead times, waits, effects
     EDIT_KPIS = "edit_kpis"  # define KPIs and their targets, log interventions
     EDIT_DX_PLAN = "edit_dx_plan"  # the DX action plan: initiatives, targets, milestones, progress notes
+    MANAGE_PARTICIPATION = "manage_participation"  # participation processes, phases, official answers
+    MODERATE = "moderate"  # hide or restore residents' proposals and comments, decide appeals
+    MANAGE_PUBLIC_COMMENT = (
+        "manage_public_comment"  # パブリックコメント: drafts, sections, the published result
+    )
+    MANAGE_SURVEYS = "manage_surveys"  # surveys: questions, opening and closing, results
+    MANAGE_EVENTS = "manage_events"  # events and courses, participants, help requests, cancellations
+    CHECK_IN_EVENT = "check_in_event"  # check participants in at the door
 
 
 class Scope(StrEnum):
@@ -91,6 +99,19 @@ ACTION_DESCRIPTIONS: dict[Action, str] = {
     Action.EDIT_DX_PLAN: (
         "keep the DX action plan (推進本部): initiatives, yearly targets, milestones, status and quarterly progress notes"
     ),
+    Action.MANAGE_PARTICIPATION: (
+        "draft and publish participation processes and their phases, answer proposals officially "
+        "(検討中 / 採用 / 不採用) and link what the city did"
+    ),
+    Action.MODERATE: "hide residents' proposals and comments with a reason, restore them, decide appeals (audited)",
+    Action.MANAGE_PUBLIC_COMMENT: (
+        "publish a draft plan or ordinance for パブリックコメント, read the comments, publish 「意見の概要と市の考え方」"
+    ),
+    Action.MANAGE_SURVEYS: "build surveys, open and close them, read and publish their results",
+    Action.MANAGE_EVENTS: (
+        "create events and courses (スマホ教室 too), see participants and the help they asked for, cancel with refunds"
+    ),
+    Action.CHECK_IN_EVENT: "check participants in at the door (QR code or list)",
     Action.UNSEAL_MY_NUMBER: (
         "open a sealed 個人番号 on a case or in an export (back-office process with the private key, "
         "after re-authentication; every opening is audited)"
@@ -111,6 +132,7 @@ MATRIX: dict[Role, dict[Action, Scope]] = {
         Action.SERVE_COUNTER: _OWN,
         Action.TAKE_PAYMENT: _OWN,
         Action.VIEW_DASHBOARDS: _OWN,
+        Action.CHECK_IN_EVENT: _OWN,
     },
     Role.SUPERVISOR: {
         Action.VIEW_CASE: _OWN,
@@ -130,6 +152,9 @@ MATRIX: dict[Role, dict[Action, Scope]] = {
         Action.EDIT_OPEN_DATA: _OWN,
         Action.VIEW_DASHBOARDS: _OWN,
         Action.EDIT_DX_PLAN: _OWN,
+        Action.MODERATE: _OWN,
+        Action.MANAGE_EVENTS: _OWN,
+        Action.CHECK_IN_EVENT: _OWN,
     },
     Role.DEPARTMENT_ADMIN: {
         Action.VIEW_CASE: _OWN,
@@ -151,6 +176,12 @@ MATRIX: dict[Role, dict[Action, Scope]] = {
         Action.VIEW_DASHBOARDS: _OWN,
         Action.EDIT_KPIS: _OWN,
         Action.EDIT_DX_PLAN: _OWN,
+        Action.MANAGE_PARTICIPATION: _OWN,
+        Action.MODERATE: _OWN,
+        Action.MANAGE_PUBLIC_COMMENT: _OWN,
+        Action.MANAGE_SURVEYS: _OWN,
+        Action.MANAGE_EVENTS: _OWN,
+        Action.CHECK_IN_EVENT: _OWN,
     },
     Role.CITY_ADMIN: {
         Action.VIEW_CASE: _ALL,
@@ -169,6 +200,11 @@ MATRIX: dict[Role, dict[Action, Scope]] = {
         Action.VIEW_DASHBOARDS: _ALL,
         Action.EDIT_KPIS: _ALL,
         Action.EDIT_DX_PLAN: _ALL,
+        Action.MANAGE_PARTICIPATION: _ALL,
+        Action.MODERATE: _ALL,
+        Action.MANAGE_PUBLIC_COMMENT: _ALL,
+        Action.MANAGE_SURVEYS: _ALL,
+        Action.MANAGE_EVENTS: _ALL,
     },
     # 監査担当: reads everything of the city, changes nothing.
     Role.AUDITOR: {

@@ -8,12 +8,16 @@ from idx.portal import (
     catalog,
     counter,
     dxplan,
+    events,
     insights,
     opendata,
     opendata_standards,
+    participation,
     payments,
+    public_comment,
     sign_in,
     signing,
+    surveys,
 )
 from idx.portal import booking as booking_views
 
@@ -96,3 +100,6 @@ urlpatterns = [
 
 # Pages of further domains, each module keeping its own list (in this namespace).
 urlpatterns += insights.urlpatterns + dxplan.urlpatterns + opendata_standards.urlpatterns
+urlpatterns += (
+    participation.urlpatterns + public_comment.urlpatterns + surveys.urlpatterns + events.urlpatterns
+)

@@ -1,0 +1,11 @@
+"""Surveys in the JSON API.
+
+Added to the API by ``idx.api.v1`` after its own routers.
+"""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router: Router = Router(tags=["surveys"], auth=None)
+staff: Router = Router(tags=["staff"])

@@ -1,0 +1,7 @@
+"""Resident pages of Surveys."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
