@@ -297,3 +297,15 @@ def test_a_dataset_without_a_license_cannot_go_to_review_or_be_published(aed):
 def test_every_standard_has_a_schema_the_upload_uses():
     for standard in standards.all_standards():
         assert standard.schema["fieldsMatch"] == "partial"
+
+
+def test_a_code_with_a_wrong_check_digit_is_refused_with_the_right_one(aed):
+    assert tabular.check_digit("13101") == "6" and tabular.check_digit("01100") == "2"
+    body = HEADER + GOOD_ROW + GOOD_ROW.replace("242161,A1", "242162,A2")
+    with pytest.raises(StandardRefused) as refused:
+        _upload(aed, body.encode())
+    (problem,) = refused.value.problems
+    assert (problem.row, problem.column, problem.value) == (3, "全国地方公共団体コード", "242162")
+    with translation.override("ja"):
+        assert "242161" in problem.text()
+    _nothing_stored(aed)

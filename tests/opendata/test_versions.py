@@ -104,3 +104,21 @@ def test_a_replacement_must_fit_the_standard_and_leaves_everything_as_it_was(iga
     resource.refresh_from_db()
     assert (resource.sha256, resource.row_count, resource.records.count()) == before
     assert resource.versions.count() == 1  # the demo's own earlier file only
+
+
+def test_dcat_lists_the_earlier_files_as_versions(iga_catalog):
+    from rdflib import Graph, Literal, URIRef
+    from rdflib.namespace import DCAT, DCTERMS
+
+    resource = _events()
+    response = Client(HTTP_HOST=IGA_HOST).get("/dataset/events.ttl")
+    graph = Graph().parse(data=response.content.decode(), format="turtle")
+    distribution = URIRef(f"http://{IGA_HOST}/dataset/events/resource/{resource.uid}")
+    (version,) = graph.objects(distribution, DCTERMS.hasVersion)
+    assert str(version).endswith(f"/dataset/events/resource/{resource.uid}/version/1/download/events.csv")
+    assert graph.value(version, DCAT.version) == Literal("1")
+    assert Client(HTTP_HOST=IGA_HOST).get(str(version).replace(f"http://{IGA_HOST}", "")).status_code == 200
+    catalog = Graph().parse(
+        data=Client(HTTP_HOST=IGA_HOST).get("/catalog.ttl").content.decode(), format="turtle"
+    )
+    assert (distribution, DCTERMS.hasVersion, version) in catalog

@@ -15,6 +15,7 @@ from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_GET
 
 from idx.api.ckan import download_url, site_url, theme_titles
+from idx.api.opendata_files import version_url
 from idx.opendata import selectors
 from idx.opendata.licenses import LICENSES
 from idx.opendata.models import Dataset, Resource
@@ -61,12 +62,39 @@ def _distribution(request: IdxRequest, dataset: Dataset, resource: Resource) -> 
         "dcat:byteSize": _typed(str(resource.size), "nonNegativeInteger"),
         "dct:license": {"@id": LICENSES[dataset.license_id].url},
         "dct:modified": _typed(resource.updated_at.isoformat(), "dateTime"),
-        "spdx:checksum": {
-            "@type": "spdx:Checksum",
-            "spdx:algorithm": {"@id": "spdx:checksumAlgorithm_sha256"},
-            "spdx:checksumValue": _typed(resource.sha256, "hexBinary"),
-        },
+        "spdx:checksum": _checksum(resource.sha256),
+        **({"dct:hasVersion": versions} if (versions := _versions(request, resource)) else {}),
     }
+
+
+def _checksum(sha256: str) -> dict[str, Any]:
+    return {
+        "@type": "spdx:Checksum",
+        "spdx:algorithm": {"@id": "spdx:checksumAlgorithm_sha256"},
+        "spdx:checksumValue": _typed(sha256, "hexBinary"),
+    }
+
+
+def _versions(request: IdxRequest, resource: Resource) -> list[dict[str, Any]]:
+    """The files the distribution held before (dct:hasVersion), each downloadable by its number."""
+    nodes = []
+    for version in sorted(resource.versions.all(), key=lambda version: version.number):
+        url = f"{site_url(request)}{version_url(version)}"
+        nodes.append(
+            {
+                "@id": url,
+                "@type": "dcat:Distribution",
+                "dcat:version": str(version.number),
+                "dcat:downloadURL": {"@id": url},
+                "dcat:accessURL": {"@id": url},
+                "dct:format": resource.format,
+                "dcat:byteSize": _typed(str(version.size), "nonNegativeInteger"),
+                "dct:license": {"@id": LICENSES[resource.dataset.license_id].url},
+                "dct:modified": _typed(version.replaced_at.isoformat(), "dateTime"),
+                "spdx:checksum": _checksum(version.sha256),
+            }
+        )
+    return nodes
 
 
 def _dataset(request: IdxRequest, dataset: Dataset) -> dict[str, Any]:
@@ -142,7 +170,9 @@ def _dataset(request: IdxRequest, dataset: Dataset) -> dict[str, Any]:
 def catalog_document(request: IdxRequest) -> dict[str, Any]:
     municipality = request.municipality
     base = site_url(request)
-    datasets = selectors.published_datasets(municipality=municipality).prefetch_related("resources")
+    datasets = selectors.published_datasets(municipality=municipality).prefetch_related(
+        "resources", "resources__versions"
+    )
     return {
         "@context": CONTEXT,
         "@id": f"{base}/catalog",
