@@ -212,3 +212,28 @@ class _App:
                 return response.json()
 
         return _Response()
+
+
+def test_earlier_files_are_listed_with_their_date_and_download(iga_catalog):
+    from idx.opendata.models import Resource
+
+    resource = Resource.objects.get(dataset__name="aed-locations", format="CSV")
+    original = resource.file.open("rb").read()
+    resource.file.close()
+    assert 'class="od-versions"' not in _page("/opendata/aed-locations/")
+    services.resource_replace(
+        resource=resource,
+        filename="aed.csv",
+        content=io.BytesIO(original.replace("伊賀市役所".encode(), "伊賀市役所本庁舎".encode())),
+        actor=None,
+    )
+    page = _page("/opendata/aed-locations/", "en")
+    versions = re.search(r'<details class="od-versions">.*?</details>', page, re.S)
+    assert versions, "no earlier files listed"
+    assert "1 earlier file of this download" in versions.group(0)
+    assert "In use until" in versions.group(0)
+    link = re.search(r'href="([^"]+)" download', versions.group(0))
+    assert link and "/version/1/download/aed.csv" in link.group(1)
+    download = Client(HTTP_HOST=IGA_HOST).get(link.group(1))
+    assert download.status_code == 200 and b"".join(download.streaming_content) == original
+    assert "以前のファイル（1件）" in _page("/opendata/aed-locations/")

@@ -388,6 +388,7 @@ def datastore_search(request: IdxRequest, params: Mapping[str, Any]) -> Any:
     resource_id = str(params.get("resource_id") or params.get("id") or "")
     limit = _int(params, "limit", 100)
     offset = _int(params, "offset", 0, minimum=0)
+    include_total = params.get("include_total") is None or _bool(params.get("include_total"))
     result = selectors.datastore_search(
         municipality=request.municipality,
         resource_id=resource_id,
@@ -397,6 +398,7 @@ def datastore_search(request: IdxRequest, params: Mapping[str, Any]) -> Any:
         offset=offset,
         sort=str(params.get("sort") or ""),
         fields=_list_param(params.get("fields")) or None,
+        include_total=include_total,
     )
     base = f"/api/3/action/datastore_search?resource_id={resource_id}"
     answer: dict[str, Any] = {
@@ -407,7 +409,7 @@ def datastore_search(request: IdxRequest, params: Mapping[str, Any]) -> Any:
         "offset": offset,
         "_links": {"start": base, "next": f"{base}&offset={offset + limit}"},
     }
-    if params.get("include_total") is None or _bool(params.get("include_total")):
+    if include_total:
         answer["total"] = result.total
     return answer
 

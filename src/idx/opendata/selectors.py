@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Aggregate, Count, Prefetch, Q, QuerySet, TextField, Value
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
@@ -25,7 +26,7 @@ from idx.common.errors import DomainError
 from idx.common.models import Municipality
 from idx.identity.models import Department
 from idx.opendata import geo
-from idx.opendata.models import Dataset, DatastoreRecord, Resource, ResourceFormat
+from idx.opendata.models import Dataset, DatastoreRecord, Resource, ResourceFormat, ResourceVersion
 
 ROWS_MAX = 1000
 DATASTORE_LIMIT_MAX = 32000
@@ -83,6 +84,16 @@ def resource_get_published(*, municipality: Municipality, resource_id: str) -> R
     return resource
 
 
+def earlier_versions(*, dataset: Dataset) -> dict[int, list[ResourceVersion]]:
+    """The files each resource of a dataset held before it was replaced, newest first (one query)."""
+    versions: dict[int, list[ResourceVersion]] = {}
+    for version in ResourceVersion.objects.filter(resource__dataset=dataset).order_by(
+        "resource_id", "-number"
+    ):
+        versions.setdefault(version.resource_id, []).append(version)
+    return versions
+
+
 # ---- maps --------------------------------------------------------------------------------------
 
 # A GeoJSON file larger than this is offered for download but not drawn (the page would be slow).
@@ -91,7 +102,19 @@ MAP_FILE_BYTES_MAX = 20 * 1024 * 1024
 
 def resource_map(*, resource: Resource, limit: int = geo.POINTS_MAX) -> geo.PlaceMap | None:
     """The places of a published file as a map model: a GeoJSON file's features, or a table's rows
-    that have 緯度 and 経度 (latitude and longitude) columns. None when there is nothing to draw."""
+    that have 緯度 and 経度 (latitude and longitude) columns. None when there is nothing to draw.
+
+    Kept in the cache under the file's checksum: a file's map changes only with its content."""
+    key = f"opendata:map:1:{resource.format}:{resource.sha256}:{limit}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached or None
+    drawn = _resource_map(resource, limit)
+    cache.set(key, drawn or False, timeout=24 * 3600)
+    return drawn
+
+
+def _resource_map(resource: Resource, limit: int) -> geo.PlaceMap | None:
     if resource.format == ResourceFormat.GEOJSON:
         if not 0 < resource.size <= MAP_FILE_BYTES_MAX:
             return None
@@ -327,7 +350,7 @@ class DatastoreResult:
     resource: Resource
     fields: list[dict[str, str]]
     records: list[dict[str, Any]]
-    total: int
+    total: int | None
     limit: int
     offset: int
 
@@ -342,6 +365,7 @@ def datastore_search(
     offset: int = 0,
     sort: str = "",
     fields: list[str] | None = None,
+    include_total: bool = True,
 ) -> DatastoreResult:
     resource = resource_get_published(municipality=municipality, resource_id=resource_id)
     if not resource.datastore_active:
@@ -422,7 +446,8 @@ def datastore_search(
         else:
             page = records.order_by(*order)[offset : offset + limit]
     else:
-        total = records.count()
+        # CKAN's total is exact; a client that pages without it (include_total=false) saves the count.
+        total = records.count() if include_total else None
         page = records.order_by(*order)[offset : offset + limit]
     rows = [
         {"_id": number, **{name: data.get(name) for name in chosen}}

@@ -8,13 +8,14 @@ from typing import Any
 from django.http import Http404
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from idx.common.i18n import pick
 from idx.opendata import selectors
 from idx.opendata.licenses import LICENSES
-from idx.opendata.models import Dataset, ResourceFormat, Theme
+from idx.opendata.models import Dataset, Resource, ResourceFormat, ResourceVersion, Theme
 from idx.opendata.selectors import NotInCatalog
 from idx.web.http import IdxRequest
 
@@ -78,6 +79,7 @@ def dataset_detail(request: IdxRequest, name: str) -> HttpResponseBase:
     except NotInCatalog as exc:
         raise Http404 from exc
     license = LICENSES[dataset.license_id]
+    versions = selectors.earlier_versions(dataset=dataset)
     resources = []
     for resource in dataset.resources.all():
         preview = None
@@ -100,6 +102,10 @@ def dataset_detail(request: IdxRequest, name: str) -> HttpResponseBase:
                 "name": pick(resource.names),
                 "preview": preview,
                 "map": selectors.resource_map(resource=resource),
+                "versions": [
+                    {"version": version, "url": _version_url(dataset, resource, version)}
+                    for version in versions.get(resource.pk, [])
+                ],
             }
         )
     title = pick(dataset.titles)
@@ -122,6 +128,18 @@ def dataset_detail(request: IdxRequest, name: str) -> HttpResponseBase:
             "stars_missing": "☆" * (5 - stars),
             "stars_text": STAR_LEVELS.get(stars, STAR_LEVELS[3]),
             "schema_org": json.dumps(_schema_org(request, dataset), ensure_ascii=False).replace("</", "<\\/"),
+        },
+    )
+
+
+def _version_url(dataset: Dataset, resource: Resource, version: ResourceVersion) -> str:
+    return reverse(
+        "opendata_version_download",
+        kwargs={
+            "name": dataset.name,
+            "resource_id": str(resource.uid),
+            "number": version.number,
+            "filename": version.filename,
         },
     )
 
