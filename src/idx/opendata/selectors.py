@@ -437,6 +437,7 @@ def datastore_search(
             if name != "_id":
                 _require_column(columns, name, "fields")
         chosen = [name for name in fields if name != "_id"]
+    total: int | None
     if not filtered:
         # The loader numbers a table's rows 1, 2, ... without gaps and counts them: the total is
         # known, and a page in _id order is a range of numbers (no OFFSET walking the rows before).
