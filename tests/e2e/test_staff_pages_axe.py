@@ -51,6 +51,8 @@ REACHED_BY_FORMS = {
     "case_correction": "test_case_correction",
     "queue_filter_delete": "test_case_correction",
     "opendata_review": "test_open_data (a dataset waiting for review)",
+    "dxplan_note": "test_dx_plan (a draft note, reached by saving it)",
+    "dxplan_note_publish": "test_dx_plan (the second look before a note is published)",
     "procedure_withdraw": "test_procedure_versions",
     "template_reset": "test_exports_and_templates (linked once a city has its own wording)",
     "counter_step": "test_counter_assisted",
