@@ -309,3 +309,16 @@ def test_a_code_with_a_wrong_check_digit_is_refused_with_the_right_one(aed):
     with translation.override("ja"):
         assert "242161" in problem.text()
     _nothing_stored(aed)
+
+
+def test_past_ten_thousand_problems_the_total_says_or_more(aed, monkeypatch):
+    monkeypatch.setattr(tabular, "ERRORS_COUNTED", 60)
+    body = HEADER + "".join(
+        f"242161,A{n},施設{n},シセツ,99,136.1,0595-22-9600,1階,08:30,17:15\n" for n in range(80)
+    )
+    with pytest.raises(StandardRefused) as refused:
+        _upload(aed, body.encode())
+    with translation.override("ja"):
+        assert refused.value.total_text == "60以上"
+        assert "60以上件" in refused.value.text()
+    _nothing_stored(aed)

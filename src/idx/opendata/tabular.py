@@ -13,6 +13,7 @@ Table Schema and refuses it with every problem by row and column (the first 50 l
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -24,11 +25,13 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from idx.common.spreadsheet import csv_chunks
+from idx.common.spreadsheet import csv_line
 from idx.opendata.errors import OpenDataRefused
 from idx.opendata.standards import Standard
 
 LISTED = 50
+# Errors counted before frictionless stops (each holds its row): the total says "10,000 or more".
+ERRORS_COUNTED = 10_000
 
 # Full-width ASCII (！ to ～) is U+FF01..U+FF5E, 0xFEE0 above its half-width twin.
 _WIDE_ASCII = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
@@ -62,17 +65,32 @@ _TIME = re.compile(r"^(?P<hour>\d{1,2})\s*(?:時|:)\s*(?P<minute>\d{1,2})\s*分?
 class StandardRefused(OpenDataRefused):
     """The table does not fit its standard: ``problems`` by row and column, ``total`` of them."""
 
-    def __init__(self, *, problems: list[Problem], total: int, standard: Standard) -> None:
+    def __init__(
+        self, *, problems: list[Problem], total: int, standard: Standard, capped: bool = False
+    ) -> None:
         super().__init__(
             message=_(
                 "%(count)s cells do not fit the standard “%(standard)s”. Nothing was stored: correct "
                 "them and upload the file again."
             ),
             field="file",
-            params={"count": total, "standard": standard.names.get("ja", standard.number)},
+            params={
+                "count": total_text(total, capped),
+                "standard": standard.names.get("ja", standard.number),
+            },
         )
         self.problems = problems
         self.total = total
+        self.capped = capped
+
+    @property
+    def total_text(self) -> str:
+        return total_text(self.total, self.capped)
+
+
+def total_text(total: int, capped: bool) -> str:
+    """1,234, or "10,000 or more" when frictionless stopped counting."""
+    return str(_("%(count)s or more") % {"count": f"{total:,}"}) if capped else f"{total:,}"
 
 
 @dataclass(frozen=True)
@@ -89,49 +107,48 @@ class Problem:
 
 @dataclass
 class Table:
+    """The normalised table, kept as its UTF-8 CSV (not as rows: a large file stays small in memory)."""
+
     header: list[str]
-    rows: list[list[str]]
+    body: bytes  # the normalised table as UTF-8 CSV without a BOM: what is stored and published
     encoding: str
     changes: dict[str, int]
     # Each row's number in the uploaded file (the header is 1; empty rows are left out).
     numbers: list[int] = field(default_factory=list)
+    # Codes whose check digit is wrong, found while reading: (row number, column, code).
+    bad_codes: list[tuple[int, str, str]] = field(default_factory=list)
 
     def number(self, row_number: int) -> int:
         """The uploaded file's row number for a row number of the normalised table."""
         index = row_number - 2
         return self.numbers[index] if 0 <= index < len(self.numbers) else row_number
 
-    @property
-    def body(self) -> bytes:
-        """The normalised table as UTF-8 CSV without a BOM (what is stored and published)."""
-        return "".join(csv_chunks([self.header, *self.rows], guarded=True, bom=False, batch=1000)).encode(
-            "utf-8"
-        )
+
+def _decodes(raw: bytes, encoding: str) -> bool:
+    """Whether the whole file decodes, checked piece by piece (the text is not kept)."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        for start in range(0, len(raw), 1 << 20):
+            decoder.decode(raw[start : start + (1 << 20)])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
-def decode(raw: bytes) -> tuple[str, str]:
-    """The text and its encoding: UTF-8 (a BOM is dropped) or Shift_JIS (cp932); else refused.
+def encoding_of(raw: bytes) -> str:
+    """UTF-8 (a BOM is dropped: "utf-8-sig") or Shift_JIS ("cp932"); anything else is refused.
 
     A NUL byte is in no text file of either (UTF-16, which Excel's "Unicode text" writes, is full of them).
     """
-    if b"\x00" in raw[:65536]:
-        raise OpenDataRefused(
-            message=_("The file is neither UTF-8 nor Shift_JIS text. Save it as CSV (UTF-8)."), field="file"
-        )
-    if raw.startswith(b"\xef\xbb\xbf"):
-        try:
-            return raw[3:].decode("utf-8"), "utf-8-sig"
-        except UnicodeDecodeError:
-            pass
-    else:
-        try:
-            return raw.decode("utf-8"), "utf-8"
-        except UnicodeDecodeError:
-            pass
-        try:
-            return raw.decode("cp932"), "cp932"
-        except UnicodeDecodeError:
-            pass
+    if b"\x00" not in raw[:65536]:
+        if raw.startswith(b"\xef\xbb\xbf"):
+            if _decodes(raw, "utf-8-sig"):
+                return "utf-8-sig"
+        elif _decodes(raw, "utf-8"):
+            return "utf-8"
+        elif _decodes(raw, "cp932"):
+            return "cp932"
     raise OpenDataRefused(
         message=_("The file is neither UTF-8 nor Shift_JIS text. Save it as CSV (UTF-8)."),
         field="file",
@@ -173,32 +190,58 @@ def iso_time(text: str) -> str:
     return text
 
 
+CODE_COLUMNS = ("全国地方公共団体コード", "所在地_全国地方公共団体コード")
+
+
+def check_digit(code: str) -> str:
+    """The sixth digit of a 全国地方公共団体コード: the first five weighted 6, 5, 4, 3, 2, their sum's
+    remainder by 11 taken from 11, the last digit of that (13101 → 131016, 24216 → 242161)."""
+    remainder = sum(int(digit) * weight for digit, weight in zip(code[:5], (6, 5, 4, 3, 2), strict=True)) % 11
+    return str((11 - remainder) % 10)
+
+
 def read_csv(raw: bytes, *, standard: Standard) -> Table:
     """The table decoded and normalised for its standard; ``changes`` counts what changed."""
-    text, encoding = decode(raw)
+    encoding = encoding_of(raw)
     changes: Counter[str] = Counter()
     if encoding == "cp932":
         changes["encoding"] = 1
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # Decoded as it is read, written out encoded row by row: the file is never held as text.
+    reader = csv.reader(io.TextIOWrapper(io.BytesIO(raw), encoding=encoding, newline=""))
+    out = io.BytesIO()
+    numbers: list[int] = []
+    bad_codes: list[tuple[int, str, str]] = []
     try:
         header = [name.strip() for name in next(reader, [])]
         kinds = [_kind(standard, name) for name in header]
-        rows: list[list[str]] = []
-        numbers: list[int] = []
+        codes = [(header.index(name), name) for name in CODE_COLUMNS if name in header]
+        out.write(csv_line(header, guarded=True).encode("utf-8"))
         for number, row in enumerate(reader, start=2):
             if not any(cell.strip() for cell in row):
                 continue  # an empty line (often the last one a spreadsheet leaves)
             numbers.append(number)
-            rows.append(
-                [_cell(cell, kinds[i] if i < len(kinds) else "text", changes) for i, cell in enumerate(row)]
-            )
+            cells = [
+                _cell(cell, kinds[i] if i < len(kinds) else "text", changes) for i, cell in enumerate(row)
+            ]
+            for index, name in codes:
+                code = cells[index] if index < len(cells) else ""
+                if re.fullmatch(r"[0-9]{6}", code) and code[5] != check_digit(code):
+                    bad_codes.append((number, name, code))
+            out.write(csv_line(cells, guarded=True).encode("utf-8"))
     except csv.Error as exc:
         raise OpenDataRefused(
             message=_("The file could not be read as CSV: %(problem)s"),
             field="file",
             params={"problem": str(exc)},
         ) from exc
-    return Table(header=header, rows=rows, encoding=encoding, changes=dict(changes), numbers=numbers)
+    return Table(
+        header=header,
+        body=out.getvalue(),
+        encoding=encoding,
+        changes=dict(changes),
+        numbers=numbers,
+        bad_codes=bad_codes,
+    )
 
 
 def _kind(standard: Standard, name: str) -> str:
@@ -256,7 +299,7 @@ def validate(table: Table, *, standard: Standard) -> None:
     schema = Schema.from_descriptor(standard.schema)
     # The schema's fieldsMatch is "partial": columns by name, in any order, optional ones may be left out.
     resource = Resource(data=table.body, format="csv", encoding="utf-8", schema=schema)
-    report = resource.validate(limit_errors=100_000)
+    report = resource.validate(limit_errors=ERRORS_COUNTED)
     errors = [error for task in report.tasks for error in task.errors] + list(report.errors)
     found = [_problem(error, standard, table) for error in errors[:LISTED]]
     total = len(errors) + _check_digits(table, found)
@@ -268,41 +311,26 @@ def validate(table: Table, *, standard: Standard) -> None:
             table.header.index(problem.column) if problem.column in table.header else -1,
         )
     )
-    raise StandardRefused(problems=found[:LISTED], total=total, standard=standard)
-
-
-CODE_COLUMNS = ("全国地方公共団体コード", "所在地_全国地方公共団体コード")
-
-
-def check_digit(code: str) -> str:
-    """The sixth digit of a 全国地方公共団体コード: the first five weighted 6, 5, 4, 3, 2, their sum's
-    remainder by 11 taken from 11, the last digit of that (13101 → 131016, 24216 → 242161)."""
-    remainder = sum(int(digit) * weight for digit, weight in zip(code[:5], (6, 5, 4, 3, 2), strict=True)) % 11
-    return str((11 - remainder) % 10)
+    raise StandardRefused(
+        problems=found[:LISTED], total=total, standard=standard, capped=len(errors) >= ERRORS_COUNTED
+    )
 
 
 def _check_digits(table: Table, found: list[Problem]) -> int:
     """Codes of six digits whose check digit is wrong (frictionless checked the six digits)."""
-    count = 0
-    for column in CODE_COLUMNS:
-        if column not in table.header:
-            continue
-        index = table.header.index(column)
-        for position, row in enumerate(table.rows):
-            code = row[index] if index < len(row) else ""
-            if re.fullmatch(r"[0-9]{6}", code) and code[5] != check_digit(code):
-                count += 1
-                if len(found) < LISTED:
-                    found.append(
-                        Problem(
-                            table.numbers[position] if position < len(table.numbers) else position + 2,
-                            column,
-                            code,
-                            _("“%(value)s” has a wrong check digit (the sixth): the code is %(code)s."),
-                            {"value": code, "code": code[:5] + check_digit(code)},
-                        )
-                    )
-    return count
+    for number, column, code in table.bad_codes:
+        if len(found) >= LISTED:
+            break
+        found.append(
+            Problem(
+                number,
+                column,
+                code,
+                _("“%(value)s” has a wrong check digit (the sixth): the code is %(code)s."),
+                {"value": code, "code": code[:5] + check_digit(code)},
+            )
+        )
+    return len(table.bad_codes)
 
 
 def _problem(error: Any, standard: Standard, table: Table) -> Problem:
