@@ -36,6 +36,8 @@ NOT_PAGES = {
     "passkey_verify": "JSON for the browser's passkey prompt",
     "case_attachment": "a file, not a page",
     "faq_export": "a CSV file",
+    "insights_csv": "a CSV file (a dashboard table)",
+    "insights_kpi_csv": "a CSV file (a KPI's series)",
     "procedure_builder_action": "the builder overview's buttons post here; it answers with a redirect",
     "procedure_builder_easyja": "JSON for the builder's live やさしい日本語 check",
 }

@@ -186,6 +186,22 @@ def _dx_plan(objects: dict[str, Any]) -> dict[str, Any]:
     return objects["dx_plan"]
 
 
+def _insights(objects: dict[str, Any]) -> dict[str, Any]:
+    """伊賀市's demo KPIs and intervention (loaded once per walk, no facts needed)."""
+    if "insights" not in objects:
+        from idx.demo.insights import load_insights
+        from idx.insights.models import Intervention
+
+        kpis = load_insights(objects["draft"].municipality)
+        intervention = Intervention.objects.get(municipality=objects["draft"].municipality)
+        objects["insights"] = {
+            "kpi": [{"pk": kpis[0].pk}],
+            "code": [{"code": kpis[0].code}],
+            "intervention": [{"pk": intervention.pk}],
+        }
+    return objects["insights"]
+
+
 def _kwargs(name: str, objects: dict[str, Any]) -> list[dict[str, str]]:
     draft, submitted, correction = objects["draft"], objects["submitted"], objects["correction"]
     code = draft.procedure.code
@@ -289,10 +305,18 @@ def _kwargs(name: str, objects: dict[str, Any]) -> list[dict[str, str]]:
         "backoffice:dxplan_initiative_edit": _dx_plan(objects)["code"],
         "backoffice:dxplan_note_new": _dx_plan(objects)["code"],
         "backoffice:dxplan_milestone_new": _dx_plan(objects)["code"],
+        "backoffice:dxplan_targets": _dx_plan(objects)["code"],
         "backoffice:dxplan_note": _dx_plan(objects)["notes"],
         "backoffice:dxplan_note_publish": _dx_plan(objects)["notes"],
         "backoffice:dxplan_milestone": _dx_plan(objects)["milestone"],
         "portal:dxplan_initiative": _dx_plan(objects)["code"],
+        "backoffice:insights_csv": [{"table": "channels"}],
+        "backoffice:insights_kpi": _insights(objects)["kpi"],
+        "backoffice:insights_kpi_csv": _insights(objects)["kpi"],
+        "backoffice:insights_kpi_edit": _insights(objects)["kpi"],
+        "backoffice:insights_intervention_edit": _insights(objects)["intervention"],
+        "portal:insights_public_kpi": _insights(objects)["code"],
+        "portal:insights_public_kpi_csv": _insights(objects)["code"],
     }
     if name not in table:
         pytest.fail(

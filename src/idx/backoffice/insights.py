@@ -163,6 +163,7 @@ def insights_home(request: IdxRequest) -> HttpResponseBase:
             "form": form,
             "cards": _cards(board),
             "channel_chart": _channel_chart(board),
+            "sign_ins_counted": any(row.total for row in board.sign_ins),
             "query": request.GET.urlencode(),
             "may_edit": can(request.user, Action.EDIT_KPIS),
         },

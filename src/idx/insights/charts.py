@@ -47,12 +47,12 @@ def _number(value: float) -> str:
     return f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"
 
 
-def _axis(top: float, unit_suffix: str) -> list[str]:
+def _axis(top: float, unit_suffix: str, width: int = WIDTH) -> list[str]:
     parts = []
     plot_height = HEIGHT - TOP - BOTTOM
     for tick in _ticks(top):
         y = TOP + plot_height - plot_height * tick / top
-        parts.append(f'<line class="ins-grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>')
+        parts.append(f'<line class="ins-grid" x1="{LEFT}" x2="{width - RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>')
         parts.append(
             f'<text class="ins-tick" x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">'
             f"{escape(_number(tick))}{escape(unit_suffix)}</text>"
@@ -60,8 +60,8 @@ def _axis(top: float, unit_suffix: str) -> list[str]:
     return parts
 
 
-def _x_labels(labels: Sequence[str], step_x: float, offset: float) -> list[str]:
-    every = max(1, math.ceil(len(labels) / 12))
+def _x_labels(labels: Sequence[str], step_x: float, offset: float, most: int = 12) -> list[str]:
+    every = max(1, math.ceil(len(labels) / most))
     parts = []
     for index, label in enumerate(labels):
         if index % every:
@@ -83,19 +83,21 @@ def line_chart(
     markers: Sequence[Marker] = (),
     unit_suffix: str = "",
     max_value: float | None = None,
+    width: int = WIDTH,
 ) -> SafeString:
     """A line of ``values`` over ``labels`` (gaps where a value is None), a dashed target line
-    and vertical markers; ``title`` is the chart's accessible name."""
+    and vertical markers; ``title`` is the chart's accessible name. A narrower ``width`` keeps the
+    text legible on a phone (the drawing scales to the page's width)."""
     known = [float(value) for value in values if value is not None]
     top = max_value or _nice_max(max([*known, float(target or 0), 0.0]) * 1.1)
-    plot_width = WIDTH - LEFT - RIGHT
+    plot_width = width - LEFT - RIGHT
     plot_height = HEIGHT - TOP - BOTTOM
     step_x = plot_width / max(1, len(values) - 1)
 
     def y_of(value: float) -> float:
         return TOP + plot_height - plot_height * min(value, top) / top
 
-    parts = _axis(top, unit_suffix)
+    parts = _axis(top, unit_suffix, width)
     segments: list[list[str]] = [[]]
     for index, value in enumerate(values):
         if value is None:
@@ -112,10 +114,9 @@ def line_chart(
             )
     if target is not None:
         y = y_of(float(target))
-        parts.append(f'<line class="ins-target" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>')
+        parts.append(f'<line class="ins-target" x1="{LEFT}" x2="{width - RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>')
         parts.append(
-            f'<text class="ins-target-label" x="{WIDTH - RIGHT - 4}" y="{y - 6:.1f}" text-anchor="end">'
-            f"{escape(target_label)}</text>"
+            f'<text class="ins-target-label" x="{LEFT + 6}" y="{y - 6:.1f}">{escape(target_label)}</text>'
         )
     for marker in markers:
         x = LEFT + step_x * marker.index
@@ -125,8 +126,8 @@ def line_chart(
         parts.append(
             f'<text class="ins-marker-label" x="{x + 4:.1f}" y="{TOP + 12}">{escape(marker.label)}</text>'
         )
-    parts.extend(_x_labels(labels, step_x, 0))
-    return _svg(title, parts)
+    parts.extend(_x_labels(labels, step_x, 0, most=max(4, (width - LEFT - RIGHT) // 56)))
+    return _svg(title, parts, width)
 
 
 def stacked_bars(
@@ -163,11 +164,11 @@ def stacked_bars(
     return _svg(title, parts)
 
 
-def _svg(title: str, parts: list[str]) -> SafeString:
+def _svg(title: str, parts: list[str], width: int = WIDTH) -> SafeString:
     head = format_html(
         '<svg class="ins-chart" viewBox="0 0 {} {}" role="img" aria-label="{}" focusable="false" '
         'xmlns="http://www.w3.org/2000/svg">',
-        WIDTH,
+        width,
         HEIGHT,
         title,
     )

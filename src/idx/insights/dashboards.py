@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from idx.common.models import Municipality
 from idx.identity.models import User
@@ -176,7 +177,8 @@ def _whole(filters: Filters) -> Period:
     label = (
         month_label(filters.start)
         if filters.start == filters.last_month
-        else f"{month_label(filters.start)}〜{month_label(filters.last_month)}"
+        else _("%(first)s to %(last)s")
+        % {"first": month_label(filters.start), "last": month_label(filters.last_month)}
     )
     return Period(filters.start, filters.end, label)
 

@@ -70,6 +70,7 @@ def insights_public_kpi(request: IdxRequest, code: str) -> HttpResponseBase:
         target_label=presentation.target_text(kpi),
         unit_suffix="%" if kpi.unit == Kpi.Unit.PERCENT else "",
         max_value=100.0 if kpi.unit == Kpi.Unit.PERCENT else None,
+        width=420,  # legible on a 360 px phone
     )
     return render(
         request,
