@@ -58,6 +58,7 @@ def test_a_department_prepares_and_the_city_publishes(crisis_supervisor, city_ad
     reviewer = signed_in(city_admin)
     page = reviewer.get("/staff/opendata/flood-shelters/review/").content.decode()
     assert "公開すると" in page or "Publishing makes" in page
+    assert 'id="review-stars"' in page and "★★★☆☆" in page
     # Publishing only with the confirmation the review page sends.
     reviewer.post("/staff/opendata/flood-shelters/review/", {"action": "publish"})
     dataset.refresh_from_db()

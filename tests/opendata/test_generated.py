@@ -89,3 +89,14 @@ def test_a_refused_file_publishes_nothing(iga):
         _put(iga, "年月,件数\n2026-10,=1+1\n".encode())
     assert Dataset.objects.get(name="applications-by-channel").resources.get().row_count == 2
     assert not ResourceVersion.objects.exists()
+
+
+def test_a_withdrawn_dataset_is_not_put_back_in_the_catalog(iga, city_admin):
+    from idx.opendata import services
+
+    dataset = _put(iga, CSV_V1)
+    services.dataset_withdraw(dataset=dataset, actor=city_admin, reason="少ない件数が見えていた")
+    dataset = _put(iga, CSV_V2)
+    assert dataset.status == Dataset.Status.WITHDRAWN
+    assert dataset.resources.get().row_count == 3
+    assert not selectors.published_datasets(municipality=iga).filter(name="applications-by-channel").exists()

@@ -583,7 +583,8 @@ def generated_dataset_put(
     Creates the dataset or updates the one with that name; its files are replaced by position
     (a replaced file is kept as a version; files beyond ``files`` are removed), CSV rows are
     loaded for queries, and it is published, all in one transaction with an audit entry. The
-    same metadata and bytes again change nothing (no version, no audit entry).
+    same metadata and bytes again change nothing (no version, no audit entry). A dataset that
+    was withdrawn stays withdrawn (its files are still kept current).
     """
     data: dict[str, Any] = {
         "name": name,
@@ -624,7 +625,11 @@ def generated_dataset_put(
             "license_id": license_id,
             "frequency": frequency,
             "standard": standard,
-            "status": Dataset.Status.PUBLISHED,
+            # A dataset 情報政策課 withdrew (a privacy problem, wrong figures) stays withdrawn: the
+            # nightly run keeps its files current but never puts it back in the catalog by itself.
+            "status": Dataset.Status.WITHDRAWN
+            if dataset.status == Dataset.Status.WITHDRAWN
+            else Dataset.Status.PUBLISHED,
         }
         if dataset.pk is None:
             dataset.contact_name = department.name
