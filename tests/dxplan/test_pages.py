@@ -201,3 +201,37 @@ def test_the_public_page_shows_published_notes_only_and_no_staff_names(iga_plan,
     watarai = Client(HTTP_HOST=WATARAI_HOST)
     assert "書かない窓口" not in _text(watarai.get("/dx-plan/"))
     assert watarai.get("/dx-plan/assisted-counter/").status_code == 404
+
+
+def test_the_owner_sets_the_yearly_targets(iga_plan, jumin_admin, clerk):
+    assert signed_in(clerk).get("/staff/dx-plan/assisted-counter/targets/").status_code == 404
+    client = signed_in(jumin_admin)
+    page = client.get("/staff/dx-plan/assisted-counter/targets/")
+    assert page.status_code == 200
+    assert 'name="fy2026-text_ja"' in page.content.decode()
+    refused = client.post(
+        "/staff/dx-plan/assisted-counter/targets/",
+        {
+            "fy2025-text_ja": "",
+            "fy2025-text_en": "Started",
+            "fy2026-text_ja": "平均待ち時間12分以内",
+            "fy2026-value": "12",
+        },
+    )
+    assert refused.status_code == 422  # 2025 has a target: its Japanese text cannot go
+    saved = client.post(
+        "/staff/dx-plan/assisted-counter/targets/",
+        {
+            "fy2025-text_ja": "住民課の5手続で開始",
+            "fy2026-text_ja": "平均待ち時間12分以内",
+            "fy2026-value": "12",
+            "fy2026-unit": "分",
+            "fy2027-text_ja": "平均待ち時間10分以内",
+        },
+    )
+    assert saved.status_code == 302
+    target = Initiative.objects.get(municipality=iga_plan, code="assisted-counter").targets.get(
+        fiscal_year=2026
+    )
+    assert target.texts == {"ja": "平均待ち時間12分以内"} and str(target.value) == "12.00"
+    assert "平均待ち時間12分以内" in _text(Client(HTTP_HOST=IGA_HOST).get("/dx-plan/assisted-counter/"))

@@ -306,6 +306,7 @@ def _kwargs(name: str, objects: dict[str, Any]) -> list[dict[str, str]]:
         "backoffice:dxplan_note_new": _dx_plan(objects)["code"],
         "backoffice:dxplan_milestone_new": _dx_plan(objects)["code"],
         "backoffice:dxplan_targets": _dx_plan(objects)["code"],
+        "backoffice:dxplan_targets": _dx_plan(objects)["code"],
         "backoffice:dxplan_note": _dx_plan(objects)["notes"],
         "backoffice:dxplan_note_publish": _dx_plan(objects)["notes"],
         "backoffice:dxplan_milestone": _dx_plan(objects)["milestone"],

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from idx.dxplan import selectors, services
-from idx.dxplan.models import Initiative, ProgressNote, Status
+from idx.dxplan.models import Initiative, ProgressNote, Status, fiscal_year_label
 from idx.identity.policy import Action
 from idx.insights.models import Kpi
 from idx.web.errors import form_add_domain_error
@@ -395,6 +395,83 @@ def milestone_edit(request: IdxRequest, code: str, milestone_id: int | None = No
     )
 
 
+class TargetForm(forms.Form):
+    text_ja = forms.CharField(label=gettext_lazy("Target (Japanese)"), max_length=500, required=False)
+    text_en = forms.CharField(label=gettext_lazy("Target (English)"), max_length=500, required=False)
+    value = forms.DecimalField(
+        label=gettext_lazy("Figure"),
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+        help_text=gettext_lazy("Only when the target is a number, e.g. 40."),
+    )
+    unit = forms.CharField(
+        label=gettext_lazy("Unit"),
+        max_length=20,
+        required=False,
+        help_text=gettext_lazy("e.g. %, 件, 人, 分"),
+    )
+
+
+@staff_required
+def targets_edit(request: IdxRequest, code: str) -> HttpResponseBase:
+    """The initiative's targets, one fieldset per fiscal year (the plan's three years and any others kept)."""
+    initiative = _editable(request, code)
+    existing = {target.fiscal_year: target for target in initiative.targets.all()}
+    year, _quarter = selectors.current_quarter()
+    years = sorted(set(existing) | {year - 1, year, year + 1})
+    forms_by_year = {
+        fiscal_year: TargetForm(
+            request.POST or None,
+            prefix=f"fy{fiscal_year}",
+            initial={
+                "text_ja": existing[fiscal_year].texts.get("ja", ""),
+                "text_en": existing[fiscal_year].texts.get("en", ""),
+                "value": existing[fiscal_year].value,
+                "unit": existing[fiscal_year].unit,
+            }
+            if fiscal_year in existing
+            else {},
+        )
+        for fiscal_year in years
+    }
+    if request.method == "POST" and all(form.is_valid() for form in forms_by_year.values()):
+        failed = False
+        for fiscal_year, form in forms_by_year.items():
+            data = form.cleaned_data
+            if not data["text_ja"] and fiscal_year not in existing and not data["text_en"]:
+                continue  # a year left empty stays without a target
+            try:
+                services.target_put(
+                    initiative=initiative,
+                    fiscal_year=fiscal_year,
+                    texts={"ja": data["text_ja"], "en": data["text_en"]},
+                    value=data["value"],
+                    unit=data["unit"],
+                    actor=request.user,
+                )
+            except services.DxPlanRefused as exc:
+                exc.field = {"texts": "text_ja"}.get(exc.field or "", exc.field)
+                form_add_domain_error(form, exc)
+                failed = True
+        if not failed:
+            messages.success(request, _("The targets were saved."))
+            return redirect("backoffice:dxplan_initiative", code=initiative.code)
+    errors = [item for form in forms_by_year.values() if form.errors for item in summary_from_form(form)]
+    return render(
+        request,
+        "backoffice/dxplan/targets.html",
+        {
+            "initiative": initiative,
+            "year_forms": [
+                (fiscal_year_label(fiscal_year), form) for fiscal_year, form in forms_by_year.items()
+            ],
+            "error_summary": errors,
+        },
+        status=422 if errors else 200,
+    )
+
+
 urlpatterns: list[URLPattern] = [
     path("dx-plan/", plan_home, name="dxplan_home"),
     path("dx-plan/<slug:code>/", initiative_detail, name="dxplan_initiative"),
@@ -402,6 +479,7 @@ urlpatterns: list[URLPattern] = [
     path("dx-plan/<slug:code>/notes/new/", note_new, name="dxplan_note_new"),
     path("dx-plan/<slug:code>/notes/<int:note_id>/", note_detail, name="dxplan_note"),
     path("dx-plan/<slug:code>/notes/<int:note_id>/publish/", note_publish, name="dxplan_note_publish"),
+    path("dx-plan/<slug:code>/targets/", targets_edit, name="dxplan_targets"),
     path("dx-plan/<slug:code>/milestones/new/", milestone_edit, name="dxplan_milestone_new"),
     path("dx-plan/<slug:code>/milestones/<int:milestone_id>/", milestone_edit, name="dxplan_milestone"),
 ]
