@@ -57,6 +57,11 @@ def test_a_quarterly_note_goes_from_the_department_to_residents(new_context: Any
     assert_accessible(staff, "dxplan-staff-edit")
     staff.goto("/staff/dx-plan/assisted-counter/milestones/new/")
     assert_accessible(staff, "dxplan-staff-milestone")
+    staff.goto("/staff/dx-plan/assisted-counter/targets/")
+    assert_accessible(staff, "dxplan-staff-targets")
+    staff.goto("/staff/dx-plan/assisted-counter/")
+    click_and_wait(staff, staff.locator("a[href*='/milestones/']").filter(has_text="変更").first)
+    assert_accessible(staff, "dxplan-staff-milestone-update")
 
     for language, expected in (("ja", NOTE_JA), ("ja-easy", NOTE_JA), ("en", NOTE_EN)):
         resident = new_context(width=390, height=844, language=language).new_page()
