@@ -259,7 +259,9 @@ def test_a_dataset_counts_once_per_format_however_many_files(harvester):
         format="CSV",
         filename="aed-2025.csv",
         # A file of a standard dataset follows the standard's columns.
-        content=io.BytesIO("全国地方公共団体コード,ID,名称,緯度,経度\n242161,A1,伊賀市役所,34.77,136.14\n".encode()),
+        content=io.BytesIO(
+            "全国地方公共団体コード,ID,名称,緯度,経度\n242161,A1,伊賀市役所,34.77,136.14\n".encode()
+        ),
         actor=None,
     )
     _status, body = _call(harvester, "package_search", q="*:*", **{"facet.field": '["res_format"]'})
