@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
 import time
@@ -164,8 +165,14 @@ def main() -> None:
 
 def run(client: Any, cases: dict[str, dict[str, str]], request_count: int) -> None:
     from django.db import connection
+    from opendata_search import database_backend_pid, process_cpu_seconds
 
-    print(f"{'datastore_search':40} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}  total  queries")
+    print(f"load average: {os.getloadavg()[0]:.1f}")
+    print(
+        f"{'datastore_search':40} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}  total  queries"
+        f" {'cpu p50':>8} {'db cpu':>7}"
+    )
+    backend = database_backend_pid(connection)
     for label, params in cases.items():
         queries: list[str] = []
 
@@ -180,15 +187,19 @@ def run(client: Any, cases: dict[str, dict[str, str]], request_count: int) -> No
         total = 0
         slow = "sort" in params or "q" in params or "filters" in params
         requests = max(10, request_count // 5) if slow else request_count
+        cpu: list[float] = []
+        database_cpu = process_cpu_seconds(backend)
         for _ in range(requests):
-            begin = time.perf_counter()
+            begin, begin_cpu = time.perf_counter(), time.process_time()
             response = client.get("/api/3/action/datastore_search", params)
             times.append((time.perf_counter() - begin) * 1000)
+            cpu.append((time.process_time() - begin_cpu) * 1000)
             assert response.status_code == 200, response.content[:300]
             total = response.json()["result"].get("total", "-")
         print(
             f"{label:40} {percentile(times, 50):8.1f} {percentile(times, 95):8.1f} {max(times):8.1f}"
-            f"  {total:>7}  {len(queries):7}"
+            f"  {total:>7}  {len(queries):7} {percentile(cpu, 50):8.1f}"
+            f" {(process_cpu_seconds(backend) - database_cpu) * 1000 / requests:7.1f}"
         )
 
 

@@ -10,18 +10,21 @@ demo municipality, and ``--datasets`` published datasets of realistic shape (Jap
 descriptions, two to four tags from a list of 40, one of the departments and themes, one to three
 files of different formats), written in bulk. Timed: the whole request through Django (URL,
 parameters, selectors, the CKAN dictionaries, JSON) with the test client, in process, for four
-kinds of search a harvester or a portal sends; p50/p95/max in milliseconds, and the number of
-queries each one makes.
+kinds of search a harvester or a portal sends; p50/p95/max in milliseconds, the number of queries
+each one makes, the CPU time of this process per request (p50/p95: on a busy machine, what the
+request costs apart from waiting for a core) and, on PostgreSQL, the server's CPU per request.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 ROOT = Path(__file__).resolve().parent.parent
@@ -178,9 +181,15 @@ def main() -> None:
     }
     from django.db import connection
 
-    print(f"{'search':40} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}  results  queries")
+    print(f"load average before: {os.getloadavg()[0]:.1f}")
+    print(
+        f"{'search':40} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}  results  queries"
+        f" {'cpu p50':>8} {'cpu p95':>8} {'db cpu':>7}"
+    )
+    backend = database_backend_pid(connection)
     for label, params in kinds.items():
         times: list[float] = []
+        cpu: list[float] = []
         count = 0
         queries: list[str] = []
 
@@ -190,16 +199,37 @@ def main() -> None:
 
         with connection.execute_wrapper(counting):
             client.get("/api/3/action/package_search", params)
+        database_cpu = process_cpu_seconds(backend)
         for _ in range(args.requests):
-            begin = time.perf_counter()
+            begin, begin_cpu = time.perf_counter(), time.process_time()
             response = client.get("/api/3/action/package_search", params)
             times.append((time.perf_counter() - begin) * 1000)
+            cpu.append((time.process_time() - begin_cpu) * 1000)
             assert response.status_code == 200, response.content[:300]
             count = response.json()["result"]["count"]
         print(
             f"{label:40} {percentile(times, 50):8.1f} {percentile(times, 95):8.1f} {max(times):8.1f}"
-            f"  {count:7}  {len(queries):7}"
+            f"  {count:7}  {len(queries):7} {percentile(cpu, 50):8.1f} {percentile(cpu, 95):8.1f}"
+            f" {(process_cpu_seconds(backend) - database_cpu) * 1000 / args.requests:7.1f}"
         )
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
+
+
+def database_backend_pid(connection: Any) -> int | None:
+    """The PostgreSQL server process answering this connection (same machine), to read its CPU."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return int(cursor.fetchone()[0])
+
+
+def process_cpu_seconds(pid: int | None) -> float:
+    """CPU seconds (user + system) a process has used; 0 without one (SQLite runs in this process)."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 if __name__ == "__main__":

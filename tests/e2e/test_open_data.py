@@ -84,6 +84,26 @@ def test_a_dataset_goes_from_the_department_to_residents(
         with resident.expect_download() as download:
             resident.locator("a[download]").first.click()
         assert download.value.suggested_filename == "water-stations.csv"
+        # The CSV has 緯度 and 経度: a map of its two places, drawn by the server, and their table.
+        drawn = resident.locator("svg.od-map-svg[role=img]")
+        assert drawn.count() == 1 and drawn.locator("circle").count() == 2
+        assert resident.locator("table.od-places tbody tr").count() == 2
+        assert "★★★" in resident.locator("#openness-stars").inner_text()
+
+        # A dataset with a CSV and a GeoJSON file of the same places: two maps, fitting the phone.
+        resident.goto("/opendata/evacuation-sites/")
+        maps = resident.locator("svg.od-map-svg")
+        assert maps.count() == 2
+        for index in range(2):
+            box = maps.nth(index).bounding_box()
+            assert box is not None and box["width"] <= 390 and box["height"] > 100
+        assert resident.evaluate("document.documentElement.scrollWidth") <= 390
+        first_place = resident.locator("table.od-places a[rel~=external]").first
+        assert first_place.get_attribute("href", timeout=1000).startswith("https://maps.gsi.go.jp/#17/34.")
+        # No map tiles: every request the page made went to this server.
+        requested = resident.evaluate("performance.getEntriesByType('resource').map(e => e.name)")
+        assert all(url.startswith(server.base_url) for url in requested), requested
+        assert_accessible(resident, f"opendata-map-{language}")
 
     from ckanapi import RemoteCKAN
 

@@ -63,7 +63,7 @@ class PlaceMap:
     scale: ScaleBar | None = None
     north_x: float = 0.0
     north_y: float = 0.0
-    marker_radius: float = 9.0
+    marker_radius: float = 11.0
 
     @property
     def truncated(self) -> bool:
@@ -270,5 +270,5 @@ def _layout(
         scale=ScaleBar(x=MARGIN, y=height - 14, length=round(metres * scale, 1), metres=metres),
         north_x=WIDTH - MARGIN + 6,
         north_y=MARGIN - 6,
-        marker_radius=9.0 if len(placed) <= 40 else 6.0,
+        marker_radius=11.0 if len(placed) <= 40 else 7.0,
     )
