@@ -235,3 +235,39 @@ def test_the_owner_sets_the_yearly_targets(iga_plan, jumin_admin, clerk):
     )
     assert target.texts == {"ja": "平均待ち時間12分以内"} and str(target.value) == "12.00"
     assert "平均待ち時間12分以内" in _text(Client(HTTP_HOST=IGA_HOST).get("/dx-plan/assisted-counter/"))
+
+
+def test_the_public_page_keeps_its_queries(iga_plan):
+    client = Client(HTTP_HOST=IGA_HOST)
+    client.get("/dx-plan/")
+    with CaptureQueriesContext(connection) as before:
+        client.get("/dx-plan/")
+    initiative = Initiative.objects.get(municipality=iga_plan, code="assisted-counter")
+    for number in range(4):
+        made = services.initiative_create(
+            municipality=iga_plan,
+            policy=initiative.policy,
+            owner=initiative.owner,
+            code=f"more-{number}",
+            titles={"ja": f"施策{number}"},
+            descriptions={},
+            actor=None,
+        )
+        note = services.note_create(
+            initiative=made, fiscal_year=2026, quarter=1, status="on_track", texts={"ja": "報告"}, actor=None
+        )
+        services.note_publish(note=note, actor=None, refresh_dataset=False)
+    with CaptureQueriesContext(connection) as after:
+        client.get("/dx-plan/")
+    assert len(after.captured_queries) == len(before.captured_queries)
+
+
+def test_an_auditor_reads_the_plan_and_changes_nothing(iga_plan):
+    from idx.identity.models import Role
+    from tests.factories import StaffFactory
+
+    auditor = StaffFactory(municipality=iga_plan, role=Role.AUDITOR, department=None)
+    client = signed_in(auditor)
+    assert client.get("/staff/dx-plan/").status_code == 200
+    assert client.get("/staff/dx-plan/assisted-counter/").status_code == 200
+    assert client.get("/staff/dx-plan/assisted-counter/notes/new/").status_code == 404
