@@ -30,6 +30,7 @@ from idx.insights.selectors import (
     department_ids_in_scope,
     facts_last_refresh,
     interventions_for_staff,
+    kpi_measures,
     kpi_series,
     kpi_value_in,
     kpis_for_public,
@@ -318,8 +319,11 @@ def dashboard_public(*, municipality: Municipality, filters: Filters) -> Dashboa
     periods = periods_between(filters.start, filters.end, filters.granularity)
     whole = _whole(filters)
     board = Dashboard(filters=filters, periods=periods, whole=whole)
-    cube = cube_load(municipality=municipality, start=filters.start, end=filters.end)
-    board.cards = _cards(cube, list(kpis_for_public(municipality=municipality)), filters, periods, whole)
+    kpis = list(kpis_for_public(municipality=municipality))
+    cube = cube_load(
+        municipality=municipality, start=filters.start, end=filters.end, measures=kpi_measures(kpis)
+    )
+    board.cards = _cards(cube, kpis, filters, periods, whole)
     board.last_refresh = facts_last_refresh(municipality=municipality)
     return board
 
@@ -339,7 +343,11 @@ def kpi_detail_for_staff(*, staff: User, kpi: Kpi, filters: Filters) -> KpiDetai
     department_ids = department_ids_in_scope(staff=staff, department_id=filters.department_id)
     periods = periods_between(filters.start, filters.end, filters.granularity)
     cube = cube_load(
-        municipality=staff.municipality, start=filters.start, end=filters.end, department_ids=department_ids
+        municipality=staff.municipality,
+        start=filters.start,
+        end=filters.end,
+        department_ids=department_ids,
+        measures=kpi_measures([kpi]),
     )
     whole = _whole(filters)
     return KpiDetail(
@@ -358,7 +366,9 @@ def kpi_detail_for_staff(*, staff: User, kpi: Kpi, filters: Filters) -> KpiDetai
 
 def kpi_detail_public(*, municipality: Municipality, kpi: Kpi, filters: Filters) -> KpiDetail:
     periods = periods_between(filters.start, filters.end, filters.granularity)
-    cube = cube_load(municipality=municipality, start=filters.start, end=filters.end)
+    cube = cube_load(
+        municipality=municipality, start=filters.start, end=filters.end, measures=kpi_measures([kpi])
+    )
     whole = _whole(filters)
     return KpiDetail(
         kpi=kpi,

@@ -36,6 +36,8 @@ from idx.common.models import Municipality
 from idx.insights.models import Intervention, Kpi
 from idx.insights.selectors import (
     add_months,
+    cube_load,
+    kpi_measures,
     last_complete_month,
     month_label,
     month_start,
@@ -308,13 +310,19 @@ def effect_estimate(*, kpi: Kpi, intervention: Intervention, today: dt.date | No
     if kpi.procedure_codes and intervention.procedure_codes:
         narrowed = [code for code in intervention.procedure_codes if code in kpi.procedure_codes]
         treated_codes = narrowed or treated_codes
+    cube = cube_load(municipality=municipality, start=begin, end=end, measures=kpi_measures([kpi]))
     treated = monthly_values(
-        municipality=municipality, kpi=kpi, start=begin, end=end, procedure_codes=treated_codes
+        municipality=municipality, kpi=kpi, start=begin, end=end, procedure_codes=treated_codes, cube=cube
     )
     comparison_codes = list(intervention.comparison_procedure_codes)
     comparison = (
         monthly_values(
-            municipality=municipality, kpi=kpi, start=begin, end=end, procedure_codes=comparison_codes
+            municipality=municipality,
+            kpi=kpi,
+            start=begin,
+            end=end,
+            procedure_codes=comparison_codes,
+            cube=cube,
         )
         if comparison_codes
         else []

@@ -203,13 +203,24 @@ class Cube:
     # (month, kind, key, count)
     events: list[tuple[dt.date, str, str, int]] = field(default_factory=list)
 
+    memo: dict[tuple[str, frozenset[str], int | None], dict[dt.date, int]] = field(default_factory=dict)
+
     def measure_by_month(
         self, measure: str, *, procedure_codes: Iterable[str] = (), department_id: int | None = None
     ) -> dict[dt.date, int]:
         """The sum of ``measure`` per month. Procedures narrow application measures (empty: all);
-        a department narrows application and counter measures; event measures are city-wide."""
+        a department narrows application and counter measures; event measures are city-wide.
+        Computed once per cube for each question (a page asks the same one for every period)."""
+        codes = frozenset(procedure_codes)
+        key = (measure, codes, department_id)
+        if key not in self.memo:
+            self.memo[key] = self._measure_by_month(measure, codes, department_id)
+        return self.memo[key]
+
+    def _measure_by_month(
+        self, measure: str, codes: frozenset[str], department_id: int | None
+    ) -> dict[dt.date, int]:
         sums: dict[dt.date, int] = defaultdict(int)
-        codes = set(procedure_codes)
         if measure in APPLICATION_MEASURES:
             channel = {
                 Measure.APPLICATIONS_ONLINE: Channel.ONLINE,
@@ -249,12 +260,24 @@ class Cube:
         return dict(sums)
 
 
+def kpi_measures(kpis: Iterable[Kpi]) -> set[str]:
+    """The measures some KPIs need (to load only those facts)."""
+    return {measure for kpi in kpis for measure in (kpi.numerator, kpi.denominator) if measure}
+
+
 def cube_load(
-    *, municipality: Municipality, start: dt.date, end: dt.date, department_ids: Sequence[int] | None = None
+    *,
+    municipality: Municipality,
+    start: dt.date,
+    end: dt.date,
+    department_ids: Sequence[int] | None = None,
+    measures: Iterable[str] | None = None,
 ) -> Cube:
-    """The facts of the months from ``start`` to ``end`` (excluded): three queries. With
-    ``department_ids``, application and counter facts of those departments only."""
+    """The facts of the months from ``start`` to ``end`` (excluded): three queries at most. With
+    ``department_ids``, application and counter facts of those departments only; with
+    ``measures``, only the fact tables those measures sum."""
     cube = Cube(start=start, end=end)
+    wanted = None if measures is None else set(measures)
     applications = ApplicationMonthFact.objects.filter(
         municipality=municipality, month__gte=start, month__lt=end
     )
@@ -262,6 +285,10 @@ def cube_load(
     if department_ids is not None:
         applications = applications.filter(department_id__in=department_ids)
         counters = counters.filter(department_id__in=department_ids)
+    if wanted is not None and not wanted & APPLICATION_MEASURES:
+        applications = applications.none()
+    if wanted is not None and not wanted & COUNTER_MEASURES:
+        counters = counters.none()
     cube.applications = [
         (row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7])
         for row in applications.values_list(
@@ -295,11 +322,12 @@ def cube_load(
         )
         .order_by()
     ]
-    cube.events = list(
-        EventMonthFact.objects.filter(municipality=municipality, month__gte=start, month__lt=end).values_list(
-            "month", "kind", "key", "count"
+    if wanted is None or wanted & EVENT_MEASURES:
+        cube.events = list(
+            EventMonthFact.objects.filter(
+                municipality=municipality, month__gte=start, month__lt=end
+            ).values_list("month", "kind", "key", "count")
         )
-    )
     return cube
 
 
@@ -396,7 +424,9 @@ def kpi_current_values(*, municipality: Municipality, kpis: Iterable[Kpi]) -> di
     period = fiscal_year_to_date()
     if not kpis:
         return {}
-    cube = cube_load(municipality=municipality, start=period.start, end=period.end)
+    cube = cube_load(
+        municipality=municipality, start=period.start, end=period.end, measures=kpi_measures(kpis)
+    )
     return {kpi.pk: kpi_value_in(cube, kpi, period) for kpi in kpis}
 
 
@@ -435,11 +465,13 @@ def kpi_monthly_values(
     start: dt.date,
     end: dt.date,
     procedure_codes: Sequence[str] | None = None,
+    cube: Cube | None = None,
 ) -> list[tuple[dt.date, Decimal | None, int, int | None]]:
     """The KPI's value per month from ``start`` to ``end`` (excluded), over ``procedure_codes``
     instead of the KPI's own procedures when given (the comparison group of an estimate).
-    Each row: (month, value, numerator, denominator)."""
-    cube = cube_load(municipality=municipality, start=start, end=end)
+    Each row: (month, value, numerator, denominator). ``cube``: facts already loaded for the span."""
+    if cube is None:
+        cube = cube_load(municipality=municipality, start=start, end=end, measures=kpi_measures([kpi]))
     codes = list(procedure_codes) if procedure_codes is not None else list(kpi.procedure_codes or [])
     numerator = cube.measure_by_month(kpi.numerator, procedure_codes=codes)
     denominator = cube.measure_by_month(kpi.denominator, procedure_codes=codes) if kpi.denominator else None
