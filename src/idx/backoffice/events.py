@@ -1,7 +1,203 @@
-"""Staff pages of Events and courses."""
+"""Staff pages of events and courses: the events in sight with their places, the participants of
+one (with the help each asked for, デジタル活用支援), check-in at the door (scan the QR code with the
+phone's camera, type its code, or find the name), and cancelling an event (a second look; every
+registrant is told and paid fees are refunded)."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from typing import Any
 
-urlpatterns: list[URLPattern] = []
+from django import forms
+from django.contrib import messages
+from django.http import Http404
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from idx.common.i18n import pick
+from idx.events import selectors, services
+from idx.events.models import Event, EventStatus, HelpTopic, RegistrationStatus
+from idx.identity.policy import Action, can
+from idx.web.errors import form_add_domain_error
+from idx.web.http import IdxRequest, staff_required
+from idx.web.summary import summary_from_form
+
+
+class CheckInForm(forms.Form):
+    code = forms.CharField(max_length=40, label=gettext_lazy("Code under the QR code"), required=False)
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason (Japanese), told to every registrant"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+    reason_en = forms.CharField(
+        label=gettext_lazy("Reason (English)"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+
+def _may_see(request: IdxRequest) -> None:
+    if not (can(request.user, Action.CHECK_IN_EVENT) or can(request.user, Action.MANAGE_EVENTS)):
+        raise Http404
+
+
+def _event(request: IdxRequest, public_id: str) -> Event:
+    for action in (Action.CHECK_IN_EVENT, Action.MANAGE_EVENTS):
+        event = selectors.event_get_for_staff(staff=request.user, public_id=public_id, action=action)
+        if event is not None:
+            return event
+    raise Http404
+
+
+def _list(request: IdxRequest, action: Action) -> HttpResponseBase:
+    if not can(request.user, action):
+        raise Http404
+    events = list(selectors.events_for_staff(staff=request.user, action=action)[:200])
+    return render(
+        request,
+        "backoffice/events/list.html",
+        {"events": [(event, pick(event.titles, "ja")) for event in events], "now": timezone.now()},
+    )
+
+
+@staff_required
+def event_list(request: IdxRequest) -> HttpResponseBase:
+    return _list(request, Action.CHECK_IN_EVENT)
+
+
+@staff_required
+def event_list_managed(request: IdxRequest) -> HttpResponseBase:
+    """The same list for roles that manage events without checking people in (the city admin)."""
+    return _list(request, Action.MANAGE_EVENTS)
+
+
+def _participants_context(request: IdxRequest, event: Event) -> dict[str, Any]:
+    query = request.GET.get("q", "")[:60].strip()
+    rows = list(selectors.participants(event=event, query=query))
+    return {
+        "event": event,
+        "title": pick(event.titles, "ja"),
+        "query": query,
+        "rows": [
+            (
+                registration,
+                [HelpTopic(value).label for value in registration.help_topics if value in HelpTopic.values],
+            )
+            for registration in rows
+        ],
+        "confirmed": sum(r.seats for r in rows if r.status == RegistrationStatus.CONFIRMED),
+        "waiting": sum(r.seats for r in rows if r.status == RegistrationStatus.WAITLISTED),
+        "checked_in": sum(1 for r in rows if r.checked_in_at),
+        "help_count": sum(
+            1 for r in rows if (r.help_topics or r.help_note) and r.status != RegistrationStatus.CANCELLED
+        ),
+        "may_check_in": can(request.user, Action.CHECK_IN_EVENT, event.department),
+        "may_manage": can(request.user, Action.MANAGE_EVENTS, event.department),
+    }
+
+
+@staff_required
+def event_participants(request: IdxRequest, public_id: str) -> HttpResponseBase:
+    _may_see(request)
+    event = _event(request, public_id)
+    return render(request, "backoffice/events/participants.html", _participants_context(request, event))
+
+
+@staff_required
+def event_check_in(request: IdxRequest, public_id: str) -> HttpResponseBase:
+    """Check in by the QR code's content (the camera fills it in) or the typed code; POST from the list too."""
+    _may_see(request)
+    event = _event(request, public_id)
+    if not can(request.user, Action.CHECK_IN_EVENT, event.department):
+        raise Http404
+    form = CheckInForm(request.POST or None)
+    result: services.CheckIn | None = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.registration_check_in(
+                event=event, code=form.cleaned_data["code"], staff=request.user
+            )
+        except services.EventRefused as exc:
+            form_add_domain_error(form, exc, fallback_field="code")
+        else:
+            if request.POST.get("from") == "list":
+                if result.already:
+                    messages.info(
+                        request,
+                        _("%(name)s was already checked in.")
+                        % {"name": result.registration.resident.full_name},
+                    )
+                else:
+                    messages.success(
+                        request,
+                        _("%(name)s is checked in.") % {"name": result.registration.resident.full_name},
+                    )
+                return redirect("backoffice:event_participants", public_id=event.public_id)
+            form = CheckInForm()
+    return render(
+        request,
+        "backoffice/events/check_in.html",
+        {
+            "event": event,
+            "title": pick(event.titles, "ja"),
+            "form": form,
+            "result": result,
+            "help_labels": [
+                HelpTopic(value).label
+                for value in result.registration.help_topics
+                if value in HelpTopic.values
+            ]
+            if result
+            else [],
+            "error_summary": summary_from_form(form) if form.errors else [],
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required
+def event_cancel(request: IdxRequest, public_id: str) -> HttpResponseBase:
+    """A second look, then the event is cancelled for everyone (told; paid fees refunded)."""
+    event = selectors.event_get_for_staff(
+        staff=request.user, public_id=public_id, action=Action.MANAGE_EVENTS
+    )
+    if event is None or not can(request.user, Action.MANAGE_EVENTS, event.department):
+        raise Http404
+    if event.status == EventStatus.CANCELLED:
+        return redirect("backoffice:event_participants", public_id=event.public_id)
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.event_cancel(
+                event=event,
+                staff=request.user,
+                reasons={"ja": form.cleaned_data["reason"], "en": form.cleaned_data["reason_en"]},
+            )
+        except services.EventRefused as exc:
+            form_add_domain_error(form, exc, fallback_field="reason")
+        else:
+            messages.success(
+                request, _("The event is cancelled. Every registrant is told; paid fees are refunded.")
+            )
+            return redirect("backoffice:event_participants", public_id=event.public_id)
+    context = _participants_context(request, event)
+    return render(
+        request,
+        "backoffice/events/cancel.html",
+        {**context, "form": form, "error_summary": summary_from_form(form) if form.errors else []},
+        status=400 if form.errors else 200,
+    )
+
+
+urlpatterns = [
+    path("events/", event_list, name="events_list"),
+    path("events/managed/", event_list_managed, name="events_managed"),
+    path("events/<uuid:public_id>/", event_participants, name="event_participants"),
+    path("events/<uuid:public_id>/check-in/", event_check_in, name="event_check_in"),
+    path("events/<uuid:public_id>/cancel/", event_cancel, name="event_cancel"),
+]

@@ -61,6 +61,9 @@ ENTRIES: tuple[Entry, ...] = (
     Entry(_("Disaster alerts"), "alert_list", Action.ISSUE_ALERT, Where.CRISIS_MANAGEMENT),
     Entry(_("Procedures"), "procedure_list", Action.EDIT_PROCEDURE),  # procedures.procedure_list
     Entry(_("Open data"), "opendata_list", Action.EDIT_OPEN_DATA),  # opendata.dataset_list
+    # events.event_list (CHECK_IN_EVENT) and event_list_managed (MANAGE_EVENTS: the city admin)
+    Entry(_("Events"), "events_list", Action.CHECK_IN_EVENT, group="events"),
+    Entry(_("Events"), "events_managed", Action.MANAGE_EVENTS, group="events"),
     Entry(_("DX action plan"), "dxplan_home", Action.VIEW_DASHBOARDS),  # dxplan.plan_home
     Entry(_("Dashboards"), "insights_home", Action.VIEW_DASHBOARDS),  # insights.insights_home
     # place_texts.place_list: EDIT_PLACE_TEXTS over every department

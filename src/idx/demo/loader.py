@@ -425,4 +425,7 @@ def load_demo(applications: int = 200) -> DemoSummary:
         from idx.demo.dxplan import load_dx_plan
 
         accounts += load_dx_plan(municipality, staff_domain=str(domain))
+        from idx.demo.events import load_events
+
+        load_events(municipality)
     return DemoSummary(municipalities=municipalities, accounts=accounts, applications=made)

@@ -1,6 +1,7 @@
 """Payments of fees and taxes: what is owed, how it was paid, what the payment service settled.
 
-A ``Payment`` belongs to an application (a fee) or stands alone (a tax slip imported with its
+A ``Payment`` belongs to an application (a fee), to a *payable* of another app (an event's
+registration: ``payable_kind`` + ``payable_id``, see ``idx.payments.payables``) or stands alone (a tax slip imported with its
 eL番号). Its status only moves forward (pending → paid / failed / expired; paid → refunded), and
 every message from a provider is kept once as a ``PaymentEvent`` keyed by the provider's event
 id, so a webhook sent twice, late or out of order changes nothing it should not.
@@ -72,6 +73,9 @@ class Payment(TenantModel):
     application = models.ForeignKey(
         "applications.Application", null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
     )
+    # Or what another app registered as payable (``idx.payments.payables``): its kind and row id.
+    payable_kind = models.SlugField(max_length=40, blank=True, default="")
+    payable_id = models.BigIntegerField(null=True, blank=True)
     payer = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="payments"
     )
@@ -107,6 +111,7 @@ class Payment(TenantModel):
         indexes = [
             models.Index(fields=["municipality", "status", "-created_at"]),
             models.Index(fields=["provider", "provider_reference"]),
+            models.Index(fields=["payable_kind", "payable_id"]),
         ]
         constraints = [
             models.UniqueConstraint(

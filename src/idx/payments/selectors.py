@@ -130,3 +130,8 @@ def fee_paid_for(application: Application) -> FeePaid | None:
 def application_has_payments(application: Application) -> bool:
     """Whether any payment was ever started for the application (its record must then be kept)."""
     return Payment.objects.filter(application=application).exists()
+
+
+def payments_for_payable(*, kind: str, payable_id: int) -> QuerySet[Payment]:
+    """The payments started for a payable of another app (``idx.payments.payables``), newest first."""
+    return Payment.objects.filter(payable_kind=kind, payable_id=payable_id).order_by("-created_at")

@@ -267,6 +267,11 @@ def payment_apply_event(
             # Paid before submission: the draft is submitted once this transaction has committed,
             # so a webhook's transaction writes payments only (and its audit entry).
             transaction.on_commit(partial(_enqueue_paid_draft_submission, payment.pk))
+        if payment.payable_kind and payment.payable_id is not None:
+            settled = _payable_outcome(outcome, payment)
+            if settled:
+                # The payable's app learns of it after this transaction (it writes its own rows).
+                transaction.on_commit(partial(_enqueue_payable_notice, payment.pk, settled))
         if payment.status == PaymentStatus.PAID:
             for deferred in PaymentEvent.objects.filter(
                 payment=payment, kind="refunded", outcome__startswith="deferred"
@@ -289,6 +294,146 @@ def payment_apply_event(
     for payment_id, amount, second_charge in follow_up:
         transaction.on_commit(partial(_automatic_refund, payment_id, amount, second_charge=second_charge))
     return outcome
+
+
+def _payable_outcome(outcome: str, payment: Payment) -> str:
+    if outcome == "paid":
+        return "paid"
+    if outcome in ("expired", "failed"):
+        return "expired"
+    if outcome.startswith("refunded") and payment.status == PaymentStatus.REFUNDED:
+        return "refunded"
+    return ""
+
+
+def _enqueue_payable_notice(payment_id: int, outcome: str) -> None:
+    from idx.payments.tasks import notify_payable
+
+    notify_payable.enqueue(payment_id, outcome)
+
+
+def payable_settle(payment_id: int, outcome: str) -> None:
+    """Run the payable's callback for ``outcome`` (the task ``notify_payable``; idempotent callbacks)."""
+    from idx.payments.payables import payable_notify
+
+    payment = Payment.objects.filter(pk=payment_id).first()
+    if payment is None or not payment.payable_kind or payment.payable_id is None:
+        return
+    payable_notify(payment.payable_kind, outcome, payment.payable_id, payment.pk)
+
+
+def payment_start_for_payable(
+    *,
+    kind: str,
+    payable_id: int,
+    municipality_id: int,
+    department_id: int,
+    payer: User,
+    purpose: str,
+    amount: int,
+    provider: str,
+    base_url: str,
+) -> Payment:
+    """Start paying a payable of another app (``idx.payments.payables``): the row first, then the provider.
+
+    The owning app says what is owed (it has checked the payer and the amount); one payment runs at
+    a time per payable, and a payable already paid is refused (``already_paid``).
+    """
+    from idx.payments.payables import payable_for
+
+    if payable_for(kind) is None:
+        raise PaymentRefused("unknown_payable", f"nothing registered as payable kind {kind!r}")
+    if amount <= 0:
+        raise PaymentRefused("no_fee", "nothing to pay")
+    config = _config(municipality_id, provider)
+    plugin = provider_for(config)
+    if not plugin.online:
+        raise PaymentRefused("provider_unavailable", "residents cannot choose this provider")
+    default = int(getattr(plugin, "default_expires_minutes", DEFAULT_EXPIRY_MINUTES))
+    minutes = int(config.config.get("expires_minutes", default))
+    with transaction.atomic():
+        mine = Payment.objects.filter(
+            payable_kind=kind, payable_id=payable_id, municipality_id=municipality_id
+        )
+        if mine.filter(status__in=[PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED]).exists():
+            raise PaymentRefused("already_paid", "this has been paid")
+        mine.filter(status=PaymentStatus.PENDING).update(
+            status=PaymentStatus.EXPIRED,
+            failure_reason="replaced by a new payment",
+            updated_at=timezone.now(),
+        )
+        payment = Payment.objects.create(
+            municipality_id=municipality_id,
+            payable_kind=kind,
+            payable_id=payable_id,
+            payer=payer,
+            department_id=department_id,
+            purpose=purpose[:120],
+            amount=amount,
+            provider=provider,
+            expires_at=timezone.now() + dt.timedelta(minutes=minutes),
+        )
+    base = base_url.rstrip("/")
+    try:
+        started: Started = plugin.start(
+            payment,
+            return_url=f"{base}/my/payments/{payment.reference}/return/",
+            webhook_url=f"{base}/payments/webhooks/{provider}/",
+        )
+    except ProviderError as exc:
+        Payment.objects.filter(pk=payment.pk).update(
+            status=PaymentStatus.FAILED, failure_reason=str(exc)[:200], updated_at=timezone.now()
+        )
+        raise PaymentRefused("provider_error", str(exc)) from exc
+    Payment.objects.filter(pk=payment.pk).update(
+        provider_reference=started.provider_reference,
+        checkout_url=started.redirect_url,
+        qr_payload=started.qr_payload,
+        updated_at=timezone.now(),
+    )
+    payment.refresh_from_db()
+    return payment
+
+
+def payable_refund(*, kind: str, payable_id: int, reason: str, actor: User | None = None) -> int:
+    """Give back everything paid for a payable (an event cancelled by the city) and end what is still
+    running; returns the yen refunded. A refund the provider refuses is logged and left to staff
+    (the payment keeps its status, so the payments list shows it as paid and not refunded)."""
+    refunded = 0
+    payments = Payment.objects.filter(payable_kind=kind, payable_id=payable_id)
+    for payment in payments.filter(status=PaymentStatus.PENDING):
+        payment_apply_event(
+            municipality_id=payment.municipality_id,
+            provider=payment.provider,
+            event=ProviderEvent(
+                event_id=f"cancel:{payment.reference}",
+                kind="expired",
+                payment_reference=payment.reference,
+                amount=0,
+                occurred_at=timezone.now(),
+            ),
+            actor=actor,
+            reason=reason,
+        )
+    for payment in payments.filter(status__in=[PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED]):
+        amount = payment.refundable
+        if amount <= 0:
+            continue
+        try:
+            plugin = provider_for(_config(payment.municipality_id, payment.provider))
+            event = plugin.refund(payment, amount=amount, reason=reason[:300] or "cancelled")
+        except (ProviderError, PaymentRefused) as exc:
+            logger.warning("refund of %s failed: %s", payment.reference, exc)
+            continue
+        payment_apply_event(
+            provider=payment.provider,
+            event=event,
+            municipality_id=payment.municipality_id,
+            actor=actor,
+            reason=reason,
+        )
+        refunded += amount
+    return refunded
 
 
 def _as_event(record: PaymentEvent) -> ProviderEvent:

@@ -14,3 +14,11 @@ def submit_paid_draft(payment_id: int) -> str:
     from idx.payments.services import paid_draft_submit
 
     return paid_draft_submit(payment_id)
+
+
+@task(queue_name="default")
+def notify_payable(payment_id: int, outcome: str) -> None:
+    """Tell the app that owns a payment's payable what happened to it (after the payment committed)."""
+    from idx.payments.services import payable_settle
+
+    payable_settle(payment_id, outcome)
