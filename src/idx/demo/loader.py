@@ -425,6 +425,10 @@ def load_demo(applications: int = 200) -> DemoSummary:
         from idx.demo.dxplan import load_dx_plan
 
         accounts += load_dx_plan(municipality, staff_domain=str(domain))
+        if index == 0:  # participation themes of 伊賀市 (docs/participation.md)
+            from idx.demo.participation import load_participation
+
+            accounts += load_participation(municipality, staff_domain=str(domain))
         from idx.demo.events import load_events
 
         load_events(municipality)
