@@ -202,6 +202,24 @@ def _insights(objects: dict[str, Any]) -> dict[str, Any]:
     return objects["insights"]
 
 
+def _public_comment(objects: dict[str, Any]) -> dict[str, Any]:
+    """A draft and an open パブリックコメント of the walk's municipality (made once per walk)."""
+    if "public_comment" not in objects:
+        from idx.identity.models import Department
+        from tests.public_comment.conftest import make_case
+
+        municipality = objects["draft"].municipality
+        department = Department.objects.get(municipality=municipality, code="kodomo-katei")
+        draft = make_case(municipality, department, publish=False)
+        published = make_case(municipality, department)
+        objects["public_comment"] = {
+            "draft": [{"uid": str(draft.uid)}],
+            "open": [{"uid": str(published.uid)}],
+            "both": [{"uid": str(draft.uid)}, {"uid": str(published.uid)}],
+        }
+    return objects["public_comment"]
+
+
 def _kwargs(name: str, objects: dict[str, Any]) -> list[dict[str, str]]:
     draft, submitted, correction = objects["draft"], objects["submitted"], objects["correction"]
     code = draft.procedure.code
@@ -317,6 +335,20 @@ def _kwargs(name: str, objects: dict[str, Any]) -> list[dict[str, str]]:
         "backoffice:insights_kpi_edit": _insights(objects)["kpi"],
         "backoffice:insights_intervention_edit": _insights(objects)["intervention"],
         "portal:insights_public_kpi": _insights(objects)["code"],
+        "portal:public_comment_detail": _public_comment(objects)["open"],
+        "portal:public_comment_opinion": _public_comment(objects)["open"],
+        "portal:public_comment_confirm": [],  # needs opinions in the session; tests/public_comment
+        "portal:public_comment_done": [],  # a redirect without a receipt in the session
+        "portal:public_comment_result": [],  # no form; tests/public_comment/test_pages.py
+        "portal:public_comment_document": [],  # a PDF download
+        "backoffice:public_comment_detail": _public_comment(objects)["both"],
+        "backoffice:public_comment_publish": _public_comment(objects)["draft"],
+        "backoffice:public_comment_comments": _public_comment(objects)["open"],
+        "backoffice:public_comment_csv": [],  # a CSV download
+        # The result pages answer a closed case only; tests/public_comment/test_pages.py covers them.
+        "backoffice:public_comment_result": [],
+        "backoffice:public_comment_result_publish": [],
+        "backoffice:public_comment_document": [],  # a PDF download
         "portal:insights_public_kpi_csv": _insights(objects)["code"],
         # Events are made per test: tests/events/test_pages.py walks these pages and their forms.
         "portal:event_detail": [],

@@ -425,6 +425,9 @@ def load_demo(applications: int = 200) -> DemoSummary:
         from idx.demo.dxplan import load_dx_plan
 
         accounts += load_dx_plan(municipality, staff_domain=str(domain))
+        from idx.demo.public_comment import load_public_comment
+
+        accounts += load_public_comment(municipality, staff_domain=str(domain))
         if index == 0:  # participation themes of 伊賀市 (docs/participation.md)
             from idx.demo.participation import load_participation
 
