@@ -72,6 +72,7 @@ def test_clerk_sees_own_department_only(kpis, clerk):
     assert client.get(reverse("backoffice:insights_kpi", args=[kpis[1].pk])).status_code == 404
     # Only こども家庭課's facts: CHILD is 30 %.
     assert "30%" in page
+    assert "こども家庭課の分だけ" in page
 
 
 def test_other_municipality_staff_see_nothing(kpis, clerk_other_municipality):

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from idx.identity.models import Department
-from idx.identity.policy import Action, can
+from idx.identity.policy import Action, Scope, can
 from idx.insights import charts, presentation
 from idx.insights.dashboards import (
     Dashboard,
@@ -35,6 +35,7 @@ from idx.insights.dashboards import (
 from idx.insights.models import Channel, Intervention, Kpi, Measure
 from idx.insights.selectors import (
     add_months,
+    dashboard_scope,
     departments_for_staff,
     intervention_get_for_staff,
     interventions_for_staff,
@@ -164,6 +165,7 @@ def insights_home(request: IdxRequest) -> HttpResponseBase:
             "cards": _cards(board),
             "channel_chart": _channel_chart(board),
             "sign_ins_counted": any(row.total for row in board.sign_ins),
+            "own_department_only": dashboard_scope(request.user) == Scope.OWN_DEPARTMENT,
             "query": request.GET.urlencode(),
             "may_edit": can(request.user, Action.EDIT_KPIS),
         },
