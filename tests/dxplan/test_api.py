@@ -130,3 +130,45 @@ def test_residents_get_no_staff_plan(iga_plan, resident):
     response = _client(resident).get("/api/v1/staff/dx-plan")
     assert response.status_code in (403, 404)
     assert _client().get("/api/v1/staff/dx-plan").status_code == 401
+
+
+def _put(client: Client, path: str, body: dict):
+    response = client.put(f"/api/v1{path}", json.dumps(body), content_type="application/json")
+    return response, conforms(response, "PUT", f"/api/v1{path}")
+
+
+def test_the_owner_edits_the_initiative_targets_and_milestones(iga_plan, jumin_admin, supervisor):
+    admin = _client(jumin_admin)
+    base = "/staff/dx-plan/initiatives/assisted-counter"
+    response, body = _put(
+        admin,
+        base,
+        {"titles": {"ja": "書かない窓口", "en": "Assisted counter"}, "status": "at_risk", "kpis": []},
+    )
+    assert response.status_code == 200 and body["status"] == "at_risk" and body["kpis"] == []
+    response, error = _put(admin, base, {"titles": {"en": "x"}, "status": "on_track"})
+    assert response.status_code == 422 and error["errors"][0]["path"] == "titles"
+    response, target = _put(
+        admin, f"{base}/targets/2026", {"texts": {"ja": "平均待ち時間12分以内"}, "value": "12", "unit": "分"}
+    )
+    assert response.status_code == 200 and float(target["value"]) == 12
+    response, error = _put(admin, f"{base}/targets/2026", {"texts": {"ja": "x"}, "value": "twelve"})
+    assert response.status_code == 422 and error["errors"][0]["path"] == "value"
+    response, milestone = _post(
+        admin, f"{base}/milestones", {"titles": {"ja": "窓口アンケート"}, "due_on": "2027-02-28"}
+    )
+    assert response.status_code == 201
+    response, done = _put(
+        admin, f"{base}/milestones/{milestone['id']}", {"due_on": "2027-02-28", "done_on": "2026-11-30"}
+    )
+    assert response.status_code == 200 and done["done_on"] == "2026-11-30"
+    response, error = _put(
+        admin, f"{base}/milestones/{milestone['id']}", {"due_on": "2027-02-28", "done_on": "2099-01-01"}
+    )
+    assert response.status_code == 422 and error["errors"][0]["path"] == "done_on"
+    # こども家庭課's supervisor may not touch 住民課's initiative.
+    other = _client(supervisor)
+    response, _body = _put(other, base, {"titles": {"ja": "x"}, "status": "done"})
+    assert response.status_code == 404
+    response, _body = _put(other, f"{base}/milestones/{milestone['id']}", {"due_on": "2027-01-01"})
+    assert response.status_code == 404

@@ -18,7 +18,7 @@ from ninja.errors import HttpError
 from ninja.responses import Status as HttpStatus
 
 from idx.api.base import ApiRequest, ErrorOut, require_staff
-from idx.api.fields import StrictBool, StrictInt
+from idx.api.fields import IsoDate, StrictBool, StrictInt
 from idx.common.models import Municipality
 from idx.dxplan import selectors, services
 from idx.dxplan.models import Initiative, ProgressNote, Status
@@ -123,6 +123,37 @@ class NoteIn(Schema):
     corrects: StrictInt | None = Field(
         default=None, description="A published note of the initiative this one corrects"
     )
+
+
+class InitiativeIn(Schema):
+    titles: dict[str, str] = Field(description='{"ja": …, "ja-easy": …, "en": …}; Japanese required')
+    descriptions: dict[str, str] = {}
+    status: str = Field(description="not_started, on_track, delayed, at_risk or done")
+    kpis: list[str] | None = Field(
+        default=None, description="KPI codes to link; null leaves them as they are"
+    )
+
+
+class TargetIn(Schema):
+    texts: dict[str, str] = Field(description='{"ja": …, "en": …}; Japanese required')
+    value: str | None = Field(default=None, description="The figure aimed at, as a decimal string, or null")
+    unit: str = Field(default="", max_length=20)
+
+
+class MilestoneIn(Schema):
+    titles: dict[str, str] = Field(description='{"ja": …, "en": …}; Japanese required')
+    due_on: IsoDate
+
+
+class MilestoneUpdateIn(Schema):
+    due_on: IsoDate
+    done_on: IsoDate | None = Field(
+        default=None, description="When it was reached (not in the future), or null"
+    )
+
+
+class MilestoneIdOut(MilestoneOut):
+    id: int
 
 
 class PublishIn(Schema):
@@ -310,3 +341,78 @@ def staff_note_publish(request: ApiRequest, code: str, note_id: int, payload: Pu
         )
     note = services.note_publish(note=note, actor=request.auth)
     return _staff_note(note, True)
+
+
+@staff.put("/dx-plan/initiatives/{code}", response={200: StaffInitiativeOut, 404: ErrorOut, 422: ErrorOut})
+def staff_initiative_update(request: ApiRequest, code: str, payload: InitiativeIn) -> Any:
+    """Change an initiative's texts, status and linked KPIs (its owner department, or the city administrator)."""
+    initiative = _editable(request, code)
+    services.initiative_update(
+        initiative=initiative,
+        actor=request.auth,
+        titles=payload.titles,
+        descriptions=payload.descriptions,
+        status=payload.status,
+        kpi_codes=payload.kpis,
+    )
+    return staff_initiative(request, code)
+
+
+@staff.put(
+    "/dx-plan/initiatives/{code}/targets/{fiscal_year}",
+    response={200: TargetOut, 404: ErrorOut, 422: ErrorOut},
+)
+def staff_target_put(request: ApiRequest, code: str, fiscal_year: int, payload: TargetIn) -> Any:
+    """The initiative's target for a fiscal year, created or replaced."""
+    target = services.target_put(
+        initiative=_editable(request, code),
+        fiscal_year=fiscal_year,
+        texts=payload.texts,
+        value=payload.value,
+        unit=payload.unit,
+        actor=request.auth,
+    )
+    return {
+        "fiscal_year": target.fiscal_year,
+        "texts": target.texts,
+        "value": _number(target.value),
+        "unit": target.unit,
+    }
+
+
+def _milestone(milestone: Any) -> dict[str, Any]:
+    return {
+        "id": milestone.pk,
+        "titles": milestone.titles,
+        "due_on": milestone.due_on,
+        "done_on": milestone.done_on,
+    }
+
+
+@staff.post(
+    "/dx-plan/initiatives/{code}/milestones", response={201: MilestoneIdOut, 404: ErrorOut, 422: ErrorOut}
+)
+def staff_milestone_add(request: ApiRequest, code: str, payload: MilestoneIn) -> Any:
+    milestone = services.milestone_add(
+        initiative=_editable(request, code), titles=payload.titles, due_on=payload.due_on, actor=request.auth
+    )
+    return HttpStatus(201, _milestone(milestone))
+
+
+@staff.put(
+    "/dx-plan/initiatives/{code}/milestones/{milestone_id}",
+    response={200: MilestoneIdOut, 404: ErrorOut, 422: ErrorOut},
+)
+def staff_milestone_update(
+    request: ApiRequest, code: str, milestone_id: int, payload: MilestoneUpdateIn
+) -> Any:
+    """Move a milestone's due date, or record when it was reached."""
+    milestone = selectors.milestone_for_edit(
+        staff=require_staff(request), code=code[:60], milestone_id=milestone_id
+    )
+    if milestone is None:
+        raise HttpError(404, "No such milestone.")
+    milestone = services.milestone_update(
+        milestone=milestone, due_on=payload.due_on, done_on=payload.done_on, actor=request.auth
+    )
+    return _milestone(milestone)
