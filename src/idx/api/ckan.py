@@ -43,7 +43,12 @@ def _iso(value: Any) -> str | None:
 
 
 def site_url(request: IdxRequest) -> str:
-    return request.build_absolute_uri("/").rstrip("/")
+    # Asked once per file of every dataset shown: build it once per request.
+    cached: str | None = getattr(request, "_ckan_site_url", None)
+    if cached is None:
+        cached = request.build_absolute_uri("/").rstrip("/")
+        request._ckan_site_url = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def organization_dict(department: Department, package_count: int | None = None) -> dict[str, Any]:
