@@ -438,7 +438,7 @@ def note_publish(
     )
     municipality_id = initiative.municipality_id
     if refresh_dataset:
-        transaction.on_commit(lambda: plan_dataset_refresh_quietly(municipality_id=municipality_id))
+        transaction.on_commit(lambda: _enqueue_dataset_refresh(municipality_id))
     return locked
 
 
@@ -650,12 +650,15 @@ def plan_dataset_refresh(*, municipality: Municipality) -> Dataset | None:
     )
 
 
-def plan_dataset_refresh_quietly(*, municipality_id: int) -> None:
-    """After a note is published: refresh the dataset; a failure there must not undo the note
-    (the next publication, or ``plan_dataset_refresh``, brings the dataset up to date)."""
+def _enqueue_dataset_refresh(municipality_id: int) -> None:
+    """After a note is published (and committed): the dataset is regenerated as a task, so a
+    failure there never undoes the note; the next publication, or ``plan_dataset_refresh``,
+    brings the dataset up to date."""
     import logging
 
+    from idx.dxplan.tasks import plan_dataset_refresh as refresh_task
+
     try:
-        plan_dataset_refresh(municipality=Municipality.objects.get(pk=municipality_id))
+        refresh_task.enqueue(municipality_id)
     except Exception:  # the note stays published; the dataset catches up next time
-        logging.getLogger(__name__).exception("could not refresh the DX plan's open dataset")
+        logging.getLogger(__name__).exception("could not queue the DX plan's open dataset refresh")
