@@ -42,17 +42,17 @@ def test_register_with_help_then_waiting_list_and_oversize_text_kept(iga, small_
     page = client.post(url, {"help_topics": ["mynumber_login"], "help_note": long})
     assert page.status_code == 400
     text = page.content.decode()
-    assert "Anything else you need help with" in text and "at most 500 characters" in text
+    assert "そのほか手伝ってほしいこと" in text and "500文字以内" in text  # the resident reads Japanese
     assert long in text  # nothing lost
     full = client.post(url, {"help_topics": ["mynumber_login", "line"], "help_note": "LINEで写真を送りたい"})
-    assert full.status_code == 400 and "Join the waiting list" in full.content.decode()
+    assert full.status_code == 400 and "キャンセル待ちに登録する" in full.content.decode()
     joined = client.post(
         url, {"help_topics": ["mynumber_login"], "help_note": "LINEで写真を送りたい", "waitlist": "yes"}
     )
     registration = Registration.objects.get(event=small_class, resident=resident)
     assert joined.status_code == 302 and registration.status == "waitlisted"
     mine = client.get(f"/my/events/{registration.public_id}/").content.decode()
-    assert "number 1 on the waiting list" in mine
+    assert "キャンセル待ちの1番目" in mine
     again = client.post(url, {"waitlist": "yes"})  # the second tab
     assert again.status_code == 302 and Registration.objects.filter(resident=resident).count() == 1
 
@@ -64,7 +64,7 @@ def test_registration_page_shows_qr_only_to_its_registrant(iga, small_class, res
     assert "<svg" in page and registration.code in page
     assert signed_in(other_resident).get(f"/my/events/{registration.public_id}/").status_code == 404
     confirm = signed_in(resident).get(f"/my/events/{registration.public_id}/cancel/")
-    assert confirm.status_code == 200 and "Cancel the registration?" in confirm.content.decode()
+    assert confirm.status_code == 200 and "申込みを取り消しますか？" in confirm.content.decode()
     signed_in(resident).post(f"/my/events/{registration.public_id}/cancel/")
     registration.refresh_from_db()
     assert registration.status == "cancelled"
@@ -88,7 +88,7 @@ def test_staff_participants_help_and_check_in(
     first = staff.post(f"/staff/events/{small_class.public_id}/check-in/", {"code": registration.code})
     assert first.status_code == 200 and 'id="check-in-result"' in first.content.decode()
     again = staff.post(f"/staff/events/{small_class.public_id}/check-in/", {"code": registration.code})
-    assert "Already checked in" in again.content.decode() or "チェックイン済み" in again.content.decode()
+    assert "受付済み" in again.content.decode()
     wrong = staff.post(f"/staff/events/{small_class.public_id}/check-in/", {"code": "XXXX"})
     assert wrong.status_code == 400
     assert signed_in(clerk_other_department).get(f"/staff/events/{small_class.public_id}/").status_code == 404

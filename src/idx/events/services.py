@@ -35,8 +35,8 @@ from idx.events.models import (
     RegistrationStatus,
 )
 from idx.identity.models import User
-from idx.payments.models import Payment
 from idx.identity.policy import Action, can
+from idx.payments.models import Payment
 
 PAYABLE_KIND = "event_registration"
 DEFAULT_REGISTRATION_RATE = "20/1h"
