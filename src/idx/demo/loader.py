@@ -416,6 +416,13 @@ def load_demo(applications: int = 200) -> DemoSummary:
         municipalities.append(municipality)
         accounts += municipality_accounts
         made += load_applications(municipality, applications if index == 0 else max(applications // 10, 1))
+        if index == 0:  # two years of history for the dashboards and the published statistics
+            from idx.demo.history import load_history_and_statistics
+
+            load_history_and_statistics(municipality)
+            from idx.demo.insights import load_insights  # KPIs and the intervention log (docs/ebpm.md)
+
+            load_insights(municipality, recorded_by=User.objects.filter(email=f"admin@{spec['staff_domain']}").first())
         domain = spec["staff_domain"]
         load_open_data(
             municipality,
@@ -425,13 +432,13 @@ def load_demo(applications: int = 200) -> DemoSummary:
         from idx.demo.dxplan import load_dx_plan
 
         accounts += load_dx_plan(municipality, staff_domain=str(domain))
-        from idx.demo.public_comment import load_public_comment
-
-        accounts += load_public_comment(municipality, staff_domain=str(domain))
         if index == 0:  # participation themes of 伊賀市 (docs/participation.md)
             from idx.demo.participation import load_participation
 
             accounts += load_participation(municipality, staff_domain=str(domain))
+        from idx.demo.public_comment import load_public_comment
+
+        accounts += load_public_comment(municipality, staff_domain=str(domain))
         from idx.demo.events import load_events
 
         load_events(municipality)

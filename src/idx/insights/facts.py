@@ -27,9 +27,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from django.db import transaction
-from django.db.models import Count, DateField, DurationField, ExpressionWrapper, F, Q, Sum
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count, DateField, DurationField, ExpressionWrapper, F, FloatField, Func, Q, Sum
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
@@ -59,12 +61,66 @@ def local_midnight(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
-def _days(value: dt.timedelta | None) -> int:
-    return 0 if value is None else round(value.total_seconds() / 86400)
+def _days(value: dt.timedelta | float | None) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, dt.timedelta):
+        return round(value.total_seconds() / 86400)
+    return round(value)
 
 
-def _minutes(value: dt.timedelta | None) -> int:
-    return 0 if value is None else max(0, round(value.total_seconds() / 60))
+def sqlite_local_offset() -> str | None:
+    """The SQLite date modifier of the city's time zone (``'+32400 seconds'`` for Japan), or None
+    when the zone has daylight saving time (then Django's own functions convert, more slowly)."""
+    if connection.vendor != "sqlite":
+        return None
+    zone = ZoneInfo(settings.TIME_ZONE)
+    winter = dt.datetime(2026, 1, 15, tzinfo=zone).utcoffset()
+    summer = dt.datetime(2026, 7, 15, tzinfo=zone).utcoffset()
+    if winter is None or winter != summer:
+        return None
+    return f"'{int(winter.total_seconds()):+d} seconds'"
+
+
+def _application_expressions() -> tuple[Any, Any, Any]:
+    """(month of submission, day of decision, days from submission to decision) as SQL.
+
+    On SQLite, Django's time-zone functions call Python for every row; with a fixed offset
+    SQLite's own date functions give the same local dates ten times faster."""
+    offset = sqlite_local_offset()
+    if offset is None:
+        return (
+            TruncMonth("submitted_at", output_field=DateField()),
+            TruncDate("decided_at"),
+            ExpressionWrapper(
+                TruncDate("decided_at") - TruncDate("submitted_at"), output_field=DurationField()
+            ),
+        )
+
+    def local_julian(field: str) -> Func:
+        return Func(
+            F(field), template=f"julianday(date(%(expressions)s, {offset}))", output_field=FloatField()
+        )
+
+    return (
+        Func(
+            F("submitted_at"),
+            template=f"strftime('%%Y-%%m-01', %(expressions)s, {offset})",
+            output_field=DateField(),
+        ),
+        Func(F("decided_at"), template=f"date(%(expressions)s, {offset})", output_field=DateField()),
+        ExpressionWrapper(
+            local_julian("decided_at") - local_julian("submitted_at"), output_field=FloatField()
+        ),
+    )
+
+
+def _minutes(value: dt.timedelta | float | None) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, dt.timedelta):
+        return max(0, round(value.total_seconds() / 60))
+    return max(0, round(value))
 
 
 def _as_date(value: dt.date | dt.datetime) -> dt.date:
@@ -77,18 +133,14 @@ def application_facts(municipality: Municipality, first_month: dt.date | None) -
     if first_month is not None:
         rows = rows.filter(submitted_at__gte=local_midnight(first_month))
     decided = Q(status__in=DECIDED_STATUSES, decided_at__isnull=False)
-    lead = ExpressionWrapper(
-        TruncDate("decided_at") - TruncDate("submitted_at"), output_field=DurationField()
-    )
+    month, decided_day, lead = _application_expressions()
     grouped = (
-        rows.annotate(month=TruncMonth("submitted_at", output_field=DateField()))
+        rows.annotate(month=month, decided_day=decided_day)
         .values("month", "procedure_id", "channel")
         .annotate(
             submitted=Count("id"),
             decided=Count("id", filter=decided),
-            within=Count(
-                "id", filter=decided & Q(due_date__isnull=False, decided_at__date__lte=F("due_date"))
-            ),
+            within=Count("id", filter=decided & Q(due_date__isnull=False, decided_day__lte=F("due_date"))),
             lead=Sum(lead, filter=decided),
         )
         .order_by()
@@ -119,11 +171,29 @@ def counter_facts(municipality: Municipality, first_day: dt.date | None) -> list
         Q(called_at__isnull=False) | Q(served_at__isnull=False)
     )
     called = Q(called_at__isnull=False)
-    wait_called = ExpressionWrapper(F("called_at") - F("queue_at"), output_field=DurationField())
-    wait_served = ExpressionWrapper(F("served_at") - F("queue_at"), output_field=DurationField())
-    long_wait = Q(called_at__gt=F("queue_at") + dt.timedelta(minutes=WAIT_LONG_MINUTES)) | Q(
-        called_at__isnull=True, served_at__gt=F("queue_at") + dt.timedelta(minutes=WAIT_LONG_MINUTES)
-    )
+    if sqlite_local_offset() is not None:
+        # Minutes as SQLite computes them natively (Django's duration functions call Python per row).
+        def minutes(end: str) -> Any:
+            return Func(
+                F(end),
+                F("queue_at"),
+                template="((julianday(%(expressions)s)) * 1440)",
+                arg_joiner=") - julianday(",
+                output_field=FloatField(),
+            )
+
+        rows = rows.annotate(called_wait=minutes("called_at"), served_wait=minutes("served_at"))
+        wait_called: Any = F("called_wait")
+        wait_served: Any = F("served_wait")
+        long_wait = Q(called_wait__gt=WAIT_LONG_MINUTES) | Q(
+            called_at__isnull=True, served_wait__gt=WAIT_LONG_MINUTES
+        )
+    else:
+        wait_called = ExpressionWrapper(F("called_at") - F("queue_at"), output_field=DurationField())
+        wait_served = ExpressionWrapper(F("served_at") - F("queue_at"), output_field=DurationField())
+        long_wait = Q(called_at__gt=F("queue_at") + dt.timedelta(minutes=WAIT_LONG_MINUTES)) | Q(
+            called_at__isnull=True, served_at__gt=F("queue_at") + dt.timedelta(minutes=WAIT_LONG_MINUTES)
+        )
     grouped = (
         rows.values("day", "service_id")
         .annotate(
