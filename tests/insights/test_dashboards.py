@@ -239,3 +239,23 @@ def test_public_kpi_page_has_chart_table_and_csv(kpis):
     body = b"".join(response.streaming_content).decode()
     assert body.startswith("\ufeff")
     assert len(body.splitlines()) == 25  # a header and 24 months
+
+
+def test_charts_keep_labels_inside():
+    from decimal import Decimal
+
+    from idx.insights.charts import Marker, line_chart
+
+    svg = str(
+        line_chart(
+            title="t",
+            labels=[str(index) for index in range(24)],
+            values=[Decimal(index) for index in range(24)],
+            target=Decimal(20),
+            target_label="目標",
+            markers=[Marker(index=18, label="施策")],
+        )
+    )
+    assert 'text-anchor="end">施策' in svg
+    assert 'role="img" aria-label="t"' in svg
+    assert "<script" not in svg and "style=" not in svg

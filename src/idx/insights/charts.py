@@ -123,8 +123,11 @@ def line_chart(
         parts.append(
             f'<line class="ins-marker" x1="{x:.1f}" x2="{x:.1f}" y1="{TOP}" y2="{TOP + plot_height}"/>'
         )
+        # The label reads away from the right edge, so it is never cut off.
+        anchor, label_x = ("end", x - 4) if x > width * 0.6 else ("start", x + 4)
         parts.append(
-            f'<text class="ins-marker-label" x="{x + 4:.1f}" y="{TOP + 12}">{escape(marker.label)}</text>'
+            f'<text class="ins-marker-label" x="{label_x:.1f}" y="{TOP + 12}" text-anchor="{anchor}">'
+            f"{escape(marker.label)}</text>"
         )
     parts.extend(_x_labels(labels, step_x, 0, most=max(4, (width - LEFT - RIGHT) // 56)))
     return _svg(title, parts, width)
