@@ -119,3 +119,23 @@ def test_query_count_does_not_grow_with_kpis(iga, django_assert_max_num_queries)
     kpis = [make_kpi(iga, clerk_department(iga), code=f"k{index}") for index in range(8)]
     with django_assert_max_num_queries(3):
         kpi_current_values(municipality=iga, kpis=kpis)
+
+
+def test_demo_kpis_load_twice_without_facts(iga):
+    from idx.demo.insights import NATIONAL_27, load_insights
+    from idx.insights.models import Intervention, Kpi
+
+    first = load_insights(iga)
+    second = load_insights(iga)
+    assert [kpi.pk for kpi in first] == [kpi.pk for kpi in second]
+    national = Kpi.objects.get(municipality=iga, code="online-share-national")
+    assert len(NATIONAL_27) == 27 and national.procedure_codes == NATIONAL_27
+    from idx.procedures.models import Procedure
+
+    assert Procedure.objects.filter(municipality=iga, code__in=NATIONAL_27).count() == 27
+    assert all(len(kpi.names) >= 2 for kpi in second)
+    intervention = Intervention.objects.get(municipality=iga)
+    assert intervention.comparison_procedure_codes
+    assert set(intervention.kpis.values_list("code", flat=True)) >= {"online-share-national"}
+    values = kpi_current_values(municipality=iga, kpis=second)
+    assert all(value.value is None for value in values.values())
