@@ -195,3 +195,19 @@ def test_the_months_running_is_not_published(iga, resident, statistics_departmen
     assert [d.name for d in statistics_publish(municipality=iga)] == [
         "idx-statistics-applications-by-channel"
     ]
+
+
+def test_alerts_are_not_suppressed_they_describe_nobody(iga, city_admin, statistics_department):
+    from idx.notifications.models import Alert, AlertKind, AlertMode, AlertStatus
+
+    last_month = month_starts(timezone.localdate(), 1)[0]
+    sent = timezone.make_aware(dt.datetime.combine(last_month + dt.timedelta(days=3), dt.time(9)))
+    for number, kind in enumerate([AlertKind.LEVEL3, AlertKind.LEVEL3, AlertKind.SHELTER_OPEN]):
+        Alert.objects.create(
+            municipality=iga, identifier=f"urn:test:stat:{number}", kind=kind, mode=AlertMode.ACTUAL,
+            status=AlertStatus.CANCELLED, msg_type="Alert", issued_by=city_admin, sent_at=sent,
+        )  # fmt: skip
+    facts_refresh(municipality=iga)
+    statistics_publish(municipality=iga)
+    rows = {row["種別"]: row["発信件数"] for row in _file(iga, "idx-statistics-alerts")}
+    assert rows == {"避難所開設": "1", "高齢者等避難（警戒レベル3）": "2", "合計": "3"}

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from idx.applications.models import Application, Channel, ReceiptSequence, Status
@@ -418,6 +419,15 @@ def load_history(
         Ticket.objects.bulk_create(tickets, batch_size=2000)
         QuestionTally.objects.bulk_create(tallies, batch_size=2000)
         Alert.objects.bulk_create(alerts)
+        # Rows of the past were made then, not now (lists ordered by creation show them in their place).
+        history = Application.objects.filter(municipality=municipality, applicant__in=residents)
+        history.update(created_at=F("submitted_at"), updated_at=Coalesce("decided_at", "submitted_at"))
+        Ticket.objects.filter(municipality=municipality, day__lt=today).update(
+            created_at=F("queue_at"), updated_at=F("queue_at")
+        )
+        Alert.objects.filter(municipality=municipality, identifier__contains=":history:").update(
+            created_at=F("sent_at"), updated_at=F("sent_at")
+        )
     return HistorySummary(len(applications), len(tickets), len(tallies), len(alerts))
 
 

@@ -287,8 +287,10 @@ def counter_table(municipality: Municipality) -> Table:
 
 
 def _event_table(
-    municipality: Municipality, kind: str, label_of: Callable[[str], str], columns: list[str]
+    municipality: Municipality, kind: str, label_of: Callable[[str], str], *, about_people: bool = True
 ) -> list[list[Any]]:
+    """Counts per month and key, with a 合計 row; suppressed when they count what people did
+    (questions), not when they count what the city did (alerts sent describe nobody)."""
     until = _first_unpublished_month()
     counts: dict[dt.date, dict[str, int]] = defaultdict(dict)
     for month, key, count in EventMonthFact.objects.filter(
@@ -299,6 +301,8 @@ def _event_table(
     for month in sorted(counts):
         keys = sorted(counts[month], key=lambda key: (label_of(key), key))
         table = protect([[counts[month][key]] for key in keys], row_totals=False)
+        if not about_people:
+            table.hidden = set()
         for r, label in enumerate([*(label_of(key) for key in keys), TOTAL]):
             rows.append([_month_label(month), label, table.cell(r, 0)])
     return rows
@@ -330,7 +334,6 @@ def questions_table(municipality: Municipality) -> Table:
             municipality,
             EventMonthFact.Kind.ASSISTANT_QUESTION,
             _label(QuestionCategory.choices, UNKNOWN_CATEGORY),
-            columns,
         ),
     )
 
@@ -345,14 +348,15 @@ def alerts_table(municipality: Municipality) -> Table:
         },
         descriptions={
             "ja": "市が発信した避難情報・避難所開設などの件数を種別ごとに月別に集計したものです（訓練・テストと取消しは"
-            "含みません）。1件から4件の値と、差し引きでそれが分かる値は「秘匿」と表示しています。",
+            "含みません）。市の発信の件数で、個人を表さないため秘匿処理はしていません。",
             "en": "Alerts the city sent (evacuation information, shelters opened and others) per kind and month; "
-            "drills, tests and cancellations are not counted. Small counts read 秘匿 (suppressed).",
+            "drills, tests and cancellations are not counted. These count what the city did, not people, "
+            "so nothing is suppressed.",
         },
         filename="alerts.csv",
         columns=columns,
         rows=_event_table(
-            municipality, EventMonthFact.Kind.ALERT, _label(AlertKind.choices, "その他"), columns
+            municipality, EventMonthFact.Kind.ALERT, _label(AlertKind.choices, "その他"), about_people=False
         ),
     )
 
