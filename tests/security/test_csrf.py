@@ -358,6 +358,13 @@ def _kwargs(name: str, objects: dict[str, Any]) -> list[dict[str, str]]:
         "backoffice:event_participants": [],
         "backoffice:event_check_in": [],
         "backoffice:event_cancel": [],
+        # Surveys are made per test: tests/surveys/test_pages.py walks these pages and their forms.
+        "portal:survey_answer": [],
+        "portal:survey_thanks": [],
+        "portal:survey_results": [],
+        "backoffice:survey_detail": [],
+        "backoffice:survey_csv": [],  # a CSV download
+        "backoffice:survey_confirm": [],
     }
     if name not in table:
         pytest.fail(
