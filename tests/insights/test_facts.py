@@ -220,3 +220,15 @@ def test_the_command_refreshes_one_or_all(iga, watarai, resident, capsys):
     call_command("insights_refresh", "--no-publish")
     assert FactsRefresh.objects.filter(municipality=watarai).count() == 1
     assert "fact rows" in capsys.readouterr().out
+
+
+def test_the_nightly_task_refreshes_and_is_idempotent(iga, watarai, resident):
+    from idx.insights.tasks import insights_refresh
+
+    _make_applications(iga, resident, per_month=4, months=2)
+    insights_refresh.enqueue(iga.pk)
+    first = _facts(iga)
+    assert first == _direct(iga)
+    insights_refresh.enqueue(iga.pk)
+    assert _facts(iga) == first
+    assert not FactsRefresh.objects.filter(municipality=watarai).exists()
