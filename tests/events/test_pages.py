@@ -131,3 +131,36 @@ def test_every_post_form_of_events_carries_a_csrf_token(iga, small_class, reside
         assert forms or "/my/events/" in url and "/cancel/" not in url, url
         for body in forms:
             assert "csrfmiddlewaretoken" in body, url
+
+
+@pytest.mark.django_db
+def test_a_supervisor_publishes_a_new_event(iga, supervisor, clerk):
+    client = signed_in(supervisor)
+    assert client.get("/staff/events/new/").status_code == 200
+    assert signed_in(clerk).get("/staff/events/new/").status_code == 404  # a clerk checks in only
+    form = {
+        "title_ja": "防災講座「非常持ち出し袋をつくろう」",
+        "title_en": "Make your emergency bag",
+        "description_ja": "非常持ち出し袋の中身を一緒に考えます。",
+        "category": "disaster",
+        "area": "iga",
+        "place_ja": "伊賀支所 会議室",
+        "starts_at": "2027-01-20T10:00",
+        "ends_at": "2027-01-20T09:00",
+        "registration_deadline": "2027-01-15T17:00",
+        "capacity": "30",
+        "waitlist_size": "5",
+        "max_companions": "1",
+        "fee": "0",
+        "accessibility": ["step_free", "sign_language"],
+    }
+    wrong = client.post("/staff/events/new/", form)
+    assert wrong.status_code == 400
+    made = client.post("/staff/events/new/", {**form, "ends_at": "2027-01-20T12:00"})
+    assert made.status_code == 302
+    from idx.events.models import Event
+
+    event = Event.objects.get(titles__ja="防災講座「非常持ち出し袋をつくろう」")
+    assert event.status == "published" and event.accessibility == ["step_free", "sign_language"]
+    public = Client(HTTP_HOST=IGA_HOST).get(f"/events/{event.public_id}/").content.decode()
+    assert "Make your emergency bag" in public

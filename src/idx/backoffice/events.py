@@ -19,7 +19,15 @@ from django.utils.translation import gettext_lazy
 
 from idx.common.i18n import pick
 from idx.events import selectors, services
-from idx.events.models import Event, EventStatus, HelpTopic, RegistrationStatus
+from idx.events.models import (
+    Accessibility,
+    Area,
+    Category,
+    Event,
+    EventStatus,
+    HelpTopic,
+    RegistrationStatus,
+)
 from idx.identity.policy import Action, can
 from idx.web.errors import form_add_domain_error
 from idx.web.http import IdxRequest, staff_required
@@ -38,6 +46,113 @@ class CancelForm(forms.Form):
     )
     reason_en = forms.CharField(
         label=gettext_lazy("Reason (English)"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+
+class EventForm(forms.Form):
+    """A new event of the staff member's department (texts in Japanese, English and やさしい日本語)."""
+
+    title_ja = forms.CharField(max_length=120, label=gettext_lazy("Title (Japanese)"))
+    title_easy = forms.CharField(max_length=120, required=False, label=gettext_lazy("Title (easy Japanese)"))
+    title_en = forms.CharField(max_length=120, required=False, label=gettext_lazy("Title (English)"))
+    description_ja = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label=gettext_lazy("Description (Japanese)"),
+    )
+    description_en = forms.CharField(
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label=gettext_lazy("Description (English)"),
+    )
+    category = forms.ChoiceField(choices=Category.choices, label=gettext_lazy("Kind"))
+    area = forms.ChoiceField(choices=Area.choices, label=gettext_lazy("Area"))
+    place_ja = forms.CharField(max_length=200, required=False, label=gettext_lazy("Place (Japanese)"))
+    place_en = forms.CharField(max_length=200, required=False, label=gettext_lazy("Place (English)"))
+    starts_at = forms.DateTimeField(
+        label=gettext_lazy("Starts"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    ends_at = forms.DateTimeField(
+        label=gettext_lazy("Ends"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    registration_deadline = forms.DateTimeField(
+        label=gettext_lazy("Registration closes"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    capacity = forms.IntegerField(min_value=1, max_value=100000, label=gettext_lazy("Places"))
+    waitlist_size = forms.IntegerField(
+        min_value=0, max_value=10000, initial=0, label=gettext_lazy("Waiting list")
+    )
+    max_companions = forms.IntegerField(
+        min_value=0, max_value=10, initial=0, label=gettext_lazy("Companions")
+    )
+    fee = forms.IntegerField(
+        min_value=0, max_value=1000000, initial=0, label=gettext_lazy("Fee (yen per person)")
+    )
+    online = forms.BooleanField(required=False, label=gettext_lazy("Online event"))
+    join_base_url = forms.URLField(
+        assume_scheme="https",
+        required=False,
+        label=gettext_lazy("Meeting link (each registrant gets their own)"),
+    )
+    accessibility = forms.MultipleChoiceField(
+        choices=Accessibility.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=gettext_lazy("Accessibility"),
+    )
+    accessibility_note_ja = forms.CharField(
+        max_length=500, required=False, label=gettext_lazy("Accessibility note (Japanese)")
+    )
+
+
+@staff_required
+def event_new(request: IdxRequest) -> HttpResponseBase:
+    """A new event of the own department, published at once (the public sees it in every language)."""
+    department = request.user.department
+    if department is None or not can(request.user, Action.MANAGE_EVENTS, department):
+        raise Http404
+    form = EventForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+
+        def texts(**by_language: str) -> dict[str, str]:
+            return {language: text for language, text in by_language.items() if text}
+
+        try:
+            event = services.event_create(
+                staff=request.user,
+                department_id=department.pk,
+                titles=texts(ja=data["title_ja"], en=data["title_en"], **{"ja-easy": data["title_easy"]}),
+                descriptions=texts(ja=data["description_ja"], en=data["description_en"]),
+                places=texts(ja=data["place_ja"], en=data["place_en"]),
+                accessibility_notes=texts(ja=data["accessibility_note_ja"]),
+                category=data["category"],
+                area=data["area"],
+                accessibility=list(data["accessibility"]),
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                registration_deadline=data["registration_deadline"],
+                cancel_deadline=data["registration_deadline"],
+                capacity=data["capacity"],
+                waitlist_size=data["waitlist_size"],
+                max_companions=data["max_companions"],
+                fee=data["fee"],
+                online=data["online"],
+                join_base_url=data["join_base_url"],
+                publish=True,
+            )
+        except services.EventRefused as exc:
+            form_add_domain_error(form, exc)
+        else:
+            messages.success(request, _("The event is published."))
+            return redirect("backoffice:event_participants", public_id=event.public_id)
+    return render(
+        request,
+        "backoffice/events/new.html",
+        {"form": form, "error_summary": summary_from_form(form) if form.errors else []},
+        status=400 if form.errors else 200,
     )
 
 
@@ -61,7 +176,12 @@ def _list(request: IdxRequest, action: Action) -> HttpResponseBase:
     return render(
         request,
         "backoffice/events/list.html",
-        {"events": [(event, pick(event.titles, "ja")) for event in events], "now": timezone.now()},
+        {
+            "events": [(event, pick(event.titles, "ja")) for event in events],
+            "now": timezone.now(),
+            "may_create": request.user.department is not None
+            and can(request.user, Action.MANAGE_EVENTS, request.user.department),
+        },
     )
 
 
@@ -197,6 +317,7 @@ def event_cancel(request: IdxRequest, public_id: str) -> HttpResponseBase:
 urlpatterns = [
     path("events/", event_list, name="events_list"),
     path("events/managed/", event_list_managed, name="events_managed"),
+    path("events/new/", event_new, name="event_new"),
     path("events/<uuid:public_id>/", event_participants, name="event_participants"),
     path("events/<uuid:public_id>/check-in/", event_check_in, name="event_check_in"),
     path("events/<uuid:public_id>/cancel/", event_cancel, name="event_cancel"),
