@@ -186,6 +186,24 @@ def _dx_plan(objects: dict[str, Any]) -> dict[str, Any]:
     return objects["dx_plan"]
 
 
+def _participation(objects: dict[str, Any]) -> dict[str, Any]:
+    """伊賀市's demo participation themes (loaded once per walk)."""
+    if "participation" not in objects:
+        from idx.demo.participation import load_participation
+        from idx.participation.models import Process
+
+        municipality = objects["draft"].municipality
+        load_participation(municipality, staff_domain="staff.iga.example.jp")
+        akiya = Process.objects.get(municipality=municipality, slug="ueno-akiya")
+        objects["participation"] = {
+            "slug": [{"slug": "ueno-akiya"}, {"slug": "machinaka-bench"}],
+            "proposal": [{"slug": "ueno-akiya", "number": "1"}, {"slug": "machinaka-bench", "number": "1"}],
+            "process": [{"pk": str(akiya.pk)}],
+            "staff_proposal": [{"pk": str(akiya.proposals.get(number=1).pk)}],
+        }
+    return objects["participation"]
+
+
 def _insights(objects: dict[str, Any]) -> dict[str, Any]:
     """伊賀市's demo KPIs and intervention (loaded once per walk, no facts needed)."""
     if "insights" not in objects:
@@ -350,6 +368,18 @@ def _kwargs(name: str, objects: dict[str, Any]) -> list[dict[str, str]]:
         "backoffice:public_comment_result_publish": [],
         "backoffice:public_comment_document": [],  # a PDF download
         "portal:insights_public_kpi_csv": _insights(objects)["code"],
+        "portal:participation_process": _participation(objects)["slug"],
+        "portal:participation_proposal_new": _participation(objects)["slug"][:1],
+        "portal:participation_proposal": _participation(objects)["proposal"],
+        "portal:participation_report": _participation(objects)["proposal"][:1],
+        "portal:participation_support": [],  # POST only
+        "portal:participation_comment": [],  # POST only
+        "portal:participation_appeal": [],  # the author of a hidden text only; tests/participation
+        "backoffice:participation_process": _participation(objects)["process"],
+        "backoffice:participation_results": _participation(objects)["process"],
+        "backoffice:participation_proposal": _participation(objects)["staff_proposal"],
+        "backoffice:participation_answer_confirm": [],  # a redirect without a draft; tests/participation
+        "backoffice:participation_moderate": [],  # POST only
         # Events are made per test: tests/events/test_pages.py walks these pages and their forms.
         "portal:event_detail": [],
         "portal:event_registration": [],
