@@ -3,7 +3,7 @@ published result (and so its open dataset); other towns get none."""
 
 from __future__ import annotations
 
-from idx.demo.public_comment import DX_TITLES, TRANSPORT_TITLES, load_public_comment
+from idx.demo.public_comment import CYCLING_TITLES, DX_TITLES, TRANSPORT_TITLES, load_public_comment
 from idx.opendata.models import Dataset
 from idx.public_comment import services
 from idx.public_comment.models import Consultation
@@ -22,4 +22,6 @@ def test_the_demo_cases(iga, watarai, django_capture_on_commit_callbacks):
     assert Dataset.objects.get(municipality=iga, name=services.dataset_name(closed)).status == "published"
     assert load_public_comment(watarai) == []
     load_public_comment(iga)  # again: nothing doubles
-    assert Consultation.objects.filter(municipality=iga).count() == 2
+    assert Consultation.objects.filter(municipality=iga).count() == 3
+    pending = Consultation.objects.get(municipality=iga, titles__ja=CYCLING_TITLES["ja"])
+    assert pending.state == "closed" and pending.submissions.count() == 3

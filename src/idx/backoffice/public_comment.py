@@ -314,7 +314,7 @@ class ResultForm(forms.Form):
             self.fields[f"changed_{number}"] = forms.ChoiceField(
                 label=_("Section %(number)s: was the draft changed?") % {"number": number},
                 widget=forms.RadioSelect,
-                choices=[("yes", _("Changed")), ("no", _("Not changed"))],
+                choices=[("yes", _("Draft changed")), ("no", _("Not changed"))],
                 required=False,
             )
 

@@ -1,6 +1,7 @@
 """パブリックコメント of the demo (伊賀市 only): 「伊賀市地域公共交通計画（案）」 taking opinions now,
-with six sections and its PDF, and 「伊賀市DX推進計画（案）」 closed, with opinions and its published
-「意見の概要と市の考え方」 (and so its open dataset). Fictional but plausible."""
+with six sections and its PDF; 「伊賀市DX推進計画（案）」 closed, with opinions and its published
+「意見の概要と市の考え方」 (and so its open dataset); 「伊賀市自転車活用推進計画（案）」 closed last week,
+its result still being written by 交通政策課. Fictional but plausible."""
 
 from __future__ import annotations
 
@@ -176,6 +177,49 @@ DX_OPINIONS = [
         "伊賀市阿保",
     ),
 ]
+CYCLING_TITLES = {
+    "ja": "伊賀市自転車活用推進計画（案）",
+    "ja-easy": "伊賀市の 自転車の 計画（案）",
+    "en": "Iga City Cycling Promotion Plan (draft)",
+}
+CYCLING_SUMMARIES = {
+    "ja": "自転車を安全に使える道づくり、観光でのサイクリング、通学時の安全対策についての計画の案です。",
+    "ja-easy": "自転車で 安全に 走れる 道や、サイクリングの 計画の 案です。",
+    "en": "The draft plan for safe cycling roads, cycling for visitors and safety on the way to school.",
+}
+CYCLING_SECTIONS = [
+    (
+        "自転車通行空間の整備",
+        "Cycling lanes",
+        "市街地の幹線道路に自転車の通行位置を示す矢羽根型の路面表示を整備します。",
+    ),
+    (
+        "サイクルツーリズム",
+        "Cycling for visitors",
+        "伊賀上野城や忍者の里を巡るサイクリングルートを設定し、駅でのレンタサイクルを拡充します。",
+    ),
+    (
+        "通学の安全",
+        "Safe cycling to school",
+        "中学校・高校と連携して、ヘルメットの着用と交通安全教室を進めます。",
+    ),
+]
+CYCLING_OPINIONS = [
+    (
+        {1: "上野市駅周辺は道が狭く、自転車と歩行者が危ないので、表示だけでなく道幅の確保もしてほしい。"},
+        "上野 一郎",
+        "伊賀市上野東町",
+    ),
+    ({2: "レンタサイクルは電動アシスト付きにしてほしい。坂が多いので観光客には大変です。"}, "", ""),
+    (
+        {
+            3: "ヘルメットの購入に補助があると、子どもに買いやすくなります。",
+            1: "通学路の路面表示を優先してください。",
+        },
+        "柘植 真理",
+        "伊賀市柘植町",
+    ),
+]
 OPEN_OPINIONS = [
     (
         {
@@ -259,6 +303,8 @@ def load_public_comment(municipality: Municipality, *, staff_domain: str = "") -
         _open_case(municipality, transport, today)
     if not Consultation.objects.filter(municipality=municipality, titles__ja=DX_TITLES["ja"]).exists():
         _closed_case(municipality, dx, today)
+    if not Consultation.objects.filter(municipality=municipality, titles__ja=CYCLING_TITLES["ja"]).exists():
+        _result_pending_case(municipality, transport, today)
     return accounts
 
 
@@ -350,13 +396,46 @@ def _closed_case(municipality: Municipality, department: Department, today: dt.d
         consultation=consultation,
         notes={
             "ja": (
-                "7人の方から9件の意見をいただきました。いただいた意見を踏まえ、「書かない窓口」の全支所への拡大と、"
+                "7人の方から8件の意見をいただきました。いただいた意見を踏まえ、「書かない窓口」の全支所への拡大と、"
                 "スマートフォン教室の土日開催を計画に加えました。"
             ),
             "en": (
-                "Seven people sent nine opinions. The plan now extends the assisted counter to every branch "
+                "Seven people sent eight opinions. The plan now extends the assisted counter to every branch "
                 "office and adds weekend smartphone classes."
             ),
         },
         actor=None,
     )
+
+
+def _result_pending_case(municipality: Municipality, department: Department, today: dt.date) -> None:
+    """Closed last week: the opinions are in, 交通政策課 is writing the result (not public yet)."""
+    opens_on = today - dt.timedelta(days=40)
+    consultation = services.consultation_create(
+        municipality=municipality,
+        department=department,
+        titles=CYCLING_TITLES,
+        summaries=CYCLING_SUMMARIES,
+        opens_on=opens_on,
+        closes_on=opens_on + dt.timedelta(days=32),
+        anonymous_allowed=True,
+        eligibility="anyone",
+        actor=None,
+    )
+    for number, (heading, english, text) in enumerate(CYCLING_SECTIONS, start=1):
+        services.section_put(
+            consultation=consultation,
+            number=number,
+            headings={"ja": heading, "en": english},
+            texts={"ja": text},
+            actor=None,
+        )
+    consultation = services.consultation_publish(consultation=consultation, actor=None, today=opens_on)
+    for index, (opinions, name, address) in enumerate(CYCLING_OPINIONS):
+        services.submission_create(
+            consultation=consultation,
+            opinions=opinions,
+            name=name,
+            address=address,
+            today=opens_on + dt.timedelta(days=5 + index * 6),
+        )

@@ -114,7 +114,7 @@ def document_download(request: IdxRequest, uid: UUID, document: UUID) -> HttpRes
 class OpinionForm(forms.Form):
     """One text box per section (any may stay empty), then who sends them as the case's rule asks."""
 
-    name = forms.CharField(label=gettext_lazy("Name"), required=False, strip=True)
+    name = forms.CharField(label=gettext_lazy("Full name"), required=False, strip=True)
     address = forms.CharField(label=gettext_lazy("Address"), required=False, strip=True)
     relation = forms.ChoiceField(
         label=gettext_lazy("How you are related to the city"),
