@@ -442,4 +442,7 @@ def load_demo(applications: int = 200) -> DemoSummary:
         from idx.demo.events import load_events
 
         load_events(municipality)
+        from idx.demo.surveys import load_surveys  # an open and a published survey (伊賀市, docs/surveys.md)
+
+        load_surveys(municipality)
     return DemoSummary(municipalities=municipalities, accounts=accounts, applications=made)
