@@ -322,3 +322,13 @@ def test_past_ten_thousand_problems_the_total_says_or_more(aed, monkeypatch):
         assert refused.value.total_text == "60以上"
         assert "60以上件" in refused.value.text()
     _nothing_stored(aed)
+
+
+@pytest.mark.parametrize("shift", [0, 1, 2])
+def test_a_utf8_file_with_a_bom_is_read_when_the_sample_cuts_a_character(shift):
+    """The encoding is guessed from the first 64 KiB; a BOM shifts where a 3-byte character is cut."""
+    from idx.opendata.services import _decode
+
+    text = "名称,住所\n" + "x" * shift + "\n" + "伊賀市役所,伊賀市四十九町\n" * 4000
+    decoded = _decode(io.BytesIO(b"\xef\xbb\xbf" + text.encode("utf-8"))).read()
+    assert decoded == text

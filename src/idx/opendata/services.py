@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
 import hashlib
@@ -123,15 +124,16 @@ def dataset_create(
 
 def _decode(raw: IO[bytes]) -> io.TextIOWrapper:
     """UTF-8 (with or without a BOM) or Shift_JIS (cp932), as Japanese spreadsheets save them."""
-    head = raw.read(65536)
+    sample = 65536
+    head = raw.read(sample)
     raw.seek(0)
     for encoding in ("utf-8-sig", "cp932"):
+        # An incremental decoder leaves a character cut at the end of the sample for later, so a
+        # cut is not taken for a wrong encoding (with or without a BOM in front).
+        decoder = codecs.getincrementaldecoder(encoding)()
         try:
-            head.decode(encoding)
-        except UnicodeDecodeError as exc:
-            # A multi-byte character cut at the end of the sample is not a wrong encoding.
-            if exc.start >= len(head) - 3 and encoding == "utf-8-sig":
-                return io.TextIOWrapper(raw, encoding=encoding, newline="")
+            decoder.decode(head, final=len(head) < sample)
+        except UnicodeDecodeError:
             continue
         return io.TextIOWrapper(raw, encoding=encoding, newline="")
     raise OpenDataRefused(
