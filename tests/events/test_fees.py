@@ -115,3 +115,22 @@ def test_an_unpaid_place_that_expires_goes_to_the_waiting(
     waiting.refresh_from_db()
     assert first.status == RegistrationStatus.CANCELLED
     assert waiting.status == RegistrationStatus.CONFIRMED and waiting.payment_state == PaymentState.DUE
+
+
+@pytest.mark.django_db
+def test_the_registration_page_starts_the_payment(iga, fake, marathon, resident, monkeypatch):
+    from idx.payments import providers
+    from tests.conftest import signed_in
+
+    monkeypatch.setattr(providers, "provider_for", lambda config, registry=None: FakeProvider(config))
+
+    registration = services.registration_create(event=marathon, resident=resident, companions=1)
+    client = signed_in(resident)
+    page = client.get(f"/my/events/{registration.public_id}/")
+    assert page.status_code == 200 and f"/my/events/{registration.public_id}/pay/" in page.content.decode()
+    # The first online provider the city enabled; the demo's hosted checkout is not configured here.
+    ProviderConfig.objects.filter(municipality=iga).exclude(provider="fake").update(enabled=False)
+    started = client.post(f"/my/events/{registration.public_id}/pay/")
+    assert started.status_code == 302 and started["Location"] == "https://pay.example/chk"
+    payment = Payment.objects.get(payable_kind="event_registration", payable_id=registration.pk)
+    assert payment.amount == 6000 and payment.payer_id == resident.pk

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlsplit
 
 from django import forms
 from django.contrib import messages
@@ -30,6 +31,7 @@ from idx.events.models import (
     Registration,
     RegistrationStatus,
 )
+from idx.identity.contrib.oidc.pages import allow_forms_to
 from idx.web.errors import form_add_domain_error
 from idx.web.http import IdxRequest, resident_required
 from idx.web.summary import summary_from_form
@@ -227,7 +229,10 @@ def registration_detail(request: IdxRequest, public_id: str) -> HttpResponseBase
             title=_("QR code for the entrance"),
             description=_("Show this code at the entrance. Staff scan it to check you in."),
         )
-    return render(
+    fee_due = (
+        registration.payment_state == PaymentState.DUE and registration.status == RegistrationStatus.CONFIRMED
+    )
+    response = render(
         request,
         "portal/events/registration.html",
         {
@@ -246,11 +251,26 @@ def registration_detail(request: IdxRequest, public_id: str) -> HttpResponseBase
                 registration.status == RegistrationStatus.WAITLISTED
                 or event.cancel_deadline > dt.datetime.now(dt.UTC)
             ),
-            "fee_due": registration.payment_state == PaymentState.DUE
-            and registration.status == RegistrationStatus.CONFIRMED,
+            "fee_due": fee_due,
             "amount": event.fee * registration.seats,
         },
     )
+    # The fee's form leads to the payment service's checkout: let the form go there (CSP form-action).
+    return allow_forms_to(response, _checkout_origins(request)) if fee_due else response
+
+
+def _checkout_origins(request: IdxRequest) -> list[str]:
+    from idx.payments.models import ProviderConfig
+
+    origins = set()
+    for config in ProviderConfig.objects.filter(municipality=request.municipality, enabled=True):
+        for key in ("checkout_origin", "api_base"):
+            value = str((config.config or {}).get(key, ""))
+            if value.startswith(("https://", "http://")):
+                parts = urlsplit(value)
+                origins.add(f"{parts.scheme}://{parts.netloc}")
+                break
+    return sorted(origins)
 
 
 @resident_required
