@@ -37,7 +37,7 @@ def test_signed_survey_asks_to_sign_in_and_refuses_a_second_answer(signed_survey
     client = signed_in(resident)
     assert client.post("/surveys/signed/", {"f.q1": "c1", "f.q3": "3"}).status_code == 302
     again = client.get("/surveys/signed/")
-    assert again.status_code == 409 and "already answered" in again.content.decode()
+    assert again.status_code == 409 and 'id="already-answered"' in again.content.decode()
 
 
 def test_closed_survey_shows_its_dates(iga):

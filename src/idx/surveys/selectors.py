@@ -89,7 +89,7 @@ class QuestionResult:
 
     @property
     def chart_height(self) -> int:
-        return 28 * len(self.choices) + 8
+        return 44 * len(self.choices) + 4
 
 
 @dataclass
