@@ -122,6 +122,23 @@ def test_waiting_list_promotion_and_check_in(new_context: Any, server: Any) -> N
     assert "受付済み" in staff.locator("#check-in-result").inner_text()
     screenshot(staff, "events-staff-checked-in-again")
 
+    # Who manages events: a new event of the own department, and the second look before cancelling one.
+    manager = new_context(width=1280, height=800).new_page()
+    staff_sign_in(manager, "supervisor@staff.iga.example.jp")
+    manager.goto("/staff/events/")
+    click_and_wait(manager, manager.locator("main a[href='/staff/events/new/']"))
+    assert_accessible(manager, "events-staff-new")
+    manager.goto("/staff/events/")
+    click_and_wait(manager, manager.locator("main table a").first)
+    click_and_wait(manager, manager.locator("main a[href$='/cancel/']"))
+    assert manager.locator("#id_reason").count() == 1
+    assert_accessible(manager, "events-staff-cancel-second-look")
+    admin = new_context(width=1280, height=800).new_page()
+    staff_sign_in(admin, "admin@staff.iga.example.jp")
+    admin.goto("/staff/events/managed/")
+    assert admin.locator("main table tbody tr").count() >= 10
+    assert_accessible(admin, "events-staff-managed")
+
     resident.reload()
     assert resident.locator("#registration-status .status-approved").count() == 1
     screenshot(resident, "events-resident-checked-in")

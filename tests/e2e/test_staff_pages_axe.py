@@ -61,6 +61,12 @@ REACHED_BY_FORMS = {
     "counter_review": "test_counter_assisted",
     "counter_payment": "test_payment_journey",
     "settlement_resolve": "test_payment_journey",
+    "events_list": "test_events",
+    "events_managed": "test_events (the city admin's list)",
+    "event_participants": "test_events",
+    "event_check_in": "test_events",
+    "event_new": "test_events",
+    "event_cancel": "test_events (the second look before an event is cancelled)",
 }
 
 # Pages the demo's data gives no way to: not checked in a browser yet (server-side tests cover them).
