@@ -230,7 +230,13 @@ def toggling(process: Any, residents: list[Any], threads: int, seconds: float) -
     from idx.participation import services
     from idx.participation.models import Proposal
 
-    targets = list(Proposal.objects.filter(process=process).order_by("-support_count")[:20])
+    # As the pages and the API find them: the proposal with its theme, the theme with its phases.
+    targets = list(
+        Proposal.objects.filter(process=process)
+        .select_related("process")
+        .prefetch_related("process__phases")
+        .order_by("-support_count")[:20]
+    )
     counts = [0] * threads
     stop = time.perf_counter() + seconds
     errors: list[str] = []
@@ -271,21 +277,32 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--toggle-seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="reuse the rows of a previous run (no set-up); time everything again",
+    )
     args = parser.parse_args()
 
-    fresh_database(args.database_url)
+    if not args.reuse:
+        fresh_database(args.database_url)
     setup_django(args.database_url)
     from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
     from django.test import Client
 
-    from idx.demo.loader import MUNICIPALITIES, load_municipality
-    from idx.participation.models import Comment, Proposal, Support
+    from idx.identity.models import User
+    from idx.participation.models import Comment, Process, Proposal, Support
     from idx.participation.selectors import support_counts_verify
 
-    municipality, _accounts = load_municipality(MUNICIPALITIES[0])
-    process, residents = fill(municipality, args)
+    if args.reuse:
+        process = Process.objects.get(slug="bench")
+        residents = list(User.objects.filter(email__startswith="bench", role="resident").order_by("pk"))
+    else:
+        from idx.demo.loader import MUNICIPALITIES, load_municipality
+
+        call_command("migrate", verbosity=0)
+        municipality, _accounts = load_municipality(MUNICIPALITIES[0])
+        process, residents = fill(municipality, args)
     print(
         f"rows: {Proposal.objects.count():,} proposals, {Comment.objects.count():,} comments, "
         f"{Support.objects.count():,} supports",

@@ -29,7 +29,7 @@ staff: Router = Router(tags=["staff"])
 RESIDENT_AUTH = [TokenAuth(), SessionAuth()]
 
 
-class PhaseOut(Schema):
+class ParticipationPhaseOut(Schema):
     kind: str = Field(description="information, proposals, debate, supports, budgeting, results or follow_up")
     starts_on: dt.date
     ends_on: dt.date
@@ -37,32 +37,32 @@ class PhaseOut(Schema):
     open: bool
 
 
-class ProcessOut(Schema):
+class ParticipationProcessOut(Schema):
     slug: str
     titles: dict[str, str]
     descriptions: dict[str, str]
     title: str = Field(description="The title in the request's language")
     department: str
-    phases: list[PhaseOut]
+    phases: list[ParticipationPhaseOut]
     supports_need_card: bool = Field(description="Supporting needs a My Number Card sign-in")
     supports_per_resident: int = Field(
         description="Supports one resident may give in the process; 0 = no limit"
     )
 
 
-class AnswerOut(Schema):
+class ParticipationAnswerOut(Schema):
     status: str = Field(description="under_review (検討中), adopted (採用) or rejected (不採用)")
     reason: str
     published_at: dt.datetime
 
 
-class FollowUpOut(Schema):
+class ParticipationFollowUpOut(Schema):
     text: str
     url: str
     done_on: dt.date
 
 
-class ProposalOut(Schema):
+class ParticipationProposalOut(Schema):
     number: int
     title: str
     body: str | None = Field(description="Only on a single proposal, null in lists")
@@ -72,18 +72,18 @@ class ProposalOut(Schema):
     supports: int
     comments: int
     created_at: dt.datetime
-    answer: AnswerOut | None
-    follow_ups: list[FollowUpOut] | None = Field(description="Only on a single proposal")
+    answer: ParticipationAnswerOut | None
+    follow_ups: list[ParticipationFollowUpOut] | None = Field(description="Only on a single proposal")
 
 
-class ProposalPageOut(Schema):
+class ParticipationProposalPageOut(Schema):
     count: int
     page: int
     pages: int
-    items: list[ProposalOut]
+    items: list[ParticipationProposalOut]
 
 
-class CommentOut(Schema):
+class ParticipationCommentOut(Schema):
     id: int
     parent: int | None
     hidden: bool
@@ -93,37 +93,37 @@ class CommentOut(Schema):
     created_at: dt.datetime
 
 
-class ProposalIn(Schema):
+class ParticipationProposalIn(Schema):
     title: str = Field(max_length=10_000)
     body: str = Field(max_length=100_000)
 
 
-class SupportOut(Schema):
+class ParticipationSupportOut(Schema):
     number: int
     supports: int
     supported: bool
 
 
-class CommentIn(Schema):
+class ParticipationCommentIn(Schema):
     body: str = Field(max_length=100_000)
     parent: int | None = None
 
 
-class ReportIn(Schema):
+class ParticipationReportIn(Schema):
     reason: str = Field(max_length=10_000)
     comment: int | None = Field(default=None, description="The comment reported; without it, the proposal")
 
 
-class AnswerIn(Schema):
+class ParticipationAnswerIn(Schema):
     status: str = Field(description="under_review, adopted or rejected")
     reason: str = Field(max_length=100_000)
 
 
-class PublishIn(Schema):
+class ParticipationPublishIn(Schema):
     confirm: bool = Field(description="Must be true: publishing is what residents read")
 
 
-class StaffAnswerOut(Schema):
+class ParticipationStaffAnswerOut(Schema):
     number: int
     status: str
     reason: str
@@ -132,14 +132,14 @@ class StaffAnswerOut(Schema):
     published_at: dt.datetime | None
 
 
-class ModerateIn(Schema):
+class ParticipationModerateIn(Schema):
     action: str = Field(
         description="hide (with a reason), restore, uphold (keep hidden after an appeal) or dismiss"
     )
     reason: str = Field(default="", max_length=10_000)
 
 
-class ModeratedOut(Schema):
+class ParticipationModeratedOut(Schema):
     id: int
     kind: str
     hidden: bool
@@ -212,7 +212,10 @@ def _get_proposal(request: ApiRequest, slug: str, number: int) -> Proposal:
 
 
 @router.get(
-    "/participation/processes", response=list[ProcessOut], auth=None, url_name="participation_processes"
+    "/participation/processes",
+    response=list[ParticipationProcessOut],
+    auth=None,
+    url_name="participation_processes",
 )
 def process_list(request: ApiRequest) -> Any:
     """Published processes, newest first."""
@@ -222,7 +225,7 @@ def process_list(request: ApiRequest) -> Any:
 
 @router.get(
     "/participation/processes/{slug}",
-    response={200: ProcessOut, 404: ErrorOut},
+    response={200: ParticipationProcessOut, 404: ErrorOut},
     auth=None,
     url_name="participation_process",
 )
@@ -232,7 +235,7 @@ def process_detail(request: ApiRequest, slug: str) -> Any:
 
 @router.get(
     "/participation/processes/{slug}/proposals",
-    response={200: ProposalPageOut, 404: ErrorOut},
+    response={200: ParticipationProposalPageOut, 404: ErrorOut},
     auth=None,
     url_name="participation_proposals",
 )
@@ -254,7 +257,7 @@ def proposal_list(request: ApiRequest, slug: str, sort: str = "supports", page: 
 
 @router.get(
     "/participation/processes/{slug}/proposals/{number}",
-    response={200: ProposalOut, 404: ErrorOut},
+    response={200: ParticipationProposalOut, 404: ErrorOut},
     auth=None,
     url_name="participation_proposal",
 )
@@ -277,12 +280,12 @@ def _comment(comment: Comment) -> dict[str, Any]:
 
 @router.get(
     "/participation/processes/{slug}/proposals/{number}/comments",
-    response={200: list[CommentOut], 404: ErrorOut},
+    response={200: list[ParticipationCommentOut], 404: ErrorOut},
     auth=None,
     url_name="participation_comments",
 )
 def comment_list(request: ApiRequest, slug: str, number: int, page: int = 1) -> Any:
-    """Top-level comments (50 a page) each followed by its replies."""
+    """Top-level comments (20 a page) each followed by its replies."""
     comments, _page, _pages = selectors.comment_page(
         proposal=_get_proposal(request, slug, number), viewer=None, page=page
     )
@@ -298,11 +301,17 @@ def comment_list(request: ApiRequest, slug: str, number: int, page: int = 1) -> 
 
 @router.post(
     "/participation/processes/{slug}/proposals",
-    response={201: ProposalOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut},
+    response={
+        201: ParticipationProposalOut,
+        400: ErrorOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+    },
     auth=RESIDENT_AUTH,
     url_name="participation_propose",
 )
-def propose(request: ApiRequest, slug: str, payload: ProposalIn) -> Any:
+def propose(request: ApiRequest, slug: str, payload: ParticipationProposalIn) -> Any:
     """Propose (verified residents, while the proposals phase is open). Similar titles are not
     refused here: ask ``GET .../proposals?q=`` first to show them, as the page does."""
     resident = require_resident(request)
@@ -317,7 +326,13 @@ def propose(request: ApiRequest, slug: str, payload: ProposalIn) -> Any:
 
 @router.put(
     "/participation/processes/{slug}/proposals/{number}/support",
-    response={200: SupportOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut},
+    response={
+        200: ParticipationSupportOut,
+        400: ErrorOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+    },
     auth=RESIDENT_AUTH,
     url_name="participation_support",
 )
@@ -332,7 +347,13 @@ def support(request: ApiRequest, slug: str, number: int) -> Any:
 
 @router.delete(
     "/participation/processes/{slug}/proposals/{number}/support",
-    response={200: SupportOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut},
+    response={
+        200: ParticipationSupportOut,
+        400: ErrorOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+    },
     auth=RESIDENT_AUTH,
     url_name="participation_support_withdraw",
 )
@@ -346,11 +367,17 @@ def support_withdraw(request: ApiRequest, slug: str, number: int) -> Any:
 
 @router.post(
     "/participation/processes/{slug}/proposals/{number}/comments",
-    response={201: CommentOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut},
+    response={
+        201: ParticipationCommentOut,
+        400: ErrorOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+    },
     auth=RESIDENT_AUTH,
     url_name="participation_comment",
 )
-def comment(request: ApiRequest, slug: str, number: int, payload: CommentIn) -> Any:
+def comment(request: ApiRequest, slug: str, number: int, payload: ParticipationCommentIn) -> Any:
     """Comment in plain text (HTML is kept as text and shown escaped), at most 2,000 characters."""
     resident = require_resident(request)
     proposal = _get_proposal(request, slug, number)
@@ -366,11 +393,11 @@ def comment(request: ApiRequest, slug: str, number: int, payload: CommentIn) -> 
 
 @router.post(
     "/participation/processes/{slug}/proposals/{number}/reports",
-    response={204: None, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut},
+    response={204: None, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     auth=RESIDENT_AUTH,
     url_name="participation_report",
 )
-def report(request: ApiRequest, slug: str, number: int, payload: ReportIn) -> Any:
+def report(request: ApiRequest, slug: str, number: int, payload: ParticipationReportIn) -> Any:
     resident = require_resident(request)
     proposal = _get_proposal(request, slug, number)
     target: Proposal | Comment = proposal
@@ -408,10 +435,10 @@ def _staff_proposal(request: ApiRequest, proposal_id: int) -> Proposal:
 
 @staff.put(
     "/participation/proposals/{proposal_id}/answer",
-    response={200: StaffAnswerOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: ParticipationStaffAnswerOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     url_name="staff_participation_answer",
 )
-def staff_answer_draft(request: ApiRequest, proposal_id: int, payload: AnswerIn) -> Any:
+def staff_answer_draft(request: ApiRequest, proposal_id: int, payload: ParticipationAnswerIn) -> Any:
     """Draft the official answer (``MANAGE_PARTICIPATION`` over the process's department); not yet public."""
     proposal = _staff_proposal(request, proposal_id)
     services.answer_draft(staff=request.auth, proposal=proposal, status=payload.status, reason=payload.reason)
@@ -421,10 +448,10 @@ def staff_answer_draft(request: ApiRequest, proposal_id: int, payload: AnswerIn)
 
 @staff.post(
     "/participation/proposals/{proposal_id}/answer/publish",
-    response={200: StaffAnswerOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: ParticipationStaffAnswerOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     url_name="staff_participation_answer_publish",
 )
-def staff_answer_publish(request: ApiRequest, proposal_id: int, payload: PublishIn) -> Any:
+def staff_answer_publish(request: ApiRequest, proposal_id: int, payload: ParticipationPublishIn) -> Any:
     proposal = _staff_proposal(request, proposal_id)
     if not payload.confirm:
         raise ParticipationRefused(
@@ -438,10 +465,10 @@ def staff_answer_publish(request: ApiRequest, proposal_id: int, payload: Publish
 
 @staff.post(
     "/participation/{kind}/{target_id}/moderation",
-    response={200: ModeratedOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: ParticipationModeratedOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     url_name="staff_participation_moderate",
 )
-def staff_moderate(request: ApiRequest, kind: str, target_id: int, payload: ModerateIn) -> Any:
+def staff_moderate(request: ApiRequest, kind: str, target_id: int, payload: ParticipationModerateIn) -> Any:
     """Moderate a proposal (``kind=proposals``) or a comment (``kind=comments``); audited."""
     member = require_staff(request)
     target: Proposal | Comment | None

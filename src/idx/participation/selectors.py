@@ -25,7 +25,7 @@ from idx.participation.models import (
 )
 
 PAGE_SIZE = 20
-COMMENTS_PAGE = 50
+COMMENTS_PAGE = 20
 SORTS = ("supports", "newest")
 
 

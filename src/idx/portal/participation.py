@@ -196,6 +196,7 @@ def _detail(
             "comment_errors": comment_errors or {},
             "comment_max": COMMENT_MAX,
             "login_url": f"{reverse('portal:login')}?{urlencode({'next': request.path})}",
+            "report_url": reverse("portal:participation_report", args=[process.slug, proposal.number]),
         },
         status=status,
     )
