@@ -62,3 +62,8 @@ def test_resident_answers_and_staff_see_the_chart(new_context: Any, server: Any)
     assert staff.locator(".survey-answers-text li", has_text=COMMENT["ja"]).count() == 1
     assert_accessible(staff, "surveys-staff-results")
     screenshot(staff, "surveys-staff-results")
+    click_and_wait(staff, staff.locator("main a[href='/staff/surveys/homepage-2026/close/']"))
+    assert_accessible(staff, "surveys-staff-close-second-look")
+    staff.goto("/staff/surveys/new/")
+    assert_accessible(staff, "surveys-staff-new")
+    screenshot(staff, "surveys-staff-new")

@@ -51,7 +51,7 @@ class SurveyForm(forms.Form):
     title_en = forms.CharField(label="題名（英語）", max_length=200, required=False)
     title_easy = forms.CharField(label="題名（やさしい日本語）", max_length=120, required=False)
     description_ja = forms.CharField(
-        label="説明（日本語）", max_length=2000, required=False, widget=forms.Textarea
+        label="説明（日本語）", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
     code = forms.SlugField(
         label="コード", max_length=50, help_text="アドレスに使う英小文字・数字・ハイフン（例: homepage-2026）"
