@@ -327,3 +327,18 @@ def test_production_refuses_a_cache_of_its_own_per_process(tmp_path):
     assert "cache shared by every worker" in result.stderr
     env["IDX_CACHE_URL"] = ""
     assert _idx_python("import django; django.setup()", env, tmp_path).returncode == 0
+
+
+def test_anonymous_survey_answers_are_limited_per_address(ratelimits, iga):
+    from idx.surveys.models import SurveyResponse
+    from tests.surveys.conftest import make_survey
+
+    survey = make_survey(iga)
+    client = _client("192.0.2.60")
+    answer = {"f.q1": "c2", "f.q2.c1": "on", "f.q3": "5", "f.q4": "42"}
+    for _ in range(5):  # submit: 5 per address
+        assert client.post("/surveys/homepage/", answer).status_code == 302
+    _limited_page(client.post("/surveys/homepage/", answer), 600)
+    assert SurveyResponse.objects.filter(survey=survey).count() == 5
+    # Another address still answers.
+    assert _client("192.0.2.61").post("/surveys/homepage/", answer).status_code == 302

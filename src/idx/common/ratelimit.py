@@ -121,6 +121,8 @@ _POST_BUCKETS: dict[str, tuple[str, AccountOf]] = {
     "portal:inquiry_new": ("inquiry", _posted_email),
     "portal:inquiry_reply": ("inquiry", _signed_in_account),
     "api-v1:inquiry_create": ("inquiry", _api_account),
+    # An anonymous survey takes answers without an account: flooding it is limited like submitting.
+    "portal:survey_answer": ("submit", _signed_in_account),
 }
 _API_NAMESPACE = "api-v1"
 
