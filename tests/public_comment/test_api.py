@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from django.test import Client
+from django.test import Client, override_settings
 
 from idx.identity.services import api_token_issue
 from idx.public_comment import services
@@ -59,6 +59,20 @@ def test_sending_opinions_anonymously_and_signed_in(open_case, resident):
     )
     assert response.status_code == 201 and body["sections"] == [1, 3]
     assert Submission.objects.get(receipt_number=body["receipt_number"]).user == resident
+
+
+@override_settings(IDX_RATELIMIT_ENABLED=True, IDX_RATELIMITS={"public_comment": "1/10m"})
+def test_a_flood_is_refused_with_when_to_try_again(open_case):
+    from django.core.cache import cache
+
+    cache.clear()
+    client = Client(HTTP_HOST=IGA_HOST, REMOTE_ADDR="203.0.113.78")
+    path = f"/public-comments/{open_case.uid}/submissions"
+    assert _post(client, path, {"opinions": [{"section": 1, "text": "一つ目"}]})[0].status_code == 201
+    response, body = _post(client, path, {"opinions": [{"section": 1, "text": "二つ目"}]})
+    assert response.status_code == 429 and body["code"] == "rate_limited"
+    assert 1 <= int(response["Retry-After"]) <= 600
+    cache.clear()
 
 
 def test_refusals_name_the_field(iga, kodomo, closed_case):

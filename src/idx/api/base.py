@@ -84,12 +84,21 @@ class ErrorOut(Schema):
 class ApiProblem(Exception):
     """A request refused before (or instead of) its operation: rendered as problem JSON."""
 
-    def __init__(self, status: int, code: str, message: str, errors: list[ErrorItem] | None = None):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        errors: list[ErrorItem] | None = None,
+        *,
+        retry_after: int | None = None,
+    ):
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.errors = errors or []
+        self.retry_after = retry_after  # seconds, sent as Retry-After (429, 503)
 
 
 class _NonFinite:
@@ -203,7 +212,10 @@ def _http_error(request: ApiRequest, exc: HttpError) -> HttpResponse:
 
 @api.exception_handler(ApiProblem)
 def _problem(request: ApiRequest, exc: ApiProblem) -> HttpResponse:
-    return error_response(request, exc.status, exc.code, exc.message, exc.errors)
+    response = error_response(request, exc.status, exc.code, exc.message, exc.errors)
+    if exc.retry_after is not None:
+        response["Retry-After"] = str(max(1, exc.retry_after))
+    return response
 
 
 @api.exception_handler(RequestDataTooBig)

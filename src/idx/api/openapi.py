@@ -201,6 +201,8 @@ def _complete_operation(
         statuses.append(413)
     for status in statuses:
         responses.setdefault(str(status), _error_response(status))
+    # An operation that names its own 429 (a limit of its own) still says when to try again.
+    responses["429"] = {**responses["429"], "headers": _error_response(429)["headers"]}
     for status, links in _LINKS.get(name, {}).items():
         answer = responses.get(str(status))
         if answer is None:

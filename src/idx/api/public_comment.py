@@ -219,7 +219,12 @@ def submission_create(request: ApiRequest, consultation_id: str, body: Submissio
     user = request.auth if isinstance(request.auth, User) else None
     wait = opinion_flood_wait(address=ratelimit.client_address(request), user_id=user.pk if user else None)
     if wait is not None:
-        raise ApiProblem(429, "rate_limited", f"Too many opinions were sent. Try again in {wait} seconds.")
+        raise ApiProblem(
+            429,
+            "rate_limited",
+            f"Too many opinions were sent. Try again in {wait} seconds.",
+            retry_after=wait,
+        )
     opinions: dict[int, str] = {}
     for item in body.opinions:
         if item.section in opinions:
