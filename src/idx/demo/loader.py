@@ -422,7 +422,9 @@ def load_demo(applications: int = 200) -> DemoSummary:
             load_history_and_statistics(municipality)
             from idx.demo.insights import load_insights  # KPIs and the intervention log (docs/ebpm.md)
 
-            load_insights(municipality, recorded_by=User.objects.filter(email=f"admin@{spec['staff_domain']}").first())
+            load_insights(
+                municipality, recorded_by=User.objects.filter(email=f"admin@{spec['staff_domain']}").first()
+            )
         domain = spec["staff_domain"]
         load_open_data(
             municipality,
