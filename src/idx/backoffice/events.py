@@ -187,6 +187,8 @@ def _list(request: IdxRequest, action: Action) -> HttpResponseBase:
 
 @staff_required
 def event_list(request: IdxRequest) -> HttpResponseBase:
+    if not can(request.user, Action.CHECK_IN_EVENT) and can(request.user, Action.MANAGE_EVENTS):
+        return redirect("backoffice:events_managed")  # the breadcrumbs' "Events" for the city admin
     return _list(request, Action.CHECK_IN_EVENT)
 
 
