@@ -342,7 +342,6 @@ def _kwargs(name: str, objects: dict[str, Any]) -> list[dict[str, str]]:
         "backoffice:dxplan_note_new": _dx_plan(objects)["code"],
         "backoffice:dxplan_milestone_new": _dx_plan(objects)["code"],
         "backoffice:dxplan_targets": _dx_plan(objects)["code"],
-        "backoffice:dxplan_targets": _dx_plan(objects)["code"],
         "backoffice:dxplan_note": _dx_plan(objects)["notes"],
         "backoffice:dxplan_note_publish": _dx_plan(objects)["notes"],
         "backoffice:dxplan_milestone": _dx_plan(objects)["milestone"],
@@ -353,6 +352,19 @@ def _kwargs(name: str, objects: dict[str, Any]) -> list[dict[str, str]]:
         "backoffice:insights_kpi_edit": _insights(objects)["kpi"],
         "backoffice:insights_intervention_edit": _insights(objects)["intervention"],
         "portal:insights_public_kpi": _insights(objects)["code"],
+        "portal:insights_public_kpi_csv": _insights(objects)["code"],
+        "portal:participation_process": _participation(objects)["slug"],
+        "portal:participation_proposal_new": _participation(objects)["slug"][:1],
+        "portal:participation_proposal": _participation(objects)["proposal"],
+        "portal:participation_report": _participation(objects)["proposal"][:1],
+        "portal:participation_support": [],  # POST only
+        "portal:participation_comment": [],  # POST only
+        "portal:participation_appeal": [],  # the author of a hidden text only; tests/participation
+        "backoffice:participation_process": _participation(objects)["process"],
+        "backoffice:participation_results": _participation(objects)["process"],
+        "backoffice:participation_proposal": _participation(objects)["staff_proposal"],
+        "backoffice:participation_answer_confirm": [],  # a redirect without a draft; tests/participation
+        "backoffice:participation_moderate": [],  # POST only
         "portal:public_comment_detail": _public_comment(objects)["open"],
         "portal:public_comment_opinion": _public_comment(objects)["open"],
         "portal:public_comment_confirm": [],  # needs opinions in the session; tests/public_comment
@@ -367,19 +379,6 @@ def _kwargs(name: str, objects: dict[str, Any]) -> list[dict[str, str]]:
         "backoffice:public_comment_result": [],
         "backoffice:public_comment_result_publish": [],
         "backoffice:public_comment_document": [],  # a PDF download
-        "portal:insights_public_kpi_csv": _insights(objects)["code"],
-        "portal:participation_process": _participation(objects)["slug"],
-        "portal:participation_proposal_new": _participation(objects)["slug"][:1],
-        "portal:participation_proposal": _participation(objects)["proposal"],
-        "portal:participation_report": _participation(objects)["proposal"][:1],
-        "portal:participation_support": [],  # POST only
-        "portal:participation_comment": [],  # POST only
-        "portal:participation_appeal": [],  # the author of a hidden text only; tests/participation
-        "backoffice:participation_process": _participation(objects)["process"],
-        "backoffice:participation_results": _participation(objects)["process"],
-        "backoffice:participation_proposal": _participation(objects)["staff_proposal"],
-        "backoffice:participation_answer_confirm": [],  # a redirect without a draft; tests/participation
-        "backoffice:participation_moderate": [],  # POST only
         # Events are made per test: tests/events/test_pages.py walks these pages and their forms.
         "portal:event_detail": [],
         "portal:event_registration": [],

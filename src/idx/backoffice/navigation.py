@@ -66,7 +66,6 @@ ENTRIES: tuple[Entry, ...] = (
     Entry(_("Events"), "events_managed", Action.MANAGE_EVENTS, group="events"),
     Entry(_("DX action plan"), "dxplan_home", Action.VIEW_DASHBOARDS),  # dxplan.plan_home
     Entry(_("Dashboards"), "insights_home", Action.VIEW_DASHBOARDS),  # insights.insights_home
-    Entry(_("Participation"), "participation_home", Action.MODERATE),  # participation.home
     # public_comment.consultation_list: MANAGE_PUBLIC_COMMENT (the list is narrowed to its scope)
     Entry(_("Public comment"), "public_comment_home", Action.MANAGE_PUBLIC_COMMENT),
     Entry(_("Participation"), "participation_home", Action.MODERATE),  # participation.home
