@@ -32,7 +32,7 @@ from idx.payments.models import (
     ProviderConfig,
     ReceiptSequence,
 )
-from idx.payments.providers import ProviderError, ProviderEvent, Started, provider_for
+from idx.payments.providers import PaymentProvider, ProviderError, ProviderEvent, Started, provider_for
 from idx.payments.selectors import Fee, answers_digest, fee_of, paid_for, payment_for_idempotency_key
 
 logger = logging.getLogger("idx.payments")
@@ -112,26 +112,7 @@ def payment_start(
         if not idempotency_key:
             raise
         return Payment.objects.get(payer=actor, idempotency_key=idempotency_key)
-    base = base_url.rstrip("/")
-    try:
-        started: Started = plugin.start(
-            payment,
-            return_url=f"{base}/my/payments/{payment.reference}/return/",
-            webhook_url=f"{base}/payments/webhooks/{provider}/",
-        )
-    except ProviderError as exc:
-        Payment.objects.filter(pk=payment.pk).update(
-            status=PaymentStatus.FAILED, failure_reason=str(exc)[:200], updated_at=timezone.now()
-        )
-        raise PaymentRefused("provider_error", str(exc)) from exc
-    Payment.objects.filter(pk=payment.pk).update(
-        provider_reference=started.provider_reference,
-        checkout_url=started.redirect_url,
-        qr_payload=started.qr_payload,
-        updated_at=timezone.now(),
-    )
-    payment.refresh_from_db()
-    return payment
+    return _checkout_open(payment, plugin=plugin, provider=provider, base_url=base_url)
 
 
 def _payment_create(
@@ -373,6 +354,11 @@ def payment_start_for_payable(
             provider=provider,
             expires_at=timezone.now() + dt.timedelta(minutes=minutes),
         )
+    return _checkout_open(payment, plugin=plugin, provider=provider, base_url=base_url)
+
+
+def _checkout_open(payment: Payment, *, plugin: PaymentProvider, provider: str, base_url: str) -> Payment:
+    """Ask the provider for the checkout of a saved payment; a provider that fails marks it failed."""
     base = base_url.rstrip("/")
     try:
         started: Started = plugin.start(
