@@ -187,3 +187,26 @@ def test_the_interactive_documentation_serves_the_document(municipalities):
     response = Client(HTTP_HOST=IGA_HOST).get("/api/v1/docs")
     assert response.status_code == 200
     assert b"openapi.json" in response.content
+
+
+def test_no_two_api_schemas_share_a_name():
+    """OpenAPI names a component after its class: two classes of one name would document one shape
+    for both (a survey's answer once stood for the assistant's)."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    from ninja import Schema
+
+    import idx.api
+
+    seen: dict[str, str] = {}
+    clashes = []
+    for info in pkgutil.iter_modules(idx.api.__path__):
+        module = importlib.import_module(f"idx.api.{info.name}")
+        for name, value in vars(module).items():
+            if inspect.isclass(value) and issubclass(value, Schema) and value.__module__ == module.__name__:
+                if name in seen:
+                    clashes.append(f"{name}: {seen[name]} and {module.__name__}")
+                seen[name] = module.__name__
+    assert not clashes, clashes

@@ -72,18 +72,18 @@ def test_residents_propose_support_comment_and_report_under_the_same_rules(proce
     response, body = _call(
         author, "POST", "/participation/processes/akiya/proposals", {"title": "", "body": "本文"}
     )
-    assert response.status_code == 400 and body["errors"][0]["path"] == "title"
+    assert response.status_code == 422 and body["errors"][0]["path"] == "title"
     supporter = _client(other_resident)
     response, body = _call(supporter, "PUT", "/participation/processes/akiya/proposals/1/support")
     assert (response.status_code, body["supports"]) == (200, 1)
     response, body = _call(supporter, "PUT", "/participation/processes/akiya/proposals/1/support")
-    assert (response.status_code, body["code"]) == (400, "already_supported")
+    assert (response.status_code, body["code"]) == (409, "already_supported")
     response, body = _call(supporter, "DELETE", "/participation/processes/akiya/proposals/1/support")
     assert body["supports"] == 0
     response, body = _call(
         supporter, "POST", "/participation/processes/akiya/proposals/1/comments", {"body": "あ" * 2001}
     )
-    assert response.status_code == 400 and body["errors"][0]["path"] == "body"
+    assert response.status_code == 422 and body["errors"][0]["path"] == "body"
     response, body = _call(
         supporter, "POST", "/participation/processes/akiya/proposals/1/comments", {"body": "賛成"}
     )
@@ -105,7 +105,7 @@ def test_staff_answer_with_confirmation_and_moderate(proposal, admin, foreign_ad
     response, body = _call(staff, "PUT", f"/staff{path}", {"status": "adopted", "reason": "実施します"})
     assert response.status_code == 200 and (body["status"], body["draft_status"]) == ("", "adopted")
     response, body = _call(staff, "POST", f"/staff{path}/publish", {"confirm": False})
-    assert response.status_code == 400
+    assert response.status_code == 422
     response, body = _call(staff, "POST", f"/staff{path}/publish", {"confirm": True})
     assert (body["status"], body["draft_status"]) == ("adopted", "")
     response, _body = _call(

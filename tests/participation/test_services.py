@@ -233,6 +233,7 @@ def test_a_proposal_in_another_language_is_accepted_and_marked(process, resident
 
 
 def test_rate_limits_refuse_with_a_clear_message(resident, settings):
+    settings.IDX_RATELIMIT_ENABLED = True
     settings.IDX_RATELIMITS = {**settings.IDX_RATELIMITS, "participation_comment": "2/1m"}
     services.rate_check(user=resident, action="comment")
     services.rate_check(user=resident, action="comment")

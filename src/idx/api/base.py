@@ -236,7 +236,10 @@ def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     """Any refusal of a domain, as problem JSON with the status its class names."""
     if exc.http_status == 404:
         return error_response(request, 404, "not_found", "Not found.")
-    return error_response(request, exc.http_status, exc.code, exc.text(), domain_error_items(exc))
+    response = error_response(request, exc.http_status, exc.code, exc.text(), domain_error_items(exc))
+    if exc.http_status == 429 and isinstance(exc.params.get("retry_after"), int):
+        response["Retry-After"] = str(max(1, exc.params["retry_after"]))
+    return response
 
 
 IDEMPOTENCY_KEY_MAX = 80

@@ -29,7 +29,7 @@ router: Router = Router(tags=["dxplan"], auth=None)
 staff: Router = Router(tags=["staff"])
 
 
-class DepartmentOut(Schema):
+class PlanDepartmentOut(Schema):
     code: str
     name: str
     name_en: str
@@ -65,7 +65,7 @@ class StaffNoteOut(NoteOut):
     may_publish: bool
 
 
-class KpiOut(Schema):
+class PlanKpiOut(Schema):
     code: str
     names: dict[str, str]
     value: str | None
@@ -78,8 +78,8 @@ class InitiativeOut(Schema):
     policy: int
     titles: dict[str, str]
     descriptions: dict[str, str]
-    owner: DepartmentOut
-    other_departments: list[DepartmentOut]
+    owner: PlanDepartmentOut
+    other_departments: list[PlanDepartmentOut]
     status: str = Field(description="not_started, on_track, delayed, at_risk or done")
     status_label: str
     kpis: list[str]
@@ -89,7 +89,7 @@ class InitiativeOut(Schema):
 
 
 class StaffInitiativeOut(InitiativeOut):
-    kpi_values: list[KpiOut]
+    kpi_values: list[PlanKpiOut]
     notes: list[StaffNoteOut] = Field(description="All notes, drafts too, the latest quarter first")  # type: ignore[assignment]
     may_edit: bool
 

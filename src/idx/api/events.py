@@ -98,7 +98,7 @@ class ParticipantOut(Schema):
     checked_in_at: dt.datetime | None
 
 
-class CheckInIn(Schema):
+class EventCheckInIn(Schema):
     code: str = Field(min_length=1, max_length=40)
 
 
@@ -279,7 +279,7 @@ def participants(request: ApiRequest, event_id: uuid.UUID) -> Any:
 
 
 @staff.post("/events/{event_id}/check-in", response={200: CheckInOut, 404: ErrorOut, 422: ErrorOut})
-def check_in(request: ApiRequest, event_id: uuid.UUID, payload: CheckInIn) -> Any:
+def check_in(request: ApiRequest, event_id: uuid.UUID, payload: EventCheckInIn) -> Any:
     """Check in by the code of the registration's QR; a second check-in answers ``already_checked_in``."""
     event = _staff_event(request, event_id)
     result = services.registration_check_in(event=event, code=payload.code, staff=request.auth)

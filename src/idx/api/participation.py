@@ -303,10 +303,12 @@ def comment_list(request: ApiRequest, slug: str, number: int, page: int = 1) -> 
     "/participation/processes/{slug}/proposals",
     response={
         201: ParticipationProposalOut,
-        400: ErrorOut,
         401: ErrorOut,
         403: ErrorOut,
         404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+        429: ErrorOut,
     },
     auth=RESIDENT_AUTH,
     url_name="participation_propose",
@@ -328,10 +330,12 @@ def propose(request: ApiRequest, slug: str, payload: ParticipationProposalIn) ->
     "/participation/processes/{slug}/proposals/{number}/support",
     response={
         200: ParticipationSupportOut,
-        400: ErrorOut,
         401: ErrorOut,
         403: ErrorOut,
         404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+        429: ErrorOut,
     },
     auth=RESIDENT_AUTH,
     url_name="participation_support",
@@ -349,10 +353,12 @@ def support(request: ApiRequest, slug: str, number: int) -> Any:
     "/participation/processes/{slug}/proposals/{number}/support",
     response={
         200: ParticipationSupportOut,
-        400: ErrorOut,
         401: ErrorOut,
         403: ErrorOut,
         404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+        429: ErrorOut,
     },
     auth=RESIDENT_AUTH,
     url_name="participation_support_withdraw",
@@ -369,10 +375,12 @@ def support_withdraw(request: ApiRequest, slug: str, number: int) -> Any:
     "/participation/processes/{slug}/proposals/{number}/comments",
     response={
         201: ParticipationCommentOut,
-        400: ErrorOut,
         401: ErrorOut,
         403: ErrorOut,
         404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+        429: ErrorOut,
     },
     auth=RESIDENT_AUTH,
     url_name="participation_comment",
@@ -393,7 +401,15 @@ def comment(request: ApiRequest, slug: str, number: int, payload: ParticipationC
 
 @router.post(
     "/participation/processes/{slug}/proposals/{number}/reports",
-    response={204: None, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={
+        204: None,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+        429: ErrorOut,
+    },
     auth=RESIDENT_AUTH,
     url_name="participation_report",
 )
@@ -435,7 +451,7 @@ def _staff_proposal(request: ApiRequest, proposal_id: int) -> Proposal:
 
 @staff.put(
     "/participation/proposals/{proposal_id}/answer",
-    response={200: ParticipationStaffAnswerOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: ParticipationStaffAnswerOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     url_name="staff_participation_answer",
 )
 def staff_answer_draft(request: ApiRequest, proposal_id: int, payload: ParticipationAnswerIn) -> Any:
@@ -448,7 +464,7 @@ def staff_answer_draft(request: ApiRequest, proposal_id: int, payload: Participa
 
 @staff.post(
     "/participation/proposals/{proposal_id}/answer/publish",
-    response={200: ParticipationStaffAnswerOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: ParticipationStaffAnswerOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     url_name="staff_participation_answer_publish",
 )
 def staff_answer_publish(request: ApiRequest, proposal_id: int, payload: ParticipationPublishIn) -> Any:
@@ -465,7 +481,7 @@ def staff_answer_publish(request: ApiRequest, proposal_id: int, payload: Partici
 
 @staff.post(
     "/participation/{kind}/{target_id}/moderation",
-    response={200: ParticipationModeratedOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: ParticipationModeratedOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     url_name="staff_participation_moderate",
 )
 def staff_moderate(request: ApiRequest, kind: str, target_id: int, payload: ParticipationModerateIn) -> Any:

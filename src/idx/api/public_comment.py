@@ -37,7 +37,7 @@ def _anyone(request: HttpRequest) -> bool:
     return True
 
 
-class DepartmentOut(Schema):
+class ConsultationDepartmentOut(Schema):
     code: str
     name: str
 
@@ -46,7 +46,7 @@ class ConsultationOut(Schema):
     id: str
     titles: dict[str, str]
     summaries: dict[str, str]
-    department: DepartmentOut
+    department: ConsultationDepartmentOut
     opens_on: dt.date
     closes_on: dt.date = Field(description="The last day opinions are taken (inclusive, Japan time)")
     state: str = Field(description="upcoming, open, closed (result being prepared) or result")

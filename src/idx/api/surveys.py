@@ -49,11 +49,11 @@ class SurveyQuestionsOut(SurveyOut):
     )
 
 
-class AnswerIn(Schema):
+class SurveyAnswerIn(Schema):
     answers: dict[str, Any] = Field(description="keyed by question field (q1, q2, …)")
 
 
-class AnswerOut(Schema):
+class SurveyAnswerOut(Schema):
     survey: str
     received_at: dt.datetime
 
@@ -148,10 +148,10 @@ def _anyone(request: HttpRequest) -> Any:
 
 @router.post(
     "/surveys/{code}/answers",
-    response={201: AnswerOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={201: SurveyAnswerOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     auth=[TokenAuth(), SessionAuth(), _anyone],
 )
-def answer_survey(request: ApiRequest, code: str, payload: AnswerIn) -> Any:
+def answer_survey(request: ApiRequest, code: str, payload: SurveyAnswerIn) -> Any:
     survey = _public(request, code)
     user = request.auth if getattr(request.auth, "is_resident", False) else None
     try:

@@ -61,6 +61,21 @@ DEFAULT_RATES = {"propose": "5/1h", "comment": "20/10m", "support": "120/1m", "r
 class ParticipationRefused(DomainError):
     code = "participation_refused"
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The API's answer follows the reason: not signed in 401, not allowed 403, against the
+        # process's rules or dates 409, a wrong input (a field named) 422.
+        if type(self) is ParticipationRefused:
+            self.http_status = _STATUS_OF_CODE.get(self.code, 422 if self.field else 409)
+
+
+_STATUS_OF_CODE = {
+    "sign_in": 401,
+    "not_verified": 403,
+    "card_required": 403,
+    "invalid": 422,
+}
+
 
 class NotFound(ParticipationRefused):
     code = "not_found"
@@ -87,6 +102,8 @@ def _clean(text: str) -> str:
 
 def rate_check(*, user: User, action: str) -> None:
     """Count one ``action`` (propose, comment, support, report) of ``user``; refuse when over."""
+    if not getattr(settings, "IDX_RATELIMIT_ENABLED", True):
+        return
     configured: dict[str, str] = getattr(settings, "IDX_RATELIMITS", {})
     rate = ratelimit.parse_rate(configured.get(f"participation_{action}", DEFAULT_RATES[action]))
     if rate is None:
