@@ -68,6 +68,9 @@ def test_known_step_is_inside_both_intervals(iga):
     assert "以降" in report.explanations["ja"]
     assert "95%信頼区間" in report.explanations["ja"]
     assert "confidence interval" in report.explanations["en"]
+    # Estimated over the procedure the change touched, not the KPI's two: the text says which.
+    assert "施策の対象の手続き（" in report.explanations["ja"]
+    assert "of the procedures it touched (" in report.explanations["en"]
     assert any("季節" in caveat for caveat in report.caveats_by_language["ja"])
 
 

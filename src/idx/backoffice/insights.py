@@ -17,6 +17,7 @@ from django.http import Http404
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -293,7 +294,7 @@ def insights_kpi(request: IdxRequest, pk: int) -> HttpResponseBase:
     for intervention in detail.interventions:
         index = marker_index(detail.periods, intervention.started_on)
         if index is not None:
-            markers.append(charts.Marker(index=index, label=intervention.title[:14]))
+            markers.append(charts.Marker(index=index, label=Truncator(intervention.title).chars(15)))
     chart = charts.line_chart(
         title=_("%(kpi)s, %(first)s to %(last)s")
         % {

@@ -239,9 +239,16 @@ def _caveats(
     return caveats
 
 
-def _explanation(report: EffectReport, comparison_names: str) -> str:
+def _explanation(report: EffectReport, comparison_names: str, treated_names: str = "") -> str:
     kpi = report.kpi
     month = month_label(report.start_month)
+    # Estimated over the procedures the change touched only, not the KPI's whole scope: say so,
+    # or a reader takes a step of one procedure for a step of the whole KPI.
+    measured = (
+        _("%(kpi)s of the procedures it touched (%(names)s)") % {"kpi": kpi.name, "names": treated_names}
+        if treated_names
+        else kpi.name
+    )
     if not report.reliable or report.its is None:
         return _(
             "The effect of this change on %(kpi)s cannot be estimated reliably yet: there are %(before)s months "
@@ -250,7 +257,7 @@ def _explanation(report: EffectReport, comparison_names: str) -> str:
     its = report.its
     values = {
         "month": month,
-        "kpi": kpi.name,
+        "kpi": measured,
         "effect": _number(abs(its.effect)),
         "low": _number(its.low),
         "high": _number(its.high),
@@ -379,11 +386,13 @@ def effect_estimate(*, kpi: Kpi, intervention: Intervention, today: dt.date | No
     values_before = [row.treated for row in before if row.treated is not None]
     denominators = [row.treated_denominator for row in usable]
     comparison_names = _procedure_names(municipality, comparison_codes) if comparison_codes else ""
+    narrowed_scope = bool(treated_codes) and set(treated_codes) != set(kpi.procedure_codes or [])
+    treated_names = _procedure_names(municipality, treated_codes) if narrowed_scope else ""
     for language in ("ja", "en"):
         with translation.override(language):
-            report.explanations[language] = _explanation(report, comparison_names)
+            report.explanations[language] = _explanation(report, comparison_names, treated_names)
             report.caveats_by_language[language] = _caveats(report, values_before, denominators, others)
-    report.explanation = _explanation(report, comparison_names)
+    report.explanation = _explanation(report, comparison_names, treated_names)
     report.caveats = _caveats(report, values_before, denominators, others)
     return report
 
