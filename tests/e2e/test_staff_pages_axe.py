@@ -126,6 +126,10 @@ def test_every_linked_staff_page_passes_axe(new_context: Any, email_address: str
     staff_sign_in(page, email_address)
     who = email_address.split("@", 1)[0]
     queue = ["/staff/"]
+    if who == "admin":
+        # The walk opens one dataset page; which one depends on what earlier tests added (a draft
+        # shows no withdrawal link), so the withdrawal page of a published demo dataset is named.
+        queue.append("/staff/opendata/evacuation-sites/withdraw/")
     seen_shapes: set[str] = set()
     checked = 0
     while queue and checked < 160:

@@ -70,6 +70,22 @@ PURPOSES: dict[str, tuple[Promise, Promise]] = {
         gettext_lazy("Disaster and emergency alert"),
         gettext_lazy("Sent to residents of the areas concerned when the city issues or updates an alert."),
     ),
+    "event_registration": (
+        gettext_lazy("Event registration received"),
+        gettext_lazy("Sent when a resident registers for an event or course, or is put on its waiting list."),
+    ),
+    "event_waitlist_promotion": (
+        gettext_lazy("Moved up from the waiting list"),
+        gettext_lazy("Sent when a place frees up and a resident on the waiting list gets it."),
+    ),
+    "event_cancellation": (
+        gettext_lazy("Event registration cancelled"),
+        gettext_lazy("Sent when a resident cancels, or when the city cancels the event (with the reason)."),
+    ),
+    "event_reminder": (
+        gettext_lazy("Event reminder"),
+        gettext_lazy("Sent the day before an event."),
+    ),
 }
 
 # What each placeholder holds, in the staff member's language, and a realistic example value.
@@ -172,8 +188,32 @@ def sms_segments(text: str) -> tuple[int, int, bool]:
     return length, (1 if length <= single else math.ceil(length / part)) if length else 0, ucs2
 
 
+# Where a placeholder means something else in one purpose's messages (an event's title, not an
+# inquiry's "received or answered").
+PURPOSE_PLACEHOLDER_HELP: dict[str, dict[str, tuple[Promise, str]]] = {
+    purpose: {
+        "event": (gettext_lazy("The event's title"), "スマホ教室（はじめてのスマートフォン）"),
+        "date": (gettext_lazy("The day of the event"), "2026年12月20日（日）"),
+        "time": (gettext_lazy("The time of the event (start–end)"), "10:00–12:00"),
+        "place": (gettext_lazy("Where it takes place (or online)"), "ハイトピア伊賀 4階 研修室"),
+        "url": (
+            gettext_lazy("The registration's page (QR code for check-in, join link, cancelling)"),
+            "https://www.city.iga.lg.jp/my/events/3f9a1c/",
+        ),
+        "reason": (gettext_lazy("Why the city cancelled the event (else empty)"), ""),
+    }
+    for purpose in ("event_registration", "event_waitlist_promotion", "event_cancellation", "event_reminder")
+}
+
+
+def placeholder_help(purpose: str, name: str) -> tuple[Promise, str] | None:
+    return PURPOSE_PLACEHOLDER_HELP.get(purpose, {}).get(name) or PLACEHOLDER_HELP.get(name)
+
+
 def sample_values(purpose: str) -> dict[str, str]:
-    return {name: PLACEHOLDER_HELP.get(name, ("", name))[1] for name in services.PLACEHOLDERS[purpose]}
+    return {
+        name: (placeholder_help(purpose, name) or ("", name))[1] for name in services.PLACEHOLDERS[purpose]
+    }
 
 
 @dataclass
@@ -256,8 +296,8 @@ def _page(request: IdxRequest, purpose: str, language: str) -> dict[str, object]
         "placeholders": [
             {
                 "name": name,
-                "meaning": PLACEHOLDER_HELP[name][0] if name in PLACEHOLDER_HELP else meaning,
-                "example": PLACEHOLDER_HELP[name][1] if name in PLACEHOLDER_HELP else "",
+                "meaning": (placeholder_help(purpose, name) or (meaning, ""))[0],
+                "example": (placeholder_help(purpose, name) or (meaning, ""))[1],
             }
             for name, meaning in services.PLACEHOLDERS[purpose].items()
         ],

@@ -8,9 +8,7 @@ place, and the plan's open dataset is regenerated after the commit.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
@@ -23,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from idx.audit.services import audit_record
 from idx.common.errors import DomainError
 from idx.common.models import Municipality
+from idx.common.spreadsheet import csv_text
 from idx.dxplan.models import BasicPolicy, FiscalYearTarget, Initiative, Milestone, ProgressNote, Status
 from idx.identity.models import Department, User
 from idx.identity.policy import Action, can
@@ -555,9 +554,7 @@ STATUS_JA = {
 
 def plan_csv(document: Mapping[str, Any]) -> bytes:
     """One row per initiative, in Japanese, UTF-8 with BOM (opens in Excel as it is)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    rows: list[list[Any]] = [list(CSV_COLUMNS)]
     for policy in document["policies"]:
         for initiative in policy["initiatives"]:
             targets = {target["fiscal_year"]: target for target in initiative["targets"]}
@@ -583,14 +580,9 @@ def plan_csv(document: Mapping[str, Any]) -> bytes:
                 latest["quarter"] if latest else "",
                 latest["texts"].get("ja", "") if latest else "",
             ]
-            # A cell beginning like a formula is kept as text (spreadsheets would run it).
-            writer.writerow(
-                [
-                    f"'{cell}" if isinstance(cell, str) and cell[:1] and cell[:1] in "=+-@\t\r" else cell
-                    for cell in row
-                ]
-            )
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+            rows.append(row)
+    # csv_text keeps a cell beginning like a formula as text (spreadsheets would run it).
+    return csv_text(rows, bom=True).encode("utf-8")
 
 
 def _publisher(municipality: Municipality) -> Department | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from idx.common.i18n import pick
 from idx.common.models import TenantModel
@@ -117,7 +118,7 @@ class FactsRefresh(TenantModel):
 class Measure(models.TextChoices):
     """A sum over the facts; a KPI is one measure divided by another (or a measure alone)."""
 
-    APPLICATIONS = "applications", _("Applications")
+    APPLICATIONS = "applications", pgettext_lazy("a measure of the facts", "Applications")
     APPLICATIONS_ONLINE = "applications_online", _("Applications made online")
     APPLICATIONS_COUNTER = "applications_counter", _("Applications made at the counter")
     APPLICATIONS_PAPER = "applications_paper", _("Applications made on paper")

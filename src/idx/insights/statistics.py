@@ -27,6 +27,7 @@ from django.utils import timezone, translation
 from idx.assist.models import Category as QuestionCategory
 from idx.booking.models import Service
 from idx.common.models import Municipality
+from idx.common.spreadsheet import csv_text
 from idx.identity.models import Department
 from idx.insights.disclosure import SUPPRESSED, Protected, derived_hidden, protect
 from idx.insights.facts import facts_refresh
@@ -63,11 +64,7 @@ class Table:
     rows: list[list[Any]]
 
     def csv_bytes(self) -> bytes:
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(self.columns)
-        writer.writerows(self.rows)
-        return out.getvalue().encode("utf-8")
+        return csv_text([self.columns, *self.rows]).encode("utf-8")
 
 
 def _month_label(month: dt.date) -> str:

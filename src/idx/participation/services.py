@@ -8,9 +8,7 @@ serialise every click of every resident): the support rows are the record, with 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import logging
 from typing import Any
 
@@ -24,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from idx.audit.services import audit_record
 from idx.common import ratelimit
 from idx.common.errors import DomainError
+from idx.common.spreadsheet import csv_text
 from idx.identity.models import Department, User
 from idx.identity.policy import Action, can
 from idx.participation.language import detect_language
@@ -748,9 +747,7 @@ ANSWER_JA = {"under_review": "検討中", "adopted": "採用", "rejected": "不�
 
 def results_csv(process: Process) -> bytes:
     """Shown proposals with their exact support counts and published answers (UTF-8 with BOM)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(RESULT_COLUMNS)
+    lines: list[list[Any]] = [list(RESULT_COLUMNS)]
     rows = (
         Proposal.objects.filter(process=process, visibility=Visibility.VISIBLE)
         .select_related("answer")
@@ -759,7 +756,7 @@ def results_csv(process: Process) -> bytes:
     for proposal in rows:
         answer = getattr(proposal, "answer", None)
         published = answer is not None and answer.is_published
-        writer.writerow(
+        lines.append(
             [
                 proposal.number,
                 proposal.title,
@@ -771,7 +768,7 @@ def results_csv(process: Process) -> bytes:
                 timezone.localtime(proposal.created_at).date().isoformat(),
             ]
         )
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return csv_text(lines, bom=True).encode("utf-8")
 
 
 def results_dataset_refresh(*, process: Process) -> Any:
