@@ -211,6 +211,11 @@ def _get_proposal(request: ApiRequest, slug: str, number: int) -> Proposal:
     return proposal
 
 
+# What a resident's write may be refused with: not signed in, not allowed (card, verification),
+# no such theme or proposal, against the process's rules or dates, a wrong input, too many at once.
+RESIDENT_REFUSALS: dict[int, Any] = dict.fromkeys((401, 403, 404, 409, 422, 429), ErrorOut)
+
+
 @router.get(
     "/participation/processes",
     response=list[ParticipationProcessOut],
@@ -303,12 +308,7 @@ def comment_list(request: ApiRequest, slug: str, number: int, page: int = 1) -> 
     "/participation/processes/{slug}/proposals",
     response={
         201: ParticipationProposalOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
-        422: ErrorOut,
-        429: ErrorOut,
+        **RESIDENT_REFUSALS,
     },
     auth=RESIDENT_AUTH,
     url_name="participation_propose",
@@ -330,12 +330,7 @@ def propose(request: ApiRequest, slug: str, payload: ParticipationProposalIn) ->
     "/participation/processes/{slug}/proposals/{number}/support",
     response={
         200: ParticipationSupportOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
-        422: ErrorOut,
-        429: ErrorOut,
+        **RESIDENT_REFUSALS,
     },
     auth=RESIDENT_AUTH,
     url_name="participation_support",
@@ -353,12 +348,7 @@ def support(request: ApiRequest, slug: str, number: int) -> Any:
     "/participation/processes/{slug}/proposals/{number}/support",
     response={
         200: ParticipationSupportOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
-        422: ErrorOut,
-        429: ErrorOut,
+        **RESIDENT_REFUSALS,
     },
     auth=RESIDENT_AUTH,
     url_name="participation_support_withdraw",
@@ -375,12 +365,7 @@ def support_withdraw(request: ApiRequest, slug: str, number: int) -> Any:
     "/participation/processes/{slug}/proposals/{number}/comments",
     response={
         201: ParticipationCommentOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
-        422: ErrorOut,
-        429: ErrorOut,
+        **RESIDENT_REFUSALS,
     },
     auth=RESIDENT_AUTH,
     url_name="participation_comment",
@@ -403,12 +388,7 @@ def comment(request: ApiRequest, slug: str, number: int, payload: ParticipationC
     "/participation/processes/{slug}/proposals/{number}/reports",
     response={
         204: None,
-        401: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
-        422: ErrorOut,
-        429: ErrorOut,
+        **RESIDENT_REFUSALS,
     },
     auth=RESIDENT_AUTH,
     url_name="participation_report",
