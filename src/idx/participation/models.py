@@ -78,6 +78,9 @@ class Phase(TenantModel):
     starts_on = models.DateField()
     ends_on = models.DateField()
     rules = models.JSONField(default=dict, blank=True)
+    # Participatory budgeting: the money residents distribute over proposals (yen). Required for a
+    # budgeting phase, empty for every other kind.
+    budget_total = models.PositiveBigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["starts_on", "id"]
@@ -136,6 +139,8 @@ class Proposal(Moderated, TenantModel):
     language = models.CharField(max_length=10, blank=True)
     support_count = models.PositiveIntegerField(default=0)
     comment_count = models.PositiveIntegerField(default=0)
+    # The city's cost estimate (yen); only proposals with an estimate can be on a budgeting ballot.
+    estimated_cost = models.PositiveBigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-support_count", "-id"]
