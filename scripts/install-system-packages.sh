@@ -3,7 +3,7 @@
 # and screenshots, gettext for the translation catalogs, Tesseract for OCR, Node.js for the test
 # OpenID Provider.
 set -euo pipefail
-packages=(chromium fonts-noto-cjk fonts-dejavu-core gettext tesseract-ocr-jpn libpango-1.0-0 libpangoft2-1.0-0)
+packages=(chromium fonts-noto-cjk fonts-dejavu-core gettext tesseract-ocr tesseract-ocr-jpn libpango-1.0-0 libpangoft2-1.0-0)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

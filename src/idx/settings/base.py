@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "idx.public_comment",
     "idx.surveys",
     "idx.events",
+    "idx.intake",
     "idx.portal",
     "idx.backoffice",
     "idx.api",
