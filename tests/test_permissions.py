@@ -17,7 +17,7 @@ from idx.identity.policy import Action, can, is_city_wide, permission_matrix_mar
 
 A = Action
 OWN, ALL = "own dept", "all depts"
-CASE_WRITES = {A.WORK_CASE, A.DECIDE_CASE, A.ASSIGN_OTHERS, A.EDIT_PROCEDURE}
+CASE_WRITES = {A.WORK_CASE, A.DECIDE_CASE, A.APPROVE_IN_BULK, A.ASSIGN_OTHERS, A.EDIT_PROCEDURE}
 
 EXPECTED: dict[Role, dict[Action, str]] = {
     Role.CLERK: {
@@ -36,6 +36,7 @@ EXPECTED: dict[Role, dict[Action, str]] = {
         A.VIEW_CASE: OWN,
         A.WORK_CASE: OWN,
         A.DECIDE_CASE: OWN,
+        A.APPROVE_IN_BULK: OWN,
         A.ASSIGN_OTHERS: OWN,
         A.EXPORT_CASES: OWN,
         A.UNSEAL_MY_NUMBER: OWN,
@@ -58,6 +59,7 @@ EXPECTED: dict[Role, dict[Action, str]] = {
         A.VIEW_CASE: OWN,
         A.WORK_CASE: OWN,
         A.DECIDE_CASE: OWN,
+        A.APPROVE_IN_BULK: OWN,
         A.ASSIGN_OTHERS: OWN,
         A.EXPORT_CASES: OWN,
         A.EDIT_PROCEDURE: OWN,

@@ -19,6 +19,7 @@ class Action(StrEnum):
     VIEW_CASE = "view_case"  # see a case and its answers, attachments and history
     WORK_CASE = "work_case"  # assign to self, start review, comment, request correction (差し戻し)
     DECIDE_CASE = "decide_case"  # approve / reject (決裁)
+    APPROVE_IN_BULK = "approve_in_bulk"  # approve at once the cases that passed every automated check
     ASSIGN_OTHERS = "assign_others"  # assign cases to colleagues
     EXPORT_CASES = "export_cases"  # export decided cases for the core systems
     EDIT_PROCEDURE = "edit_procedure"  # create, edit and publish procedure definitions
@@ -64,6 +65,9 @@ ACTION_DESCRIPTIONS: dict[Action, str] = {
     Action.VIEW_CASE: "see a case, its answers, attachments and history",
     Action.WORK_CASE: "assign a case to oneself, start the review, comment, request a correction (差し戻し)",
     Action.DECIDE_CASE: "approve or reject a case (決裁)",
+    Action.APPROVE_IN_BULK: (
+        "approve in one action the cases whose every automated check passed (straight-through processing)"
+    ),
     Action.ASSIGN_OTHERS: "assign cases to colleagues",
     Action.EXPORT_CASES: "export decided cases for the core systems",
     Action.EDIT_PROCEDURE: "create, edit and publish procedure definitions",
@@ -138,6 +142,7 @@ MATRIX: dict[Role, dict[Action, Scope]] = {
         Action.VIEW_CASE: _OWN,
         Action.WORK_CASE: _OWN,
         Action.DECIDE_CASE: _OWN,
+        Action.APPROVE_IN_BULK: _OWN,
         Action.ASSIGN_OTHERS: _OWN,
         Action.EXPORT_CASES: _OWN,
         Action.UNSEAL_MY_NUMBER: _OWN,
@@ -160,6 +165,7 @@ MATRIX: dict[Role, dict[Action, Scope]] = {
         Action.VIEW_CASE: _OWN,
         Action.WORK_CASE: _OWN,
         Action.DECIDE_CASE: _OWN,
+        Action.APPROVE_IN_BULK: _OWN,
         Action.ASSIGN_OTHERS: _OWN,
         Action.EXPORT_CASES: _OWN,
         Action.EDIT_PROCEDURE: _OWN,
