@@ -718,3 +718,7 @@ from idx.api import events as _events_api  # noqa: E402
 
 api.add_router("/", _events_api.router)
 api.add_router("/staff", _events_api.staff)
+
+from idx.api import participation_processes as _participation_processes_api  # noqa: E402
+
+api.add_router("/staff", _participation_processes_api.staff)

@@ -69,6 +69,8 @@ ENTRIES: tuple[Entry, ...] = (
     # public_comment.consultation_list: MANAGE_PUBLIC_COMMENT (the list is narrowed to its scope)
     Entry(_("Public comment"), "public_comment_home", Action.MANAGE_PUBLIC_COMMENT),
     Entry(_("Participation"), "participation_home", Action.MODERATE),  # participation.home
+    # participation_processes.process_list: MANAGE_PARTICIPATION (the list is narrowed to its scope)
+    Entry(_("Participation themes"), "participation_processes", Action.MANAGE_PARTICIPATION),
     Entry(_("Surveys"), "survey_list", Action.MANAGE_SURVEYS),  # surveys.survey_list (narrowed to scope)
     # place_texts.place_list: EDIT_PLACE_TEXTS over every department
     Entry(_("Texts by language"), "place_list", Action.EDIT_PLACE_TEXTS, Where.CITY_WIDE),

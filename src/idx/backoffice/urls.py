@@ -14,6 +14,7 @@ from idx.backoffice import (
     notices,
     opendata,
     participation,
+    participation_processes,
     payments,
     place_texts,
     procedure_builder,
@@ -205,3 +206,4 @@ urlpatterns += insights.urlpatterns + dxplan.urlpatterns
 urlpatterns += (
     participation.urlpatterns + public_comment.urlpatterns + surveys.urlpatterns + events.urlpatterns
 )
+urlpatterns += participation_processes.urlpatterns
