@@ -250,3 +250,68 @@ class FollowUp(TenantModel):
 
     class Meta:
         ordering = ["done_on", "id"]
+
+
+# ---- participatory budgeting -------------------------------------------------------------------
+
+
+class Ballot(TenantModel):
+    """One resident's ballot in one budgeting phase (unique): the proposals she funds, whose
+    estimated costs sum to at most the phase's budget. She may change it until the phase ends."""
+
+    process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="+")
+    phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="ballots")
+    resident = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    total = models.PositiveBigIntegerField(default=0)  # yen, the sum of the choices' costs
+    changes = models.PositiveIntegerField(default=0)  # how many times it was changed after the first cast
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["phase", "resident"], name="participation_one_ballot_per_phase")
+        ]
+
+
+class BallotChoice(models.Model):
+    """A proposal on a ballot, with its estimated cost when the ballot was cast."""
+
+    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="choices")
+    proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="+")
+    cost = models.PositiveBigIntegerField()
+
+    class Meta:
+        ordering = ["proposal_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ballot", "proposal"], name="participation_choice_once_per_ballot"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ballot_id}:{self.proposal_id}"
+
+
+class BudgetTally(TenantModel):
+    """The count of a budgeting phase, made by staff after it ended; residents see it once published.
+
+    ``rows`` keeps the result per proposal in rank order (number, title, votes, cost, funded) and
+    ``digest`` the SHA-256 of the ballots' canonical list, so that an auditor can recount.
+    """
+
+    phase = models.OneToOneField(Phase, on_delete=models.CASCADE, related_name="tally")
+    ballots = models.PositiveIntegerField()
+    budget_total = models.PositiveBigIntegerField()
+    budget_used = models.PositiveBigIntegerField()
+    rows = models.JSONField(default=list)
+    digest = models.CharField(max_length=64)
+    counted_at = models.DateTimeField()
+    counted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+    @property
+    def budget_left(self) -> int:
+        return self.budget_total - self.budget_used

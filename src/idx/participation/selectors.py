@@ -14,6 +14,9 @@ from idx.identity.policy import Action, scope_of
 from idx.identity.policy import Scope as PolicyScope
 from idx.participation.models import (
     AppealState,
+    Ballot,
+    BallotChoice,
+    BudgetTally,
     Comment,
     Phase,
     Process,
@@ -275,3 +278,36 @@ def staff_proposals(*, process: Process, page: int = 1) -> ProposalPage:
         ]
     )
     return ProposalPage(proposals=items, page=page, pages=pages, count=count)
+
+
+# ---- participatory budgeting -------------------------------------------------------------------
+
+
+def ballot_of(*, phase: Phase | None, resident: User | None) -> Ballot | None:
+    """The resident's own ballot in the phase (with its choices); nobody else's, ever."""
+    if phase is None or resident is None or not resident.is_authenticated:
+        return None
+    return (
+        Ballot.objects.filter(phase=phase, resident=resident, municipality_id=phase.municipality_id)
+        .prefetch_related(Prefetch("choices", queryset=BallotChoice.objects.select_related("proposal")))
+        .first()
+    )
+
+
+def ballot_numbers(ballot: Ballot | None) -> list[int]:
+    if ballot is None:
+        return []
+    return sorted(choice.proposal.number for choice in ballot.choices.all())  # type: ignore[attr-defined]
+
+
+def tally_of(*, phase: Phase | None, published_only: bool = True) -> BudgetTally | None:
+    if phase is None:
+        return None
+    rows = BudgetTally.objects.filter(phase=phase)
+    if published_only:
+        rows = rows.filter(published_at__isnull=False)
+    return rows.first()
+
+
+def ballots_cast(*, phase: Phase) -> int:
+    return Ballot.objects.filter(phase=phase).count()

@@ -9,12 +9,14 @@ serialise every click of every resident): the support rows are the record, with 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -33,6 +35,9 @@ from idx.participation.models import (
     TITLE_MAX,
     AnswerStatus,
     AppealState,
+    Ballot,
+    BallotChoice,
+    BudgetTally,
     Comment,
     FollowUp,
     OfficialAnswer,
@@ -54,7 +59,13 @@ SUPPORTING_PHASES = {PhaseKind.PROPOSALS, PhaseKind.SUPPORTS}
 COMMENTING_PHASES = {PhaseKind.PROPOSALS, PhaseKind.DEBATE, PhaseKind.SUPPORTS}
 
 # Rate limits per account (``IDX_RATELIMITS["participation_<action>"]`` overrides them).
-DEFAULT_RATES = {"propose": "5/1h", "comment": "20/10m", "support": "120/1m", "report": "20/1h"}
+DEFAULT_RATES = {
+    "propose": "5/1h",
+    "comment": "20/10m",
+    "support": "120/1m",
+    "report": "20/1h",
+    "vote": "30/10m",
+}
 
 
 class ParticipationRefused(DomainError):
@@ -94,13 +105,16 @@ def _long(day: dt.date) -> str:
     return date_format(day, "DATE_FORMAT")
 
 
+long_date = _long
+
+
 def _clean(text: str) -> str:
     """Plain text as typed: line ends normalised, outer blanks removed, NULs dropped."""
     return text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").strip()
 
 
 def rate_check(*, user: User, action: str) -> None:
-    """Count one ``action`` (propose, comment, support, report) of ``user``; refuse when over."""
+    """Count one ``action`` (propose, comment, support, report, vote) of ``user``; refuse when over."""
     if not getattr(settings, "IDX_RATELIMIT_ENABLED", True):
         return
     configured: dict[str, str] = getattr(settings, "IDX_RATELIMITS", {})
@@ -134,7 +148,10 @@ def process_create(
     phases: list[tuple[str, dt.date, dt.date, dict[str, str]]],
     supports_need_card: bool = False,
     supports_per_resident: int = 10,
+    budget_total: int | None = None,
 ) -> Process:
+    """A draft process with its phases; ``budget_total`` (yen) is the budget of its budgeting
+    phase, required when it has one."""
     _require(staff, Action.MANAGE_PARTICIPATION, department)
     if not titles.get("ja", "").strip():
         raise ParticipationRefused(message=_("Enter the title in Japanese."), field="title_ja")
@@ -143,6 +160,11 @@ def process_create(
             raise ParticipationRefused(message=_("Choose a kind of phase."), field="phases")
         if ends_on < starts_on:
             raise ParticipationRefused(message=_("A phase cannot end before it starts."), field="phases")
+    budgeting = any(kind == PhaseKind.BUDGETING for kind, *_rest in phases)
+    if budgeting and (budget_total is None or budget_total <= 0):
+        raise ParticipationRefused(
+            message=_("Enter the budget residents distribute, in yen."), field="budget_total", code="invalid"
+        )
     with transaction.atomic(durable=True):
         if Process.objects.filter(municipality=staff.municipality, slug=slug).exists():
             raise ParticipationRefused(
@@ -165,6 +187,7 @@ def process_create(
                 starts_on=starts_on,
                 ends_on=ends_on,
                 rules=rules,
+                budget_total=budget_total if kind == PhaseKind.BUDGETING else None,
             )
         audit_record(
             municipality=staff.municipality,
@@ -172,7 +195,11 @@ def process_create(
             action="participation.process_create",
             target_type="participation_process",
             target_id=process.pk,
-            after={"slug": slug, "phases": [kind for kind, *_rest in phases]},
+            after={
+                "slug": slug,
+                "phases": [kind for kind, *_rest in phases],
+                **({"budget_total": budget_total} if budgeting else {}),
+            },
         )
     return process
 
@@ -741,13 +768,41 @@ def results_publish(*, staff: User, process: Process) -> Process:
     return process
 
 
-RESULT_COLUMNS = ["番号", "提案", "言語", "賛同数", "コメント数", "市の回答", "回答の理由", "提案日"]
+RESULT_COLUMNS = [
+    "番号",
+    "提案",
+    "言語",
+    "賛同数",
+    "コメント数",
+    "市の回答",
+    "回答の理由",
+    "提案日",
+    # Participatory budgeting (empty when the process has no published count):
+    "概算費用（円）",
+    "予算投票の票数",
+    "予算の配分",
+]
 ANSWER_JA = {"under_review": "検討中", "adopted": "採用", "rejected": "不採用", "": "未回答"}
 
 
+def _published_budget(process: Process) -> dict[int, dict[str, Any]]:
+    """The published counts of the process's budgeting phases, by proposal number."""
+    found: dict[int, dict[str, Any]] = {}
+    tallies = BudgetTally.objects.filter(phase__process=process, published_at__isnull=False).order_by(
+        "phase__starts_on"
+    )
+    for tally in tallies:
+        for row in tally.rows:
+            found[row["number"]] = row
+    return found
+
+
 def results_csv(process: Process) -> bytes:
-    """Shown proposals with their exact support counts and published answers (UTF-8 with BOM)."""
+    """Shown proposals with their exact support counts and published answers, and, once a
+    budgeting count is published, each proposal's cost, votes and whether it is funded
+    (UTF-8 with BOM)."""
     lines: list[list[Any]] = [list(RESULT_COLUMNS)]
+    budget = _published_budget(process)
     rows = (
         Proposal.objects.filter(process=process, visibility=Visibility.VISIBLE)
         .select_related("answer")
@@ -756,6 +811,7 @@ def results_csv(process: Process) -> bytes:
     for proposal in rows:
         answer = getattr(proposal, "answer", None)
         published = answer is not None and answer.is_published
+        counted = budget.get(proposal.number)
         lines.append(
             [
                 proposal.number,
@@ -766,6 +822,9 @@ def results_csv(process: Process) -> bytes:
                 ANSWER_JA[answer.status if published and answer else ""],
                 answer.reason if published and answer else "",
                 timezone.localtime(proposal.created_at).date().isoformat(),
+                counted["cost"] if counted else "",
+                counted["votes"] if counted else "",
+                ("予算内で実施" if counted["funded"] else "予算外") if counted else "",
             ]
         )
     return csv_text(lines, bom=True).encode("utf-8")
@@ -783,8 +842,10 @@ def results_dataset_refresh(*, process: Process) -> Any:
             "en": f"Results of the participation process: {process.titles.get('en', title)}",
         },
         descriptions={
-            "ja": "市民の提案ごとに、賛同数、コメント数、市の回答（検討中・採用・不採用）とその理由を載せています。",
-            "en": "Each residents' proposal with its number of supports and comments, and the city's answer with its reason.",
+            "ja": "市民の提案ごとに、賛同数、コメント数、市の回答（検討中・採用・不採用）とその理由を載せています。"
+            "予算投票（参加型予算）の結果を公表したテーマでは、概算費用、票数、予算内で実施するかも載せています。",
+            "en": "Each residents' proposal with its number of supports and comments, and the city's answer with its reason. "
+            "Where a participatory budgeting vote was counted and published: the estimated cost, the votes and whether it is funded.",
         },
         department=process.department,
         theme="administration",
@@ -810,3 +871,341 @@ def results_dataset_refresh_quietly(*, process_id: int) -> None:
         )
     except Exception:
         logger.exception("participation results dataset not refreshed (process %s)", process_id)
+
+
+# ---- participatory budgeting -------------------------------------------------------------------
+
+BUDGET_RULE = _(
+    "Proposals are ranked by their number of votes (a tie goes to the cheaper one, then to the lower "
+    "proposal number). In that order, each proposal is funded if its estimated cost fits in the budget "
+    "still left; one that does not fit is passed over and the next one is considered. A proposal "
+    "without any vote is not funded."
+)
+
+
+def budget_phase(process: Process, today: dt.date | None = None) -> Phase | None:
+    """The process's budgeting phase: the one open today, else the latest that has started, else
+    the next one (phases are prefetched)."""
+    today = today or _today()
+    phases = [phase for phase in process.phases.all() if phase.kind == PhaseKind.BUDGETING]
+    for phase in phases:
+        if phase.is_open(today):
+            return phase
+    started = [phase for phase in phases if phase.starts_on <= today]
+    if started:
+        return started[-1]
+    return phases[0] if phases else None
+
+
+def ballot_options(*, process: Process) -> list[Proposal]:
+    """The proposals on the ballot: shown ones with the city's cost estimate, by number."""
+    return list(
+        Proposal.objects.filter(
+            process=process, visibility=Visibility.VISIBLE, estimated_cost__isnull=False
+        ).order_by("number")
+    )
+
+
+def yen(amount: int) -> str:
+    return str(_("%(amount)s yen") % {"amount": f"{amount:,}"})
+
+
+def ballot_check(*, phase: Phase, proposals: list[Proposal]) -> int:
+    """The ballot's total (yen) when it fits the budget; refuses an empty or over-budget ballot."""
+    if not proposals:
+        raise ParticipationRefused(
+            message=_("Choose at least one proposal."), field="proposals", code="invalid"
+        )
+    total = sum(proposal.estimated_cost or 0 for proposal in proposals)
+    budget = phase.budget_total or 0
+    if total > budget:
+        raise ParticipationRefused(
+            message=_(
+                "Your choices cost %(total)s, which is %(over)s over the budget of %(budget)s. "
+                "Remove a proposal and send again."
+            )
+            % {"total": yen(total), "over": yen(total - budget), "budget": yen(budget)},
+            field="proposals",
+            code="over_budget",
+            params={"total": total, "over": total - budget, "budget": budget},
+        )
+    return total
+
+
+def _vote_allowed(process: Process, resident: User, phase: Phase | None, today: dt.date) -> Phase:
+    _published(process)
+    _resident(resident)
+    if resident.municipality_id != process.municipality_id:
+        raise NotFound(message=_("Not found."))
+    if process.supports_need_card and resident.identity_verified_at is None:
+        raise ParticipationRefused(
+            message=_("Voting in this process needs a sign-in with My Number Card."), code="card_required"
+        )
+    if not _verified(resident):
+        raise ParticipationRefused(
+            message=_("Confirm your e-mail address or sign in with My Number Card before voting."),
+            code="not_verified",
+        )
+    if phase is None or not phase.is_open(today):
+        raise ParticipationRefused(
+            message=closed_message(process, {PhaseKind.BUDGETING}, today, what=str(_("Voting"))),
+            code="closed",
+        )
+    return phase
+
+
+def ballot_cast(
+    *, process: Process, resident: User, numbers: list[int], today: dt.date | None = None
+) -> Ballot:
+    """Cast (or change) ``resident``'s ballot in the open budgeting phase: the proposals numbered
+    ``numbers``, whose estimated costs sum to at most the budget. Audited.
+
+    One ballot per resident and phase (unique constraint); two tabs at once are serialised on the
+    resident's row, so a ballot is always exactly one of the ballots sent, never a mix.
+    """
+    today = today or _today()
+    phase = _vote_allowed(process, resident, budget_phase(process, today), today)
+    wanted = sorted(set(numbers))
+    options = {proposal.number: proposal for proposal in ballot_options(process=process)}
+    unknown = [number for number in wanted if number not in options]
+    if unknown:
+        raise ParticipationRefused(
+            message=_("Proposal %(number)s is not on the ballot.") % {"number": unknown[0]},
+            field="proposals",
+            code="invalid",
+        )
+    chosen = [options[number] for number in wanted]
+    total = ballot_check(phase=phase, proposals=chosen)
+    with transaction.atomic(durable=True):
+        User.objects.select_for_update().filter(pk=resident.pk).first()
+        ballot = Ballot.objects.filter(phase=phase, resident=resident).first()
+        before = None
+        if ballot is None:
+            ballot = Ballot.objects.create(
+                municipality=process.municipality,
+                process=process,
+                phase=phase,
+                resident=resident,
+                total=total,
+            )
+        else:
+            before = {
+                "proposals": sorted(
+                    ballot.choices.values_list("proposal__number", flat=True)  # type: ignore[attr-defined]
+                ),
+                "total": ballot.total,
+            }
+            ballot.choices.all().delete()  # type: ignore[attr-defined]
+            ballot.total = total
+            ballot.changes = F("changes") + 1
+            ballot.save(update_fields=["total", "changes", "updated_at"])
+        BallotChoice.objects.bulk_create(
+            [
+                BallotChoice(ballot=ballot, proposal=proposal, cost=proposal.estimated_cost or 0)
+                for proposal in chosen
+            ]
+        )
+        audit_record(
+            municipality=process.municipality,
+            actor=resident,
+            action="participation.ballot_change" if before else "participation.ballot_cast",
+            target_type="participation_ballot",
+            target_id=ballot.pk,
+            before=before,
+            after={"phase": phase.pk, "proposals": wanted, "total": total},
+        )
+    ballot.refresh_from_db()
+    return ballot
+
+
+def proposal_cost_set(
+    *, staff: User, proposal: Proposal, cost: int | None, today: dt.date | None = None
+) -> Proposal:
+    """Set the city's cost estimate (yen) of a proposal; fixed once budgeting voting has started."""
+    _require(staff, Action.MANAGE_PARTICIPATION, proposal.process.department)
+    today = today or _today()
+    if cost is not None and cost <= 0:
+        raise ParticipationRefused(
+            message=_("Enter the estimated cost as a whole number of yen above zero."),
+            field="estimated_cost",
+            code="invalid",
+        )
+    if any(
+        phase.kind == PhaseKind.BUDGETING and phase.starts_on <= today
+        for phase in proposal.process.phases.all()
+    ):
+        raise ParticipationRefused(
+            message=_("The estimated cost cannot change once budgeting votes have started."), code="closed"
+        )
+    with transaction.atomic(durable=True):
+        before = proposal.estimated_cost
+        Proposal.objects.filter(pk=proposal.pk).update(estimated_cost=cost)
+        audit_record(
+            municipality=proposal.municipality,
+            actor=staff,
+            action="participation.cost_set",
+            target_type="participation_proposal",
+            target_id=proposal.pk,
+            before={"estimated_cost": before},
+            after={"estimated_cost": cost},
+        )
+    proposal.refresh_from_db(fields=["estimated_cost"])
+    return proposal
+
+
+def ballots_canonical(*, phase: Phase) -> str:
+    """The ballots of a phase as canonical text, one line a ballot in id order:
+    ``<ballot id>:<proposal number>=<cost>,...`` (numbers ascending), then a last line
+    ``budget:<yen>``. Its SHA-256 is kept with the tally."""
+    lines: dict[int, list[str]] = {}
+    for ballot_id in Ballot.objects.filter(phase=phase).order_by("id").values_list("id", flat=True):
+        lines[ballot_id] = []
+    choices = (
+        BallotChoice.objects.filter(ballot__phase=phase)
+        .order_by("ballot_id", "proposal__number")
+        .values_list("ballot_id", "proposal__number", "cost")
+    )
+    for ballot_id, number, cost in choices:
+        lines.setdefault(ballot_id, []).append(f"{number}={cost}")
+    text = "".join(f"{ballot_id}:{','.join(items)}\n" for ballot_id, items in sorted(lines.items()))
+    return f"{text}budget:{phase.budget_total or 0}\n"
+
+
+def budget_tally_rows(*, phase: Phase) -> tuple[list[dict[str, Any]], int, int]:
+    """(rows in rank order, ballots, budget used) under ``BUDGET_RULE``, from the ballot rows."""
+    votes: dict[int, int] = {}
+    for proposal_id in BallotChoice.objects.filter(ballot__phase=phase).values_list("proposal_id", flat=True):
+        votes[proposal_id] = votes.get(proposal_id, 0) + 1
+    ballots = Ballot.objects.filter(phase=phase).count()
+    proposals = Proposal.objects.filter(process_id=phase.process_id).filter(
+        # Every proposal that got a vote, and every one on the ballot that got none.
+        Q(pk__in=list(votes)) | Q(visibility=Visibility.VISIBLE, estimated_cost__isnull=False)
+    )
+    ranked = sorted(proposals, key=lambda p: (-votes.get(p.pk, 0), p.estimated_cost or 0, p.number))
+    left = phase.budget_total or 0
+    rows = []
+    for rank, proposal in enumerate(ranked, start=1):
+        cost = proposal.estimated_cost or 0
+        count = votes.get(proposal.pk, 0)
+        funded = count > 0 and cost <= left
+        if funded:
+            left -= cost
+        rows.append(
+            {
+                "rank": rank,
+                "number": proposal.number,
+                "title": proposal.title,
+                "votes": count,
+                "cost": cost,
+                "funded": funded,
+            }
+        )
+    return rows, ballots, (phase.budget_total or 0) - left
+
+
+def budget_count(*, staff: User, phase: Phase, today: dt.date | None = None) -> BudgetTally:
+    """Count the ballots of a budgeting phase that has ended (staff; audited). Residents see the
+    count only once it is published; counting again before that replaces it."""
+    process = phase.process
+    _require(staff, Action.MANAGE_PARTICIPATION, process.department)
+    today = today or _today()
+    if phase.kind != PhaseKind.BUDGETING:
+        raise NotFound(message=_("Not found."))
+    if phase.ends_on >= today:
+        raise ParticipationRefused(
+            message=_("Voting is open until %(end)s; count the ballots after that day.")
+            % {"end": _long(phase.ends_on)},
+            code="closed",
+        )
+    with transaction.atomic(durable=True):
+        Phase.objects.select_for_update().filter(pk=phase.pk).first()
+        existing = BudgetTally.objects.filter(phase=phase).first()
+        if existing is not None and existing.is_published:
+            raise ParticipationRefused(message=_("The results are already published."), code="published")
+        rows, ballots, used = budget_tally_rows(phase=phase)
+        digest = hashlib.sha256(ballots_canonical(phase=phase).encode()).hexdigest()
+        values = {
+            "municipality": process.municipality,
+            "ballots": ballots,
+            "budget_total": phase.budget_total or 0,
+            "budget_used": used,
+            "rows": rows,
+            "digest": digest,
+            "counted_at": timezone.now(),
+            "counted_by": staff,
+        }
+        tally, _made = BudgetTally.objects.update_or_create(phase=phase, defaults=values)
+        audit_record(
+            municipality=process.municipality,
+            actor=staff,
+            action="participation.budget_count",
+            target_type="participation_phase",
+            target_id=phase.pk,
+            after={
+                "ballots": ballots,
+                "budget_used": used,
+                "sha256": digest,
+                "funded": [row["number"] for row in rows if row["funded"]],
+            },
+        )
+    return tally
+
+
+def budget_publish(*, staff: User, phase: Phase) -> BudgetTally:
+    """Publish the count after its second look: residents see it, and the process's open dataset
+    is refreshed with the votes (audited)."""
+    process = phase.process
+    _require(staff, Action.MANAGE_PARTICIPATION, process.department)
+    with transaction.atomic(durable=True):
+        tally = BudgetTally.objects.select_for_update().filter(phase=phase).first()
+        if tally is None:
+            raise ParticipationRefused(message=_("Count the ballots first."), code="not_counted")
+        if not tally.is_published:
+            now = timezone.now()
+            tally.published_at = now
+            tally.save(update_fields=["published_at", "updated_at"])
+            Process.objects.filter(pk=process.pk).update(results_published_at=now)
+            audit_record(
+                municipality=process.municipality,
+                actor=staff,
+                action="participation.budget_publish",
+                target_type="participation_phase",
+                target_id=phase.pk,
+                after={"sha256": tally.digest},
+            )
+            process_id = process.pk
+            transaction.on_commit(lambda: results_dataset_refresh_quietly(process_id=process_id))
+    return tally
+
+
+@dataclass
+class Recount:
+    ok: bool
+    digest_matches: bool
+    rows_match: bool
+    digest: str
+    kept_digest: str
+
+
+def budget_recount(*, phase: Phase) -> Recount:
+    """Recount a counted phase from its ballot rows: the canonical list's SHA-256 and the result
+    must equal what was kept when it was counted (any ballot added, removed or changed shows)."""
+    tally = BudgetTally.objects.filter(phase=phase).first()
+    if tally is None:
+        raise ParticipationRefused(message=_("Count the ballots first."), code="not_counted")
+    digest = hashlib.sha256(ballots_canonical(phase=phase).encode()).hexdigest()
+    rows, ballots, used = budget_tally_rows(phase=phase)
+    keep = ("number", "votes", "cost", "funded")
+    rows_match = (
+        ballots == tally.ballots
+        and used == tally.budget_used
+        and [[row[k] for k in keep] for row in rows] == [[row[k] for k in keep] for row in tally.rows]
+    )
+    digest_matches = digest == tally.digest
+    return Recount(
+        ok=digest_matches and rows_match,
+        digest_matches=digest_matches,
+        rows_match=rows_match,
+        digest=digest,
+        kept_digest=tally.digest,
+    )
