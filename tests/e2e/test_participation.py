@@ -1,7 +1,9 @@
 """Residents take part: a theme read signed out on a phone in ja, ja-easy and en; a resident signs
 in with the demo My Number Card, is shown similar proposals before sending hers, proposes; another
 card holder supports it (once); 市民生活課's head answers it officially after a second look; the
-answer shows on the proposal's public page. axe on every page on the way."""
+answer shows on the proposal's public page. Participatory budgeting: a card holder casts a ballot
+(over the budget first: the amount over is named; then a second look with the total and what
+remains), changes it; the published count of another theme. axe on every page on the way."""
 
 from __future__ import annotations
 
@@ -33,7 +35,7 @@ def _card_sign_in(page: Any, holder: str) -> None:
 def test_a_theme_read_signed_out_on_a_phone(new_context: Any, server: Any, language: str) -> None:
     page = new_context(width=390, height=844, language=language).new_page()
     page.goto("/participation/")
-    assert page.locator("main .card").count() == 2
+    assert page.locator("main .card").count() == 4
     assert_accessible(page, f"participation-{language}-01-themes")
     click_and_wait(page, page.locator(f"main a[href='{THEME}']"))
     assert page.locator("main .pt-proposal").count() >= 10
@@ -113,3 +115,55 @@ def test_propose_support_and_answer(new_context: Any, server: Any) -> None:
     answer = public.locator("#answer").inner_text()
     assert "採用" in answer and "お試し住宅" in answer
     assert_accessible(public, "participation-40-answer-public")
+
+
+BUDGET_THEME = "/participation/chiiki-yosan/"
+
+
+@pytest.mark.parametrize("language", ["ja", "ja-easy", "en"])
+def test_the_budget_vote_and_its_results_read_on_a_phone(
+    new_context: Any, server: Any, language: str
+) -> None:
+    page = new_context(width=390, height=844, language=language).new_page()
+    page.goto(BUDGET_THEME)
+    assert page.locator("#budget a[href$='/budget/']").count() == 1
+    click_and_wait(page, page.locator("#budget a[href$='/budget/']"))
+    assert page.locator("#ballot-options input[type=checkbox]").count() == 6
+    assert page.locator("#ballot-options .pt-cost").first.inner_text().strip() != ""
+    assert_accessible(page, f"participation-{language}-50-ballot")
+    page.goto("/participation/asobiba-yosan/budget/results/")
+    assert page.locator(".pt-result").count() == 5
+    assert page.locator(".pt-digest").inner_text().strip().isalnum()
+    assert_accessible(page, f"participation-{language}-51-budget-results")
+
+
+def test_a_resident_casts_and_changes_a_budget_ballot(new_context: Any, server: Any) -> None:
+    page = new_context(width=390, height=844).new_page()
+    _card_sign_in(page, "iga-taro")
+    page.goto(f"{BUDGET_THEME}budget/")
+    assert page.locator("#my-ballot").count() == 0
+    # 4,500,000 + 2,600,000 + 1,800,000 + 1,500,000 = 10,400,000 yen: over the budget by 400,000.
+    for number in (1, 2, 4, 5):
+        page.check(f"#p-{number}")
+    click_and_wait(page, page.locator("#ballot-form button[type=submit]"))
+    assert "400,000円" in page.locator("#error-summary").inner_text()
+    assert page.locator("#ballot-options input:checked").count() == 4, "the choices are kept"
+    assert "10,400,000円" in page.locator(".pt-running").inner_text()
+    assert_accessible(page, "participation-52-ballot-over-budget")
+    page.uncheck("#p-2")
+    click_and_wait(page, page.locator("#ballot-form button[type=submit]"))
+    assert page.locator("#ballot-total").inner_text().strip() == "5,900,000円"
+    assert page.locator("#ballot-left").inner_text().strip() == "4,100,000円"
+    assert_accessible(page, "participation-53-ballot-confirm")
+    click_and_wait(page, page.locator("main form button[type=submit]").first)
+    assert "投票を受け付けました" in page.locator(".messages").inner_text()
+    assert page.locator("#my-ballot").count() == 1
+    assert page.locator("#ballot-options input:checked").count() == 3
+    assert_accessible(page, "participation-54-ballot-cast")
+    # Changed while voting is open: one ballot, the new choices.
+    page.uncheck("#p-5")
+    page.check("#p-6")
+    click_and_wait(page, page.locator("#ballot-form button[type=submit]"))
+    click_and_wait(page, page.locator("main form button[type=submit]").first)
+    assert page.locator("#ballot-options input:checked").count() == 3
+    assert page.locator("#p-6").is_checked() and not page.locator("#p-5").is_checked()

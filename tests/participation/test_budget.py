@@ -65,7 +65,7 @@ def test_over_the_budget_is_refused_naming_the_amount_over(budget_process, resid
 
 
 def test_an_empty_ballot_or_a_proposal_not_on_the_ballot_is_refused(budget_process, resident, admin):
-    with pytest.raises(services.ParticipationRefused, match="at least one"):
+    with pytest.raises(services.ParticipationRefused, match="1件以上"):
         services.ballot_cast(process=budget_process, resident=resident, numbers=[])
     with pytest.raises(services.ParticipationRefused) as refused:
         services.ballot_cast(process=budget_process, resident=resident, numbers=[99])

@@ -10,6 +10,7 @@ import threading
 
 import pytest
 from django.db import connection, connections
+from django.utils import timezone
 
 from idx.identity.models import Department, Role
 from idx.participation import selectors, services
@@ -125,3 +126,64 @@ def test_the_limit_holds_when_one_resident_supports_from_many_tabs(iga):
     assert _run([tab(proposal) for proposal in proposals for _ in range(2)]) == []
     assert Support.objects.filter(process=process, resident=resident).count() == 2
     assert selectors.support_counts_verify(process=process) == []
+
+
+# ---- participatory budgeting -------------------------------------------------------------------
+
+
+def _budget_setup(iga):
+    from tests.participation.conftest import make_budget_process
+
+    department = Department.objects.get(municipality=iga, code="shimin-seikatsu")
+    admin = StaffFactory(municipality=iga, department=department, role=Role.DEPARTMENT_ADMIN)
+    return make_budget_process(admin, department, slug=f"race-yosan-{random.randint(0, 10**9)}")  # noqa: S311
+
+
+def test_one_resident_casting_different_ballots_from_many_tabs_keeps_exactly_one(iga):
+    from idx.participation.models import Ballot, BallotChoice
+
+    process = _budget_setup(iga)
+    resident = ResidentFactory(municipality=iga, email_verified_at=timezone.now())
+    sent = [[1], [2, 4], [3], [1, 2, 4], [3, 4], [2]]
+
+    def tab(numbers):
+        def work():
+            services.ballot_cast(process=process, resident=resident, numbers=numbers)
+
+        return work
+
+    assert _run([tab(numbers) for numbers in sent]) == []
+    ballot = Ballot.objects.get(process=process, resident=resident)
+    chosen = sorted(BallotChoice.objects.filter(ballot=ballot).values_list("proposal__number", flat=True))
+    assert chosen in sent, "exactly one of the ballots sent, never a mix"
+    assert ballot.total == sum(c.cost for c in BallotChoice.objects.filter(ballot=ballot))
+    assert ballot.total <= 3_000_000 and ballot.changes == len(sent) - 1
+
+
+def test_many_residents_voting_at_once_are_all_counted_exactly(iga):
+    from idx.participation.models import Ballot, PhaseKind
+
+    process = _budget_setup(iga)
+    residents = [ResidentFactory(municipality=iga, email_verified_at=timezone.now()) for _ in range(12)]
+    choices = [[3], [1, 2], [4, 2]]
+
+    def voter(resident, index):
+        def work():
+            for round_ in range(3):  # each changes her ballot twice
+                services.ballot_cast(
+                    process=process, resident=resident, numbers=choices[(index + round_) % len(choices)]
+                )
+
+        return work
+
+    assert _run([voter(resident, index) for index, resident in enumerate(residents)]) == []
+    assert Ballot.objects.filter(process=process).count() == 12
+    phase = process.phases.get(kind=PhaseKind.BUDGETING)
+    rows, ballots, _used = services.budget_tally_rows(phase=phase)
+    votes = {row["number"]: row["votes"] for row in rows}
+    # Each resident's last ballot is choices[(index + 2) % 3].
+    expected = {1: 0, 2: 0, 3: 0, 4: 0}
+    for index in range(12):
+        for number in choices[(index + 2) % 3]:
+            expected[number] += 1
+    assert ballots == 12 and votes == expected

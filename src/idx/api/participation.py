@@ -5,6 +5,8 @@ the exact support count and the published official answer), a proposal's comment
 comment keeps its place without its text). Residents (token or session): propose, support or
 withdraw, comment and report, under the same rules and rate limits as the pages. Staff: answer a
 proposal officially (a draft, then publish with ``"confirm": true``), hide and restore texts.
+Participatory budgeting: a resident reads and casts (or changes) her own ballot; anyone reads
+the published count.
 
 Added to the API by ``idx.api.v1`` after its own routers.
 """
@@ -405,6 +407,149 @@ def report(request: ApiRequest, slug: str, number: int, payload: ParticipationRe
     services.rate_check(user=resident, action="report")
     services.report_create(reporter=resident, target=target, reason=payload.reason)
     return HttpStatus(204, None)
+
+
+# ---- participatory budgeting -------------------------------------------------------------------
+
+
+class ParticipationBallotOptionOut(Schema):
+    number: int
+    title: str
+    cost: int = Field(description="The city's estimated cost in yen")
+    chosen: bool = Field(description="On the resident's ballot")
+
+
+class ParticipationBallotOut(Schema):
+    starts_on: dt.date
+    ends_on: dt.date = Field(
+        description="The ballot may be changed until this day (Japan time), then it is final"
+    )
+    open: bool
+    budget_total: int = Field(description="Yen to distribute")
+    needs_card: bool = Field(description="Voting in this process needs a My Number Card sign-in")
+    cast: bool = Field(description="The resident has a ballot that counts")
+    chosen: list[int] = Field(description="Numbers of the proposals on the resident's ballot")
+    total: int = Field(description="Yen of the chosen proposals")
+    remaining: int = Field(description="Yen of the budget left unused by the ballot")
+    options: list[ParticipationBallotOptionOut]
+
+
+class ParticipationBallotIn(Schema):
+    proposals: list[int] = Field(
+        max_length=500, description="Numbers of the proposals to fund; their costs must fit in the budget"
+    )
+
+
+class ParticipationBudgetRowOut(Schema):
+    rank: int
+    number: int
+    title: str
+    votes: int
+    cost: int = Field(description="Yen")
+    funded: bool
+
+
+class ParticipationBudgetResultsOut(Schema):
+    budget_total: int
+    budget_used: int
+    budget_left: int
+    ballots: int
+    counted_at: dt.datetime
+    published_at: dt.datetime
+    sha256: str = Field(description="SHA-256 of the ballots' canonical list, kept for a recount")
+    rule: str = Field(description="How the count ranks and funds proposals")
+    items: list[ParticipationBudgetRowOut] = Field(description="In rank order")
+
+
+def _budget_phase(process: Process) -> Phase:
+    phase = services.budget_phase(process)
+    if phase is None:
+        raise NotFound(message="Not found.")
+    return phase
+
+
+def _ballot(process: Process, phase: Phase, resident: Any) -> dict[str, Any]:
+    ballot = selectors.ballot_of(phase=phase, resident=resident)
+    chosen = selectors.ballot_numbers(ballot)
+    total = ballot.total if ballot else 0
+    return {
+        "starts_on": phase.starts_on,
+        "ends_on": phase.ends_on,
+        "open": phase.is_open(timezone.localdate()),
+        "budget_total": phase.budget_total or 0,
+        "needs_card": process.supports_need_card,
+        "cast": ballot is not None,
+        "chosen": chosen,
+        "total": total,
+        "remaining": (phase.budget_total or 0) - total,
+        "options": [
+            {
+                "number": proposal.number,
+                "title": proposal.title,
+                "cost": proposal.estimated_cost or 0,
+                "chosen": proposal.number in chosen,
+            }
+            for proposal in services.ballot_options(process=process)
+        ],
+    }
+
+
+@router.get(
+    "/participation/processes/{slug}/ballot",
+    response={200: ParticipationBallotOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    auth=RESIDENT_AUTH,
+    url_name="participation_ballot",
+)
+def ballot_get(request: ApiRequest, slug: str) -> Any:
+    """The signed-in resident's own ballot in the process's budgeting phase, with the proposals on
+    the ballot and their costs (404 when the process has no budgeting phase)."""
+    resident = require_resident(request)
+    process = _get_process(request, slug)
+    return _ballot(process, _budget_phase(process), resident)
+
+
+@router.put(
+    "/participation/processes/{slug}/ballot",
+    response={200: ParticipationBallotOut, **RESIDENT_REFUSALS},
+    auth=RESIDENT_AUTH,
+    url_name="participation_ballot_cast",
+)
+def ballot_put(request: ApiRequest, slug: str, payload: ParticipationBallotIn) -> Any:
+    """Cast the ballot, or replace it while voting is open (409 ``closed`` after the phase, with
+    its dates; 422 ``over_budget`` naming the amount over; 403 ``card_required``)."""
+    resident = require_resident(request)
+    process = _get_process(request, slug)
+    services.rate_check(user=resident, action="vote")
+    services.ballot_cast(process=process, resident=resident, numbers=payload.proposals)
+    return _ballot(process, _budget_phase(process), resident)
+
+
+@router.get(
+    "/participation/processes/{slug}/budget-results",
+    response={200: ParticipationBudgetResultsOut, 404: ErrorOut},
+    auth=None,
+    url_name="participation_budget_results",
+)
+def budget_results(request: ApiRequest, slug: str) -> Any:
+    """The published count of the budget vote (404 until it is published)."""
+    process = _get_process(request, slug)
+    tally = selectors.tally_of(phase=_budget_phase(process))
+    if tally is None:
+        raise NotFound(message="Not found.")
+    return {
+        "budget_total": tally.budget_total,
+        "budget_used": tally.budget_used,
+        "budget_left": tally.budget_left,
+        "ballots": tally.ballots,
+        "counted_at": tally.counted_at,
+        "published_at": tally.published_at,
+        "sha256": tally.digest,
+        "rule": str(services.BUDGET_RULE),
+        "items": [
+            {key: row[key] for key in ("rank", "number", "title", "votes", "cost", "funded")}
+            for row in tally.rows
+        ],
+    }
 
 
 # ---- staff -------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -58,6 +59,7 @@ def process_detail(request: IdxRequest, pk: int) -> HttpResponseBase:
         page = 1
     found = selectors.staff_proposals(process=process, page=page)
     has_results = any(phase.kind == PhaseKind.RESULTS for phase in process.phases.all())
+    has_budget = any(phase.kind == PhaseKind.BUDGETING for phase in process.phases.all())
     return render(
         request,
         "backoffice/participation/process.html",
@@ -66,6 +68,7 @@ def process_detail(request: IdxRequest, pk: int) -> HttpResponseBase:
             "found": found,
             "may_manage": _may(request, Action.MANAGE_PARTICIPATION, process.department),
             "has_results": has_results,
+            "has_budget": has_budget,
             "mismatches": selectors.support_counts_verify(process=process)
             if request.GET.get("verify")
             else None,
@@ -104,8 +107,26 @@ def proposal_detail(request: IdxRequest, pk: int) -> HttpResponseBase:
     errors: dict[str, str] = {}
     follow_values = {"text": "", "url": "", "done_on": ""}
     follow_errors: dict[str, str] = {}
+    cost_value = str(proposal.estimated_cost or "")
+    cost_errors: dict[str, str] = {}
     if request.method == "POST" and may_manage:
-        if request.POST.get("form") == "follow_up":
+        if request.POST.get("form") == "cost":
+            cost_value = request.POST.get("estimated_cost", "").strip().replace(",", "")
+            if cost_value and not (cost_value.isdigit() and len(cost_value) <= 15):
+                cost_errors = {
+                    "estimated_cost": _("Enter the estimated cost as a whole number of yen above zero.")
+                }
+            else:
+                try:
+                    services.proposal_cost_set(
+                        staff=request.user, proposal=proposal, cost=int(cost_value) if cost_value else None
+                    )
+                except DomainError as exc:
+                    cost_errors = {"estimated_cost": exc.text()}
+                else:
+                    messages.success(request, _("The estimated cost is saved."))
+                    return redirect("backoffice:participation_proposal", pk=proposal.pk)
+        elif request.POST.get("form") == "follow_up":
             follow_values = {name: request.POST.get(name, "") for name in follow_values}
             try:
                 done_on = dt.date.fromisoformat(follow_values["done_on"])
@@ -146,9 +167,11 @@ def proposal_detail(request: IdxRequest, pk: int) -> HttpResponseBase:
             "errors": errors,
             "follow_values": follow_values,
             "follow_errors": follow_errors,
+            "cost_value": cost_value,
+            "cost_errors": cost_errors,
             "reports": selectors.report_reasons(proposal=proposal),
         },
-        status=400 if errors or follow_errors else 200,
+        status=400 if errors or follow_errors or cost_errors else 200,
     )
 
 
@@ -228,11 +251,89 @@ def moderate(request: IdxRequest, kind: str, pk: int) -> HttpResponseBase:
     return redirect("backoffice:participation_moderation")
 
 
+# ---- participatory budgeting -------------------------------------------------------------------
+
+
+def _budget(request: IdxRequest, pk: int) -> tuple[Any, Any]:
+    process = _process(request, pk)
+    if not _may(request, Action.MANAGE_PARTICIPATION, process.department):
+        raise Http404
+    phase = services.budget_phase(process)
+    if phase is None:
+        raise Http404
+    return process, phase
+
+
+@staff_required
+def budget(request: IdxRequest, pk: int) -> HttpResponseBase:
+    """The budget vote of a process: ballots so far, the count once voting has ended (again
+    until it is published), and a recount from the ballot rows against the kept check value."""
+    process, phase = _budget(request, pk)
+    recount = None
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "count":
+                services.budget_count(staff=request.user, phase=phase)
+                messages.success(request, _("The ballots are counted. Check the result, then publish it."))
+                return redirect("backoffice:participation_budget", pk=process.pk)
+            if action == "recount":
+                recount = services.budget_recount(phase=phase)
+            else:
+                raise Http404
+        except DomainError as exc:
+            messages.error(request, exc.text())
+            return redirect("backoffice:participation_budget", pk=process.pk)
+    tally = selectors.tally_of(phase=phase, published_only=False)
+    return render(
+        request,
+        "backoffice/participation/budget.html",
+        {
+            "process": process,
+            "phase": phase,
+            "ballots": selectors.ballots_cast(phase=phase),
+            "options": services.ballot_options(process=process),
+            "tally": tally,
+            "rule": services.BUDGET_RULE,
+            "may_count": phase.ends_on < timezone.localdate() and not (tally and tally.is_published),
+            "recount": recount,
+        },
+    )
+
+
+@staff_required
+def budget_publish(request: IdxRequest, pk: int) -> HttpResponseBase:
+    """The second look before the count is published (to residents and as open data)."""
+    process, phase = _budget(request, pk)
+    tally = selectors.tally_of(phase=phase, published_only=False)
+    if tally is None or tally.is_published:
+        return redirect("backoffice:participation_budget", pk=process.pk)
+    if request.method == "POST":
+        try:
+            services.budget_publish(staff=request.user, phase=phase)
+        except DomainError as exc:
+            messages.error(request, exc.text())
+        else:
+            messages.success(request, _("The results of the budget vote are published, and as open data."))
+        return redirect("backoffice:participation_budget", pk=process.pk)
+    return render(
+        request,
+        "backoffice/participation/budget_confirm.html",
+        {"process": process, "phase": phase, "tally": tally, "rule": services.BUDGET_RULE},
+    )
+
+
 urlpatterns = [
     path("participation/", home, name="participation_home"),
     path("participation/moderation/", moderation, name="participation_moderation"),
     path("participation/processes/<int:pk>/", process_detail, name="participation_process"),
     path("participation/processes/<int:pk>/results/", results_publish, name="participation_results"),
+    path("participation/processes/<int:pk>/budget/", budget, name="participation_budget"),
+    path(
+        "participation/processes/<int:pk>/budget/publish/",
+        budget_publish,
+        name="participation_budget_publish",
+    ),
     path("participation/proposals/<int:pk>/", proposal_detail, name="participation_proposal"),
     path("participation/proposals/<int:pk>/answer/", answer_confirm, name="participation_answer_confirm"),
     path("participation/<str:kind>/<int:pk>/moderate/", moderate, name="participation_moderate"),

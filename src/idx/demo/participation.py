@@ -2,7 +2,9 @@
 
 「上野地区の空き家活用」 takes proposals now (supports need a My Number Card sign-in);
 「中心市街地のベンチと日かげ」 is in its results phase, with an official answer of each kind, a
-follow-up and its results as open data. One comment is hidden with its reason. Texts, names and
+follow-up and its results as open data. One comment is hidden with its reason.
+Participatory budgeting: 「地域づくり予算 みんなで選ぶ事業」 takes budget votes now (a few
+residents have voted); 「子どもの遊び場づくり予算」 has its count published. Texts, names and
 places are fictional but plausible for 伊賀市.
 """
 
@@ -331,4 +333,187 @@ def load_participation(municipality: Municipality, *, staff_domain: str) -> list
                 done_on=today - 10 * day,
             )
     services.results_publish(staff=admin, process=shade)
+    _load_budgeting(admin, department, people, today)
     return [account]
+
+
+# (title, body, estimated cost in yen)
+BUDGET_PROPOSALS = [
+    (
+        "通学路の見通しの悪い交差点にカーブミラーと路面表示",
+        "上野東小学校の通学路には見通しの悪い交差点が3か所あります。カーブミラーと「止まれ」の路面表示を整えてください。",
+        1_800_000,
+    ),
+    (
+        "上野公園のトイレを洋式・多目的に",
+        "公園のトイレが和式のみで、高齢の方や小さな子ども連れが使いにくいです。洋式で車いすも入れるトイレにしてください。",
+        4_500_000,
+    ),
+    (
+        "地区の集会所にWi-Fiとプロジェクター",
+        "集会所で説明会やオンラインの講座を開けるよう、Wi-Fiとプロジェクターを備えてほしいです。",
+        800_000,
+    ),
+    (
+        "伊賀鉄道の駅に屋根付きの駐輪場",
+        "茅町駅の駐輪場には屋根がなく、雨の日は自転車がぬれてしまいます。屋根を付けてください。",
+        2_600_000,
+    ),
+    (
+        "防災倉庫に簡易ベッドと多言語の案内板",
+        "避難所の防災倉庫に段ボールベッドを増やし、外国人の方にも分かる多言語の案内板を備えてください。",
+        1_500_000,
+    ),
+    (
+        "空き地に花壇をつくる住民活動の苗代",
+        "駅前の空き地で花壇をつくる活動をしています。苗や土の費用を支援してもらえれば、町の入口が明るくなります。",
+        300_000,
+    ),
+]
+
+PLAY_PROPOSALS = [
+    (
+        "ふれあい公園に幼児用の遊具",
+        "小さな子どもが安心して遊べる低い滑り台と砂場を置いてください。",
+        3_200_000,
+    ),
+    (
+        "河川敷にボール遊びができる広場",
+        "ボール遊びが禁止の公園が多いので、河川敷にボール遊びのできる広場を作ってください。",
+        4_000_000,
+    ),
+    (
+        "公園に日よけのテント",
+        "夏の公園は日差しが強く、休む場所がありません。日よけのテントを設けてください。",
+        1_200_000,
+    ),
+    (
+        "図書館に親子で使える読み聞かせ室",
+        "図書館に、子どもが声を出しても気兼ねなく過ごせる読み聞かせ室を作ってください。",
+        2_500_000,
+    ),
+    (
+        "公園の水飲み場を直してほしい",
+        "南公園の水飲み場が壊れたままです。夏の熱中症対策にも直してください。",
+        400_000,
+    ),
+]
+
+
+def _budget_theme(
+    admin: User,
+    department: Department,
+    people: list[User],
+    *,
+    slug: str,
+    titles: dict[str, str],
+    descriptions: dict[str, str],
+    phases: list[tuple[str, dt.date, dt.date, dict[str, str]]],
+    budget: int,
+    proposals: list[tuple[str, str, int]],
+) -> Process:
+    process = services.process_create(
+        staff=admin,
+        department=department,
+        slug=slug,
+        titles=titles,
+        descriptions=descriptions,
+        phases=phases,
+        supports_need_card=True,
+        supports_per_resident=5,
+        budget_total=budget,
+    )
+    services.process_publish(staff=admin, process=process)
+    process.refresh_from_db()
+    proposing = phases[0][1] + dt.timedelta(days=1)
+    for index, (title, body, cost) in enumerate(proposals):
+        proposal = services.proposal_create(
+            process=process, author=people[(index + 4) % len(people)], title=title, body=body, today=proposing
+        )
+        services.proposal_cost_set(staff=admin, proposal=proposal, cost=cost, today=proposing)
+    process.refresh_from_db()
+    return process
+
+
+def _load_budgeting(admin: User, department: Department, people: list[User], today: dt.date) -> None:
+    """Two participatory budgeting themes: one voting now, one counted and published."""
+    day = dt.timedelta(days=1)
+    vote = _budget_theme(
+        admin,
+        department,
+        people,
+        slug="chiiki-yosan",
+        titles={
+            "ja": "地域づくり予算 みんなで選ぶ事業",
+            "ja-easy": "地域の お金の 使い方を みんなで 選ぶ",
+            "en": "Community budget: choose the projects together",
+        },
+        descriptions={
+            "ja": "上野地区の地域づくりに使う1,000万円の使い道を、市民の投票で決めます。市が費用を見積もった提案から、"
+            "予算の範囲内で実施してほしい事業を選んでください。",
+            "ja-easy": "上野地区で 使う 1,000万円の 使い方を 投票で 決めます。予算の 中で やってほしい ことを 選んでください。",
+            "en": "Residents decide by vote how 10 million yen for the Ueno area is spent. Choose, within the budget, "
+            "the proposals the city has costed that you want carried out.",
+        },
+        phases=[
+            ("proposals", today - 70 * day, today - 41 * day, {"ja": "市内に住む方が提案できます。"}),
+            (
+                "information",
+                today - 40 * day,
+                today - 8 * day,
+                {"ja": "市が提案ごとに費用を見積もりました。"},
+            ),
+            (
+                "budgeting",
+                today - 7 * day,
+                today + 21 * day,
+                {
+                    "ja": "マイナンバーカードでログインした方が、1人1票、予算の範囲内で事業を選べます。期間中は選び直せます。",
+                    "ja-easy": "マイナンバーカードで ログインした 人が 1人 1回 投票 できます。期間の 中なら 選び直せます。",
+                    "en": "One ballot per resident signed in with My Number Card, within the budget; you may change it until the end.",
+                },
+            ),
+            ("results", today + 22 * day, today + 120 * day, {"ja": "集計結果を公表します。"}),
+        ],
+        budget=10_000_000,
+        proposals=BUDGET_PROPOSALS,
+    )
+    for person, numbers in zip(
+        people[:6], [[1, 3, 5], [2, 3, 6], [1, 4, 5, 6], [1, 2], [3, 5, 6], [1, 4, 6]], strict=True
+    ):
+        services.ballot_cast(process=vote, resident=person, numbers=numbers, today=today - 2 * day)
+
+    play = _budget_theme(
+        admin,
+        department,
+        people,
+        slug="asobiba-yosan",
+        titles={
+            "ja": "子どもの遊び場づくり予算",
+            "ja-easy": "子どもの 遊び場を つくる お金",
+            "en": "Budget for children's play areas",
+        },
+        descriptions={
+            "ja": "子どもの遊び場づくりに使う800万円の使い道を、市民の投票で決めました。集計結果を公表しています。",
+            "ja-easy": "子どもの 遊び場に 使う 800万円の 使い方を 投票で 決めました。結果を 見られます。",
+            "en": "Residents decided by vote how 8 million yen for children's play areas is spent. The count is published.",
+        },
+        phases=[
+            ("proposals", today - 200 * day, today - 161 * day, {"ja": "市内に住む方が提案できます。"}),
+            ("budgeting", today - 150 * day, today - 121 * day, {"ja": "1人1票、予算の範囲内で選びます。"}),
+            (
+                "results",
+                today - 120 * day,
+                today + 200 * day,
+                {"ja": "集計結果と実施する事業を公表しています。"},
+            ),
+        ],
+        budget=8_000_000,
+        proposals=PLAY_PROPOSALS,
+    )
+    ballots = [[1, 3, 5], [1, 3], [2, 3, 5], [1, 4], [3, 4, 5], [1, 3, 5], [2, 5], [1, 5], [4, 5], [3, 5]]
+    for person, numbers in zip(people, ballots, strict=False):
+        services.ballot_cast(process=play, resident=person, numbers=numbers, today=today - 140 * day)
+    phase = play.phases.get(kind="budgeting")
+    services.budget_count(staff=admin, phase=phase, today=today)
+    services.budget_publish(staff=admin, phase=phase)

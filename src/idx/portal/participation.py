@@ -84,6 +84,19 @@ def _page_number(request: IdxRequest) -> int:
         return 1
 
 
+def _budget_summary(process: Process) -> dict[str, Any] | None:
+    """What the theme's page says about its budget vote: open now, or its published results."""
+    phase = services.budget_phase(process)
+    if phase is None:
+        return None
+    return {
+        "phase": phase,
+        "open": phase.is_open(timezone.localdate()),
+        "budget_text": services.yen(phase.budget_total or 0),
+        "results": selectors.tally_of(phase=phase) is not None,
+    }
+
+
 def process_detail(request: IdxRequest, slug: str) -> HttpResponseBase:
     process = _process(request, slug)
     sort = request.GET.get("sort", "supports")
@@ -105,6 +118,7 @@ def process_detail(request: IdxRequest, slug: str) -> HttpResponseBase:
             "sort": sort,
             "query": query,
             "may_propose": _open_for(process, services.PROPOSING_PHASES),
+            "budget": _budget_summary(process),
             "previous_url": f"?{urlencode({**base, 'page': found.page - 1})}" if found.page > 1 else "",
             "next_url": f"?{urlencode({**base, 'page': found.page + 1})}" if found.page < found.pages else "",
         },
@@ -332,10 +346,150 @@ def appeal(request: IdxRequest, slug: str, number: int) -> HttpResponseBase:
     )
 
 
+# ---- participatory budgeting -------------------------------------------------------------------
+
+
+def _numbers(values: list[str]) -> list[int]:
+    return sorted({int(value) for value in values if value.isdigit() and len(value) < 9})
+
+
+def _ballot_context(request: IdxRequest, process: Process) -> dict[str, Any]:
+    today = timezone.localdate()
+    phase = services.budget_phase(process, today)
+    if phase is None:
+        raise Http404
+    viewer = _viewer(request)
+    ballot = selectors.ballot_of(phase=phase, resident=viewer)
+    is_open = phase.is_open(today)
+    return {
+        "process": process,
+        "phase": phase,
+        "budget_text": services.yen(phase.budget_total or 0),
+        "ballot": ballot,
+        "ballot_numbers": selectors.ballot_numbers(ballot),
+        "ballot_total_text": services.yen(ballot.total) if ballot else "",
+        "is_open": is_open,
+        "closed": ""
+        if is_open
+        else services.closed_message(process, {PhaseKind.BUDGETING}, today, what=_("Voting")),
+        "needs_card": process.supports_need_card
+        and viewer is not None
+        and viewer.identity_verified_at is None,
+        "login_url": f"{reverse('portal:login')}?{urlencode({'next': request.path})}",
+        "tally": selectors.tally_of(phase=phase),
+    }
+
+
+def _options(process: Process, chosen: list[int]) -> list[dict[str, Any]]:
+    return [
+        {
+            "proposal": proposal,
+            "cost_text": services.yen(proposal.estimated_cost or 0),
+            "chosen": proposal.number in chosen,
+        }
+        for proposal in services.ballot_options(process=process)
+    ]
+
+
+def budget_ballot(request: IdxRequest, slug: str) -> HttpResponseBase:
+    """The ballot: checkboxes with the costs; sending it shows the total and what remains on a
+    second look (or the amount over the budget), before it is cast."""
+    process = _process(request, slug)
+    context = _ballot_context(request, process)
+    phase = context["phase"]
+    chosen = _numbers(request.GET.getlist("p")) or context["ballot_numbers"]
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        if not request.user.is_authenticated or not request.user.is_resident:
+            return redirect(context["login_url"])
+        chosen = _numbers(request.POST.getlist("p"))
+        options = {item.number: item for item in services.ballot_options(process=process)}
+        picked = [options[number] for number in chosen if number in options]
+        try:
+            total = services.ballot_check(phase=phase, proposals=picked)
+        except DomainError as exc:
+            errors = {"proposals": exc.text()}
+        else:
+            return render(
+                request,
+                "portal/participation/ballot_confirm.html",
+                {
+                    **context,
+                    "picked": [(item, services.yen(item.estimated_cost or 0)) for item in picked],
+                    "chosen": chosen,
+                    "total_text": services.yen(total),
+                    "left_text": services.yen((phase.budget_total or 0) - total),
+                    "change_url": f"{request.path}?{urlencode([('p', number) for number in chosen])}",
+                },
+            )
+    chosen_total = sum(
+        item["proposal"].estimated_cost or 0 for item in _options(process, chosen) if item["chosen"]
+    )
+    return render(
+        request,
+        "portal/participation/ballot.html",
+        {
+            **context,
+            "options": _options(process, chosen),
+            "errors": errors,
+            "chosen_total_text": services.yen(chosen_total) if errors else "",
+        },
+        status=400 if errors else 200,
+    )
+
+
+@require_POST
+@resident_required
+def budget_cast(request: IdxRequest, slug: str) -> HttpResponseBase:
+    process = _process(request, slug)
+    chosen = _numbers(request.POST.getlist("p"))
+    try:
+        services.rate_check(user=request.user, action="vote")
+        ballot = services.ballot_cast(process=process, resident=request.user, numbers=chosen)
+    except DomainError as exc:
+        messages.error(request, exc.text())
+        url = reverse("portal:participation_ballot", args=[slug])
+        return HttpResponseRedirect(f"{url}?{urlencode([('p', number) for number in chosen])}")
+    phase = services.budget_phase(process)
+    messages.success(
+        request,
+        _("Your ballot is counted: %(total)s of the budget of %(budget)s. You may change it until %(end)s.")
+        % {
+            "total": services.yen(ballot.total),
+            "budget": services.yen(phase.budget_total or 0) if phase else "",
+            "end": services.long_date(phase.ends_on) if phase else "",
+        },
+    )
+    return redirect("portal:participation_ballot", slug=slug)
+
+
+def budget_results(request: IdxRequest, slug: str) -> HttpResponseBase:
+    process = _process(request, slug)
+    context = _ballot_context(request, process)
+    tally = context["tally"]
+    if tally is None:
+        raise Http404
+    rows = [{**row, "cost_text": services.yen(row["cost"])} for row in tally.rows]
+    return render(
+        request,
+        "portal/participation/budget_results.html",
+        {
+            **context,
+            "rows": rows,
+            "rule": services.BUDGET_RULE,
+            "used_text": services.yen(tally.budget_used),
+            "left_text": services.yen(tally.budget_left),
+        },
+    )
+
+
 urlpatterns = [
     path("participation/", process_list, name="participation_list"),
     path("participation/<slug:slug>/", process_detail, name="participation_process"),
     path("participation/<slug:slug>/new/", proposal_new, name="participation_proposal_new"),
+    path("participation/<slug:slug>/budget/", budget_ballot, name="participation_ballot"),
+    path("participation/<slug:slug>/budget/cast/", budget_cast, name="participation_ballot_cast"),
+    path("participation/<slug:slug>/budget/results/", budget_results, name="participation_budget_results"),
     path("participation/<slug:slug>/<int:number>/", proposal_detail, name="participation_proposal"),
     path("participation/<slug:slug>/<int:number>/support/", proposal_support, name="participation_support"),
     path("participation/<slug:slug>/<int:number>/comment/", proposal_comment, name="participation_comment"),
