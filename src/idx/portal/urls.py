@@ -12,6 +12,7 @@ from idx.portal import (
     insights,
     opendata,
     opendata_standards,
+    paper_forms,
     participation,
     payments,
     public_comment,
@@ -103,3 +104,4 @@ urlpatterns += insights.urlpatterns + dxplan.urlpatterns + opendata_standards.ur
 urlpatterns += (
     participation.urlpatterns + public_comment.urlpatterns + surveys.urlpatterns + events.urlpatterns
 )
+urlpatterns += paper_forms.urlpatterns
