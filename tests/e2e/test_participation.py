@@ -145,10 +145,12 @@ def test_a_resident_casts_and_changes_a_budget_ballot(new_context: Any, server: 
     # 4,500,000 + 2,600,000 + 1,800,000 + 1,500,000 = 10,400,000 yen: over the budget by 400,000.
     for number in (1, 2, 4, 5):
         page.check(f"#p-{number}")
+    # With JavaScript the total shows while choosing (without it, after sending).
+    assert "400,000円" in page.locator("#ballot-live").inner_text()
     click_and_wait(page, page.locator("#ballot-form button[type=submit]"))
     assert "400,000円" in page.locator("#error-summary").inner_text()
     assert page.locator("#ballot-options input:checked").count() == 4, "the choices are kept"
-    assert "10,400,000円" in page.locator(".pt-running").inner_text()
+    assert "10,400,000円" in page.locator("#ballot-options .pt-running").inner_text()
     assert_accessible(page, "participation-52-ballot-over-budget")
     page.uncheck("#p-2")
     click_and_wait(page, page.locator("#ballot-form button[type=submit]"))

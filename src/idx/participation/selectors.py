@@ -297,7 +297,7 @@ def ballot_of(*, phase: Phase | None, resident: User | None) -> Ballot | None:
 def ballot_numbers(ballot: Ballot | None) -> list[int]:
     if ballot is None:
         return []
-    return sorted(choice.proposal.number for choice in ballot.choices.all())  # type: ignore[attr-defined]
+    return sorted(choice.proposal.number for choice in ballot.choices.all())
 
 
 def tally_of(*, phase: Phase | None, published_only: bool = True) -> BudgetTally | None:

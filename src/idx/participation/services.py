@@ -990,12 +990,10 @@ def ballot_cast(
             )
         else:
             before = {
-                "proposals": sorted(
-                    ballot.choices.values_list("proposal__number", flat=True)  # type: ignore[attr-defined]
-                ),
+                "proposals": sorted(ballot.choices.values_list("proposal__number", flat=True)),
                 "total": ballot.total,
             }
-            ballot.choices.all().delete()  # type: ignore[attr-defined]
+            ballot.choices.all().delete()
             ballot.total = total
             ballot.changes = F("changes") + 1
             ballot.save(update_fields=["total", "changes", "updated_at"])
@@ -1095,6 +1093,7 @@ def budget_tally_rows(*, phase: Phase) -> tuple[list[dict[str, Any]], int, int]:
                 "rank": rank,
                 "number": proposal.number,
                 "title": proposal.title,
+                "language": proposal.language,
                 "votes": count,
                 "cost": cost,
                 "funded": funded,
