@@ -83,6 +83,7 @@ NOT_IN_THE_DEMO = {
     "settlement_detail": "a settlement file imported from the payment service",
     "public_comment_publish": "a draft case (the demo's cases are published; tests/public_comment/test_pages.py)",
     "participation_results": "the second look before a theme's results are published (tests/participation)",
+    "participation_budget_publish": "the second look before a budget count is published (tests/participation)",
 }
 
 SKIPPED_PATH_PARTS = ("/logout/", "/files/", "/passkey/", ".csv")

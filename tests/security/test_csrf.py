@@ -200,6 +200,13 @@ def _participation(objects: dict[str, Any]) -> dict[str, Any]:
             "proposal": [{"slug": "ueno-akiya", "number": "1"}, {"slug": "machinaka-bench", "number": "1"}],
             "process": [{"pk": str(akiya.pk)}],
             "staff_proposal": [{"pk": str(akiya.proposals.get(number=1).pk)}],
+            # Participatory budgeting: voting now, and a published count.
+            "budget_slug": [{"slug": "chiiki-yosan"}],
+            "budget_results": [{"slug": "asobiba-yosan"}],
+            "budget_process": [
+                {"pk": str(Process.objects.get(municipality=municipality, slug=slug).pk)}
+                for slug in ("chiiki-yosan", "asobiba-yosan")
+            ],
         }
     return objects["participation"]
 
@@ -360,6 +367,12 @@ def _kwargs(name: str, objects: dict[str, Any]) -> list[dict[str, str]]:
         "portal:participation_support": [],  # POST only
         "portal:participation_comment": [],  # POST only
         "portal:participation_appeal": [],  # the author of a hidden text only; tests/participation
+        "portal:participation_ballot": _participation(objects)["budget_slug"],
+        "portal:participation_ballot_cast": [],  # POST only
+        "portal:participation_budget_results": _participation(objects)["budget_results"],
+        "backoffice:participation_budget": _participation(objects)["budget_process"],
+        # Only a counted, unpublished vote has its second look (the demo's are open or published).
+        "backoffice:participation_budget_publish": [],
         "backoffice:participation_process": _participation(objects)["process"],
         "backoffice:participation_results": _participation(objects)["process"],
         "backoffice:participation_proposal": _participation(objects)["staff_proposal"],
