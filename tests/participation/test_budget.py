@@ -210,3 +210,21 @@ def test_ballots_never_cross_residents_or_municipalities(
     with pytest.raises(services.ParticipationRefused):
         services.ballot_cast(process=budget_process, resident=watarai_resident, numbers=[1])
     assert BudgetTally.objects.count() == 0
+
+
+def test_the_recount_command_verifies_and_fails_on_tampering(admin, department, iga):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    process = _cast_closed(admin, department, iga, slug="command")
+    phase = _phase(process)
+    services.budget_count(staff=admin, phase=phase)
+    out = StringIO()
+    call_command("budget_recount", iga.slug, "command", "--canonical", stdout=out)
+    text = out.getvalue()
+    assert "the recount matches" in text and "budget:3000000" in text
+    assert hashlib.sha256(text.split("ballots:")[0].encode()).hexdigest() in text
+    BallotChoice.objects.filter(ballot__phase=phase).order_by("id").first().delete()
+    with pytest.raises(CommandError, match="differs"):
+        call_command("budget_recount", iga.slug, "command", stdout=StringIO())
