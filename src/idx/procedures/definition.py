@@ -22,6 +22,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from idx.common import my_number
 from idx.common.errors import DomainError
 from idx.common.wareki import DateParseError, parse_date
+from idx.procedures.check_rules import rule_problems
 
 CATEGORIES = ("childcare", "nursing_care", "disaster", "registry", "environment", "events")
 LIFE_EVENTS = ("pregnancy_birth", "childrearing", "nursing_care", "disaster", "daily_life")
@@ -65,8 +66,16 @@ TOP_LEVEL_KEYS = {
     "steps",
     "example",
     "reminder",
+    "checks",  # automated checks (idx.procedures.check_rules)
 }
-REQUIRED_TOP_LEVEL = TOP_LEVEL_KEYS - {"fee", "standard_items", "example", "reminder", "also_life_events"}
+REQUIRED_TOP_LEVEL = TOP_LEVEL_KEYS - {
+    "fee",
+    "standard_items",
+    "example",
+    "reminder",
+    "also_life_events",
+    "checks",
+}
 _MONTH_DAY = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
 
 _POSTAL = re.compile(r"^[0-9]{3}-[0-9]{4}$")
@@ -378,6 +387,8 @@ def parse(data: Mapping[str, Any]) -> Definition:
 
     definition = Definition(data=data, steps=steps)
     known_paths = {item.path for item in definition.items()}
+    if "checks" in data:
+        problems += rule_problems(data["checks"], definition)
     for path in data.get("standard_items") or {}:
         if path not in known_paths:
             problems.append(f"standard_items: unknown answer path '{path}'")

@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "idx.surveys",
     "idx.events",
     "idx.intake",
+    "idx.checks",
+    "idx.operations",
     "idx.portal",
     "idx.backoffice",
     "idx.api",
@@ -206,6 +208,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 IDX_ATTACHMENT_MAX_BYTES = env_int("IDX_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 IDX_IMAGE_MAX_PIXELS = env_int("IDX_IMAGE_MAX_PIXELS", 40_000_000)
+# Scans of paper forms (idx.intake): the largest file, the most pages in one file, the most pixels per page.
+IDX_INTAKE_MAX_UPLOAD_BYTES = env_int("IDX_INTAKE_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
+IDX_INTAKE_MAX_PAGES = env_int("IDX_INTAKE_MAX_PAGES", 500)
+IDX_INTAKE_MAX_PAGE_PIXELS = env_int("IDX_INTAKE_MAX_PAGE_PIXELS", 40_000_000)
 # Inquiries (問い合わせ): the response-time target in working days, counted from the resident's last message.
 IDX_INQUIRY_RESPONSE_DAYS = env_int("IDX_INQUIRY_RESPONSE_DAYS", 3)
 # Booking: future bookings one account may hold in all (each service also has its own limit), and
@@ -315,6 +321,9 @@ if IDX_TASK_BACKEND == "rq":
 
 IDX_RECEIPT_PDF_FONT = env_str("IDX_RECEIPT_PDF_FONT", "Noto Sans CJK JP")
 IDX_DEMO = env_bool("IDX_DEMO", False)
+# The core-system adapter the automated checks ask (idx.checks.adapters): empty for none, "demo"
+# for the in-project fictional 住民記録 (demo and test settings only; production refuses it).
+IDX_CORE_SYSTEM_ADAPTER = env_str("IDX_CORE_SYSTEM_ADAPTER", "")
 IDX_API_PAGE_SIZE_MAX = 200
 # The largest file a department may publish as open data (megabytes).
 IDX_OPENDATA_MAX_UPLOAD_MB = env_int("IDX_OPENDATA_MAX_UPLOAD_MB", 100)
@@ -379,6 +388,10 @@ IDX_DEMO_PAY = env_bool("IDX_DEMO_PAY", False)
 IDX_DEMO_PAY_DELIVERY = env_str("IDX_DEMO_PAY_DELIVERY", "")
 # The HTTP client payment providers use (dotted path of a requests-compatible transport; tests swap it).
 IDX_PAYMENTS_TRANSPORT = env_str("IDX_PAYMENTS_TRANSPORT", "")
+
+# Backups (`idx backup`) are encrypted with age to these recipients (age1..., comma-separated):
+# the municipality's public keys; the matching key files stay offline, only `idx restore` needs one.
+IDX_BACKUP_RECIPIENTS = env_list("IDX_BACKUP_RECIPIENTS", [])
 
 # Audit log retention (`idx audit prune` deletes older entries, keeping the chain verifiable).
 IDX_AUDIT_RETENTION_DAYS = env_int("IDX_AUDIT_RETENTION_DAYS", 3650)

@@ -7,7 +7,7 @@ reached from other machines, and Django's debug pages show every URL pattern and
 import os
 
 from idx.common.addresses import local_base_url
-from idx.common.env import env_bool
+from idx.common.env import env_bool, env_str
 from idx.notifications.vapid import demo_key_pair
 
 from .base import *  # noqa: F403
@@ -19,6 +19,7 @@ WHITENOISE_USE_FINDERS = True
 IDX_DEMO = True
 IDX_DEMO_IDP = env_bool("IDX_DEMO_IDP", True)
 IDX_DEMO_PAY = env_bool("IDX_DEMO_PAY", True)
+IDX_CORE_SYSTEM_ADAPTER = env_str("IDX_CORE_SYSTEM_ADAPTER", "demo")  # the fictional 住民記録
 IDX_DEMO_LINE = env_bool("IDX_DEMO_LINE", True)
 if IDX_DEMO_LINE:
     # The demo's LINE channel is the in-project stand-in at /demo-line/ of this very server (the

@@ -17,6 +17,8 @@ if IDX_DEMO_LINE:  # noqa: F405
     raise ImproperlyConfigured("IDX_DEMO_LINE must not be enabled in production: it is a stand-in for LINE")
 if IDX_DEMO_PAY:  # noqa: F405
     raise ImproperlyConfigured("IDX_DEMO_PAY must not be enabled in production: it takes no real money")
+if IDX_CORE_SYSTEM_ADAPTER == "demo":  # noqa: F405
+    raise ImproperlyConfigured("IDX_CORE_SYSTEM_ADAPTER=demo is a fictional 住民記録: not for production")
 if CACHES["default"]["BACKEND"].endswith(("locmem.LocMemCache", "dummy.DummyCache")):  # noqa: F405
     raise ImproperlyConfigured(
         "Production needs a cache shared by every worker (rate limits count there): leave IDX_CACHE_URL "

@@ -10,6 +10,7 @@ IDX_DEMO = True
 IDX_DEMO_IDP = True
 IDX_DEMO_PAY = True
 IDX_DEMO_LINE = True
+IDX_CORE_SYSTEM_ADAPTER = "demo"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # The whole suite signs in from 127.0.0.1 many times; tests/security turns limits on, set low.
 IDX_RATELIMIT_ENABLED = False
