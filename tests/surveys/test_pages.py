@@ -54,23 +54,57 @@ def test_staff_create_open_close_results_csv_publish(iga, survey_admin):
     client = reauthenticated(signed_in(survey_admin))
     data = {
         "title_ja": "ごみ出しアンケート",
+        "title_ja_easy": "ごみの だしかたの アンケート",
+        "title_en": "Waste sorting survey",
+        "small_count_threshold": "5",
         "code": "gomi",
         "department": "kodomo-katei",
         "opens_on": timezone.localdate().isoformat(),
         "closes_on": (timezone.localdate() + dt.timedelta(days=7)).isoformat(),
         "q1_kind": "single",
-        "q1_label": "分別は分かりやすいですか",
-        "q1_choices": "はい\nいいえ",
+        "q1_label_ja": "分別は分かりやすいですか",
+        "q1_label_ja_easy": "ごみの わけかたは わかりやすいですか",
+        "q1_label_en": "Is sorting clear?",
+        "q1_choices_ja": "はい\nいいえ",
+        "q1_choices_ja_easy": "はい\nいいえ",
+        "q1_choices_en": "Yes\nNo",
         "q1_required": "on",
         "q2_kind": "text",
-        "q2_label": "ご意見",
+        "q2_label_ja": "ご意見",
+        "q2_label_en": "Comments",
     }
-    missing = client.post("/staff/surveys/new/", {**data, "q3_kind": "multiple", "q3_label": "曜日"})
-    assert missing.status_code == 422 and "選択肢を2つ以上" in missing.content.decode()
+    missing = client.post(
+        "/staff/surveys/new/",
+        {**data, "q3_kind": "multiple", "q3_label_ja": "曜日", "q1_choices_en": "Yes"},
+    )
+    text = missing.content.decode()
+    assert missing.status_code == 422 and "質問3の選択肢を2つ以上" in text
+    assert "質問1の選択肢は、英語でも日本語と同じ数だけ" in text
+    assert "質問3の質問文を英語で入力してください。" in text
+    hard = client.post(
+        "/staff/surveys/new/",
+        {**data, "title_ja_easy": "この調査は市民の行政需要把握及び施策立案検討資料作成目的実施"},
+    )
+    assert hard.status_code == 422 and "やさしい日本語" in hard.content.decode()
     made = client.post("/staff/surveys/new/", data)
     assert made.status_code == 302
     survey = Survey.objects.get(municipality=iga, code="gomi")
     assert survey.status == SurveyStatus.DRAFT and "enum" in survey.definition["schema"]["properties"]["q1"]
+    assert survey.titles == {
+        "ja": "ごみ出しアンケート",
+        "ja-easy": "ごみの だしかたの アンケート",
+        "en": "Waste sorting survey",
+    }
+    first = survey.definition["steps"][0]["items"][0]
+    assert first["label"]["ja-easy"] == "ごみの わけかたは わかりやすいですか"
+    assert first["options"][1]["label"] == {"ja": "いいえ", "ja-easy": "いいえ", "en": "No"}
+    edited = client.post(
+        "/staff/surveys/gomi/edit/",
+        {**data, "title_en": "Survey on sorting waste", "small_count_threshold": "10"},
+    )
+    assert edited.status_code == 302
+    survey.refresh_from_db()
+    assert survey.titles["en"] == "Survey on sorting waste" and survey.small_count_threshold == 10
     assert "受付を始めると" in client.get("/staff/surveys/gomi/open/").content.decode()
     client.post("/staff/surveys/gomi/open/")
     services.response_submit(

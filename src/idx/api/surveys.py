@@ -61,15 +61,16 @@ class SurveyAnswerOut(Schema):
 class ChoiceOut(Schema):
     value: str
     label: str
-    count: int
-    share: float = Field(description="percent of those who answered the question")
+    count: int | None = Field(description="null when hidden as a small count (see ResultsOut.threshold)")
+    share: float | None = Field(description="percent of those who answered the question; null when hidden")
+    suppressed: bool = Field(default=False, description="a small count, published as 'fewer than threshold'")
 
 
 class QuestionResultOut(Schema):
     field: str
     label: str
     kind: str = Field(description="single, multiple, scale, number or text")
-    answered: int
+    answered: int | None = Field(description="null when fewer than the threshold answered the question")
     choices: list[ChoiceOut]
     mean: float | None = None
     median: float | None = None
@@ -79,7 +80,10 @@ class QuestionResultOut(Schema):
 class ResultsOut(Schema):
     survey: str
     title: str
-    total: int
+    total: int | None = Field(description="null when fewer than the threshold answered")
+    threshold: int = Field(
+        description="published results hide every count from 1 to threshold-1 (0: exact counts, staff)"
+    )
     questions: list[QuestionResultOut]
 
 
@@ -98,19 +102,27 @@ def _survey_out(survey: Survey) -> dict[str, Any]:
 
 
 def _results_out(survey: Survey, *, with_texts: bool) -> dict[str, Any]:
-    results = selectors.survey_results(survey, with_texts=with_texts)
+    """Staff (``with_texts``) get exact counts; anyone else the published ones, small counts hidden."""
+    results = selectors.survey_results(survey, with_texts=with_texts, suppress=not with_texts)
     return {
         "survey": survey.code,
         "title": pick(survey.titles),
-        "total": results.total,
+        "total": None if results.total_suppressed else results.total,
+        "threshold": results.threshold,
         "questions": [
             {
                 "field": q.field,
                 "label": q.label,
                 "kind": q.kind,
-                "answered": q.answered,
+                "answered": None if q.answered_suppressed else q.answered,
                 "choices": [
-                    {"value": str(c.value), "label": c.label, "count": c.count, "share": round(c.share, 1)}
+                    {
+                        "value": str(c.value),
+                        "label": c.label,
+                        "count": c.shown_count,
+                        "share": None if c.suppressed else round(c.share, 1),
+                        "suppressed": c.suppressed,
+                    }
                     for c in q.choices
                 ],
                 "mean": q.mean,

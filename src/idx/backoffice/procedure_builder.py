@@ -3,10 +3,17 @@
 Every page works without JavaScript: each button is a small form that posts one operation
 (`idx.procedures.builder`), and the result is saved as the procedure's draft version. The
 script `idx/builder.js` adds drag-and-drop moving and the やさしい日本語 check as you type.
+
+The pages edit whatever a :class:`DefinitionHolder` holds: a procedure's draft version here, a
+draft survey's questions in `idx.backoffice.survey_builder`. The holder says who may edit, how the
+definition is loaded and stored, the addresses of its pages and the kinds of question offered;
+the views (``page_overview``, ``page_item`` …) take one, and the procedure's pages are thin wrappers.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -29,6 +36,67 @@ from idx.web.http import IdxRequest, staff_required
 LANGUAGES = (("ja", "Japanese"), ("ja-easy", "やさしい日本語"), ("en", "English"))
 
 
+@dataclass
+class DefinitionHolder:
+    """The seam between the builder pages and what they edit.
+
+    ``load`` gives the whole definition the engine parses; ``store`` keeps an edited one (raising
+    DefinitionError when the engine refuses it) and returns the message shown after saving.
+    Page addresses are the URL names ``backoffice:<url_prefix><suffix>`` with ``code`` first.
+    """
+
+    code: str
+    name: str
+    url_prefix: str
+    list_url: str
+    list_label: str
+    load: Callable[[], dict[str, Any]]
+    store: Callable[[dict[str, Any]], str]
+    item_types: tuple[str, ...] | None = None  # None: every kind of question
+    procedure: Procedure | None = None  # the procedure's own links (YAML, versions, example)
+    version: Any = None
+    intro: str = ""
+
+    def url(self, suffix: str = "", *args: str) -> str:
+        return reverse(f"backoffice:{self.url_prefix}{suffix}", args=[self.code, *args])
+
+    def urls(self) -> dict[str, str]:
+        return {
+            "overview": self.url(),
+            "action": self.url("_action"),
+            "add": self.url("_add"),
+            "step_add": self.url("_step_add"),
+            "preview": self.url("_preview"),
+            "easyja": self.url("_easyja"),
+        }
+
+
+def procedure_holder(request: IdxRequest, code: str) -> DefinitionHolder:
+    """A procedure's draft version (else the published one: the first change starts a draft)."""
+    procedure = editable_procedure(request, code)
+    data, version = _current(procedure)
+
+    def store(result: dict[str, Any]) -> str:
+        saved = procedure_version_save_draft(procedure=procedure, data=result, actor=request.user)
+        return _("Saved in draft version %(number)s.") % {"number": saved.number}
+
+    return DefinitionHolder(
+        code=procedure.code,
+        name=pick(procedure.names),
+        url_prefix="procedure_builder",
+        list_url=reverse("backoffice:procedure_list"),
+        list_label=_("Procedures"),
+        load=lambda: dict(data),
+        store=store,
+        procedure=procedure,
+        version=version,
+    )
+
+
+def _base(holder: DefinitionHolder) -> dict[str, Any]:
+    return {"holder": holder, "procedure": holder.procedure, "name": holder.name, "urls": holder.urls()}
+
+
 def _current(procedure: Procedure) -> tuple[dict[str, Any], Any]:
     """The definition being edited (the draft, else the published one) and its version."""
     version = (
@@ -39,17 +107,17 @@ def _current(procedure: Procedure) -> tuple[dict[str, Any], Any]:
     return dict(version.definition), version
 
 
-def _save(request: IdxRequest, procedure: Procedure, data: dict[str, Any]) -> bool:
+def _save(request: IdxRequest, holder: DefinitionHolder, data: dict[str, Any]) -> bool:
     try:
-        version = procedure_version_save_draft(procedure=procedure, data=data, actor=request.user)
+        message = holder.store(data)
     except DefinitionError:
         return False
-    messages.success(request, _("Saved in draft version %(number)s.") % {"number": version.number})
+    messages.success(request, message)
     return True
 
 
-def _overview_url(procedure: Procedure, anchor: str = "") -> str:
-    url = reverse("backoffice:procedure_builder", args=[procedure.code])
+def _overview_url(holder: DefinitionHolder, anchor: str = "") -> str:
+    url = holder.url()
     return f"{url}#{anchor}" if anchor else url
 
 
@@ -104,11 +172,11 @@ def _condition_summary(data: dict[str, Any], place: builder.Place) -> str:
 
 
 def _overview_context(
-    procedure: Procedure, data: dict[str, Any], problems: builder.Problems
+    holder: DefinitionHolder, data: dict[str, Any], problems: builder.Problems
 ) -> dict[str, Any]:
     steps = []
     places = list(builder.iter_places(data))
-    items_base = reverse("backoffice:procedure_builder", args=[procedure.code]) + "items/"
+    items_base = holder.url() + "items/"
     for number, step in enumerate(data["steps"]):
         rows = []
         for place in places:
@@ -140,34 +208,31 @@ def _overview_context(
                 "title": pick(step.get("title", {})),
                 "items": rows,
                 "problems": problems.steps.get(step["id"], []),
+                "rename_url": holder.url("_step", step["id"]),
+                "delete_url": holder.url("_step_delete", step["id"]),
             }
         )
     return {
-        "procedure": procedure,
-        "name": pick(procedure.names),
+        **_base(holder),
+        "version": holder.version,
         "steps": steps,
         "problems": problems,
-        "action_url": reverse("backoffice:procedure_builder_action", args=[procedure.code]),
-        "add_url": reverse("backoffice:procedure_builder_add", args=[procedure.code]),
+        "action_url": holder.url("_action"),
+        "add_url": holder.url("_add"),
     }
 
 
-@staff_required
-def builder_overview(request: IdxRequest, code: str) -> HttpResponseBase:
-    procedure = editable_procedure(request, code)
-    data, version = _current(procedure)
-    context = _overview_context(procedure, data, builder.check(data))
-    context["version"] = version
+def page_overview(request: IdxRequest, holder: DefinitionHolder) -> HttpResponseBase:
+    data = holder.load()
+    context = _overview_context(holder, data, builder.check(data))
     return render(request, "backoffice/builder/overview.html", context)
 
 
-@staff_required
-def builder_action(request: IdxRequest, code: str) -> HttpResponseBase:
+def page_action(request: IdxRequest, holder: DefinitionHolder) -> HttpResponseBase:
     """One button of the overview: move up, down or to a place, duplicate, regenerate the example."""
-    procedure = editable_procedure(request, code)
     if request.method != "POST":
-        return redirect(_overview_url(procedure))
-    data, version = _current(procedure)
+        return redirect(_overview_url(holder))
+    data = holder.load()
     action = request.POST.get("action", "")
     path = request.POST.get("path", "")
     if request.POST.get("op"):  # a button of the overview: "down:applicant.phone"
@@ -194,15 +259,15 @@ def builder_action(request: IdxRequest, code: str) -> HttpResponseBase:
         else:
             raise builder.BuilderError(_("Choose an action."))
     except builder.BuilderError as exc:
-        context = _overview_context(procedure, data, builder.check(data))
-        context.update({"version": version, "error": exc.message, "error_anchor": anchor(path)})
+        context = _overview_context(holder, data, builder.check(data))
+        context.update({"error": exc.message, "error_anchor": anchor(path)})
         return render(request, "backoffice/builder/overview.html", context, status=422)
     problems = builder.check(result, advice=False)
-    if problems.blocking or not _save(request, procedure, result):
-        context = _overview_context(procedure, result, problems)
-        context.update({"version": version, "error": _("The change was not saved: see the problems below.")})
+    if problems.blocking or not _save(request, holder, result):
+        context = _overview_context(holder, result, problems)
+        context["error"] = _("The change was not saved: see the problems below.")
         return render(request, "backoffice/builder/overview.html", context, status=422)
-    return redirect(_overview_url(procedure, anchor(new_path)))
+    return redirect(_overview_url(holder, anchor(new_path)))
 
 
 def _texts(post: Any, prefix: str) -> dict[str, str]:
@@ -211,18 +276,24 @@ def _texts(post: Any, prefix: str) -> dict[str, str]:
     }
 
 
-def _item_types() -> list[dict[str, str]]:
+def _offered(holder: DefinitionHolder, item_type: str) -> str:
+    """The kind of question posted, refused when the holder does not offer it."""
+    if holder.item_types is not None and item_type not in holder.item_types:
+        raise builder.BuilderError(_("Choose the kind of question."), "item_type")
+    return item_type
+
+
+def _item_types(holder: DefinitionHolder) -> list[dict[str, str]]:
     return [
         {"key": key, "name": str(kind.name), "description": str(kind.description)}
         for key, kind in builder.ITEM_TYPES.items()
+        if holder.item_types is None or key in holder.item_types
     ]
 
 
-@staff_required
-def builder_add_item(request: IdxRequest, code: str) -> HttpResponseBase:
+def page_add_item(request: IdxRequest, holder: DefinitionHolder) -> HttpResponseBase:
     """Add a question: its kind (by name, with a one-line description) and its text."""
-    procedure = editable_procedure(request, code)
-    data, _version = _current(procedure)
+    data = holder.load()
     source = request.POST if request.method == "POST" else request.GET
     step_id = source.get("step") or data["steps"][-1]["id"]
     group = source.get("group", "")
@@ -233,18 +304,18 @@ def builder_add_item(request: IdxRequest, code: str) -> HttpResponseBase:
         try:
             result, path = builder.add_item(
                 data,
-                item_type=request.POST.get("item_type", ""),
+                item_type=_offered(holder, request.POST.get("item_type", "")),
                 step_id=step_id,
                 position=int(position) if position.isdigit() else None,
                 group=group,
                 label=label,
                 required=request.POST.get("required") == "on",
             )
-            if builder.check(result, advice=False).blocking or not _save(request, procedure, result):
+            if builder.check(result, advice=False).blocking or not _save(request, holder, result):
                 raise builder.BuilderError(
                     _("The question could not be added. Check the form and try again.")
                 )
-            return redirect("backoffice:procedure_builder_item", code=procedure.code, path=path)
+            return redirect(holder.url("_item", path))
         except builder.BuilderError as exc:
             error, error_field = exc.message, exc.field
     try:
@@ -252,7 +323,7 @@ def builder_add_item(request: IdxRequest, code: str) -> HttpResponseBase:
         step_title = pick(data["steps"][builder.step_index(data, step_id)]["title"])
     except builder.BuilderError as exc:
         raise Http404 from exc
-    types = [t for t in _item_types() if not (group and t["key"] in ("repeat", "note"))]
+    types = [t for t in _item_types(holder) if not (group and t["key"] in ("repeat", "note"))]
     if group:
         siblings = builder.find(data, group).spec.get("items") or []
     else:
@@ -266,8 +337,7 @@ def builder_add_item(request: IdxRequest, code: str) -> HttpResponseBase:
         request,
         "backoffice/builder/add_item.html",
         {
-            "procedure": procedure,
-            "name": pick(procedure.names),
+            **_base(holder),
             "types": types,
             "chosen": request.POST.get("item_type", ""),
             "step_id": step_id,
@@ -375,11 +445,9 @@ def merged_option(edited: dict[str, str], old: dict[str, str]) -> dict[str, str]
     return {**{k: v for k, v in old.items() if k not in ("ja", "ja-easy", "en")}, **edited}
 
 
-@staff_required
-def builder_item(request: IdxRequest, code: str, path: str) -> HttpResponseBase:
+def page_item(request: IdxRequest, holder: DefinitionHolder, path: str) -> HttpResponseBase:
     """The item editor: texts side by side, choices, required, condition, standard data-item name."""
-    procedure = editable_procedure(request, code)
-    data, _version = _current(procedure)
+    data = holder.load()
     try:
         place = builder.find(data, path)
     except builder.BuilderError as exc:
@@ -406,9 +474,9 @@ def builder_item(request: IdxRequest, code: str, path: str) -> HttpResponseBase:
                 raise builder.BuilderError(
                     messages_[0] if messages_ else _("The question could not be saved.")
                 )
-            if not _save(request, procedure, result):
+            if not _save(request, holder, result):
                 raise builder.BuilderError(_("The question could not be saved."))
-            return redirect(_overview_url(procedure, anchor(new_path)))
+            return redirect(_overview_url(holder, anchor(new_path)))
         except builder.BuilderError as exc:
             error, error_field = exc.message, exc.field
     for key, text in (("label", values.label.get("ja-easy", "")), ("help", values.help.get("ja-easy", ""))):
@@ -423,8 +491,7 @@ def builder_item(request: IdxRequest, code: str, path: str) -> HttpResponseBase:
         request,
         "backoffice/builder/item.html",
         {
-            "procedure": procedure,
-            "name": pick(procedure.names),
+            **_base(holder),
             "path": path,
             "anchor": anchor(path),
             "widget": place.spec.get("widget"),
@@ -463,11 +530,9 @@ def _value_text(value: Any) -> str:
     return str(value)
 
 
-@staff_required
-def builder_move(request: IdxRequest, code: str, path: str) -> HttpResponseBase:
+def page_move(request: IdxRequest, holder: DefinitionHolder, path: str) -> HttpResponseBase:
     """Choose where a question goes: before any question of any step, or at the end of a step."""
-    procedure = editable_procedure(request, code)
-    data, _version = _current(procedure)
+    data = holder.load()
     try:
         place = builder.find(data, path)
     except builder.BuilderError as exc:
@@ -496,21 +561,18 @@ def builder_move(request: IdxRequest, code: str, path: str) -> HttpResponseBase:
         request,
         "backoffice/builder/move.html",
         {
-            "procedure": procedure,
-            "name": pick(procedure.names),
+            **_base(holder),
             "path": path,
             "label": pick(place.spec.get("label", {})),
             "positions": positions,
-            "back": _overview_url(procedure, anchor(path)),
+            "back": _overview_url(holder, anchor(path)),
         },
     )
 
 
-@staff_required
-def builder_delete_item(request: IdxRequest, code: str, path: str) -> HttpResponseBase:
+def page_delete_item(request: IdxRequest, holder: DefinitionHolder, path: str) -> HttpResponseBase:
     """Delete a question after a confirmation page (its answers in the draft go with it)."""
-    procedure = editable_procedure(request, code)
-    data, _version = _current(procedure)
+    data = holder.load()
     try:
         place = builder.find(data, path)
     except builder.BuilderError as exc:
@@ -519,31 +581,28 @@ def builder_delete_item(request: IdxRequest, code: str, path: str) -> HttpRespon
     if request.method == "POST":
         try:
             result = builder.delete_item(data, path)
-            if builder.check(result, advice=False).blocking or not _save(request, procedure, result):
+            if builder.check(result, advice=False).blocking or not _save(request, holder, result):
                 raise builder.BuilderError(_("The question could not be deleted."))
-            return redirect(_overview_url(procedure))
+            return redirect(_overview_url(holder))
         except builder.BuilderError as exc:
             error = exc.message
     return render(
         request,
         "backoffice/builder/confirm_delete.html",
         {
-            "procedure": procedure,
-            "name": pick(procedure.names),
+            **_base(holder),
             "what": pick(place.spec.get("label", {})),
             "is_step": False,
             "error": error,
-            "back": _overview_url(procedure, anchor(path)),
+            "back": _overview_url(holder, anchor(path)),
         },
         status=422 if error else 200,
     )
 
 
-@staff_required
-def builder_step(request: IdxRequest, code: str, step_id: str = "") -> HttpResponseBase:
+def page_step(request: IdxRequest, holder: DefinitionHolder, step_id: str = "") -> HttpResponseBase:
     """Add a step (with its first question) or rename one."""
-    procedure = editable_procedure(request, code)
-    data, _version = _current(procedure)
+    data = holder.load()
     step = None
     if step_id:
         try:
@@ -557,31 +616,33 @@ def builder_step(request: IdxRequest, code: str, step_id: str = "") -> HttpRespo
         try:
             if step is None:
                 result, new_id = builder.add_step(
-                    data, title=title, item_type=request.POST.get("item_type", ""), item_label=label
+                    data,
+                    title=title,
+                    item_type=_offered(holder, request.POST.get("item_type", "")),
+                    item_label=label,
                 )
             else:
                 old = step.get("title", {})
                 if all(title.get(k, "") == old.get(k, "") for k, _n in LANGUAGES):
-                    return redirect(_overview_url(procedure, f"step-{step_id}"))
+                    return redirect(_overview_url(holder, f"step-{step_id}"))
                 result, new_id = builder.rename_step(data, step_id, title=title), step_id
-            if builder.check(result, advice=False).blocking or not _save(request, procedure, result):
+            if builder.check(result, advice=False).blocking or not _save(request, holder, result):
                 raise builder.BuilderError(_("The step could not be saved."))
-            return redirect(_overview_url(procedure, f"step-{new_id}"))
+            return redirect(_overview_url(holder, f"step-{new_id}"))
         except builder.BuilderError as exc:
             error, error_field = exc.message, exc.field
     return render(
         request,
         "backoffice/builder/step.html",
         {
-            "procedure": procedure,
-            "name": pick(procedure.names),
+            **_base(holder),
             "step": step,
             "title": title,
             "title_easy": title.get("ja-easy", ""),
             "label": label,
             "label_easy": label.get("ja-easy", ""),
-            "types": _item_types(),
-            "chosen": request.POST.get("item_type", "yes_no"),
+            "types": _item_types(holder),
+            "chosen": request.POST.get("item_type", (holder.item_types or ("yes_no",))[0]),
             "error": error,
             "error_field": error_field,
         },
@@ -589,10 +650,8 @@ def builder_step(request: IdxRequest, code: str, step_id: str = "") -> HttpRespo
     )
 
 
-@staff_required
-def builder_delete_step(request: IdxRequest, code: str, step_id: str) -> HttpResponseBase:
-    procedure = editable_procedure(request, code)
-    data, _version = _current(procedure)
+def page_delete_step(request: IdxRequest, holder: DefinitionHolder, step_id: str) -> HttpResponseBase:
+    data = holder.load()
     try:
         step = data["steps"][builder.step_index(data, step_id)]
     except builder.BuilderError as exc:
@@ -601,31 +660,28 @@ def builder_delete_step(request: IdxRequest, code: str, step_id: str) -> HttpRes
     if request.method == "POST":
         try:
             result = builder.delete_step(data, step_id)
-            if builder.check(result, advice=False).blocking or not _save(request, procedure, result):
+            if builder.check(result, advice=False).blocking or not _save(request, holder, result):
                 raise builder.BuilderError(_("The step could not be deleted."))
-            return redirect(_overview_url(procedure))
+            return redirect(_overview_url(holder))
         except builder.BuilderError as exc:
             error = exc.message
     return render(
         request,
         "backoffice/builder/confirm_delete.html",
         {
-            "procedure": procedure,
-            "name": pick(procedure.names),
+            **_base(holder),
             "what": pick(step.get("title", {})),
             "is_step": True,
             "error": error,
-            "back": _overview_url(procedure, f"step-{step_id}"),
+            "back": _overview_url(holder, f"step-{step_id}"),
         },
         status=422 if error else 200,
     )
 
 
-@staff_required
-def builder_preview(request: IdxRequest, code: str) -> HttpResponseBase:
+def page_preview(request: IdxRequest, holder: DefinitionHolder) -> HttpResponseBase:
     """The draft as a resident sees it on a phone, one step at a time, filled with the example."""
-    procedure = editable_procedure(request, code)
-    data, _version = _current(procedure)
+    data = holder.load()
     try:
         definition = parse(data)
     except DefinitionError:
@@ -639,22 +695,72 @@ def builder_preview(request: IdxRequest, code: str) -> HttpResponseBase:
         request,
         "backoffice/builder/preview.html",
         {
-            "procedure": procedure,
-            "name": pick(procedure.names),
+            **_base(holder),
             "title": pick(step.title),
             "fields": step_fields(definition, step, definition.data.get("example") or {}),
             "number": index + 1,
             "count": len(definition.steps),
             "steps_range": range(1, len(definition.steps) + 1),
             "editable_repeat": False,
-            "form_action": reverse("backoffice:procedure_builder_preview", args=[procedure.code]),
+            "form_action": holder.url("_preview"),
         },
     )
 
 
-@staff_required
-def builder_easy_japanese(request: IdxRequest, code: str) -> HttpResponse:
+def page_easy_japanese(request: IdxRequest, holder: DefinitionHolder) -> HttpResponse:
     """The やさしい日本語 check of one text, for the editor's check as you type."""
-    editable_procedure(request, code)
     text = request.GET.get("text", "")[:2000]
     return JsonResponse({"advice": builder.easy_japanese_advice(text)})
+
+
+# ---- the procedure's pages (backoffice/urls.py) ----------------------------------------------------
+
+
+@staff_required
+def builder_overview(request: IdxRequest, code: str) -> HttpResponseBase:
+    return page_overview(request, procedure_holder(request, code))
+
+
+@staff_required
+def builder_action(request: IdxRequest, code: str) -> HttpResponseBase:
+    return page_action(request, procedure_holder(request, code))
+
+
+@staff_required
+def builder_add_item(request: IdxRequest, code: str) -> HttpResponseBase:
+    return page_add_item(request, procedure_holder(request, code))
+
+
+@staff_required
+def builder_item(request: IdxRequest, code: str, path: str) -> HttpResponseBase:
+    return page_item(request, procedure_holder(request, code), path=path)
+
+
+@staff_required
+def builder_move(request: IdxRequest, code: str, path: str) -> HttpResponseBase:
+    return page_move(request, procedure_holder(request, code), path=path)
+
+
+@staff_required
+def builder_delete_item(request: IdxRequest, code: str, path: str) -> HttpResponseBase:
+    return page_delete_item(request, procedure_holder(request, code), path=path)
+
+
+@staff_required
+def builder_step(request: IdxRequest, code: str, step_id: str = "") -> HttpResponseBase:
+    return page_step(request, procedure_holder(request, code), step_id=step_id)
+
+
+@staff_required
+def builder_delete_step(request: IdxRequest, code: str, step_id: str) -> HttpResponseBase:
+    return page_delete_step(request, procedure_holder(request, code), step_id=step_id)
+
+
+@staff_required
+def builder_preview(request: IdxRequest, code: str) -> HttpResponseBase:
+    return page_preview(request, procedure_holder(request, code))
+
+
+@staff_required
+def builder_easy_japanese(request: IdxRequest, code: str) -> HttpResponse:
+    return page_easy_japanese(request, procedure_holder(request, code))

@@ -114,7 +114,9 @@ def survey_results(request: IdxRequest, code: str) -> HttpResponseBase:
     survey = _survey(request, code)
     if survey.status != SurveyStatus.PUBLISHED:
         raise Http404
-    return render(request, "portal/surveys/results.html", {"results": selectors.survey_results(survey)})
+    return render(
+        request, "portal/surveys/results.html", {"results": selectors.survey_results(survey, suppress=True)}
+    )
 
 
 urlpatterns: list[URLPattern] = [

@@ -20,6 +20,10 @@ from typing import Any
 from idx.procedures.definition import Definition, Item, parse
 
 KINDS = ("single", "multiple", "scale", "text", "number")
+# The visual builder's kinds (idx.procedures.builder.ITEM_TYPES) offered for a survey: those the
+# results count (choices; numbers; text, never published).
+SURVEY_ITEM_TYPES = ("radio", "select", "count", "text", "textarea")
+STEP_TITLE = {"ja": "質問", "ja-easy": "しつもん", "en": "Questions"}
 TEXT_MAX = 1000
 SCALE_LABELS: dict[int, dict[str, str]] = {
     1: {"ja": "1 そう思わない", "en": "1 Disagree", "ja-easy": "1 そう おもわない"},
@@ -92,7 +96,11 @@ def build_definition(questions: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
             required.append(name)
         if question.get("step") or not steps:
             steps.append(
-                {"id": f"page{len(steps) + 1}", "title": _texts(question.get("step") or "質問"), "items": []}
+                {
+                    "id": f"page{len(steps) + 1}",
+                    "title": _texts(question.get("step") or STEP_TITLE),
+                    "items": [],
+                }
             )
         steps[-1]["items"].append(item)
     return {
@@ -166,7 +174,7 @@ def questions_of(definition: Definition) -> list[Question]:
     found: list[Question] = []
     for step in definition.steps:
         for item in step.items:
-            if item.widget == "radio":
+            if item.widget in ("radio", "select"):
                 kind = "scale" if item.schema.get("type") == "integer" else "single"
             elif item.widget == "fieldset":
                 kind = "multiple"

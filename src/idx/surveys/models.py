@@ -11,6 +11,10 @@ from django.db.models import Q
 from idx.common.models import TenantModel
 from idx.identity.models import Department
 
+SMALL_COUNT_DEFAULT = 5
+SMALL_COUNT_MIN = 3
+SMALL_COUNT_MAX = 50
+
 
 class SurveyStatus(models.TextChoices):
     DRAFT = "draft", "下書き"
@@ -33,6 +37,8 @@ class Survey(TenantModel):
     signed = models.BooleanField(default=False)
     status = models.CharField(max_length=12, choices=SurveyStatus.choices, default=SurveyStatus.DRAFT)
     definition = models.JSONField(default=dict)
+    # Published counts below this are shown as "fewer than N" (idx.surveys.selectors.suppressed).
+    small_count_threshold = models.PositiveSmallIntegerField(default=SMALL_COUNT_DEFAULT)
     results_published_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -1,4 +1,13 @@
-"""Reads of surveys: lists, one survey, results counted per question and choice, CSV rows."""
+"""Reads of surveys: lists, one survey, results counted per question and choice, CSV rows.
+
+Small counts are never published. With ``suppress=True`` (the public results page, the public
+API and the open dataset) every count below the survey's ``small_count_threshold`` (5 unless
+staff set more) that is not 0 is hidden and shown as "fewer than 5": a choice, a question's
+number of respondents, the survey's total. When a question has fewer respondents than the
+threshold, all its counts and its average are hidden. When a single choice of a one-answer
+question (single, scale) would be hidden, the next smallest is hidden too, so the hidden one
+cannot be worked out by subtraction from the question's total. Free text is never published.
+"""
 
 from __future__ import annotations
 
@@ -70,10 +79,15 @@ class ChoiceCount:
     label: str
     count: int
     share: float  # 0–100, of the respondents who answered the question
+    suppressed: bool = False  # a small count: shown as "fewer than N", its share not at all
 
     @property
     def share_text(self) -> str:
-        return f"{self.share:.1f}%"
+        return "" if self.suppressed else f"{self.share:.1f}%"
+
+    @property
+    def shown_count(self) -> int | None:
+        return None if self.suppressed else self.count
 
 
 @dataclass
@@ -86,6 +100,7 @@ class QuestionResult:
     texts: list[str] = dc_field(default_factory=list)
     mean: float | None = None
     median: float | None = None
+    answered_suppressed: bool = False
 
     @property
     def chart_height(self) -> int:
@@ -97,6 +112,34 @@ class SurveyResults:
     survey: Survey
     total: int
     questions: list[QuestionResult]
+    threshold: int = 0  # 0: exact counts (staff); else counts below it are hidden
+    total_suppressed: bool = False
+
+
+def _is_small(count: int, threshold: int) -> bool:
+    return 0 < count < threshold
+
+
+def suppressed(results: SurveyResults, threshold: int) -> SurveyResults:
+    """The same results with every small count hidden (the rule in this module's docstring)."""
+    results.threshold = threshold
+    results.total_suppressed = _is_small(results.total, threshold)
+    for question in results.questions:
+        question.texts = []
+        if question.answered < threshold:
+            question.answered_suppressed = question.answered > 0
+            question.mean = question.median = None
+            for choice in question.choices:
+                choice.suppressed = choice.count > 0 or question.answered > 0
+            continue
+        for choice in question.choices:
+            choice.suppressed = _is_small(choice.count, threshold)
+        hidden = [c for c in question.choices if c.suppressed]
+        if question.kind in ("single", "scale") and len(hidden) == 1:
+            others = sorted((c for c in question.choices if not c.suppressed), key=lambda c: c.count)
+            if others:
+                others[0].suppressed = True
+    return results
 
 
 def _choice_options(question: Question) -> list[tuple[Any, str]]:
@@ -105,8 +148,9 @@ def _choice_options(question: Question) -> list[tuple[Any, str]]:
     return [(option["value"], pick(option["label"])) for option in question.item.options]
 
 
-def survey_results(survey: Survey, *, with_texts: bool = False) -> SurveyResults:
-    """Counts and shares per question and choice; free text only ``with_texts`` (staff)."""
+def survey_results(survey: Survey, *, with_texts: bool = False, suppress: bool = False) -> SurveyResults:
+    """Counts and shares per question and choice; free text only ``with_texts`` (staff);
+    small counts hidden with ``suppress`` (whatever is published)."""
     questions = questions_of(parsed(survey))
     answers_list = list(
         SurveyResponse.objects.filter(municipality=survey.municipality, survey=survey).values_list(
@@ -138,7 +182,8 @@ def survey_results(survey: Survey, *, with_texts: bool = False) -> SurveyResults
         elif question.kind == "text" and with_texts:
             result.texts = [str(v) for v in given]
         results.append(result)
-    return SurveyResults(survey=survey, total=len(answers_list), questions=results)
+    found = SurveyResults(survey=survey, total=len(answers_list), questions=results)
+    return suppressed(found, survey.small_count_threshold) if suppress else found
 
 
 def results_csv_rows(survey: Survey) -> list[list[object]]:
@@ -148,11 +193,18 @@ def results_csv_rows(survey: Survey) -> list[list[object]]:
 
 
 def _results_rows(survey: Survey) -> Iterator[list[object]]:
-    results = survey_results(survey)
+    results = survey_results(survey, suppress=True)
+    fewer = f"{results.threshold}未満"
+
+    def shown(count: int, hidden: bool) -> object:
+        return fewer if hidden else count
+
+    total = shown(results.total, results.total_suppressed)
     yield ["設問番号", "設問", "選択肢", "回答数", "割合（%）", "設問の回答者数", "全回答数"]
     for number, question in enumerate(results.questions, start=1):
         if question.kind == "text":
             continue
+        answered = shown(question.answered, question.answered_suppressed)
         if question.kind == "number":
             yield [
                 number,
@@ -160,8 +212,8 @@ def _results_rows(survey: Survey) -> Iterator[list[object]]:
                 "平均",
                 question.mean if question.mean is not None else "",
                 "",
-                question.answered,
-                results.total,
+                answered,
+                total,
             ]
             continue
         for choice in question.choices:
@@ -169,10 +221,10 @@ def _results_rows(survey: Survey) -> Iterator[list[object]]:
                 number,
                 question.label,
                 choice.label,
-                choice.count,
-                f"{choice.share:.1f}",
-                question.answered,
-                results.total,
+                shown(choice.count, choice.suppressed),
+                "" if choice.suppressed else f"{choice.share:.1f}",
+                answered,
+                total,
             ]
 
 

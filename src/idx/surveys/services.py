@@ -18,7 +18,14 @@ from idx.common.models import Municipality
 from idx.identity.models import Department, User
 from idx.procedures.definition import AnswerError, DefinitionError, is_visible, validate_answers
 from idx.surveys.definition import build_definition, parsed
-from idx.surveys.models import Survey, SurveyResponse, SurveyStatus
+from idx.surveys.models import (
+    SMALL_COUNT_DEFAULT,
+    SMALL_COUNT_MAX,
+    SMALL_COUNT_MIN,
+    Survey,
+    SurveyResponse,
+    SurveyStatus,
+)
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +59,10 @@ def survey_create(
     signed: bool,
     questions: Sequence[Mapping[str, Any]] | None = None,
     definition: Mapping[str, Any] | None = None,
+    small_count_threshold: int = SMALL_COUNT_DEFAULT,
 ) -> Survey:
     """A draft survey from ready-made questions (or a definition's ``schema`` and ``steps``)."""
-    if closes_on < opens_on:
-        raise SurveyError(
-            message=_("The closing date must be on or after the opening date."), field="closes_on"
-        )
+    _check_settings(opens_on, closes_on, small_count_threshold)
     if Survey.objects.filter(municipality=municipality, code=code).exists():
         raise SurveyError(message=_("A survey with this code exists already."), field="code")
     body = dict(definition) if definition is not None else build_definition(questions or [])
@@ -71,6 +76,7 @@ def survey_create(
         closes_on=closes_on,
         signed=signed,
         definition=body,
+        small_count_threshold=small_count_threshold,
     )
     parsed(survey)  # DefinitionError (422, naming the problems) when the engine refuses it
     with transaction.atomic():
@@ -84,6 +90,82 @@ def survey_create(
             after={"code": code, "signed": signed},
         )
     return survey
+
+
+def _check_settings(opens_on: dt.date, closes_on: dt.date, threshold: int) -> None:
+    if closes_on < opens_on:
+        raise SurveyError(
+            message=_("The closing date must be on or after the opening date."), field="closes_on"
+        )
+    if not SMALL_COUNT_MIN <= threshold <= SMALL_COUNT_MAX:
+        raise SurveyError(
+            message=_("Hide counts below a number from %(min)s to %(max)s.")
+            % {"min": SMALL_COUNT_MIN, "max": SMALL_COUNT_MAX},
+            field="small_count_threshold",
+        )
+
+
+def _draft_locked(survey: Survey) -> Survey:
+    locked = Survey.objects.select_for_update().get(pk=survey.pk, municipality=survey.municipality)
+    if locked.status != SurveyStatus.DRAFT:
+        raise SurveyError(
+            code="survey_not_draft",
+            message=_("Only a draft survey can be changed: its answers stay on its questions."),
+            field="status",
+        )
+    return locked
+
+
+def survey_update(
+    *,
+    survey: Survey,
+    actor: User | None,
+    titles: Mapping[str, str],
+    descriptions: Mapping[str, str],
+    opens_on: dt.date,
+    closes_on: dt.date,
+    signed: bool,
+    small_count_threshold: int,
+) -> Survey:
+    """Change a draft survey's texts and settings (never once it takes answers)."""
+    _check_settings(opens_on, closes_on, small_count_threshold)
+    with transaction.atomic():
+        locked = _draft_locked(survey)
+        before = {"titles": locked.titles, "signed": locked.signed}
+        locked.titles, locked.descriptions = dict(titles), dict(descriptions)
+        locked.opens_on, locked.closes_on = opens_on, closes_on
+        locked.signed, locked.small_count_threshold = signed, small_count_threshold
+        locked.save()
+        audit_record(
+            municipality=locked.municipality,
+            actor=actor,
+            action="survey.update",
+            target_type="survey",
+            target_id=locked.pk,
+            before=before,
+            after={"titles": locked.titles, "signed": signed},
+        )
+    return locked
+
+
+def survey_definition_save(*, survey: Survey, actor: User | None, definition: Mapping[str, Any]) -> Survey:
+    """Store a draft survey's questions (``schema`` and ``steps``) as the visual builder edits them.
+
+    The engine checks them first (DefinitionError); a survey taking answers is never changed.
+    """
+    with transaction.atomic():
+        locked = _draft_locked(survey)
+        locked.definition = {"schema": definition["schema"], "steps": definition["steps"]}
+        parsed(locked)
+        locked.save(update_fields=["definition", "updated_at"])
+        audit_record(
+            municipality=locked.municipality,
+            actor=actor,
+            action="survey.questions",
+            target_type="survey",
+            target_id=locked.pk,
+        )
+    return locked
 
 
 def _transition(survey: Survey, actor: User | None, allowed: tuple[str, ...], to: str, action: str) -> Survey:
@@ -139,8 +221,19 @@ def survey_dataset_put(*, survey: Survey) -> None:
                 "en": f"Survey results: {survey.titles.get('en') or survey.titles.get('ja', survey.code)}",
             },
             descriptions={
-                "ja": "設問ごと・選択肢ごとの回答数と割合です。自由記述は掲載していません。",
-                "en": "Answers per question and choice, with their shares. Free-text answers are not published.",
+                "ja": (
+                    "設問ごと・選択肢ごとの回答数と割合です。自由記述は掲載していません。"
+                    f"回答者を守るため、{survey.small_count_threshold}件未満の数は"
+                    f"「{survey.small_count_threshold}未満」と表示し、引き算で分からないよう"
+                    "必要に応じてほかの小さな数も伏せています。"
+                ),
+                "en": (
+                    "Answers per question and choice, with their shares. Free-text answers are not "
+                    f"published. To protect respondents, a count below {survey.small_count_threshold} "
+                    f"is shown as “{survey.small_count_threshold}未満” (fewer than "
+                    f"{survey.small_count_threshold}), and another small count is hidden when "
+                    "subtraction would reveal it."
+                ),
             },
             department=survey.department,
             theme="administration",
@@ -224,6 +317,8 @@ __all__ = [
     "survey_close",
     "survey_create",
     "survey_dataset_put",
+    "survey_definition_save",
     "survey_open",
     "survey_publish_results",
+    "survey_update",
 ]
