@@ -43,6 +43,8 @@ NOT_PAGES = {
     "public_comment_document": "a PDF file of the draft",
     "public_comment_csv": "a CSV file (the opinions received)",
     "survey_csv": "a CSV file (a survey's answers)",
+    "survey_builder_action": "the survey builder's buttons post here; it answers with a redirect",
+    "survey_builder_easyja": "JSON for the survey builder's live やさしい日本語 check",
 }
 
 # Pages reached only by submitting a form; the named browser test checks them with axe.
@@ -75,6 +77,17 @@ REACHED_BY_FORMS = {
     "public_comment_result": "test_public_comment (the result written per section)",
     "public_comment_result_publish": "test_public_comment (the second look before the result is published)",
     "survey_confirm": "test_surveys (the second look before a survey is closed)",
+    # A draft survey (the demo's take answers or are published) is made in test_surveys.
+    "survey_edit": "test_surveys (a draft's title and settings)",
+    "survey_builder": "test_surveys (a draft's questions in the builder)",
+    "survey_builder_add": "test_surveys (a question added to a draft survey)",
+    "survey_builder_item": "test_surveys (a question shown only after an answer)",
+    "survey_builder_preview": "test_surveys (a draft survey on a phone)",
+    "survey_builder_step_add": "test_surveys (a draft survey's builder, as for a procedure)",
+    "survey_builder_step": "test_surveys (a draft survey's builder, as for a procedure)",
+    "survey_builder_step_delete": "test_surveys (a draft survey's builder, as for a procedure)",
+    "survey_builder_move": "test_surveys (a draft survey's builder, as for a procedure)",
+    "survey_builder_delete": "test_surveys (a draft survey's builder, as for a procedure)",
 }
 
 # Pages the demo's data gives no way to: not checked in a browser yet (server-side tests cover them).

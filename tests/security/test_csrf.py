@@ -407,6 +407,19 @@ def _kwargs(name: str, objects: dict[str, Any]) -> list[dict[str, str]]:
         "backoffice:survey_detail": [],
         "backoffice:survey_csv": [],  # a CSV download
         "backoffice:survey_confirm": [],
+        "backoffice:survey_edit": [],  # a draft's settings; tests/surveys/test_pages.py
+        # A draft survey's questions in the builder: tests/surveys/test_builder.py walks them.
+        "backoffice:survey_builder": [],
+        "backoffice:survey_builder_action": [],  # POST only
+        "backoffice:survey_builder_add": [],
+        "backoffice:survey_builder_step_add": [],
+        "backoffice:survey_builder_step": [],
+        "backoffice:survey_builder_step_delete": [],
+        "backoffice:survey_builder_item": [],
+        "backoffice:survey_builder_move": [],
+        "backoffice:survey_builder_delete": [],
+        "backoffice:survey_builder_preview": [],
+        "backoffice:survey_builder_easyja": [],  # JSON for builder.js
     }
     if name not in table:
         pytest.fail(
