@@ -21,7 +21,7 @@ from ninja.errors import HttpError
 from ninja.responses import Status
 
 from idx.api.base import ApiRequest, ErrorOut, require_resident, require_staff
-from idx.api.fields import IsoDate, StrictBool, StrictInt
+from idx.api.fields import IsoDate, IsoDateTime, StrictBool, StrictInt
 from idx.common.i18n import pick
 from idx.events import selectors, services
 from idx.events.models import Accessibility, Area, Category, Event, HelpTopic, Registration
@@ -109,6 +109,35 @@ class CheckInOut(Schema):
     already_checked_in: bool
     checked_in_at: dt.datetime
     help_labels: list[str]
+
+
+class EventChangeIn(Schema):
+    """Only the fields sent change; texts are per language (``ja`` required in ``titles``) and
+    replace the whole dict of that field. A date-time without an offset is Japan time."""
+
+    titles: dict[str, str] | None = Field(default=None, max_length=10)
+    descriptions: dict[str, str] | None = Field(default=None, max_length=10)
+    places: dict[str, str] | None = Field(default=None, max_length=10)
+    accessibility_notes: dict[str, str] | None = Field(default=None, max_length=10)
+    area: Area | None = None
+    accessibility: list[Accessibility] | None = Field(default=None, max_length=10)
+    starts_at: IsoDateTime | None = None
+    ends_at: IsoDateTime | None = None
+    registration_deadline: IsoDateTime | None = None
+    cancel_deadline: IsoDateTime | None = None
+    capacity: StrictInt | None = Field(default=None, ge=1, le=100000)
+    waitlist_size: StrictInt | None = Field(default=None, ge=0, le=10000)
+    max_companions: StrictInt | None = Field(default=None, ge=0, le=10)
+    fee: StrictInt | None = Field(default=None, ge=0, le=1000000, description="yen per person")
+    online: StrictBool | None = None
+    join_base_url: str | None = Field(default=None, max_length=300, pattern=r"^(https://\S+)?$")
+
+
+class EventChangeOut(Schema):
+    event: EventOut
+    changed: list[str] = Field(description="the fields that changed")
+    promoted: int = Field(description="registrations moved up from the waiting list")
+    told: int = Field(description="registrations told of a new date, time or place")
 
 
 def _event_out(event: Event) -> dict[str, Any]:
@@ -276,6 +305,37 @@ def participants(request: ApiRequest, event_id: uuid.UUID) -> Any:
         }
         for r in selectors.participants(event=event)
     ]
+
+
+@staff.patch("/events/{event_id}", response={200: EventChangeOut, 404: ErrorOut, 422: ErrorOut})
+def change_event(request: ApiRequest, event_id: uuid.UUID, payload: EventChangeIn) -> Any:
+    """Change an event (``MANAGE_EVENTS``): more places promote from the waiting list; fewer than
+    taken is refused (``below_registered``); a new date, time or place tells everyone registered
+    or waiting; the fee stays once someone paid (``fee_paid``, ``payment_running``)."""
+    user = require_staff(request)
+    from idx.identity.policy import Action
+
+    event = selectors.event_get_for_staff(staff=user, public_id=event_id, action=Action.MANAGE_EVENTS)
+    if event is None:
+        raise HttpError(404, "Not found.")
+    values: dict[str, object] = {}
+    for name, value in payload.dict(exclude_unset=True).items():
+        if value is None:
+            continue
+        if isinstance(value, dt.datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=selectors.TOKYO)
+        if name == "accessibility":
+            value = [str(item) for item in value]
+        if name == "area":
+            value = str(value)
+        values[name] = value
+    result = services.event_update(event=event, staff=user, values=values)
+    return {
+        "event": _event_out(result.event),
+        "changed": list(result.changed),
+        "promoted": result.promoted,
+        "told": result.told,
+    }
 
 
 @staff.post("/events/{event_id}/check-in", response={200: CheckInOut, 404: ErrorOut, 422: ErrorOut})

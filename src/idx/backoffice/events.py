@@ -107,6 +107,201 @@ class EventForm(forms.Form):
     )
 
 
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+class EventEditForm(EventForm):
+    """The texts, place, times, places and fee of an event already published (its kind stays)."""
+
+    description_easy = forms.CharField(
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label=gettext_lazy("Description (easy Japanese)"),
+    )
+    place_easy = forms.CharField(max_length=200, required=False, label=gettext_lazy("Place (easy Japanese)"))
+    cancel_deadline = forms.DateTimeField(
+        label=gettext_lazy("Residents may cancel until"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+    )
+    accessibility_note_easy = forms.CharField(
+        max_length=500, required=False, label=gettext_lazy("Accessibility note (easy Japanese)")
+    )
+    accessibility_note_en = forms.CharField(
+        max_length=500, required=False, label=gettext_lazy("Accessibility note (English)")
+    )
+
+    field_order = [
+        "title_ja",
+        "title_easy",
+        "title_en",
+        "description_ja",
+        "description_easy",
+        "description_en",
+        "area",
+        "place_ja",
+        "place_easy",
+        "place_en",
+        "starts_at",
+        "ends_at",
+        "registration_deadline",
+        "cancel_deadline",
+        "capacity",
+        "waitlist_size",
+        "max_companions",
+        "fee",
+        "online",
+        "join_base_url",
+        "accessibility",
+        "accessibility_note_ja",
+        "accessibility_note_easy",
+        "accessibility_note_en",
+    ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["category"]
+        for name in ("starts_at", "ends_at", "registration_deadline"):
+            self.fields[name].widget.format = DATETIME_LOCAL
+
+
+# The form's field of each field of the service (errors of the service land there).
+EDIT_FIELD = {
+    "titles": "title_ja",
+    "descriptions": "description_ja",
+    "places": "place_ja",
+    "accessibility_notes": "accessibility_note_ja",
+}
+# Texts by language in the form: (field of the service, language) -> form field.
+EDIT_TEXTS = {
+    "titles": {"ja": "title_ja", "ja-easy": "title_easy", "en": "title_en"},
+    "descriptions": {"ja": "description_ja", "ja-easy": "description_easy", "en": "description_en"},
+    "places": {"ja": "place_ja", "ja-easy": "place_easy", "en": "place_en"},
+    "accessibility_notes": {
+        "ja": "accessibility_note_ja",
+        "ja-easy": "accessibility_note_easy",
+        "en": "accessibility_note_en",
+    },
+}
+EDIT_PLAIN = (
+    "area",
+    "accessibility",
+    "starts_at",
+    "ends_at",
+    "registration_deadline",
+    "cancel_deadline",
+    "capacity",
+    "waitlist_size",
+    "max_companions",
+    "fee",
+    "online",
+    "join_base_url",
+)
+
+
+def _edit_initial(event: Event) -> dict[str, Any]:
+    initial: dict[str, Any] = {
+        form_field: getattr(event, name).get(language, "")
+        for name, by_language in EDIT_TEXTS.items()
+        for language, form_field in by_language.items()
+    }
+    for name in EDIT_PLAIN:
+        value = getattr(event, name)
+        initial[name] = timezone.localtime(value) if name.endswith(("_at", "_deadline")) else value
+    return initial
+
+
+def _edit_values(event: Event, data: dict[str, Any]) -> dict[str, object]:
+    """The service's values from the form: other languages of each text are kept as they are."""
+    values: dict[str, object] = {}
+    for name, by_language in EDIT_TEXTS.items():
+        texts = dict(getattr(event, name))
+        for language, form_field in by_language.items():
+            texts[language] = data[form_field]
+        values[name] = texts
+    for name in EDIT_PLAIN:
+        value = list(data[name]) if name == "accessibility" else data[name]
+        current = getattr(event, name)
+        # The form shows minutes: the same minute keeps the time as it is.
+        if name.endswith(("_at", "_deadline")) and value == current.replace(second=0, microsecond=0):
+            value = current
+        values[name] = value
+    return values
+
+
+CHANGE_LABELS = {
+    "titles": gettext_lazy("Title"),
+    "descriptions": gettext_lazy("Description"),
+    "places": gettext_lazy("Place"),
+    "accessibility_notes": gettext_lazy("Accessibility note"),
+    "area": gettext_lazy("Area"),
+    "accessibility": gettext_lazy("Accessibility"),
+    "starts_at": gettext_lazy("Starts"),
+    "ends_at": gettext_lazy("Ends"),
+    "registration_deadline": gettext_lazy("Registration closes"),
+    "cancel_deadline": gettext_lazy("Residents may cancel until"),
+    "capacity": gettext_lazy("Places"),
+    "waitlist_size": gettext_lazy("Waiting list"),
+    "max_companions": gettext_lazy("Companions"),
+    "fee": gettext_lazy("Fee (yen per person)"),
+    "online": gettext_lazy("Online event"),
+    "join_base_url": gettext_lazy("Meeting link"),
+}
+
+
+@staff_required
+def event_edit(request: IdxRequest, public_id: str) -> HttpResponseBase:
+    """Change a published event; a change that tells the registrants gets a second look first."""
+    event = selectors.event_get_for_staff(
+        staff=request.user, public_id=public_id, action=Action.MANAGE_EVENTS
+    )
+    if event is None or not can(request.user, Action.MANAGE_EVENTS, event.department):
+        raise Http404
+    if event.status == EventStatus.CANCELLED:
+        return redirect("backoffice:event_participants", public_id=event.public_id)
+    form = EventEditForm(request.POST or None, initial=_edit_initial(event))
+    template = "backoffice/events/edit.html"
+    extra: dict[str, Any] = {}
+    if request.method == "POST" and form.is_valid() and request.POST.get("back") != "yes":
+        values = _edit_values(event, form.cleaned_data)
+        changed = services.event_changes(event, values)
+        told = services.event_update_told(event, changed)
+        if not changed:
+            messages.info(request, _("Nothing was changed."))
+            return redirect("backoffice:event_participants", public_id=event.public_id)
+        if told and request.POST.get("confirmed") != "yes":
+            template = "backoffice/events/edit_confirm.html"
+            extra = {"told": told, "changes": [CHANGE_LABELS[name] for name in changed]}
+        else:
+            try:
+                result = services.event_update(event=event, staff=request.user, values=values)
+            except services.EventRefused as exc:
+                if exc.field in EDIT_FIELD:
+                    form.add_error(EDIT_FIELD[exc.field], exc.text())
+                else:
+                    form_add_domain_error(form, exc)
+            else:
+                text = _("The event is changed.")
+                if result.told:
+                    text += " " + _("%(count)s registrants are told.") % {"count": result.told}
+                if result.promoted:
+                    text += " " + _("%(count)s moved up from the waiting list.") % {"count": result.promoted}
+                messages.success(request, text)
+                return redirect("backoffice:event_participants", public_id=event.public_id)
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "event": event,
+            "title": pick(event.titles, "ja"),
+            "error_summary": summary_from_form(form) if form.errors else [],
+            **extra,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
 @staff_required
 def event_new(request: IdxRequest) -> HttpResponseBase:
     """A new event of the own department, published at once (the public sees it in every language)."""
@@ -333,4 +528,5 @@ urlpatterns = [
     path("events/<uuid:public_id>/", event_participants, name="event_participants"),
     path("events/<uuid:public_id>/check-in/", event_check_in, name="event_check_in"),
     path("events/<uuid:public_id>/cancel/", event_cancel, name="event_cancel"),
+    path("events/<uuid:public_id>/edit/", event_edit, name="event_edit"),
 ]

@@ -86,6 +86,12 @@ PURPOSES: dict[str, tuple[Promise, Promise]] = {
         gettext_lazy("Event reminder"),
         gettext_lazy("Sent the day before an event."),
     ),
+    "event_change": (
+        gettext_lazy("Event changed"),
+        gettext_lazy(
+            "Sent when the city changes the date, time or place of an event to everyone registered or waiting."
+        ),
+    ),
 }
 
 # What each placeholder holds, in the staff member's language, and a realistic example value.
@@ -202,7 +208,13 @@ PURPOSE_PLACEHOLDER_HELP: dict[str, dict[str, tuple[Promise, str]]] = {
         ),
         "reason": (gettext_lazy("Why the city cancelled the event (else empty)"), ""),
     }
-    for purpose in ("event_registration", "event_waitlist_promotion", "event_cancellation", "event_reminder")
+    for purpose in (
+        "event_registration",
+        "event_waitlist_promotion",
+        "event_cancellation",
+        "event_reminder",
+        "event_change",
+    )
 }
 
 

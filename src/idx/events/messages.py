@@ -28,6 +28,7 @@ EVENT_PLACEHOLDERS: dict[str, dict[str, str]] = {
     "event_waitlist_promotion": _COMMON,
     "event_cancellation": _COMMON,
     "event_reminder": _COMMON,
+    "event_change": _COMMON,
 }
 PURPOSES = {
     "confirmed": "event_registration",
@@ -36,11 +37,16 @@ PURPOSES = {
     "cancelled": "event_cancellation",
     "event_cancelled": "event_cancellation",
     "reminder": "event_reminder",
+    "changed": "event_change",
 }
 
 
 def registration_notify(registration_id: int, kind: str) -> int:
-    """Tell the registrant about ``kind``; returns the messages made (a repeat makes none)."""
+    """Tell the registrant about ``kind``; returns the messages made (a repeat makes none).
+
+    ``changed:<stamp>`` tells of a new date, time or place (once per change); a reminder is
+    once per registration and day of the event (moved to another day, it is reminded again).
+    """
     from idx.notifications.services import message_to_person, render_for
 
     registration = (
@@ -52,6 +58,7 @@ def registration_notify(registration_id: int, kind: str) -> int:
         return 0
     event, resident = registration.event, registration.resident
     language = resident.preferred_language or "ja"
+    kind, _sep, stamp = kind.partition(":")
     purpose = PURPOSES[kind]
     with translation.override(language):
         start, end = event.starts_at.astimezone(TOKYO), event.ends_at.astimezone(TOKYO)
@@ -79,8 +86,17 @@ def registration_notify(registration_id: int, kind: str) -> int:
         municipality=registration.municipality,
         recipient=resident,
         purpose=purpose,
-        key=f"{registration.public_id}:{kind}",
+        key=_key(registration, kind, stamp),
         subject=subject,
         body=body,
         language=language,
     )
+
+
+def _key(registration: Registration, kind: str, stamp: str) -> str:
+    if kind == "changed":
+        return f"{registration.public_id}:changed:{stamp}"
+    if kind == "reminder":
+        day = registration.event.starts_at.astimezone(TOKYO).date().isoformat()
+        return f"{registration.public_id}:reminder:{day}"
+    return f"{registration.public_id}:{kind}"

@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.db.models import Case, Count, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -25,14 +25,24 @@ def registration_url(registration: Registration) -> str:
     return f"{base}/my/events/{registration.public_id}/"
 
 
+def _places(status: str) -> Coalesce:
+    """The places of an event's registrations in ``status`` (each one plus its companions)."""
+    held = (
+        Registration.objects.filter(event=OuterRef("pk"), status=status)
+        .order_by()
+        .values("event")
+        .annotate(places=Count("pk") + Sum("companions"))
+        .values("places")
+    )
+    return Coalesce(Subquery(held, output_field=IntegerField()), Value(0))
+
+
 def _with_counts(events: QuerySet[Event]) -> QuerySet[Event]:
-    confirmed = Q(registrations__status=RegistrationStatus.CONFIRMED)
-    waiting = Q(registrations__status=RegistrationStatus.WAITLISTED)
+    # Correlated subqueries, not a join with GROUP BY: with ORDER BY … LIMIT, PostgreSQL counts
+    # only the events of the page, however many events and registrations there are.
     return events.annotate(
-        confirmed_places=Coalesce(Count("registrations", filter=confirmed), Value(0))
-        + Coalesce(Sum("registrations__companions", filter=confirmed), Value(0)),
-        waiting_places=Coalesce(Count("registrations", filter=waiting), Value(0))
-        + Coalesce(Sum("registrations__companions", filter=waiting), Value(0)),
+        confirmed_places=_places(RegistrationStatus.CONFIRMED),
+        waiting_places=_places(RegistrationStatus.WAITLISTED),
     )
 
 

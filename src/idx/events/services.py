@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from idx.audit.services import audit_record
@@ -561,3 +562,242 @@ def reminders_send(today: dt.date) -> int:
         event__starts_at__lt=start + dt.timedelta(days=1),
     ).values_list("pk", flat=True)
     return sum(registration_notify(registration_id, "reminder") for registration_id in ids)
+
+
+# ---- editing a published event ------------------------------------------------------------------
+
+TEXT_FIELDS = ("titles", "descriptions", "places", "accessibility_notes")
+TEXT_MAX = {"titles": 120, "descriptions": 2000, "places": 200, "accessibility_notes": 500}
+EDITABLE = (
+    *TEXT_FIELDS,
+    "area",
+    "accessibility",
+    "starts_at",
+    "ends_at",
+    "registration_deadline",
+    "cancel_deadline",
+    "capacity",
+    "waitlist_size",
+    "max_companions",
+    "fee",
+    "online",
+    "join_base_url",
+)
+# A change of these is told to everyone registered or waiting.
+TOLD = ("starts_at", "ends_at", "places", "online", "join_base_url")
+
+
+@dataclass(frozen=True)
+class EventUpdate:
+    event: Event
+    changed: tuple[str, ...]  # the fields that changed
+    promoted: int  # registrations moved up from the waiting list (the capacity was raised)
+    told: int  # registrations told of a change of date, time or place
+
+
+def event_changes(event: Event, values: dict[str, object]) -> tuple[str, ...]:
+    """The fields ``values`` would change (texts compared without surrounding spaces or empty languages)."""
+    changed = []
+    for name, value in values.items():
+        if name not in EDITABLE:
+            raise ValueError(name)
+        if name in TEXT_FIELDS and isinstance(value, dict):
+            value = {lang: str(text).strip() for lang, text in value.items() if text and str(text).strip()}
+        if name == "accessibility" and isinstance(value, list | tuple):
+            if sorted(value) != sorted(event.accessibility):
+                changed.append(name)
+            continue
+        if getattr(event, name) != value:
+            changed.append(name)
+    return tuple(changed)
+
+
+def event_update_told(event: Event, changed: Iterable[str]) -> int:
+    """How many live registrations a change of ``changed`` would tell (0 when it tells nobody)."""
+    if not set(changed) & set(TOLD):
+        return 0
+    return Registration.objects.filter(event=event, status__in=LIVE).count()
+
+
+def _refuse_update(code: str, field: str, message: str | Promise, **params: object) -> EventRefused:
+    return EventRefused(code=code, field=field, message=message, params=params)
+
+
+def event_update(
+    *, event: Event, staff: User, values: dict[str, object], now: dt.datetime | None = None
+) -> EventUpdate:
+    """Change a draft or published event (not a cancelled one) with what is safe to change.
+
+    Raising the capacity promotes from the waiting list; lowering it below the places held is
+    refused (as is a waiting list smaller than the places waiting); a new date, time or place is
+    told to everyone registered or waiting; the fee cannot change once someone paid or a payment
+    runs. Audited with the fields before and after.
+    """
+    now = now or timezone.now()
+    if event.municipality_id != staff.municipality_id or not can(
+        staff, Action.MANAGE_EVENTS, event.department
+    ):
+        raise NotFound()
+    values = dict(values)
+    for name in TEXT_FIELDS:
+        if name in values:
+            texts = values[name]
+            if not isinstance(texts, dict):
+                raise ValueError(name)
+            cleaned = {
+                str(lang): str(text).strip() for lang, text in texts.items() if text and str(text).strip()
+            }
+            for _lang, text in cleaned.items():
+                if len(text) > TEXT_MAX[name]:
+                    raise _refuse_update(
+                        "too_long",
+                        name,
+                        _("Too long: at most %(max)s characters (now %(count)s)."),
+                        max=TEXT_MAX[name],
+                        count=len(text),
+                    )
+            values[name] = cleaned
+    titles = values.get("titles")
+    if isinstance(titles, dict) and not titles.get("ja"):
+        raise _refuse_update("required", "titles", _("Give the title in Japanese."))
+    from idx.events.models import Accessibility, Area
+
+    if "area" in values and values["area"] not in Area.values:
+        raise _refuse_update("invalid", "area", _("Choose an area from the list."))
+    if "accessibility" in values:
+        chosen = list(dict.fromkeys(values["accessibility"]))  # type: ignore[call-overload]
+        if any(value not in Accessibility.values for value in chosen):
+            raise _refuse_update("invalid", "accessibility", _("Choose from the listed kinds of access."))
+        values["accessibility"] = chosen
+    for name in ("capacity", "waitlist_size", "max_companions", "fee"):
+        if name in values and (not isinstance(values[name], int) or values[name] < 0):  # type: ignore[operator]
+            raise _refuse_update("invalid", name, _("Enter a whole number of 0 or more."))
+    if "capacity" in values and values["capacity"] < 1:  # type: ignore[operator]
+        raise _refuse_update("invalid", "capacity", _("An event has at least one place."))
+
+    with transaction.atomic(durable=True):
+        event = _lock(event)
+        if event.status == EventStatus.CANCELLED:
+            raise EventRefused(code="cancelled", message=_("A cancelled event cannot be changed."))
+        changed = event_changes(event, values)
+        if not changed:
+            return EventUpdate(event=event, changed=(), promoted=0, told=0)
+        before = {name: _audit_value(getattr(event, name)) for name in changed}
+        merged = {name: values[name] if name in changed else getattr(event, name) for name in EDITABLE}
+        starts, ends = merged["starts_at"], merged["ends_at"]
+        if ends <= starts:  # type: ignore[operator]
+            raise _refuse_update("invalid", "ends_at", _("The end must be after the start."))
+        if merged["registration_deadline"] > starts:  # type: ignore[operator]
+            raise _refuse_update(
+                "invalid", "registration_deadline", _("The registration deadline must be before the start.")
+            )
+        if merged["cancel_deadline"] > starts:  # type: ignore[operator]
+            raise _refuse_update(
+                "invalid", "cancel_deadline", _("The cancellation deadline must be before the start.")
+            )
+        if "starts_at" in changed and starts <= now:  # type: ignore[operator]
+            raise _refuse_update("invalid", "starts_at", _("The new start must be in the future."))
+        if merged["online"] and not merged["join_base_url"]:
+            raise _refuse_update("required", "join_base_url", _("An online event needs its meeting link."))
+        counts = counts_locked(event)
+        if "capacity" in changed and merged["capacity"] < counts.confirmed:  # type: ignore[operator]
+            raise _refuse_update(
+                "below_registered",
+                "capacity",
+                _(
+                    "%(registered)s places are already taken: the places cannot be fewer. "
+                    "Ask registrants to cancel first, or cancel the event."
+                ),
+                registered=counts.confirmed,
+            )
+        if "waitlist_size" in changed and merged["waitlist_size"] < counts.waitlisted:  # type: ignore[operator]
+            raise _refuse_update(
+                "below_waiting",
+                "waitlist_size",
+                _("%(waiting)s places are already waiting: the waiting list cannot be shorter."),
+                waiting=counts.waitlisted,
+            )
+        if "max_companions" in changed and merged["max_companions"] < event.max_companions:  # type: ignore[operator]
+            most = (
+                Registration.objects.filter(event=event, status__in=LIVE)
+                .order_by("-companions")
+                .values_list("companions", flat=True)
+                .first()
+            ) or 0
+            if most > merged["max_companions"]:  # type: ignore[operator]
+                raise _refuse_update(
+                    "below_registered",
+                    "max_companions",
+                    _("A registration already brings %(count)s companions: the limit cannot be lower."),
+                    count=most,
+                )
+        if "fee" in changed:
+            _check_fee_change(event)
+        for name in changed:
+            setattr(event, name, merged[name])
+        event.save(update_fields=[*changed, "updated_at"])
+        if "fee" in changed:
+            live = Registration.objects.filter(event=event, status=RegistrationStatus.CONFIRMED)
+            if event.fee > 0:
+                live.filter(payment_state=PaymentState.NONE).update(
+                    payment_state=PaymentState.DUE, updated_at=now
+                )
+            else:
+                live.filter(payment_state=PaymentState.DUE).update(
+                    payment_state=PaymentState.NONE, updated_at=now
+                )
+        promoted = _promote(event, now) if {"capacity", "waitlist_size"} & set(changed) else []
+        told_ids: list[int] = []
+        if set(changed) & set(TOLD):
+            told_ids = list(
+                Registration.objects.filter(event=event, status__in=LIVE)
+                .exclude(pk__in=promoted)
+                .values_list("pk", flat=True)
+            )
+        audit_record(
+            municipality=event.municipality,
+            actor=staff,
+            action="event.updated",
+            target_type="event",
+            target_id=str(event.public_id),
+            before=before,
+            after={
+                **{name: _audit_value(getattr(event, name)) for name in changed},
+                "promoted": len(promoted),
+                "told": len(told_ids),
+            },
+        )
+        _notify_after_commit(promoted, "promoted")
+        if told_ids:
+            stamp = now.strftime("%Y%m%d%H%M%S%f")
+            _notify_after_commit(told_ids, f"changed:{stamp}")
+    return EventUpdate(event=event, changed=changed, promoted=len(promoted), told=len(told_ids))
+
+
+def _audit_value(value: object) -> object:
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return value
+
+
+def _check_fee_change(event: Event) -> None:
+    """The fee stays once someone paid (or was refunded), or while a payment runs."""
+    registrations = Registration.objects.filter(event=event)
+    if registrations.filter(payment_state__in=[PaymentState.PAID, PaymentState.REFUNDED]).exists():
+        raise _refuse_update(
+            "fee_paid", "fee", _("Someone has already paid for this event: the fee cannot change.")
+        )
+    from idx.payments.models import PaymentStatus
+    from idx.payments.selectors import payments_for_payable
+
+    for registration_id in registrations.filter(payment_state=PaymentState.DUE).values_list("pk", flat=True):
+        if (
+            payments_for_payable(kind=PAYABLE_KIND, payable_id=registration_id)
+            .filter(status__in=[PaymentStatus.PENDING, PaymentStatus.PAID])
+            .exists()
+        ):
+            raise _refuse_update(
+                "payment_running",
+                "fee",
+                _("A registrant is paying the fee right now: the fee cannot change."),
+            )
