@@ -722,3 +722,7 @@ api.add_router("/staff", _events_api.staff)
 from idx.api import participation_processes as _participation_processes_api  # noqa: E402
 
 api.add_router("/staff", _participation_processes_api.staff)
+
+from idx.api import checks as _checks_api  # noqa: E402
+
+api.add_router("/staff", _checks_api.staff)

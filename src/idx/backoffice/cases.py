@@ -31,6 +31,7 @@ from idx.applications.selectors import (
 from idx.applications.signing import signature_still_covers
 from idx.applications.workflow import Actor, Event, InvalidTransition, allowed_events
 from idx.audit.selectors import audit_entries_for_target
+from idx.backoffice.checks import case_checks_context
 from idx.common import dates, my_number
 from idx.common.i18n import pick
 from idx.identity.models import User
@@ -241,6 +242,7 @@ AUDIT_WORDS: dict[str, Any] = {
     "personal_data.view.attachment": pgettext_lazy("audit action", "Opened an attachment"),
     "personal_data.view.api": pgettext_lazy("audit action", "Read the case through the API"),
     "my_number.unseal": pgettext_lazy("audit action", "Showed the individual number"),
+    "checks.run": pgettext_lazy("audit action", "Ran the automated checks"),
 }
 OTHER_RECORD = pgettext_lazy("audit action", "Other record")
 
@@ -337,6 +339,7 @@ def case_detail(request: IdxRequest, public_id: str) -> HttpResponseBase:
             "may_unseal": can(staff, Action.UNSEAL_MY_NUMBER, application.department)
             and my_number.can_unseal(),
             "payment": _case_payment(application),
+            "checks": case_checks_context(application, staff),
             "may_take_payment": can(staff, Action.TAKE_PAYMENT, application.department),
             "audit": [
                 {"entry": entry, "word": AUDIT_WORDS.get(entry.action, OTHER_RECORD)}

@@ -47,6 +47,8 @@ ENTRIES: tuple[Entry, ...] = (
     Entry(_("Cases"), "queue", None),  # cases.queue: staff; the list is narrowed to VIEW_CASE's scope
     # counter.counter_*: counter.may_serve_counter (SERVE_COUNTER over the own department);
     # the procedures offered there are those of departments in WORK_CASE's scope
+    # checks.checks_passing: APPROVE_IN_BULK over the own department
+    Entry(_("Checked cases"), "checks_passing", Action.APPROVE_IN_BULK, Where.OWN_DEPARTMENT),
     Entry(_("Counter"), "counter_start", Action.SERVE_COUNTER, Where.OWN_DEPARTMENT),
     # booking.booking_day / booking.manage: a department in scope for the action
     Entry(_("Bookings"), "booking_day", Action.SERVE_COUNTER, Where.OWN_DEPARTMENT, group="booking"),

@@ -4,6 +4,7 @@ from idx.backoffice import (
     alerts,
     assist,
     cases,
+    checks,
     counter,
     disaster_guide,
     dxplan,
@@ -207,3 +208,4 @@ urlpatterns += (
     participation.urlpatterns + public_comment.urlpatterns + surveys.urlpatterns + events.urlpatterns
 )
 urlpatterns += participation_processes.urlpatterns
+urlpatterns += checks.urlpatterns

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from idx.applications import services as application_services
 from idx.applications.models import NOT_OPEN, Application, Status
@@ -48,20 +49,20 @@ class NotChecked(ChecksError):
 
     code = "not_all_passed"
     http_status = 409
-    message = "A case did not pass every check on its current answers; nothing was approved."
+    message = _("A case did not pass every check on its current answers; nothing was approved.")
 
 
 class NoCasesChosen(ChecksError):
     code = "no_cases"
     http_status = 422
-    message = "Choose at least one case."
+    message = _("Choose at least one case.")
     field = "cases"
 
 
 class NotConfirmed(ChecksError):
     code = "not_confirmed"
     http_status = 422
-    message = "Confirm that you looked at the cases and their checks."
+    message = _("Confirm that you looked at the cases and their checks.")
     field = "confirm"
 
 
