@@ -41,7 +41,7 @@ KIND_CHOICES = [
     ("text", _("Free text")),
     ("number", pgettext_lazy("survey question", "Number")),
 ]
-STATUS_NAMES = {
+STATUS_NAMES: dict[str, Any] = {
     SurveyStatus.DRAFT: _("Draft"),
     SurveyStatus.OPEN: _("Taking answers"),
     SurveyStatus.CLOSED: _("Closed"),
@@ -202,7 +202,9 @@ class SurveyForm(SurveySettingsForm):
                         _("Enter two or more choices for question %(number)s, one per line.") % {"number": n},
                     )
                 for suffix, lang in (("ja_easy", "ja-easy"), ("en", "en")):
-                    if lines[lang] and len(lines[lang]) != len(lines["ja"]):
+                    # English is required (else a Japanese choice would stand unmarked on English
+                    # pages); やさしい日本語 may be left out.
+                    if (lines[lang] or lang == "en") and len(lines[lang]) != len(lines["ja"]):
                         self.add_error(
                             f"q{n}_choices_{suffix}",
                             _("Give question %(number)s as many choices in %(language)s as in Japanese.")
