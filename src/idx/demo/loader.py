@@ -420,6 +420,9 @@ def load_demo(applications: int = 200) -> DemoSummary:
             from idx.demo.history import load_history_and_statistics
 
             load_history_and_statistics(municipality)
+            from idx.demo.checks import load_checks  # claims passing and failing the automated checks
+
+            load_checks(municipality)
             from idx.demo.insights import load_insights  # KPIs and the intervention log (docs/ebpm.md)
 
             load_insights(
