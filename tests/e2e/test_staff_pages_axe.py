@@ -45,6 +45,7 @@ NOT_PAGES = {
     "survey_csv": "a CSV file (a survey's answers)",
     "survey_builder_action": "the survey builder's buttons post here; it answers with a redirect",
     "survey_builder_easyja": "JSON for the survey builder's live やさしい日本語 check",
+    "case_checks_run": "the case page's button posts here; it answers with a redirect to the case",
 }
 
 # Pages reached only by submitting a form; the named browser test checks them with axe.
@@ -53,6 +54,7 @@ REACHED_BY_FORMS = {
     "alert_update": "test_disaster_alert",
     "alert_cancel": "test_alert_second_look",
     "case_decide": "test_case_review",
+    "checks_approve": "test_checks (the second look before cases are approved in bulk)",
     "inquiry_detail": "test_assistant",
     "payment_detail": "test_payment_journey",
     "case_correction": "test_case_correction",

@@ -272,6 +272,7 @@ def _kwargs(name: str, objects: dict[str, Any]) -> list[dict[str, str]]:
         "backoffice:case_comment": [{"public_id": str(submitted.public_id)}],
         "backoffice:case_attachment": [],  # a file download
         "backoffice:case_my_number": [{"public_id": str(submitted.public_id)}],
+        "backoffice:case_checks_run": [],  # POST only
         "backoffice:procedure_edit": [{"code": code}],
         "backoffice:procedure_builder": [{"code": code}],
         "backoffice:procedure_builder_action": [],  # POST only

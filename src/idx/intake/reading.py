@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
-import subprocess  # nosec B404: Tesseract is run without a shell, with fixed arguments
+import subprocess  # nosec B404
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +37,7 @@ KATAKANA = "アイウエオカキクケコサシスセソタチツテトナニ�
     "ガギグゲゴザジズゼゾダヂヅデドバビブベボパピプペポァィゥェォッャュョヮヴー"
 )
 DIGITS = "0123456789"
+SMALL_TO_FULL = dict(zip("ァィゥェォッャュョヮ", "アイウエオツヤユヨワ", strict=True))
 # Characters Tesseract gives for a digit or a katakana when it is not held to them: a box only
 # holds one kind, so they are read as the character the box allows (with a lower confidence).
 # Tesseract 5.3 reports a confidence of 0 for every word read under a whitelist, so the boxes
@@ -126,7 +126,9 @@ def gray_array(image: Image.Image) -> np.ndarray:
 def find_stamp(gray: np.ndarray) -> tuple[FormStamp, Any] | None:
     import zxingcpp
 
-    for barcode in zxingcpp.read_barcodes(gray, formats=zxingcpp.BarcodeFormat.QRCode):
+    for barcode in zxingcpp.read_barcodes(
+        gray, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+    ):
         stamp = FormStamp.decode(barcode.text)
         if stamp is not None:
             return stamp, barcode
@@ -323,7 +325,7 @@ def tesseract_words(
     if whitelist:
         command += ["-c", f"tessedit_char_whitelist={whitelist}"]
     command += ["-c", "preserve_interword_spaces=1", "tsv"]
-    result = subprocess.run(  # noqa: S603  # nosec B603: fixed program, no shell
+    result = subprocess.run(  # noqa: S603  # nosec B603
         command, input=buffer.getvalue(), capture_output=True, timeout=TESSERACT_TIMEOUT, check=False
     )
     if result.returncode != 0:
@@ -458,7 +460,11 @@ def _value_of(zone: Zone, text: str) -> Any:
     if not stripped:
         return None
     if zone.format == "katakana":
-        return re.sub(r" +", " ", stripped) if "?" not in stripped else None
+        if "?" in stripped:
+            return None
+        # A small kana never starts a word (ィガ is イガ): Tesseract confuses the two sizes.
+        words = [SMALL_TO_FULL.get(word[0], word[0]) + word[1:] for word in stripped.split()]
+        return " ".join(words)
     compact = text.replace(" ", "")
     if not compact.isdigit():
         return None

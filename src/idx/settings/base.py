@@ -79,6 +79,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id (X-Request-ID) and the latency of everything below (idx.operations).
+    "idx.operations.middleware.RequestObservabilityMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "idx.common.security.SecurityHeadersMiddleware",
@@ -331,11 +333,23 @@ IDX_OPENDATA_MAX_UPLOAD_MB = env_int("IDX_OPENDATA_MAX_UPLOAD_MB", 100)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    # Request bodies, cookies and headers never reach a log (idx.common.security).
-    "filters": {"drop_request_data": {"()": "idx.common.security.DropRequestDataFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "idx.operations.logs.JsonFormatter"},
+    },
+    # Request bodies, cookies and headers never reach a log (idx.common.security); every record
+    # carries the request id (idx.operations.logs).
+    "filters": {
+        "drop_request_data": {"()": "idx.common.security.DropRequestDataFilter"},
+        "request_id": {"()": "idx.operations.logs.RequestIdFilter"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["drop_request_data"]}
+        "console": {
+            "class": "logging.StreamHandler",
+            # IDX_LOG_FORMAT=json: one JSON object a line, for a log collector.
+            "formatter": "json" if env_str("IDX_LOG_FORMAT", "plain") == "json" else "plain",
+            "filters": ["drop_request_data", "request_id"],
+        }
     },
     "root": {"handlers": ["console"], "level": env_str("IDX_LOG_LEVEL", "INFO")},
     "loggers": {
@@ -388,6 +402,11 @@ IDX_DEMO_PAY = env_bool("IDX_DEMO_PAY", False)
 IDX_DEMO_PAY_DELIVERY = env_str("IDX_DEMO_PAY_DELIVERY", "")
 # The HTTP client payment providers use (dotted path of a requests-compatible transport; tests swap it).
 IDX_PAYMENTS_TRANSPORT = env_str("IDX_PAYMENTS_TRANSPORT", "")
+
+# /metrics (Prometheus): for a scraper sending "Authorization: Bearer <IDX_METRICS_TOKEN>", or
+# connecting directly (not through a proxy) from one of IDX_METRICS_ALLOWED_ADDRESSES; 404 otherwise.
+IDX_METRICS_TOKEN = env_secret("IDX_METRICS_TOKEN", "")
+IDX_METRICS_ALLOWED_ADDRESSES = env_list("IDX_METRICS_ALLOWED_ADDRESSES", [])
 
 # Backups (`idx backup`) are encrypted with age to these recipients (age1..., comma-separated):
 # the municipality's public keys; the matching key files stay offline, only `idx restore` needs one.

@@ -1,0 +1,84 @@
+"""Scans of paper forms: a batch as uploaded, and each page with what the machine read on it."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from idx.common.models import TenantModel
+from idx.procedures.models import ProcedureVersion
+
+
+def batch_path(instance: ScanBatch, filename: str) -> str:
+    return f"intake/{instance.municipality_id}/{instance.public_id}/upload"
+
+
+def page_path(instance: ScanPage, filename: str) -> str:
+    return f"intake/{instance.municipality_id}/{instance.batch.public_id}/page-{instance.number:04d}.png"
+
+
+class ScanBatch(TenantModel):
+    """One uploaded file of scans (a multi-page PDF or an image), split into pages in the background."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        SPLITTING = "splitting", _("Splitting into pages")
+        READING = "reading", _("Being read")
+        DONE = "done", _("Read")
+        REFUSED = "refused", _("Refused")
+
+    public_id = models.CharField(max_length=40, unique=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=60)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    file = models.FileField(upload_to=batch_path)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RECEIVED)
+    # Why the whole file was refused (a key of ``idx.intake.outcomes.REASONS``).
+    refusal = models.CharField(max_length=40, blank=True)
+    page_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+
+class ScanPage(TenantModel):
+    """One page of a batch: its image and, once read, the answers with a confidence per item."""
+
+    class Outcome(models.TextChoices):
+        QUEUED = "queued", _("Waiting to be read")
+        READ = "read", _("Read")
+        MANUAL = "manual", _("Manual queue")  # no form QR code: a clerk matches it by hand
+        BLANK = "blank", _("Blank page")
+        FAILED = "failed", _("Could not be read")
+
+    batch = models.ForeignKey(ScanBatch, on_delete=models.CASCADE, related_name="pages")
+    number = models.PositiveIntegerField()
+    image = models.FileField(upload_to=page_path)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.QUEUED)
+    reason = models.CharField(max_length=40, blank=True)
+    procedure_version = models.ForeignKey(
+        ProcedureVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    form_serial = models.CharField(max_length=16, blank=True)
+    form_page = models.PositiveIntegerField(null=True, blank=True)
+    form_pages = models.PositiveIntegerField(null=True, blank=True)
+    rotated = models.PositiveIntegerField(default=0)
+    marks_found = models.PositiveIntegerField(default=0)
+    # [{"path", "value", "text", "confidence", "zone": {"x", "y", "w", "h"}}] in form order.
+    readings = models.JSONField(default=list, blank=True)
+    seconds = models.FloatField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["batch", "number"]
+        constraints = [models.UniqueConstraint(fields=["batch", "number"], name="scan_page_unique")]
+        indexes = [models.Index(fields=["municipality", "outcome"], name="scan_page_outcome")]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}/{self.number}"
