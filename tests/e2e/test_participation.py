@@ -169,3 +169,16 @@ def test_a_resident_casts_and_changes_a_budget_ballot(new_context: Any, server: 
     click_and_wait(page, page.locator("main form button[type=submit]").first)
     assert page.locator("#ballot-options input:checked").count() == 3
     assert page.locator("#p-6").is_checked() and not page.locator("#p-5").is_checked()
+
+
+def test_staff_see_a_budget_count_and_recount_it(new_context: Any, server: Any) -> None:
+    clerk = new_context(width=1280, height=800).new_page()
+    staff_sign_in(clerk, CLERK)
+    clerk.goto("/staff/participation/")
+    click_and_wait(clerk, clerk.get_by_role("link", name="子どもの遊び場づくり予算"))
+    click_and_wait(clerk, clerk.locator("main a[href$='/budget/']"))
+    assert clerk.locator("main table tbody tr").count() == 5
+    assert_accessible(clerk, "participation-55-staff-budget")
+    click_and_wait(clerk, clerk.locator("main button[value=recount]"))
+    assert "一致しました" in clerk.locator("#recount").inner_text()
+    assert_accessible(clerk, "participation-56-staff-recount")
