@@ -77,6 +77,8 @@ REACHED_BY_FORMS = {
     "participation_proposal": "test_participation (a proposal answered by its department)",
     "participation_answer_confirm": "test_participation (the second look before an answer is published)",
     "participation_budget": "test_participation (a budget vote's count and its recount)",
+    "participation_process_publish": "test_participation_processes (the second look before a theme is published)",
+    "participation_phase_remove": "test_participation_processes (the confirmation before a phase is removed)",
     "public_comment_result": "test_public_comment (the result written per section)",
     "public_comment_result_publish": "test_public_comment (the second look before the result is published)",
     "survey_confirm": "test_surveys (the second look before a survey is closed)",

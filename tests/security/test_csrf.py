@@ -200,6 +200,10 @@ def _participation(objects: dict[str, Any]) -> dict[str, Any]:
             "proposal": [{"slug": "ueno-akiya", "number": "1"}, {"slug": "machinaka-bench", "number": "1"}],
             "process": [{"pk": str(akiya.pk)}],
             "staff_proposal": [{"pk": str(akiya.proposals.get(number=1).pk)}],
+            "phase": [
+                {"pk": str(akiya.pk), "phase_pk": str(phase.pk)}
+                for phase in akiya.phases.order_by("-starts_on")[:1]
+            ],
             # Participatory budgeting: voting now, and a published count.
             "budget_slug": [{"slug": "chiiki-yosan"}],
             "budget_results": [{"slug": "asobiba-yosan"}],
@@ -379,6 +383,11 @@ def _kwargs(name: str, objects: dict[str, Any]) -> list[dict[str, str]]:
         "backoffice:participation_proposal": _participation(objects)["staff_proposal"],
         "backoffice:participation_answer_confirm": [],  # a redirect without a draft; tests/participation
         "backoffice:participation_moderate": [],  # POST only
+        "backoffice:participation_process_edit": _participation(objects)["process"],
+        # A published theme's second look leads back to its page; a draft's: tests/participation
+        "backoffice:participation_process_publish": [],
+        "backoffice:participation_phase_edit": _participation(objects)["phase"],
+        "backoffice:participation_phase_remove": _participation(objects)["phase"],
         "portal:public_comment_detail": _public_comment(objects)["open"],
         "portal:public_comment_opinion": _public_comment(objects)["open"],
         "portal:public_comment_confirm": [],  # needs opinions in the session; tests/public_comment

@@ -110,6 +110,9 @@ class ProcessForm(forms.Form):
             self.fields["slug"].disabled = True
         _add_language_fields(self, "title", str(_("Title")), rows=0)
         _add_language_fields(self, "description", str(_("Description")), rows=4)
+        # The Japanese title and the address are what every language falls back to and links use.
+        self.fields["title-ja"].required = True
+        self.fields["slug"].required = not published
 
     def settings_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in ("department", "slug", "supports_per_resident") if name in self.fields]
