@@ -93,3 +93,13 @@ def test_the_results_page_the_csv_and_the_open_dataset_never_show_a_small_count(
     assert 'id="small-counts"' in page and "fewer than 5" in page
     assert ">2<" not in page and "10.0%" not in page and "30.0%" not in page
     assert "60.0%" in page
+
+
+def test_a_charts_labels_get_no_ruby_but_its_table_does():
+    from idx.common.furigana import annotate_html
+
+    page = annotate_html(
+        "<html><body><svg><text>防災無線</text></svg><table><tr><th>防災無線</th></tr></table></body></html>"
+    )
+    assert "<svg><text>防災無線</text></svg>" in page  # ruby inside SVG breaks the chart
+    assert "<th><ruby>" in page

@@ -193,8 +193,9 @@ def annotate(text: str) -> SafeString:
     return mark_safe("".join(out))  # noqa: S308  # nosec B308, B703
 
 
-# Elements whose text must stay as it is: not shown as text, inside form controls, or ruby already.
-_SKIP = {"script", "style", "textarea", "title", "option", "select", "rt", "rp", "ruby", "code", "pre"}
+# Elements whose text must stay as it is: not shown as text, inside form controls, or ruby already;
+# and SVG, where ruby is not drawn (a chart's labels; the table beside a chart has the readings).
+_SKIP = {"script", "style", "textarea", "title", "option", "select", "rt", "rp", "ruby", "code", "pre", "svg"}
 _TAG = re.compile(r"(<[^>]*>)")
 _TAG_NAME = re.compile(r"<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9-]*)")
 _OTHER_LANGUAGE = re.compile(r"""\slang\s*=\s*["']?(?!ja\b)[a-zA-Z]""")
