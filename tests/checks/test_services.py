@@ -127,9 +127,7 @@ def test_a_procedure_without_checks_stores_nothing(resident, django_capture_on_c
     from tests.conftest import submit
 
     with django_capture_on_commit_callbacks(execute=True):
-        application = submit(
-            application=make_draft(resident, "pregnancy-notification"), actor=resident
-        )
+        application = submit(application=make_draft(resident, "pregnancy-notification"), actor=resident)
     assert not CheckRun.objects.filter(application=application).exists()
 
 

@@ -374,7 +374,9 @@ def _compare(left: Any, op: str, right: Any) -> bool | None:
         )
     ):
         return None
-    return {"lt": left < right, "le": left <= right, "gt": left > right, "ge": left >= right}[op]
+    a: Any = left
+    b: Any = right
+    return {"lt": a < b, "le": a <= b, "gt": a > b, "ge": a >= b}[op]
 
 
 def _pairs(rule: Mapping[str, Any], answers: Mapping[str, Any]) -> Iterator[tuple[int | None, Any, Any]]:
