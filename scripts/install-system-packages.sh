@@ -12,6 +12,8 @@ done
 # oidc_provider). A Node.js from elsewhere (e.g. NodeSource, which bundles npm) is kept as it is.
 command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
+# pg_dump and pg_restore for `idx backup` and `idx restore` on PostgreSQL.
+command -v pg_dump >/dev/null || missing+=(postgresql-client)
 if [ "${#missing[@]}" -eq 0 ]; then
   exit 0
 fi

@@ -19,6 +19,10 @@ Commands:
                 idx demo --help lists its options
   serve         run the web server (gunicorn) with the configured settings
   worker        run the background task worker
+  backup FILE   write an encrypted backup (database, stored files, public keys, manifest)
+                to the municipality's age recipients (IDX_BACKUP_RECIPIENTS); idx backup_keygen
+                makes a key pair; docs/operations.md
+  restore FILE  restore a backup into an empty database and storage (--identity KEYFILE)
   manage CMD    any Django management command; "idx CMD" works too, for example
                 idx migrate, idx audit verify, idx notifications check;
                 idx manage help lists them all, idx help CMD describes one
@@ -46,6 +50,9 @@ Runs gunicorn on IDX_BIND (default 127.0.0.1:8000) with IDX_WEB_WORKERS workers 
 Each instance gets its own control socket in IDX_DATA_DIR (see docs/operations.md); any option
 given here is passed to gunicorn (python -m gunicorn --help lists them).
 """
+
+# gunicorn's access log without personal data: %(U)s is the path without the query string.
+ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms %({x-request-id}o)s'
 
 # Written by `idx demo` into the data folder: commands run there later use the demo's settings.
 DEMO_MARKER = "demo.json"
@@ -193,6 +200,10 @@ def serve_command(argv: list[str]) -> list[str]:
         workers,
         "--access-logfile",
         "-",
+        # The path without its query (a staff search can carry a name), no referrer, no user agent;
+        # the request id that idx.operations returns in X-Request-ID ties the line to the app's logs.
+        "--access-logformat",
+        ACCESS_LOG_FORMAT,
         "--max-requests",
         "2000",
         "--max-requests-jitter",

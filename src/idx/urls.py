@@ -6,10 +6,10 @@ from django.urls import URLPattern, URLResolver, include, path
 from idx.common.accessibility import accessibility_policy
 from idx.common.language import display_set, furigana_set, language_set
 from idx.common.security import security_txt
-from idx.common.views import healthz
 
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("healthz", healthz, name="healthz"),
+    # /healthz, /readyz and /metrics on every role (idx.operations).
+    path("", include("idx.operations.urls")),
     path(".well-known/security.txt", security_txt, name="security_txt"),
     path("i18n/setlang/", language_set, name="set_language"),
     path("i18n/furigana/", furigana_set, name="furigana_set"),

@@ -8,12 +8,19 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 
 from idx.common.tenancy import municipality_for_host
 
+# Health, readiness and metrics (idx.operations): answered for every host, without a municipality.
+OPERATOR_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+
 
 class MunicipalityMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path in OPERATOR_PATHS:
+            # Probes and scrapers ask by address, on any host name, and need no municipality.
+            request.municipality = None  # type: ignore[attr-defined]
+            return self.get_response(request)
         municipality = municipality_for_host(request.get_host().split(":")[0].lower())
         if municipality is None and not request.path.startswith(("/static/", "/healthz")):
             return HttpResponseNotFound(

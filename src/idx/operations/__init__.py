@@ -1,0 +1,1 @@
+"""Running IDX: backups and their restore, health and readiness, metrics and logs."""
