@@ -97,6 +97,7 @@ REACHED_BY_FORMS = {
 
 # Pages the demo's data gives no way to: not checked in a browser yet (server-side tests cover them).
 NOT_IN_THE_DEMO = {
+    "intake_batch": "a batch of uploaded scans (tests/intake/test_pages.py reads one back)",
     "case_my_number": "a case with a sealed 個人番号 and a fresh second factor",
     "settlement_detail": "a settlement file imported from the payment service",
     "public_comment_publish": "a draft case (the demo's cases are published; tests/public_comment/test_pages.py)",

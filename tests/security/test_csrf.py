@@ -430,6 +430,9 @@ def _kwargs(name: str, objects: dict[str, Any]) -> list[dict[str, str]]:
         "backoffice:survey_builder_delete": [],
         "backoffice:survey_builder_preview": [],
         "backoffice:survey_builder_easyja": [],  # JSON for builder.js
+        # A batch of uploaded scans is made per test: tests/intake/test_pages.py opens its page.
+        "backoffice:intake_batch": [],
+        "portal:procedure_paper_form": [],  # a PDF download
     }
     if name not in table:
         pytest.fail(

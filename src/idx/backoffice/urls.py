@@ -11,6 +11,7 @@ from idx.backoffice import (
     events,
     exports,
     insights,
+    intake,
     message_templates,
     notices,
     opendata,
@@ -208,4 +209,5 @@ urlpatterns += (
     participation.urlpatterns + public_comment.urlpatterns + surveys.urlpatterns + events.urlpatterns
 )
 urlpatterns += participation_processes.urlpatterns
+urlpatterns += intake.urlpatterns
 urlpatterns += checks.urlpatterns

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from idx.common.models import TenantModel
 from idx.procedures.models import ProcedureVersion
@@ -22,10 +23,10 @@ class ScanBatch(TenantModel):
     """One uploaded file of scans (a multi-page PDF or an image), split into pages in the background."""
 
     class Status(models.TextChoices):
-        RECEIVED = "received", _("Received")
+        RECEIVED = "received", pgettext_lazy("scan", "Received")
         SPLITTING = "splitting", _("Splitting into pages")
         READING = "reading", _("Being read")
-        DONE = "done", _("Read")
+        DONE = "done", pgettext_lazy("scan", "Read")
         REFUSED = "refused", _("Refused")
 
     public_id = models.CharField(max_length=40, unique=True)
@@ -52,7 +53,7 @@ class ScanPage(TenantModel):
 
     class Outcome(models.TextChoices):
         QUEUED = "queued", _("Waiting to be read")
-        READ = "read", _("Read")
+        READ = "read", pgettext_lazy("scan", "Read")
         MANUAL = "manual", _("Manual queue")  # no form QR code: a clerk matches it by hand
         BLANK = "blank", _("Blank page")
         FAILED = "failed", _("Could not be read")
