@@ -68,6 +68,18 @@ def test_a_resident_reads_the_citys_view(new_context: Any, server: Any, language
         assert "母は80歳でスマホを持っていません" not in text  # opinions are never shown as written
     if language == "en":
         assert "The city's view" in text and "Draft changed" in text
+        assert "Weekend classes are now in the plan." in text
+        assert "土日の開催を計画に追加しました" not in text
+    if language == "ja-easy":
+        assert "土曜日と 日曜日の 教室を 計画に 入れました。" in page.locator("main").evaluate(
+            "e => { const c = e.cloneNode(true); c.querySelectorAll('rt, rp').forEach(x => x.remove());"
+            " return c.textContent; }"
+        )
+    # Japanese shown for want of the reader's language is marked as such.
+    for paragraph in page.locator(".pc-section p").all():
+        words = paragraph.inner_text()
+        if language == "en" and re.search(r"[\u3040-\u30ff\u4e00-\u9fff]{4}", words):
+            assert paragraph.get_attribute("lang") == "ja", words
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert_accessible(page, f"public-comment-result-{language}")
 

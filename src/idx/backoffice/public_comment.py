@@ -281,11 +281,26 @@ def comments_csv(request: IdxRequest, uid: UUID) -> HttpResponseBase:
     )
 
 
+def _with_easy(section: Any) -> Any:
+    section.easy_summary = section.opinion_summaries.get("ja-easy", "")
+    section.easy_view = section.city_views.get("ja-easy", "")
+    return section
+
+
+LANGUAGE_NAMES = {"ja-easy": gettext_lazy("easy Japanese"), "en": gettext_lazy("English")}
+
+
 class ResultForm(forms.Form):
     notes_ja = forms.CharField(
         label=gettext_lazy("How the plan changed (Japanese)"),
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=4000,
+    )
+    notes_easy = forms.CharField(
+        label=gettext_lazy("How the plan changed (easy Japanese)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+        required=False,
     )
     notes_en = forms.CharField(
         label=gettext_lazy("How the plan changed (English)"),
@@ -311,6 +326,21 @@ class ResultForm(forms.Form):
                 required=False,
                 max_length=4000,
             )
+            for suffix, language in (("easy", _("easy Japanese")), ("en", _("English"))):
+                self.fields[f"summary_{suffix}_{number}"] = forms.CharField(
+                    label=_("Section %(number)s: summary of opinions (%(language)s)")
+                    % {"number": number, "language": language},
+                    widget=forms.Textarea(attrs={"rows": 3}),
+                    required=False,
+                    max_length=4000,
+                )
+                self.fields[f"view_{suffix}_{number}"] = forms.CharField(
+                    label=_("Section %(number)s: the city's view (%(language)s)")
+                    % {"number": number, "language": language},
+                    widget=forms.Textarea(attrs={"rows": 3}),
+                    required=False,
+                    max_length=4000,
+                )
             self.fields[f"changed_{number}"] = forms.ChoiceField(
                 label=_("Section %(number)s: was the draft changed?") % {"number": number},
                 widget=forms.RadioSelect,
@@ -324,6 +354,11 @@ class ResultForm(forms.Form):
                 "section": section,
                 "summary": self[f"summary_{section.number}"],
                 "view": self[f"view_{section.number}"],
+                "others": [
+                    self[f"{kind}_{suffix}_{section.number}"]
+                    for suffix in ("easy", "en")
+                    for kind in ("summary", "view")
+                ],
                 "changed": self[f"changed_{section.number}"],
             }
             for section in self.sections
@@ -334,11 +369,13 @@ def _result_form(consultation: Consultation, data: Any = None) -> ResultForm:
     sections = list(consultation.sections.all())
     initial: dict[str, Any] = {
         "notes_ja": consultation.result_notes.get("ja", ""),
+        "notes_easy": consultation.result_notes.get("ja-easy", ""),
         "notes_en": consultation.result_notes.get("en", ""),
     }
     for section in sections:
-        initial[f"summary_{section.number}"] = section.opinion_summaries.get("ja", "")
-        initial[f"view_{section.number}"] = section.city_views.get("ja", "")
+        for suffix, language in (("", "ja"), ("easy_", "ja-easy"), ("en_", "en")):
+            initial[f"summary_{suffix}{section.number}"] = section.opinion_summaries.get(language, "")
+            initial[f"view_{suffix}{section.number}"] = section.city_views.get(language, "")
         initial[f"changed_{section.number}"] = (
             "" if section.changed is None else ("yes" if section.changed else "no")
         )
@@ -361,23 +398,42 @@ def result_edit(request: IdxRequest, uid: UUID) -> HttpResponseBase:
             try:
                 services.section_result_put(
                     section=section,
-                    opinion_summaries={"ja": data[f"summary_{number}"]},
-                    city_views={"ja": data[f"view_{number}"]},
+                    opinion_summaries={
+                        # Languages the form does not show (written through the API) are kept.
+                        **section.opinion_summaries,
+                        "ja": data[f"summary_{number}"],
+                        "ja-easy": data[f"summary_easy_{number}"],
+                        "en": data[f"summary_en_{number}"],
+                    },
+                    city_views={
+                        **section.city_views,
+                        "ja": data[f"view_{number}"],
+                        "ja-easy": data[f"view_easy_{number}"],
+                        "en": data[f"view_en_{number}"],
+                    },
                     changed={"yes": True, "no": False}.get(data[f"changed_{number}"]),
                     actor=request.user,
                 )
             except services.PublicCommentRefused as exc:
-                exc.field = {"opinion_summaries": f"summary_{number}", "city_views": f"view_{number}"}.get(
-                    exc.field or "", exc.field
-                )
+                exc.field = {
+                    "opinion_summaries": f"summary_{number}",
+                    "city_views": f"view_{number}",
+                    "opinion_summaries_easy": f"summary_easy_{number}",
+                    "city_views_easy": f"view_easy_{number}",
+                }.get(exc.field or "", exc.field)
                 form_add_domain_error(form, exc)
                 failed = True
+        if not failed and request.POST.get("action") == "publish":
+            notes = {"ja": data["notes_ja"], "ja-easy": data["notes_easy"], "en": data["notes_en"]}
+            try:
+                services.easy_japanese_check(notes, "result_notes")
+            except services.PublicCommentRefused as exc:
+                form.add_error("notes_easy", exc.text())
+                failed = True
+            else:
+                request.session[f"public_comment_notes:{consultation.uid}"] = notes
         if not failed:
             if request.POST.get("action") == "publish":
-                request.session[f"public_comment_notes:{consultation.uid}"] = {
-                    "ja": data["notes_ja"],
-                    "en": data["notes_en"],
-                }
                 return redirect("backoffice:public_comment_result_publish", uid=consultation.uid)
             messages.success(request, _("The result was saved. It is not public yet."))
             return redirect("backoffice:public_comment_result", uid=consultation.uid)
@@ -423,8 +479,13 @@ def result_publish(request: IdxRequest, uid: UUID) -> HttpResponseBase:
         "backoffice/public_comment/result_publish.html",
         {
             "consultation": consultation,
-            "sections": list(consultation.sections.all()),
+            "sections": [_with_easy(section) for section in consultation.sections.all()],
             "notes": notes,
+            "notes_easy": notes.get("ja-easy", ""),
+            "missing": [
+                (number, [LANGUAGE_NAMES[language] for language in languages])
+                for number, languages in services.result_languages_missing(consultation)
+            ],
             "error": error,
         },
         status=422 if error else 200,

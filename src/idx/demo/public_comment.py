@@ -143,6 +143,33 @@ DX_SECTIONS = [
         False,
     ),
 ]
+# The result in やさしい日本語 and English, per section: (summary easy, view easy, summary en, view en).
+DX_RESULT_OTHER_LANGUAGES = {
+    2: (
+        "インターネットで 手続きを したい という 意見が ありました。"
+        "スマホを 使わない 人も こまらないように、窓口を のこして ほしい という 意見も ありました。",
+        "市役所の 窓口は これからも あります。職員が 話を 聞いて 書類を つくる 窓口を、すべての 支所に 広げます。",
+        "People asked for online procedures soon; others worried that older residents without a smartphone "
+        "would be left behind and asked to keep the counters.",
+        "The counters stay. The assisted counter, where staff fill in the form while listening to you, "
+        "will be extended to every branch office; the plan now says so.",
+    ),
+    3: (
+        "スマホ教室を もっと ふやして ほしい という 意見が ありました。"
+        "夜や 土曜日・日曜日にも ひらいて ほしい という 意見も ありました。",
+        "地区の 希望に あわせて 教室を ふやします。土曜日と 日曜日の 教室を 計画に 入れました。",
+        "People asked for more smartphone classes, also in the evening and at weekends.",
+        "Classes will be added as each area asks. Weekend classes are now in the plan.",
+    ),
+    4: (
+        "マイナンバーカードの 情報が もれないか しんぱい という 意見が ありました。",
+        "マイナンバーは わからない 形に して しまって います。見る ことが できる 職員は きまって います。"
+        "見た 記録も のこります。計画は なおしません。",
+        "A resident worried that the information of the My Number Card could leak.",
+        "My Numbers are stored encrypted, only some staff may see them, and every look is recorded. "
+        "The plan already covers this and is not changed.",
+    ),
+}
 DX_OPINIONS = [
     (
         {
@@ -385,10 +412,13 @@ def _closed_case(municipality: Municipality, department: Department, today: dt.d
     consultation.refresh_from_db()
     for section in consultation.sections.all():
         _heading, _english, _text, summary, view, changed = DX_SECTIONS[section.number - 1]
+        easy_summary, easy_view, en_summary, en_view = DX_RESULT_OTHER_LANGUAGES.get(
+            section.number, ("", "", "", "")
+        )
         services.section_result_put(
             section=section,
-            opinion_summaries={"ja": summary} if summary else {},
-            city_views={"ja": view} if view else {},
+            opinion_summaries={"ja": summary, "ja-easy": easy_summary, "en": en_summary} if summary else {},
+            city_views={"ja": view, "ja-easy": easy_view, "en": en_view} if view else {},
             changed=changed,
             actor=None,
         )
@@ -398,6 +428,10 @@ def _closed_case(municipality: Municipality, department: Department, today: dt.d
             "ja": (
                 "7人の方から8件の意見をいただきました。いただいた意見を踏まえ、「書かない窓口」の全支所への拡大と、"
                 "スマートフォン教室の土日開催を計画に加えました。"
+            ),
+            "ja-easy": (
+                "7人から 8つの 意見を もらいました。職員が 書類を つくる 窓口を すべての 支所に 広げます。"
+                "土曜日と 日曜日の スマホ教室も 計画に 入れました。"
             ),
             "en": (
                 "Seven people sent eight opinions. The plan now extends the assisted counter to every branch "

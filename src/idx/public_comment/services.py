@@ -45,7 +45,9 @@ from idx.public_comment.models import (
 
 logger = logging.getLogger(__name__)
 
-LANGUAGES = ("ja", "ja-easy", "en")
+EASY = "ja-easy"
+# Texts of a case: Japanese, やさしい日本語 and English by the form; the other languages of the portal by the API.
+LANGUAGES = ("ja", EASY, "en", "pt-br", "vi", "zh-hans", "es", "fil")
 OPINION_MAX = 2000  # characters per section
 NAME_MAX = 100
 ADDRESS_MAX = 200
@@ -433,6 +435,39 @@ def _after_deadline(consultation: Consultation) -> None:
         raise PublicCommentRefused(message=_("The result is already published."))
 
 
+def easy_japanese_check(texts: Mapping[str, str], field: str) -> None:
+    """The やさしい日本語 of a text of the result keeps its rules (short sentences, です・ます …)."""
+    from idx.common import easyja
+
+    easy = texts.get(EASY)
+    if not easy:
+        return
+    breaches = easyja.check(easy)
+    if breaches:
+        raise PublicCommentRefused(
+            code="easy_japanese",
+            message=_("The easy Japanese breaks its rules (%(count)s): %(breaches)s"),
+            field=f"{field}_easy",
+            params={"count": len(breaches), "breaches": "; ".join(str(breach) for breach in breaches[:3])},
+        )
+
+
+def result_languages_missing(consultation: Consultation) -> list[tuple[int, list[str]]]:
+    """The sections with opinions whose summary or view lacks easy Japanese or English (before publishing)."""
+    missing = []
+    for section in Section.objects.filter(consultation=consultation).annotate(count=Count("opinions")):
+        if not section.count:
+            continue
+        lacking = [
+            language
+            for language in (EASY, "en")
+            if not (section.opinion_summaries.get(language) and section.city_views.get(language))
+        ]
+        if lacking:
+            missing.append((section.number, lacking))
+    return missing
+
+
 def section_result_put(
     *,
     section: Section,
@@ -449,6 +484,8 @@ def section_result_put(
     has_opinions = Opinion.objects.filter(section=section).exists()
     summaries = texts_clean(opinion_summaries, "opinion_summaries", required=has_opinions, limit=4000)
     views = texts_clean(city_views, "city_views", required=has_opinions, limit=4000)
+    easy_japanese_check(summaries, "opinion_summaries")
+    easy_japanese_check(views, "city_views")
     with transaction.atomic():
         section.opinion_summaries = summaries
         section.city_views = views
@@ -472,6 +509,7 @@ def result_publish(
     _check_actor(actor, consultation)
     _after_deadline(consultation)
     clean_notes = texts_clean(notes, "result_notes", limit=4000)
+    easy_japanese_check(clean_notes, "result_notes")
     with transaction.atomic():
         locked = Consultation.objects.select_for_update().get(pk=consultation.pk)
         if locked.result_is_published:
