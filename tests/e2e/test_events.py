@@ -142,3 +142,78 @@ def test_waiting_list_promotion_and_check_in(new_context: Any, server: Any) -> N
     resident.reload()
     assert resident.locator("#registration-status .status-approved").count() == 1
     screenshot(resident, "events-resident-checked-in")
+
+
+HELP_DESK = {"ja": "マイナンバーカード", "ja-easy": "マイナンバーカード", "en": "My Number Card"}
+ISO_DATE = re.compile(r"(?<!\d)\d{4}-\d{2}-\d{2}(?!\d)")  # not the phone number 0595-22-9611
+UNMARKED_JAPANESE = """() => {
+  const bad = [];
+  const walker = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
+  let node;
+  while ((node = walker.nextNode())) {
+    const text = node.textContent.trim();
+    if (!/[\\u3040-\\u30ff\\u4e00-\\u9fff]{2}/.test(text)) continue;
+    const marked = node.parentElement.closest('[lang]');
+    if (!marked || !marked.lang.startsWith('ja')) bad.push(text.slice(0, 40));
+  }
+  return bad;
+}"""
+
+
+@pytest.mark.parametrize(
+    ("language", "email"),
+    [
+        ("ja", "resident3@iga.example.jp"),
+        ("ja-easy", "resident4@iga.example.jp"),
+        ("en", "resident5@iga.example.jp"),
+    ],
+)
+def test_a_resident_asks_for_help_in_advance_in_their_language(
+    new_context: Any, server: Any, language: str, email: str
+) -> None:
+    """Signed out, the help desk in the resident's language; signed in, help asked for, then their
+    page with the QR code; no ISO date anywhere, and Japanese shown to an English reader marked lang="ja"."""
+    page = new_context(width=390, height=844, language=language).new_page()
+    page.goto("/events/?category=digital_support")
+    click_and_wait(page, page.locator("main .ev-card h3 a", has_text=HELP_DESK[language]).first)
+    event_path = urlsplit(page.url).path
+    main = page.locator("main")
+    assert not ISO_DATE.search(main.inner_text())
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    if language == "en":
+        assert page.evaluate(UNMARKED_JAPANESE) == []
+    assert_accessible(page, f"events-help-desk-signed-out-{language}")
+    click_and_wait(page, page.locator("main a[href^='/accounts/login/']"))
+    _sign_in(page, email)
+    assert event_path in page.url, page.url
+    page.check("input[name=help_topics][value=online_application]")
+    page.fill("#id_help_note", "児童手当の現況届をオンラインで出してみたいです。")
+    assert_accessible(page, f"events-help-desk-ask-{language}")
+    click_and_wait(page, page.locator("main .ev-register button[type=submit]").first)
+    assert "/my/events/" in page.url, page.url
+    assert "confirmed" in page.locator("#registration-status .status").get_attribute("class")
+    assert page.locator(".ev-qr svg").count() == 1
+    assert not ISO_DATE.search(main.inner_text())
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    if language == "en":
+        assert page.evaluate(UNMARKED_JAPANESE) == []
+    assert_accessible(page, f"events-help-desk-registered-{language}")
+
+
+def test_the_department_changes_an_event_after_a_second_look(new_context: Any, server: Any) -> None:
+    """More places and a new room for the 子育て講座: the registrants are told only after a second look."""
+    manager = new_context(width=1280, height=800).new_page()
+    staff_sign_in(manager, "supervisor@staff.iga.example.jp")
+    manager.goto("/staff/events/")
+    click_and_wait(manager, manager.locator("main table a").first)
+    click_and_wait(manager, manager.locator("main a[href$='/edit/']"))
+    assert_accessible(manager, "events-staff-edit")
+    places = int(manager.input_value("#id_capacity"))
+    manager.fill("#id_capacity", str(places + 5))
+    manager.fill("#id_place_ja", (manager.input_value("#id_place_ja") or "ハイトピア伊賀") + "（会場変更）")
+    click_and_wait(manager, manager.locator("main form button[type=submit].button-primary"))
+    if manager.locator("button[name=confirmed], input[name=confirmed]").count():
+        assert_accessible(manager, "events-staff-edit-second-look")
+        click_and_wait(manager, manager.locator("main form button[type=submit].button-warning"))
+    assert "/edit/" not in manager.url
+    assert_accessible(manager, "events-staff-edited")
