@@ -74,6 +74,7 @@ REACHED_BY_FORMS = {
     "event_check_in": "test_events",
     "event_new": "test_events",
     "event_cancel": "test_events (the second look before an event is cancelled)",
+    "event_edit": "test_events (an event changed by its department, and the second look before registrants are told)",
     "participation_proposal": "test_participation (a proposal answered by its department)",
     "participation_answer_confirm": "test_participation (the second look before an answer is published)",
     "participation_budget": "test_participation (a budget vote's count and its recount)",
