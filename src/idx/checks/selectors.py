@@ -47,7 +47,10 @@ def cases_for_bulk_approval(*, staff: User, public_ids: list[str]) -> list[Appli
     if not wanted:
         return []
     return list(
-        cases_passing_for_staff(staff=staff).filter(public_id__in=wanted).select_related("department")
+        cases_passing_for_staff(staff=staff)
+        .filter(public_id__in=wanted)
+        .select_related("department")
+        .prefetch_related("check_run__results")
     )
 
 
