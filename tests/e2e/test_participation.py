@@ -156,6 +156,7 @@ def test_a_resident_casts_and_changes_a_budget_ballot(new_context: Any, server: 
     click_and_wait(page, page.locator("#ballot-form button[type=submit]"))
     assert page.locator("#ballot-total").inner_text().strip() == "5,900,000円"
     assert page.locator("#ballot-left").inner_text().strip() == "4,100,000円"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390, "nothing wider than the phone"
     assert_accessible(page, "participation-53-ballot-confirm")
     click_and_wait(page, page.locator("main form button[type=submit]").first)
     assert "投票を受け付けました" in page.locator(".messages").inner_text()
