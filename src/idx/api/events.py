@@ -319,7 +319,7 @@ def change_event(request: ApiRequest, event_id: uuid.UUID, payload: EventChangeI
     if event is None:
         raise HttpError(404, "Not found.")
     values: dict[str, object] = {}
-    for name, value in payload.dict(exclude_unset=True).items():
+    for name, value in payload.model_dump(exclude_unset=True).items():
         if value is None:
             continue
         if isinstance(value, dt.datetime) and value.tzinfo is None:
