@@ -61,6 +61,12 @@ class CounterPrintForm(forms.Form):
     address = forms.CharField(max_length=150, required=False, label=gettext_lazy("Address"))
     phone = forms.CharField(max_length=20, required=False, label=gettext_lazy("Phone number"))
 
+    def __init__(self, *args: Any, procedures: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["procedure"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = procedures
+
 
 def _may_use(staff: User) -> bool:
     return can(staff, Action.WORK_CASE)
@@ -148,8 +154,7 @@ def intake_print(request: IdxRequest) -> HttpResponseBase:
     staff: User = request.user
     if not _may_use(staff):
         raise Http404
-    form = CounterPrintForm()
-    form.fields["procedure"].choices = _procedure_choices(request)
+    form = CounterPrintForm(procedures=_procedure_choices(request))
     return render(request, "backoffice/intake/print.html", {"form": form})
 
 
@@ -159,8 +164,7 @@ def intake_print_pdf(request: IdxRequest) -> HttpResponseBase:
     staff: User = request.user
     if not _may_use(staff):
         raise Http404
-    form = CounterPrintForm(request.POST)
-    form.fields["procedure"].choices = _procedure_choices(request)
+    form = CounterPrintForm(request.POST, procedures=_procedure_choices(request))
     if not form.is_valid():
         context = {"form": form, "error_summary": summary_from_form(form)}
         return render(request, "backoffice/intake/print.html", context, status=400)
