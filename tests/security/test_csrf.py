@@ -410,6 +410,7 @@ def _kwargs(name: str, objects: dict[str, Any]) -> list[dict[str, str]]:
         "backoffice:event_participants": [],
         "backoffice:event_check_in": [],
         "backoffice:event_cancel": [],
+        "backoffice:event_edit": [],  # tests/events/test_edit.py posts its form and its second look
         # Surveys are made per test: tests/surveys/test_pages.py walks these pages and their forms.
         "portal:survey_answer": [],
         "portal:survey_thanks": [],

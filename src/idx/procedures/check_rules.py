@@ -57,7 +57,7 @@ def _problem(template: str, where: str, **params: Any) -> str:
 
 def rule_problems(raw: object, definition: Definition) -> list[str]:
     """Every problem of a ``checks:`` list, each named by its place (``checks[1].field``)."""
-    from idx.procedures.definition import _text_problems
+    from idx.procedures.definition import text_problems
 
     if not isinstance(raw, list):
         return [_problem(gettext_noop("%(where)s: must be a list of checks"), "checks")]
@@ -81,7 +81,7 @@ def rule_problems(raw: object, definition: Definition) -> list[str]:
             problems.append(_problem(gettext_noop("%(where)s: duplicate id '%(id)s'"), where, id=rule_id))
         else:
             ids.add(rule_id)
-        problems += _text_problems(rule.get("label"), f"{where}.label")
+        problems += text_problems(rule.get("label"), f"{where}.label")
         kind = rule.get("kind")
         if kind not in KINDS:
             problems.append(

@@ -258,7 +258,7 @@ class Definition:
         return entry[0] if entry else len(self._positions)
 
 
-def _text_problems(value: object, where: str) -> list[str]:
+def text_problems(value: object, where: str) -> list[str]:
     if not isinstance(value, Mapping):
         return [
             Problem(gettext_noop("%(where)s: must be a map of language code to text"), where, where=where)
@@ -299,12 +299,12 @@ def parse(data: Mapping[str, Any]) -> Definition:
     if not isinstance(data["code"], str) or not _CODE.match(data["code"]):
         problems.append(Problem(gettext_noop("code: use lowercase letters, digits and hyphens"), "code"))
     for key in ("name", "summary", "legal_basis", "eligibility", "declaration"):
-        problems += _text_problems(data[key], key)
+        problems += text_problems(data[key], key)
     if not isinstance(data["required_documents"], list):
         problems.append(Problem(gettext_noop("required_documents: must be a list"), "required_documents"))
     else:
         for index, doc in enumerate(data["required_documents"]):
-            problems += _text_problems(doc, f"required_documents[{index}]")
+            problems += text_problems(doc, f"required_documents[{index}]")
     if data["category"] not in CATEGORIES:
         problems.append(f"category: one of {', '.join(CATEGORIES)}")
     if data["life_event"] not in LIFE_EVENTS:
@@ -457,7 +457,7 @@ def _build_steps(raw_steps: object, schema: Mapping[str, Any]) -> tuple[list[Ste
                 Problem(gettext_noop("%(where)s: duplicate id '%(id)s'"), where, where=where, id=raw["id"])
             )
         ids.add(raw["id"])
-        problems += _text_problems(raw.get("title"), f"{where}.title")
+        problems += text_problems(raw.get("title"), f"{where}.title")
         items: list[Item] = []
         notes: list[tuple[int, Item]] = []
         for item_index, raw_item in enumerate(raw.get("items") or []):
@@ -489,9 +489,9 @@ def _build_steps(raw_steps: object, schema: Mapping[str, Any]) -> tuple[list[Ste
 def _build_note(raw: Mapping[str, Any], schema: Mapping[str, Any], *, where: str) -> tuple[Item, list[str]]:
     """An explanatory text (``widget: note``): a heading (``label``) and optional text (``help``), no answer."""
     name = raw.get("field")
-    problems = _text_problems(raw.get("label"), f"{where}.label")
+    problems = text_problems(raw.get("label"), f"{where}.label")
     if "help" in raw:
-        problems += _text_problems(raw["help"], f"{where}.help")
+        problems += text_problems(raw["help"], f"{where}.help")
     if not isinstance(name, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", name):
         problems.append(Problem(gettext_noop("%(where)s: needs a field"), where, where=where))
     elif name in schema.get("properties", {}):
@@ -523,9 +523,9 @@ def _build_item(
         ]
     prop = properties[name]
     widget = raw.get("widget")
-    problems = _text_problems(raw.get("label"), f"{where}.label")
+    problems = text_problems(raw.get("label"), f"{where}.label")
     if "help" in raw:
-        problems += _text_problems(raw["help"], f"{where}.help")
+        problems += text_problems(raw["help"], f"{where}.help")
     path = f"{parent_path}{name}"
     # A checkbox always has an answer (unticked is "no"): it is required only when it must be
     # ticked (``const: true``, an agreement), so an optional tick box is never marked 必須.
@@ -544,7 +544,7 @@ def _build_item(
             child_prefix = f"{path}[]."
             if prop.get("type") != "array" or sub_schema.get("type") != "object":
                 problems.append(f"{where}: a repeat needs an array of objects")
-            problems += _text_problems(raw.get("add_label"), f"{where}.add_label")
+            problems += text_problems(raw.get("add_label"), f"{where}.add_label")
         presented: list[str] = []
         for child_index, raw_child in enumerate(raw.get("items") or []):
             child, child_problems = _build_item(
@@ -660,7 +660,7 @@ def _scalar_problems(raw: Mapping[str, Any], prop: Mapping[str, Any], where: str
         if list(enum) != values:
             problems.append(f"{where}: options must list the schema enum {enum} in order")
         for option_index, option in enumerate(raw.get("options") or []):
-            problems += _text_problems(option.get("label"), f"{where}.options[{option_index}].label")
+            problems += text_problems(option.get("label"), f"{where}.options[{option_index}].label")
     if widget in ("checkbox", "yes_no") and kind != "boolean":
         problems.append(f"{where}: {widget} needs a boolean property")
     if widget == "number" and kind not in ("integer", "number"):
