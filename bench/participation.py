@@ -31,7 +31,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _bench import percentile, setup_django  # noqa: E402
+from _bench import setup_django, timed  # noqa: E402
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/idx_bench_participation"
 BATCH = 5000
@@ -195,33 +195,6 @@ def fill(municipality: Any, args: argparse.Namespace) -> tuple[Any, list[Any]]:
         cursor.execute("ANALYZE")
     print(f"set-up: {time.perf_counter() - started:.0f} s for the rows", flush=True)
     return process, residents
-
-
-def timed(client: Any, path: str, requests: int) -> dict[str, Any]:
-    from django.db import connection
-
-    for _ in range(3):
-        assert client.get(path).status_code == 200, path
-    queries: list[str] = []
-
-    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        queries.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(count):
-        client.get(path)
-    times = []
-    for _ in range(requests):
-        started = time.perf_counter()
-        response = client.get(path)
-        times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, path
-    return {
-        "p50": percentile(times, 50),
-        "p95": percentile(times, 95),
-        "max": max(times),
-        "queries": len(queries),
-    }
 
 
 def toggling(process: Any, residents: list[Any], threads: int, seconds: float) -> tuple[float, int]:
