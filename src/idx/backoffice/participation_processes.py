@@ -299,17 +299,8 @@ def process_edit(request: IdxRequest, pk: int) -> HttpResponseBase:
             messages.success(request, _("The theme's texts and settings are saved."))
             return redirect("backoffice:participation_process_edit", pk=process.pk)
     if which == "phase" and phase_form.is_valid():
-        data = phase_form.cleaned_data
         try:
-            process_editing.phase_add(
-                staff=request.user,
-                process=process,
-                kind=data["kind"],
-                starts_on=data["starts_on"],
-                ends_on=data["ends_on"],
-                rules=_texts_of(data, "rules"),
-                budget_total=data["budget_total"],
-            )
+            process_editing.phase_add(staff=request.user, process=process, **_phase_values(phase_form))
         except DomainError as exc:
             _form_error(phase_form, exc)
         else:
@@ -329,6 +320,18 @@ def process_edit(request: IdxRequest, pk: int) -> HttpResponseBase:
     )
 
 
+def _phase_values(form: forms.Form) -> dict[str, Any]:
+    """The phase form's answers as the phase services take them."""
+    data = form.cleaned_data
+    return {
+        "kind": data["kind"],
+        "starts_on": data["starts_on"],
+        "ends_on": data["ends_on"],
+        "rules": _texts_of(data, "rules"),
+        "budget_total": data["budget_total"],
+    }
+
+
 @staff_required
 @permitted(Action.MANAGE_PARTICIPATION)
 def phase_edit(request: IdxRequest, pk: int, phase_pk: int) -> HttpResponseBase:
@@ -345,17 +348,8 @@ def phase_edit(request: IdxRequest, pk: int, phase_pk: int) -> HttpResponseBase:
         },
     )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            process_editing.phase_update(
-                staff=request.user,
-                phase=phase,
-                kind=data["kind"],
-                starts_on=data["starts_on"],
-                ends_on=data["ends_on"],
-                rules=_texts_of(data, "rules"),
-                budget_total=data["budget_total"],
-            )
+            process_editing.phase_update(staff=request.user, phase=phase, **_phase_values(form))
         except DomainError as exc:
             _form_error(form, exc)
         else:
