@@ -252,5 +252,5 @@ def test_clerk_requests_a_correction_of_two_items_and_sees_the_diff(new_context:
     click_and_wait(clerk, clerk.locator("main form button[type=submit]").first)
     main = clerk.locator("main").inner_text()
     assert "承認しました" in main and "保存しました" not in main
-    assert clerk.locator(".status-approved").count() == 1
+    assert clerk.locator("#case-status .status-approved").count() == 1
     screenshot(clerk, "correction-approved")

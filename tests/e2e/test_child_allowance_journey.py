@@ -237,7 +237,7 @@ def test_child_allowance_journey(new_context: Any, mailbox: Any, server: Any) ->
     check(clerk, "case-approve-confirm")
     clerk.fill("#decision-reason", "認定しました。")
     click_and_wait(clerk, clerk.locator("main form button[type=submit]"))
-    assert clerk.locator(".status-approved").count() == 1
+    assert clerk.locator("#case-status .status-approved").count() == 1
     check(clerk, "case-approved")
 
     approval_mail = mailbox.wait_for(
