@@ -183,20 +183,6 @@ EDIT_TEXTS = {
         "en": "accessibility_note_en",
     },
 }
-EDIT_PLAIN = (
-    "area",
-    "accessibility",
-    "starts_at",
-    "ends_at",
-    "registration_deadline",
-    "cancel_deadline",
-    "capacity",
-    "waitlist_size",
-    "max_companions",
-    "fee",
-    "online",
-    "join_base_url",
-)
 
 
 def _edit_initial(event: Event) -> dict[str, Any]:
@@ -205,7 +191,7 @@ def _edit_initial(event: Event) -> dict[str, Any]:
         for name, by_language in EDIT_TEXTS.items()
         for language, form_field in by_language.items()
     }
-    for name in EDIT_PLAIN:
+    for name in services.PLAIN_FIELDS:
         value = getattr(event, name)
         initial[name] = timezone.localtime(value) if name.endswith(("_at", "_deadline")) else value
     return initial
@@ -219,7 +205,7 @@ def _edit_values(event: Event, data: dict[str, Any]) -> dict[str, object]:
         for language, form_field in by_language.items():
             texts[language] = data[form_field]
         values[name] = texts
-    for name in EDIT_PLAIN:
+    for name in services.PLAIN_FIELDS:
         value = list(data[name]) if name == "accessibility" else data[name]
         current = getattr(event, name)
         # The form shows minutes: the same minute keeps the time as it is.

@@ -568,8 +568,8 @@ def reminders_send(today: dt.date) -> int:
 
 TEXT_FIELDS = ("titles", "descriptions", "places", "accessibility_notes")
 TEXT_MAX = {"titles": 120, "descriptions": 2000, "places": 200, "accessibility_notes": 500}
-EDITABLE = (
-    *TEXT_FIELDS,
+# The fields edited as they are (not per language).
+PLAIN_FIELDS = (
     "area",
     "accessibility",
     "starts_at",
@@ -583,6 +583,7 @@ EDITABLE = (
     "online",
     "join_base_url",
 )
+EDITABLE = (*TEXT_FIELDS, *PLAIN_FIELDS)
 # A change of these is told to everyone registered or waiting.
 TOLD = ("starts_at", "ends_at", "places", "online", "join_base_url")
 
