@@ -80,6 +80,17 @@ def timed(client: Any, path: str, requests: int) -> dict[str, Any]:
     }
 
 
+def fresh_database(url: str) -> None:
+    """Drop and create the PostgreSQL database named at the end of ``url``, so a run starts empty."""
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
 def percentile(values: list[float], pct: float) -> float:
     if not values:
         return float("nan")

@@ -35,7 +35,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _bench import percentile, setup_django, timed  # noqa: E402
+from _bench import fresh_database, percentile, setup_django, timed  # noqa: E402
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/idx_bench_events"
 BATCH = 5000
@@ -60,16 +60,6 @@ CATEGORIES = [
     "sports",
 ]
 AREAS = ["ueno", "iga", "shimagahara", "ayama", "oyamada", "aoyama"]
-
-
-def fresh_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
 
 
 def fill(municipality: Any, args: argparse.Namespace) -> tuple[list[Any], list[Any]]:

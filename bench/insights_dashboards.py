@@ -30,21 +30,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _bench import percentile, setup_django  # noqa: E402
+from _bench import fresh_database, percentile, setup_django  # noqa: E402
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/idx_bench_insights"
 MONTHS = 36
 SERVICES = ["juminhyo", "mynumber-card", "kaigo-soudan", "zei-soudan", "kosodate-soudan"]
-
-
-def fresh_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
 
 
 def fill_facts(municipality: Any, applications: int, today: dt.date) -> int:

@@ -27,22 +27,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _bench import percentile, setup_django  # noqa: E402
+from _bench import fresh_database, percentile, setup_django  # noqa: E402
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/idx_bench_datastore"
 TOWNS = ["上野丸之内", "四十九町", "阿保", "柘植町", "島ヶ原", "大山田", "青山", "西明寺", "小田町", "緑ケ丘"]
 PLACES = ["1階 総合案内横", "体育館入口", "事務室前", "玄関ホール", "救急外来入口", "2階 廊下"]
 DAYS = ["月火水木金", "月火水木金土日", "土日", "火水木金土日"]
-
-
-def fresh_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
 
 
 def load_rows(resource_id: int, rows: int) -> None:

@@ -37,7 +37,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _bench import percentile, setup_django, timed  # noqa: E402
+from _bench import fresh_database, percentile, setup_django, timed  # noqa: E402
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/idx_bench_public_comment"
 BATCH = 5000
@@ -52,16 +52,6 @@ OPINIONS = [
     "医療的ケア児を受け入れる保育所の数を、計画に数値で書いてください。",
     "外国籍の家庭向けに、やさしい日本語とポルトガル語の案内を増やしてください。",
 ]
-
-
-def fresh_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
 
 
 def _texts(ja: str, easy: str, en: str) -> dict[str, str]:
