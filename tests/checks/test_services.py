@@ -46,6 +46,26 @@ def test_a_submission_runs_the_checks_after_commit_and_every_one_passes(
     assert entry.after["all_passed"] is True
 
 
+def test_only_procedures_that_declare_checks_get_a_check_task(
+    resident, django_capture_on_commit_callbacks, monkeypatch
+):
+    enqueued: list[int] = []
+    from types import SimpleNamespace
+
+    from idx.checks import tasks
+    from tests.conftest import submit
+
+    monkeypatch.setattr(tasks, "run_checks", SimpleNamespace(enqueue=enqueued.append))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        plain = submit(application=make_draft(resident, code="care-insurance-card-reissue"), actor=resident)
+    assert "checks" not in plain.procedure_version.definition
+    assert enqueued == []
+    with django_capture_on_commit_callbacks(execute=True):
+        checked = submit(application=make_draft(resident, answers=passing_answers()), actor=resident)
+    assert enqueued == [checked.pk]
+
+
 def test_failures_say_what_was_compared(resident, django_capture_on_commit_callbacks):
     today = timezone.localdate()
     answers = passing_answers(moved_in_date=(today - dt.timedelta(days=40)).isoformat())
