@@ -66,7 +66,7 @@ def test_the_counter_prints_a_prefilled_form_by_post(clerk):
     )
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     stamp, _barcode = find_stamp(np.asarray(next(render_pdf(response.content, 150))))
-    assert stamp.procedure_code == "child-allowance-certification" and not stamp.serial.startswith("B")
+    assert stamp.procedure_code == "child-allowance-certification" and stamp.serial.startswith("P")
     assert client.get("/staff/intake/print/form.pdf").status_code == 405
     refused = client.post("/staff/intake/print/form.pdf", {"procedure": "no-such-procedure"})
     assert refused.status_code == 400

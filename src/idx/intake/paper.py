@@ -77,8 +77,11 @@ class FormStamp:
 
 
 def new_serial() -> str:
-    """A form serial: groups the pages of one filled form in a batch of scans (not a secret)."""
-    return secrets.token_hex(5).upper()
+    """A form serial: groups the pages of one filled form in a batch of scans (not a secret).
+
+    "P" (printed for one person) keeps it apart from the blank form's "B" serials: hex alone
+    could begin with B."""
+    return "P" + secrets.token_hex(5).upper()
 
 
 def blank_serial(version: ProcedureVersion) -> str:
