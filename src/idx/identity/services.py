@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 
 from django.core import signing
 from django.db import IntegrityError, transaction
@@ -254,5 +255,61 @@ def counter_resident_find_or_create(
             target_type="user",
             target_id=user.pk,
             after={"identity_checked": identity_checked},
+        )
+    return user
+
+
+def _name_key(text: str) -> str:
+    """A name as compared for matching: NFKC, without any space (「伊賀　花子」 = 「伊賀花子」)."""
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+def offline_applicant(
+    *,
+    municipality: Municipality,
+    full_name: str,
+    birthdate: dt.date | None,
+    actor: User | None,
+    source: str,
+    audit: bool = True,
+) -> User:
+    """The resident an application that reached the city off-line belongs to (a paper form keyed
+    in or read, a row imported from another system).
+
+    Exactly one resident of ``municipality`` whose name (spaces and full-width letters ignored,
+    the account's name or the name verified by My Number Card) and birth date (the verified one)
+    both match is that resident. Otherwise, also when two or more match, a new resident record is
+    made that cannot sign in: no e-mail address and an unusable password, so nobody can claim it
+    by e-mail; a counter clerk can link sign-in later. ``source`` ("import", "paper") goes into
+    the audit entry of a new record. The caller holds the transaction; ``audit=False`` leaves the
+    audit entry to the caller (a bulk import audits the whole run once).
+    """
+    name = full_name.strip()
+    key = _name_key(name)
+    if key and birthdate is not None:
+        candidates = [
+            user
+            for user in User.objects.filter(
+                municipality=municipality, role=Role.RESIDENT, verified_birthdate=birthdate
+            ).only("id", "full_name", "verified_name", "municipality_id")[:20]
+            if key in (_name_key(user.full_name), _name_key(user.verified_name))
+        ]
+        if len(candidates) == 1:
+            return candidates[0]
+    user = User.objects.create_user(
+        municipality=municipality,
+        email="",
+        password=None,  # set_password(None) stores an unusable password
+        full_name=name[:60],
+        role=Role.RESIDENT,
+    )
+    if audit:
+        audit_record(
+            municipality=municipality,
+            actor=actor,
+            action="account.offline_create",
+            target_type="user",
+            target_id=user.pk,
+            after={"source": source},
         )
     return user
