@@ -401,6 +401,17 @@ def export_codes_csv(
     return csv_chunks(codes_rows(columns), batch=100)
 
 
+def decided_cases_of_procedure(
+    *, procedure_id: int, municipality_id: int, approved_only: bool = False
+) -> QuerySet[Application]:
+    """The decided cases of one procedure of one municipality, oldest first, for a process that
+    hands them over (no staff member behind it: the caller scopes by its own configuration)."""
+    statuses = [Status.APPROVED] if approved_only else [Status.APPROVED, Status.REJECTED]
+    return Application.objects.filter(
+        municipality_id=municipality_id, procedure_id=procedure_id, status__in=statuses
+    ).order_by("id")
+
+
 def export_json_chunks(
     cases: QuerySet[Application], definition: Definition, *, open_my_number: MyNumberOpener | None = None
 ) -> Iterator[str]:
@@ -424,6 +435,7 @@ __all__ = [
     "Column",
     "ExportLayout",
     "codes_rows",
+    "decided_cases_of_procedure",
     "export_codes_csv",
     "export_columns",
     "export_csv_rows",

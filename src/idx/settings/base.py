@@ -67,7 +67,9 @@ INSTALLED_APPS = [
     "idx.surveys",
     "idx.events",
     "idx.intake",
+    "idx.imports",
     "idx.checks",
+    "idx.handover",
     "idx.operations",
     "idx.portal",
     "idx.backoffice",
@@ -411,6 +413,10 @@ IDX_METRICS_ALLOWED_ADDRESSES = env_list("IDX_METRICS_ALLOWED_ADDRESSES", [])
 # Backups (`idx backup`) are encrypted with age to these recipients (age1..., comma-separated):
 # the municipality's public keys; the matching key files stay offline, only `idx restore` needs one.
 IDX_BACKUP_RECIPIENTS = env_list("IDX_BACKUP_RECIPIENTS", [])
+# Hand-over to core systems (docs/decisions/0032-handover.md): folder destinations are folders under
+# IDX_HANDOVER_ROOT; SFTP private keys are files in IDX_HANDOVER_KEYS_DIR, named by each target.
+IDX_HANDOVER_ROOT = Path(env_str("IDX_HANDOVER_ROOT", str(DATA_DIR / "handover")))
+IDX_HANDOVER_KEYS_DIR = Path(env_str("IDX_HANDOVER_KEYS_DIR", str(DATA_DIR / "handover-keys")))
 
 # Audit log retention (`idx audit prune` deletes older entries, keeping the chain verifiable).
 IDX_AUDIT_RETENTION_DAYS = env_int("IDX_AUDIT_RETENTION_DAYS", 3650)
