@@ -552,6 +552,7 @@ def application_submit(
     declaration_accepted: bool,
     signature: SignatureEvidence | None = None,
     counter_confirmation: CounterConfirmation | None = None,
+    paper_verified_by: User | None = None,
 ) -> Application:
     """Validate everything, number the receipt and hand the application to its department.
 
@@ -559,15 +560,26 @@ def application_submit(
     :func:`idx.applications.signing.signature_verify` over the answers submitted now, unless it
     was made at the counter: then the clerk checked the resident's identity in person and the
     resident's own confirmation on the counter's screen (``counter_confirmation``) replaces the
-    seal, as on paper at the counter.
+    seal, as on paper at the counter. A form received on paper (channel ``paper``) is submitted in
+    the applicant's name once a clerk verified what was read on it (``paper_verified_by``): the
+    signed paper form replaces the electronic signature.
     """
     _require_applicant(application, actor)
+    if paper_verified_by is not None and (
+        application.channel != "paper" or not can(paper_verified_by, Action.WORK_CASE, application.department)
+    ):
+        raise NotPermitted()
     if application.status != Status.DRAFT:
         raise InvalidTransition(Event.SUBMIT, application.status)
     if not declaration_accepted:
         raise DeclarationMissing()
     answers = validate_for_submission(application)
-    if signature is None and counter_confirmation is None and requires_signature(application):
+    if (
+        signature is None
+        and counter_confirmation is None
+        and paper_verified_by is None
+        and requires_signature(application)
+    ):
         raise SignatureRequired()
     due = fee_checks().due_before_submission(application)
     if due:
@@ -601,6 +613,8 @@ def application_submit(
             audit_extra["assisted_by"] = application.assisted_by_id
             audit_extra["resident_confirmed"] = "counter_screen"
             updates["resident_confirmed_at"] = now
+        if paper_verified_by is not None:
+            audit_extra["verified_on_paper_by"] = paper_verified_by.pk
         return _transition(
             application=application,
             event=Event.SUBMIT,

@@ -83,3 +83,49 @@ class ScanPage(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.batch_id}/{self.number}"
+
+
+class FormVerification(TenantModel):
+    """A clerk's verification of one read paper form: when the screen was opened, when the answers
+    were accepted and by whom, what was corrected, and the case it became.
+
+    A form is the pages of a batch that share a serial, starting at ``first_page`` (the batch's page
+    number). The times give the handling time per step: reading (``reading_seconds``, the machine's
+    time on the form's pages) and verifying (``started_at`` to ``verified_at``).
+    """
+
+    batch = models.ForeignKey(ScanBatch, on_delete=models.PROTECT, related_name="verifications")
+    first_page = models.PositiveIntegerField()
+    form_serial = models.CharField(max_length=16)
+    procedure_version = models.ForeignKey(ProcedureVersion, on_delete=models.PROTECT, related_name="+")
+    page_numbers = models.JSONField(default=list, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    application = models.OneToOneField(
+        "applications.Application", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reading_seconds = models.FloatField(null=True, blank=True)
+    # [{"path", "read", "accepted", "confidence"}] for every item whose accepted value differs.
+    corrections = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "first_page"], name="form_verification_unique")
+        ]
+        indexes = [models.Index(fields=["municipality", "verified_at"], name="form_verified_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}/{self.first_page}"
+
+    @property
+    def verifying_seconds(self) -> float | None:
+        if self.started_at is None or self.verified_at is None:
+            return None
+        return round(max((self.verified_at - self.started_at).total_seconds(), 0.0), 3)

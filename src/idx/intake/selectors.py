@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,7 +12,9 @@ from typing import Any
 from django.db.models import QuerySet
 
 from idx.common.models import Municipality
-from idx.intake.models import ScanBatch, ScanPage
+from idx.identity.models import User
+from idx.identity.policy import Action, can
+from idx.intake.models import FormVerification, ScanBatch, ScanPage
 from idx.procedures.definition import AnswerError, validate_answers
 from idx.procedures.models import ProcedureVersion
 
@@ -45,6 +49,8 @@ class PaperForm:
     version: ProcedureVersion
     serial: str
     pages: list[ScanPage]
+    # The batch's page number the form starts at: with the batch, what names the form.
+    first_page: int = 0
     answers: dict[str, Any] = field(default_factory=dict)
     problems: list[AnswerError] = field(default_factory=list)
     missing_pages: list[int] = field(default_factory=list)
@@ -57,13 +63,31 @@ class PaperForm:
 
 
 def paper_forms(*, pages: Iterable[ScanPage]) -> list[PaperForm]:
-    """Read pages grouped into forms by their serial, answers assembled and checked by the schema."""
-    groups: dict[tuple[int, str], list[ScanPage]] = {}
-    for page in pages:
-        if page.outcome == ScanPage.Outcome.READ and page.procedure_version is not None:
-            groups.setdefault((page.procedure_version_id or 0, page.form_serial), []).append(page)
+    """Read pages grouped into forms by their serial, answers assembled and checked by the schema.
+
+    Blank forms downloaded from the portal share one serial per version, so a page whose form page
+    number was already seen under its serial starts the next form of that serial (pages of a form
+    are told apart by their order in the scan).
+    """
+    groups: list[list[ScanPage]] = []
+    open_groups: dict[tuple[int, str], list[ScanPage]] = {}
+    for page in sorted(pages, key=lambda page: page.number):
+        if page.outcome != ScanPage.Outcome.READ or page.procedure_version is None:
+            continue
+        key = (page.procedure_version_id or 0, page.form_serial)
+        group = open_groups.get(key)
+        if (
+            group is None
+            or page.form_page == 1
+            or any(member.form_page == page.form_page for member in group)
+        ):
+            group = []
+            open_groups[key] = group
+            groups.append(group)
+        group.append(page)
     forms: list[PaperForm] = []
-    for (_version_id, serial), members in groups.items():
+    for members in groups:
+        first_page = members[0].number
         members.sort(key=lambda page: page.form_page or 0)
         version = members[0].procedure_version
         assert version is not None
@@ -74,14 +98,114 @@ def paper_forms(*, pages: Iterable[ScanPage]) -> list[PaperForm]:
         forms.append(
             PaperForm(
                 version=version,
-                serial=serial,
+                serial=members[0].form_serial,
                 pages=members,
+                first_page=first_page,
                 answers=answers,
                 problems=validate_answers(version.parsed, answers),
                 missing_pages=[number for number in range(1, expected + 1) if number not in seen],
             )
         )
     return forms
+
+
+def paper_form_get(*, batch: ScanBatch, first_page: int) -> PaperForm | None:
+    """The form of ``batch`` that starts at page ``first_page``, or None."""
+    pages = page_list(batch=batch).select_related("procedure_version__procedure__department")
+    return next((form for form in paper_forms(pages=pages) if form.first_page == first_page), None)
+
+
+def verification_get(*, batch: ScanBatch, first_page: int) -> FormVerification | None:
+    return (
+        FormVerification.objects.filter(
+            batch=batch, first_page=first_page, municipality_id=batch.municipality_id
+        )
+        .select_related("application", "verified_by", "started_by")
+        .first()
+    )
+
+
+@dataclass
+class WaitingForm:
+    """A read paper form no clerk has accepted yet, with its batch."""
+
+    batch: ScanBatch
+    form: PaperForm
+    started_at: dt.datetime | None
+
+
+def forms_waiting(*, staff: User, batches: int = 100) -> list[WaitingForm]:
+    """Read forms of the staff member's municipality (recent batches) that are not verified yet,
+    of procedures whose cases the staff member may work, oldest batch first."""
+    if not can(staff, Action.WORK_CASE):
+        return []
+    recent = list(
+        ScanBatch.objects.filter(
+            municipality_id=staff.municipality_id,
+            status__in=[ScanBatch.Status.READING, ScanBatch.Status.DONE],
+        ).order_by("-created_at", "-id")[:batches]
+    )
+    if not recent:
+        return []
+    records = {
+        (record.batch_id, record.first_page): record
+        for record in FormVerification.objects.filter(
+            municipality_id=staff.municipality_id, batch__in=recent
+        ).only("batch_id", "first_page", "verified_at", "started_at")
+    }
+    pages: dict[int, list[ScanPage]] = {}
+    for page in ScanPage.objects.filter(
+        municipality_id=staff.municipality_id, batch__in=recent, outcome=ScanPage.Outcome.READ
+    ).select_related("procedure_version__procedure__department"):
+        pages.setdefault(page.batch_id, []).append(page)
+    waiting: list[WaitingForm] = []
+    for batch in reversed(recent):
+        for form in paper_forms(pages=pages.get(batch.pk, [])):
+            record = records.get((batch.pk, form.first_page))
+            if record is not None and record.verified_at is not None:
+                continue
+            if not can(staff, Action.WORK_CASE, form.version.procedure.department):
+                continue
+            waiting.append(WaitingForm(batch, form, record.started_at if record else None))
+    return waiting
+
+
+@dataclass(frozen=True)
+class HandlingTime:
+    """The time one paper application took per step: the machine reading it, a clerk verifying it."""
+
+    application: uuid.UUID
+    receipt_number: str
+    procedure: str
+    verified_at: dt.datetime
+    reading_seconds: float | None
+    verifying_seconds: float | None
+
+
+def handling_times(municipality: Municipality, since: dt.datetime) -> list[HandlingTime]:
+    """Reading and verifying seconds per application made from a paper form verified since ``since``."""
+    records = (
+        FormVerification.objects.filter(
+            municipality=municipality, verified_at__gte=since, application__isnull=False
+        )
+        .select_related("application__procedure")
+        .order_by("verified_at", "id")
+    )
+    times: list[HandlingTime] = []
+    for record in records:
+        application = record.application
+        assert application is not None and record.verified_at is not None
+        times.append(
+            HandlingTime(
+                application=application.public_id,
+                receipt_number=application.receipt_number or "",
+                procedure=application.procedure.code,
+                verified_at=record.verified_at,
+                reading_seconds=record.reading_seconds,
+                verifying_seconds=record.verifying_seconds,
+            )
+        )
+    return times
 
 
 def answers_from_readings(readings: Iterable[Mapping[str, Any]]) -> dict[str, Any]:

@@ -7,31 +7,43 @@ outcome is recorded on it with a reason; nothing raised by one page stops the ot
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import logging
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import filetype
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
+from idx.applications.answers import visible_answers
+from idx.applications.models import Application
+from idx.applications.paper import paper_application_submit
+from idx.applications.services import AnswersInvalid
 from idx.audit.services import audit_record
 from idx.common.errors import DomainError
 from idx.common.models import Municipality
+from idx.identity.policy import Action, can
+from idx.identity.services import offline_applicant
+from idx.intake import selectors
 from idx.intake.layout import FormLayout
-from idx.intake.models import ScanBatch, ScanPage
-from idx.intake.paper import FormStamp, form_layout
+from idx.intake.models import FormVerification, ScanBatch, ScanPage
+from idx.intake.paper import FormStamp, form_layout, value_at
 from idx.intake.reading import DPI, PageError, read_page
+from idx.intake.selectors import PaperForm
+from idx.intake.verification import corrections
+from idx.procedures.definition import validate_answers
 from idx.procedures.models import ProcedureVersion
+from idx.procedures.rendering import identity_fact_paths
 
 logger = logging.getLogger(__name__)
 
@@ -297,3 +309,167 @@ def _finish_if_read(batch_id: int) -> None:
         ScanBatch.objects.filter(pk=batch_id, status=ScanBatch.Status.READING).update(
             status=ScanBatch.Status.DONE
         )
+
+
+# ---- verifying a read form: it becomes a case -------------------------------------------------
+
+
+class FormNotFound(DomainError):
+    """No such form here, or not one the staff member may verify (never says which)."""
+
+    code = "not_found"
+    http_status = 404
+    message = _("Not found.")
+
+
+class FormAlreadyVerified(DomainError):
+    code = "already_verified"
+    http_status = 409
+    message = _("This paper form has already been verified and its case made.")
+
+
+class FormOutdated(DomainError):
+    code = "form_outdated"
+    http_status = 409
+    message = _(
+        "This paper form was printed for an earlier version of the procedure: key it in at the counter instead."
+    )
+
+
+def _verifiable(staff: Any, batch: ScanBatch, first_page: int) -> PaperForm:
+    """The form, when ``staff`` may verify it: intake work, and cases of the procedure's department."""
+    if staff.municipality_id != batch.municipality_id or not can(staff, Action.WORK_CASE):
+        raise FormNotFound()
+    form = selectors.paper_form_get(batch=batch, first_page=first_page)
+    if form is None or not can(staff, Action.WORK_CASE, form.version.procedure.department):
+        raise FormNotFound()
+    return form
+
+
+def _record_for(batch: ScanBatch, form: PaperForm) -> FormVerification:
+    defaults = {
+        "municipality_id": batch.municipality_id,
+        "form_serial": form.serial,
+        "procedure_version": form.version,
+        "page_numbers": [page.number for page in form.pages],
+    }
+    try:
+        with transaction.atomic():
+            record, _made = FormVerification.objects.get_or_create(
+                batch=batch, first_page=form.first_page, defaults=defaults
+            )
+    except IntegrityError:  # opened twice at the same moment: the first one made it
+        record = FormVerification.objects.get(batch=batch, first_page=form.first_page)
+    return record
+
+
+def paper_form_open(*, staff: Any, batch: ScanBatch, first_page: int) -> tuple[PaperForm, FormVerification]:
+    """The form for the verification screen; the first opening starts the verifying time."""
+    form = _verifiable(staff, batch, first_page)
+    record = _record_for(batch, form)
+    if record.started_at is None and record.verified_at is None:
+        now = timezone.now()
+        FormVerification.objects.filter(pk=record.pk, started_at__isnull=True).update(
+            started_at=now, started_by=staff
+        )
+        record.refresh_from_db()
+    return form, record
+
+
+def paper_form_accept(
+    *, staff: Any, batch: ScanBatch, first_page: int, answers: Mapping[str, Any]
+) -> Application:
+    """Turn a read form into a submitted case (channel paper) with the answers as the clerk accepted them.
+
+    The answers are checked by the procedure version's schema first (``AnswersInvalid`` names each
+    item). The form's record is locked, so a form is verified once however often it is sent; the
+    applicant is the one resident with the form's name and birth date, or a record that cannot sign
+    in (``idx.identity.services.offline_applicant``). The scanned pages are attached, and the
+    reading and every correction (item, value read, value accepted, confidence) audited.
+    """
+
+    form = _verifiable(staff, batch, first_page)
+    version = form.version
+    procedure = version.procedure
+    definition = version.parsed
+    record = verification_record = _record_for(batch, form)
+    if record.verified_at is not None:
+        raise FormAlreadyVerified()
+    if procedure.published_version_id != version.pk:
+        raise FormOutdated()
+    accepted = visible_answers(definition, dict(answers))
+    errors = validate_answers(definition, accepted)
+    if errors:
+        raise AnswersInvalid(errors)
+    facts = {fact: path for path, fact in identity_fact_paths(definition).items()}
+    name = value_at(accepted, facts["name"]) if "name" in facts else None
+    birth = value_at(accepted, facts["birth_date"]) if "birth_date" in facts else None
+    try:
+        birthdate = dt.date.fromisoformat(birth) if isinstance(birth, str) else None
+    except ValueError:
+        birthdate = None
+    changed = corrections(form, accepted)
+    scans = []
+    for page in form.pages:
+        with page.image.open("rb") as handle:
+            scans.append(
+                (f"paper-form-{form.serial}-page-{page.form_page or page.number}.png", handle.read())
+            )
+    with transaction.atomic(durable=True):
+        record = FormVerification.objects.select_for_update().get(pk=verification_record.pk)
+        if record.verified_at is not None:
+            raise FormAlreadyVerified()
+        applicant = offline_applicant(
+            municipality=batch.municipality,
+            full_name=name if isinstance(name, str) else "",
+            birthdate=birthdate,
+            actor=staff,
+            source="paper",
+        )
+        application = paper_application_submit(
+            staff=staff,
+            procedure=procedure,
+            applicant=applicant,
+            answers=accepted,
+            scans=scans,
+            audit_after={"batch": batch.public_id, "serial": form.serial},
+        )
+        now = timezone.now()
+        record.verified_at = now
+        record.verified_by = staff
+        record.application = application
+        record.corrections = changed
+        record.page_numbers = [page.number for page in form.pages]
+        record.reading_seconds = round(sum(page.seconds or 0.0 for page in form.pages), 3)
+        record.save(
+            update_fields=[
+                "verified_at",
+                "verified_by",
+                "application",
+                "corrections",
+                "page_numbers",
+                "reading_seconds",
+                "updated_at",
+            ]
+        )
+        audit_record(
+            municipality=batch.municipality,
+            actor=staff,
+            action="intake.form.verified",
+            target_type="application",
+            target_id=application.public_id,
+            after={
+                "batch": batch.public_id,
+                "serial": form.serial,
+                "pages": record.page_numbers,
+                "reading": [
+                    {"path": item["path"], "value": item.get("value"), "confidence": item.get("confidence")}
+                    for page in form.pages
+                    for item in page.readings
+                ],
+                "corrections": changed,
+                "reading_seconds": record.reading_seconds,
+                "verifying_seconds": record.verifying_seconds,
+            },
+        )
+    return application

@@ -514,6 +514,13 @@ def _parse_scalar(item: Item, raw: str | None) -> Any:
     return text
 
 
+def parse_answer(item: Item, raw: str | None) -> Any:
+    """The typed value of one input as the forms read it (dates in 和暦, katakana from hiragana, amounts
+    with 万・円); text that does not parse is kept as typed. For front doors that build answers item
+    by item (the paper intake's verification screen)."""
+    return _parse_scalar(item, raw)
+
+
 _AMOUNT_NOISE = re.compile(r"[\s,円¥\\]")
 
 
