@@ -726,3 +726,7 @@ api.add_router("/staff", _participation_processes_api.staff)
 from idx.api import checks as _checks_api  # noqa: E402
 
 api.add_router("/staff", _checks_api.staff)
+
+from idx.api import handover as _handover_api  # noqa: E402
+
+api.add_router("/staff", _handover_api.staff)

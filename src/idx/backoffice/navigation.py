@@ -56,6 +56,7 @@ ENTRIES: tuple[Entry, ...] = (
     Entry(_("Inquiries"), "inquiry_list", Action.ANSWER_INQUIRY),  # assist.inquiry_list
     Entry(_("FAQ"), "faq_list", Action.EDIT_FAQ),  # assist.faq_list
     Entry(_("Exports"), "export", Action.EXPORT_CASES),  # exports.export (then re-authentication)
+    Entry(_("Hand-over"), "handover_list", Action.EXPORT_CASES),  # handover.handover_list
     Entry(_("Paper forms"), "intake_home", Action.WORK_CASE),  # intake.intake_home
     Entry(_("Payments"), "payment_list", Action.TAKE_PAYMENT),  # payments.payment_list
     # notices.notice_list: notifications.notices.may_send

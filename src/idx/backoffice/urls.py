@@ -10,6 +10,7 @@ from idx.backoffice import (
     dxplan,
     events,
     exports,
+    handover,
     insights,
     intake,
     message_templates,
@@ -211,3 +212,4 @@ urlpatterns += (
 urlpatterns += participation_processes.urlpatterns
 urlpatterns += intake.urlpatterns
 urlpatterns += checks.urlpatterns
+urlpatterns += handover.urlpatterns
