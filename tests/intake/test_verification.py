@@ -50,7 +50,9 @@ def test_accepting_a_read_form_makes_one_submitted_paper_case_with_its_scans(cle
     assert {"path": "claimant.name", "value": "伊賀 太郎", "confidence": 0.98} in audit.after["reading"]
 
     times = selectors.handling_times(clerk.municipality, timezone.now() - dt.timedelta(hours=1))
-    assert [(t.application, t.reading_seconds) for t in times] == [(application.public_id, record.reading_seconds)]
+    assert [(t.application, t.reading_seconds) for t in times] == [
+        (application.public_id, record.reading_seconds)
+    ]
     assert times[0].verifying_seconds is not None and times[0].verifying_seconds >= 0
 
     # A second acceptance is refused and makes nothing.

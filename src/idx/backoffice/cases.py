@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from idx.applications import services
 from idx.applications.models import NOT_OPEN, Application, ApplicationSignature, Status
+from idx.applications.paper import PAPER_SCAN_PATH
 from idx.applications.presentation import answer_rows, contextual_labels, correction_items
 from idx.applications.selectors import (
     CaseFilters,
@@ -328,7 +329,8 @@ def case_detail(request: IdxRequest, public_id: str) -> HttpResponseBase:
             "attachments": [
                 {
                     "file": attachment,
-                    "question": labels.get(attachment.field_path, ""),
+                    "question": labels.get(attachment.field_path, "")
+                    or (_("Scanned paper form") if attachment.field_path == PAPER_SCAN_PATH else ""),
                     "preview": PREVIEWABLE.get(attachment.content_type, ""),
                 }
                 for attachment in application.attachments.all()

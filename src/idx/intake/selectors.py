@@ -115,6 +115,12 @@ def paper_form_get(*, batch: ScanBatch, first_page: int) -> PaperForm | None:
     return next((form for form in paper_forms(pages=pages) if form.first_page == first_page), None)
 
 
+def verification_list(*, batch: ScanBatch) -> QuerySet[FormVerification]:
+    return FormVerification.objects.filter(batch=batch, municipality_id=batch.municipality_id).select_related(
+        "application"
+    )
+
+
 def verification_get(*, batch: ScanBatch, first_page: int) -> FormVerification | None:
     return (
         FormVerification.objects.filter(
