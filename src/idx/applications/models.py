@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from idx.common.models import Municipality, TenantModel
 from idx.identity.models import Department
@@ -36,6 +37,7 @@ class Channel(models.TextChoices):
     ONLINE = "online", _("Online")
     COUNTER = "counter", _("At the counter")  # 書かない窓口: a clerk filled it in with the resident
     PAPER = "paper", _("On paper")  # a paper form keyed in (or imported) by staff
+    IMPORTED = "imported", pgettext_lazy("application channel", "Imported")  # a row of another system's file
 
 
 class Application(TenantModel):

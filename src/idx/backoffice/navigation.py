@@ -58,6 +58,7 @@ ENTRIES: tuple[Entry, ...] = (
     Entry(_("Exports"), "export", Action.EXPORT_CASES),  # exports.export (then re-authentication)
     Entry(_("Hand-over"), "handover_list", Action.EXPORT_CASES),  # handover.handover_list
     Entry(_("Paper forms"), "intake_home", Action.WORK_CASE),  # intake.intake_home
+    Entry(_("Imports"), "import_sources", Action.WORK_CASE),  # imports.import_sources
     Entry(_("Payments"), "payment_list", Action.TAKE_PAYMENT),  # payments.payment_list
     # notices.notice_list: notifications.notices.may_send
     Entry(_("Notices"), "notice_list", Action.SEND_NOTICE, Where.OWN_DEPARTMENT),

@@ -11,6 +11,7 @@ from idx.backoffice import (
     events,
     exports,
     handover,
+    imports,
     insights,
     intake,
     message_templates,
@@ -211,5 +212,6 @@ urlpatterns += (
 )
 urlpatterns += participation_processes.urlpatterns
 urlpatterns += intake.urlpatterns
+urlpatterns += imports.urlpatterns
 urlpatterns += checks.urlpatterns
 urlpatterns += handover.urlpatterns

@@ -8,8 +8,11 @@ reads back (the FAQ import) take the apostrophe off again with ``formula_unguard
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
 from collections.abc import Iterable, Iterator
+from typing import IO
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -79,3 +82,71 @@ def csv_chunks(
 def csv_text(rows: Iterable[Iterable[object]], *, bom: bool = False) -> str:
     """A whole (small) CSV file as one text."""
     return "".join(csv_chunks(rows, bom=bom, batch=1000))
+
+
+# ---- the CSV reader of files from other systems ------------------------------------------------
+# Files made by other systems come as UTF-8 (with or without the BOM spreadsheets add) or as
+# Shift_JIS in Windows' variant cp932. The encoding is told by the bytes alone, in one streamed
+# pass (docs/decisions/0031-bulk-import.md): a BOM says UTF-8; bytes that decode as UTF-8 are
+# UTF-8 (Shift_JIS text with kanji almost never does); bytes that decode as cp932 are cp932;
+# anything else is refused.
+
+READ_CHUNK = 64 * 1024
+
+
+class EncodingRefused(ValueError):
+    """The bytes are neither UTF-8 nor Shift_JIS (cp932), or hold NUL bytes (not a text file)."""
+
+
+def detect_encoding(stream: IO[bytes]) -> str:
+    """``utf-8-sig``, ``utf-8`` or ``cp932`` for the file ``stream`` (read to its end in chunks,
+    then rewound); raises ``EncodingRefused`` when it is none of them."""
+    stream.seek(0)
+    first = stream.read(READ_CHUNK)
+    if first.startswith(BOM.encode()):
+        encoding: str | None = "utf-8-sig"
+    else:
+        encoding = None
+    utf8 = codecs.getincrementaldecoder("utf-8")()
+    sjis = codecs.getincrementaldecoder("cp932")()
+    utf8_ok = sjis_ok = True
+    chunk = first
+    while chunk:
+        if b"\x00" in chunk:
+            stream.seek(0)
+            raise EncodingRefused("nul")
+        if utf8_ok:
+            try:
+                utf8.decode(chunk)
+            except UnicodeDecodeError:
+                utf8_ok = False
+        if sjis_ok and encoding is None:
+            try:
+                sjis.decode(chunk)
+            except UnicodeDecodeError:
+                sjis_ok = False
+        chunk = stream.read(READ_CHUNK)
+    # A file cut inside its last character still tells its encoding: the reader then reports the
+    # cut (``UnicodeDecodeError`` at the end of ``csv_rows``), not a wrong encoding.
+    stream.seek(0)
+    if encoding is not None:
+        if not utf8_ok:
+            raise EncodingRefused("utf-8")
+        return encoding
+    if utf8_ok:
+        return "utf-8"
+    if sjis_ok:
+        return "cp932"
+    raise EncodingRefused("unknown")
+
+
+def csv_rows(stream: IO[bytes], encoding: str) -> Iterator[list[str]]:
+    """The rows of the CSV file ``stream`` in ``encoding`` (from ``detect_encoding``), one at a
+    time. A file cut short raises at its end: ``csv.Error`` inside a quoted cell,
+    ``UnicodeDecodeError`` inside a character."""
+    stream.seek(0)
+    text = io.TextIOWrapper(stream, encoding=encoding, newline="")
+    try:
+        yield from csv.reader(text, strict=True)
+    finally:
+        text.detach()  # leave the caller's file open
