@@ -730,3 +730,7 @@ api.add_router("/staff", _checks_api.staff)
 from idx.api import handover as _handover_api  # noqa: E402
 
 api.add_router("/staff", _handover_api.staff)
+
+from idx.api import imports as _imports_api  # noqa: E402
+
+api.add_router("/staff", _imports_api.staff)
