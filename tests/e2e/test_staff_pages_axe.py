@@ -45,6 +45,7 @@ NOT_PAGES = {
     "survey_csv": "a CSV file (a survey's answers)",
     "survey_builder_action": "the survey builder's buttons post here; it answers with a redirect",
     "survey_builder_easyja": "JSON for the survey builder's live やさしい日本語 check",
+    "import_run_confirm": "the import's button posts here; it answers with a redirect to the run",
     "case_checks_run": "the case page's button posts here; it answers with a redirect to the case",
 }
 
@@ -100,6 +101,10 @@ REACHED_BY_FORMS = {
 NOT_IN_THE_DEMO = {
     "intake_batch": "a batch of uploaded scans (tests/intake/test_pages.py reads one back)",
     "case_my_number": "a case with a sealed 個人番号 and a fresh second factor",
+    # The demo sets up no import source; tests/imports/test_pages.py walks these pages.
+    "import_source": "an import source's mapping, upload form and files",
+    "import_source_mapping": "an import source's column mapping",
+    "import_run": "a checked file: its problems, or the second look before the import",
     "settlement_detail": "a settlement file imported from the payment service",
     "public_comment_publish": "a draft case (the demo's cases are published; tests/public_comment/test_pages.py)",
     "participation_results": "the second look before a theme's results are published (tests/participation)",

@@ -411,6 +411,11 @@ def _kwargs(name: str, objects: dict[str, Any]) -> list[dict[str, str]]:
         "backoffice:event_check_in": [],
         "backoffice:event_cancel": [],
         "backoffice:event_edit": [],  # tests/events/test_edit.py posts its form and its second look
+        # Import sources and runs are made per test: tests/imports/test_pages.py posts their forms.
+        "backoffice:import_source": [],
+        "backoffice:import_source_mapping": [],
+        "backoffice:import_run": [],
+        "backoffice:import_run_confirm": [],  # POST only
         # Surveys are made per test: tests/surveys/test_pages.py walks these pages and their forms.
         "portal:survey_answer": [],
         "portal:survey_thanks": [],
