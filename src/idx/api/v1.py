@@ -734,3 +734,7 @@ api.add_router("/staff", _handover_api.staff)
 from idx.api import imports as _imports_api  # noqa: E402
 
 api.add_router("/staff", _imports_api.staff)
+
+from idx.api import intake as _intake_api  # noqa: E402
+
+api.add_router("/staff", _intake_api.staff)
