@@ -47,6 +47,7 @@ NOT_PAGES = {
     "survey_builder_easyja": "JSON for the survey builder's live やさしい日本語 check",
     "import_run_confirm": "the import's button posts here; it answers with a redirect to the run",
     "case_checks_run": "the case page's button posts here; it answers with a redirect to the case",
+    "handover_manifest": "a JSON file (a hand-over run's manifest)",
 }
 
 # Pages reached only by submitting a form; the named browser test checks them with axe.
@@ -109,6 +110,10 @@ NOT_IN_THE_DEMO = {
     "public_comment_publish": "a draft case (the demo's cases are published; tests/public_comment/test_pages.py)",
     "participation_results": "the second look before a theme's results are published (tests/participation)",
     "participation_budget_publish": "the second look before a budget count is published (tests/participation)",
+    # The demo sets up no hand-over target; tests/handover/test_pages_and_api.py opens these pages.
+    "handover_target": "a hand-over target's settings and run history",
+    "handover_edit": "a hand-over target's form",
+    "handover_run": "the second look before a hand-over run",
 }
 
 SKIPPED_PATH_PARTS = ("/logout/", "/files/", "/passkey/", ".csv")

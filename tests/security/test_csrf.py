@@ -439,6 +439,11 @@ def _kwargs(name: str, objects: dict[str, Any]) -> list[dict[str, str]]:
         # A batch of uploaded scans is made per test: tests/intake/test_pages.py opens its page.
         "backoffice:intake_batch": [],
         "portal:procedure_paper_form": [],  # a PDF download
+        # Hand-over targets are made per test: tests/handover/test_pages_and_api.py posts their forms.
+        "backoffice:handover_target": [],
+        "backoffice:handover_edit": [],
+        "backoffice:handover_run": [],
+        "backoffice:handover_manifest": [],  # a JSON download
     }
     if name not in table:
         pytest.fail(

@@ -73,7 +73,7 @@ def _form_page(request: IdxRequest, target: HandoverTarget | None) -> HttpRespon
     return render(
         request,
         "backoffice/handover/form.html",
-        {"form": form, "target": target, "error_summary": summary_from_form(form) if form.errors else []},
+        {"form": form, "target": target, "error_summary": summary_from_form(form) if form.errors else []},  # type: ignore[arg-type]
         status=422 if form.errors else 200,
     )
 

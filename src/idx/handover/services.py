@@ -60,7 +60,13 @@ STALE_AFTER = dt.timedelta(hours=1)  # a run still "running" after this was inte
 FAILED_TRIES_PER_DAY = 3  # scheduled attempts after the daily time, then wait for tomorrow
 GETA = "〓"  # stands for a character cp932 cannot write (the customary 下駄記号)
 
-codecs.register_error("idx_handover_geta", lambda exc: (GETA, exc.end))  # type: ignore[arg-type,return-value]
+
+def _geta(error: UnicodeError) -> tuple[str, int]:
+    assert isinstance(error, UnicodeEncodeError)
+    return GETA, error.end
+
+
+codecs.register_error("idx_handover_geta", _geta)
 
 
 class HandoverBusy(DomainError):
