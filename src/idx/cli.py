@@ -23,6 +23,8 @@ Commands:
                 to the municipality's age recipients (IDX_BACKUP_RECIPIENTS); idx backup_keygen
                 makes a key pair; docs/operations.md
   restore FILE  restore a backup into an empty database and storage (--identity KEYFILE)
+  handover run  hand new decided cases over to the core systems (every few minutes from cron;
+                --target N runs one now); idx handover acks takes in their acknowledgements
   manage CMD    any Django management command; "idx CMD" works too, for example
                 idx migrate, idx audit verify, idx notifications check;
                 idx manage help lists them all, idx help CMD describes one
