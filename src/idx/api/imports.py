@@ -19,6 +19,7 @@ from django.http import HttpResponse
 from ninja import Field, File, Router, Schema
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
+from ninja.responses import Status
 
 from idx.api.base import ApiRequest, ErrorItem, ErrorOut, error_response, require_staff
 from idx.common.i18n import pick
@@ -135,7 +136,7 @@ def import_run(request: ApiRequest, source_id: int, file: File[UploadedFile]) ->
     source = _source(request, source_id)
     run = services.import_file(staff=require_staff(request), source=source, upload=file, name=file.name or "")
     if run.status == ImportRun.Status.IMPORTED:
-        return 201, _run_out(run)
+        return Status(201, _run_out(run))
     return _refused(request, run)
 
 
