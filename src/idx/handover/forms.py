@@ -96,6 +96,8 @@ class HandoverTargetForm(forms.ModelForm):
         for name in ("folder", *SFTP_FIELDS):
             self.fields[name].required = False
         self.fields["sftp_port"].required = False
+        if self.instance.pk is None:
+            self.initial.setdefault("daily_at", "02:00")  # at night, after the day's decisions
 
     def clean_name(self) -> str:
         name: str = self.cleaned_data["name"].strip()
