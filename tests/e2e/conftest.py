@@ -159,7 +159,20 @@ def server(mailbox: Mailbox) -> Iterator[Server]:
         )
         with log.open("wb") as log_file:
             process = subprocess.Popen(  # noqa: S603
-                [sys.executable, "-m", "idx.cli", "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+                # 120 s per request: an uploaded batch of scans is read while the upload is answered
+                # (the tasks run at once here), a few seconds per page.
+                [
+                    sys.executable,
+                    "-m",
+                    "idx.cli",
+                    "serve",
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "--workers",
+                    "2",
+                    "--timeout",
+                    "120",
+                ],
                 env=env,
                 cwd=data_dir,
                 stdout=log_file,

@@ -47,6 +47,8 @@ NOT_PAGES = {
     "survey_builder_easyja": "JSON for the survey builder's live やさしい日本語 check",
     "import_run_confirm": "the import's button posts here; it answers with a redirect to the run",
     "case_checks_run": "the case page's button posts here; it answers with a redirect to the case",
+    "intake_page_image": "an image (a scanned page)",
+    "intake_item_image": "an image (one item's cut of a scanned page)",
     "handover_manifest": "a JSON file (a hand-over run's manifest)",
 }
 
@@ -68,6 +70,7 @@ REACHED_BY_FORMS = {
     "dxplan_note_publish": "test_dx_plan (the second look before a note is published)",
     "procedure_withdraw": "test_procedure_versions",
     "template_reset": "test_exports_and_templates (linked once a city has its own wording)",
+    "intake_form": "test_paper_intake_journey (the verification screen of a read paper form)",
     "counter_step": "test_counter_assisted",
     "counter_review": "test_counter_assisted",
     "counter_payment": "test_payment_journey",

@@ -438,6 +438,10 @@ def _kwargs(name: str, objects: dict[str, Any]) -> list[dict[str, str]]:
         "backoffice:survey_builder_easyja": [],  # JSON for builder.js
         # A batch of uploaded scans is made per test: tests/intake/test_pages.py opens its page.
         "backoffice:intake_batch": [],
+        # A read form is made per test: tests/intake/test_verification_pages.py posts its screen.
+        "backoffice:intake_form": [],
+        "backoffice:intake_page_image": [],  # an image
+        "backoffice:intake_item_image": [],  # an image
         "portal:procedure_paper_form": [],  # a PDF download
         # Hand-over targets are made per test: tests/handover/test_pages_and_api.py posts their forms.
         "backoffice:handover_target": [],
