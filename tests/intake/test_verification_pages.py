@@ -68,6 +68,8 @@ def test_a_clerk_corrects_an_item_and_accepts_the_form(clerk):
     assert application.receipt_number in queue and "郵送・紙" in queue
     case = client.get(f"/staff/cases/{application.public_id}/").content.decode()
     assert "郵送・紙" in case and "paper-form-P0TEST-page-1.png" in case
+    assert "スキャンした紙の申請書" in case and "紙の申請書の読み取り結果を確認・訂正しました" in case
+    assert "不要（紙の申請書に署名・押印）" in case
 
 
 def form_as_shown(text: str) -> dict[str, str]:

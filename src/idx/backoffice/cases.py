@@ -227,6 +227,8 @@ AUDIT_WORDS: dict[str, Any] = {
         "audit action", "Showed the answers to the resident at the counter"
     ),
     "application.prefill": pgettext_lazy("audit action", "Filled in items from registered information"),
+    "application.paper_start": pgettext_lazy("audit action", "Started the application from a paper form"),
+    "intake.form.verified": pgettext_lazy("audit action", "Verified the paper form as read and corrected"),
     "application.submit": pgettext_lazy("audit action", "Received the application"),
     "application.start_review": pgettext_lazy("audit action", "Started the review"),
     "application.request_correction": pgettext_lazy(
