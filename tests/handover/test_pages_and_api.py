@@ -121,3 +121,26 @@ def test_the_api_lists_targets_and_runs_and_runs_a_target(iga, resident, bulky_s
     missing = client.get("/api/v1/staff/handover/targets/999999/runs")
     conforms(missing, "GET", "/api/v1/staff/handover/targets/999999/runs")
     assert missing.status_code == 404
+
+
+def test_the_list_page_reads_the_same_number_of_queries_however_many_targets(
+    iga, bulky_supervisor, handover_root
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from idx.handover.services import handover_run
+
+    client = signed_in(bulky_supervisor)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/staff/handover/").status_code == 200
+        return len(captured)
+
+    handover_run(target=folder_target(iga))
+    queries()  # the first page of a session reads what later pages find cached
+    one = queries()
+    for number in range(3):
+        handover_run(target=folder_target(iga, name=f"連携 {number}"))
+    assert queries() == one
