@@ -48,7 +48,14 @@ echo "== API contract (schemathesis, every check, against a served demo: anonymo
 $venv/python -m tests.api.schemathesis_run
 
 pg_url=${IDX_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/idx}
-echo "== tests on SQLite"
-env -u DATABASE_URL $venv/python -m pytest -q "$@"
-echo "== tests on PostgreSQL ($pg_url)"
-DATABASE_URL=$pg_url $venv/python -m pytest -q -m "not e2e" "$@"
+# One test process per core, at most four (each browser-test process serves a demo of its own);
+# IDX_TEST_PROCESSES=0 runs everything in this process. A process that is free takes the next test.
+processes=${IDX_TEST_PROCESSES:-$(cores=$(nproc); echo $((cores > 4 ? 4 : cores)))}
+parallel=()
+if [ "$processes" -gt 0 ]; then
+  parallel=(-n "$processes" --dist worksteal)
+fi
+echo "== tests on SQLite ($processes processes)"
+env -u DATABASE_URL $venv/python -m pytest -q "${parallel[@]}" --durations=25 "$@"
+echo "== tests on PostgreSQL ($pg_url, $processes processes)"
+DATABASE_URL=$pg_url $venv/python -m pytest -q -m "not e2e" "${parallel[@]}" --durations=25 "$@"

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -117,7 +119,10 @@ def test_notifications_check_passes_on_the_demo(tmp_path):
     assert again.stdout.splitlines()[-1] == stored["public"]  # the same pair on every start
 
 
-def test_each_instance_gets_its_own_control_socket(tmp_path, monkeypatch):
+def test_each_instance_gets_its_own_control_socket(monkeypatch, request):
+    # A short folder: a socket path longer than a Unix socket holds gets no control socket at all.
+    tmp_path = Path(tempfile.mkdtemp(prefix="idx-"))
+    request.addfinalizer(lambda: shutil.rmtree(tmp_path, ignore_errors=True))
     monkeypatch.setenv("IDX_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.delenv("IDX_BIND", raising=False)
     first = cli.serve_command([])

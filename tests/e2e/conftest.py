@@ -180,6 +180,8 @@ def server(mailbox: Mailbox) -> Iterator[Server]:
                 start_new_session=True,  # its own process group: gunicorn and its workers stop together
             )
         wait_healthy(base_url, process, log)
+        # click_and_wait shows the end of this log when the server answers 500.
+        os.environ["IDX_E2E_SERVER_LOG"] = str(log)
         yield Server(base_url=base_url, port=port, data_dir=data_dir, log=log)
     finally:
         if process is not None and process.poll() is None:
@@ -196,7 +198,9 @@ def server(mailbox: Mailbox) -> Iterator[Server]:
                 print(f"could not drop the e2e database: {exc}", file=sys.stderr)
         if log.exists():
             OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(log, OUTPUT_DIR / "server.log")
+            # One log per test process when the tests run in parallel.
+            worker = os.environ.get("PYTEST_XDIST_WORKER")
+            shutil.copyfile(log, OUTPUT_DIR / (f"server-{worker}.log" if worker else "server.log"))
         shutil.rmtree(data_dir, ignore_errors=True)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import os
 import re
 import threading
 import time
@@ -213,7 +214,18 @@ def click_and_wait(page: Any, locator: Any) -> None:
         screenshot(page, "server-error")
         raise AssertionError(
             f"the server answered {response.status} for {response.request.method} {response.url}"
+            + _server_log_tail()
         )
+
+
+def _server_log_tail(size: int = 6000) -> str:
+    """The end of the served demo's log (its traceback), for the message of a failed test."""
+    path = os.environ.get("IDX_E2E_SERVER_LOG")
+    if not path or not Path(path).exists():
+        return ""
+    with Path(path).open("rb") as log:
+        log.seek(max(0, Path(path).stat().st_size - size))
+        return "\n--- end of the server log ---\n" + log.read().decode("utf-8", "replace")
 
 
 def set_answer(page: Any, name: str, value: Any) -> None:
