@@ -59,6 +59,8 @@ class Application(TenantModel):
     submitted_at = models.DateTimeField(null=True, blank=True)
     due_date = models.DateField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # When a clerk first opened the case for review (the statistics time review → decision from it).
+    review_started_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.TextField(blank=True)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,

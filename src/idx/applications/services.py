@@ -690,7 +690,9 @@ def application_discard_draft(*, application: Application, actor: User) -> None:
 def case_start_review(*, application: Application, staff: User, expected_version: int) -> Application:
     _require_staff(application, staff, Action.WORK_CASE)
     with transaction.atomic():
-        updates = {} if application.assignee_id else {"assignee": staff}
+        updates: dict[str, Any] = {} if application.assignee_id else {"assignee": staff}
+        if application.review_started_at is None:
+            updates["review_started_at"] = timezone.now()
         return _transition(
             application=application,
             event=Event.START_REVIEW,
