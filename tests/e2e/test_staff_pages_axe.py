@@ -101,16 +101,15 @@ REACHED_BY_FORMS = {
     "survey_builder_step_delete": "test_surveys (a draft survey's builder, as for a procedure)",
     "survey_builder_move": "test_surveys (a draft survey's builder, as for a procedure)",
     "survey_builder_delete": "test_surveys (a draft survey's builder, as for a procedure)",
+    "import_source": "test_bulk_import_journey (a source made by the journey; its upload form)",
+    "import_source_mapping": "test_bulk_import_journey (the mapping of the source it made)",
+    "import_run": "test_bulk_import_journey (a checked file's problems, the second look, the result)",
 }
 
 # Pages the demo's data gives no way to: not checked in a browser yet (server-side tests cover them).
 NOT_IN_THE_DEMO = {
     "intake_batch": "a batch of uploaded scans (tests/intake/test_pages.py reads one back)",
     "case_my_number": "a case with a sealed 個人番号 and a fresh second factor",
-    # The demo sets up no import source; tests/imports/test_pages.py walks these pages.
-    "import_source": "an import source's mapping, upload form and files",
-    "import_source_mapping": "an import source's column mapping",
-    "import_run": "a checked file: its problems, or the second look before the import",
     "settlement_detail": "a settlement file imported from the payment service",
     "public_comment_publish": "a draft case (the demo's cases are published; tests/public_comment/test_pages.py)",
     "participation_results": "the second look before a theme's results are published (tests/participation)",
