@@ -7,6 +7,7 @@ import random
 import struct
 import zlib
 
+import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
@@ -221,3 +222,39 @@ def test_a_form_of_another_municipality_goes_to_the_manual_queue(
     batch = receive(clerk, "page.png", as_png(page), "image/png", django_capture_on_commit_callbacks)
     only = batch.pages.get()
     assert (only.outcome, only.reason, only.readings) == (ScanPage.Outcome.MANUAL, "unknown_form", [])
+
+
+def test_an_old_form_without_its_qr_code_is_matched_by_its_printed_title(
+    clerk, django_capture_on_commit_callbacks
+):
+    from idx.intake.reading import find_stamp
+
+    version = procedure(clerk.municipality).published_version
+    page = next(render_pdf(cached_form_pdf(version, serial="OLD1"), 200)).convert("L")
+    _stamp, barcode = find_stamp(np.asarray(page))
+    corners = [
+        barcode.position.top_left,
+        barcode.position.top_right,
+        barcode.position.bottom_left,
+        barcode.position.bottom_right,
+    ]
+    xs, ys = [corner.x for corner in corners], [corner.y for corner in corners]
+    ImageDraw.Draw(page).rectangle((min(xs) - 30, min(ys) - 30, max(xs) + 30, max(ys) + 30), fill=255)
+    old = scan(page, angle=0.8, noise=10, seed=7)
+
+    batch = receive(clerk, "old.png", as_png(old), "image/png", django_capture_on_commit_callbacks)
+    only = batch.pages.get()
+    assert (only.outcome, only.reason) == (ScanPage.Outcome.MANUAL, "title_match")
+    assert only.procedure_version_id == version.pk
+    assert "児童手当" in only.title_read
+    assert paper_forms(pages=[only]) == []  # a guess is no reading: it is matched by hand
+
+
+def test_a_title_names_a_procedure_only_when_alike_enough():
+    from idx.intake.titles import best_title_match
+
+    names = [(1, "児童手当 認定請求書"), (2, "粗大ごみ収集の申込"), (3, "住民票の写しの交付請求")]
+    assert best_title_match("伊賀市　児童手当認定請求害（新規）", names).key == 1  # one character misread
+    assert best_title_match("粗大ゴミ収集の申込書", names).key == 2
+    assert best_title_match("お知らせ 市民の皆さまへ ごみの出し方が変わります", names) is None
+    assert best_title_match("", names) is None

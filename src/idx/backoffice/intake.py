@@ -37,6 +37,9 @@ from idx.web.summary import SummaryItem, summary_from_answers, summary_from_form
 REASONS: dict[str, Any] = {
     "blank": gettext_lazy("The page is blank."),
     "no_form": gettext_lazy("No form QR code was found: match the page by hand."),
+    "title_match": gettext_lazy(
+        "No form QR code was found, but the printed title names one of our forms: check it and match the page by hand."
+    ),
     "unknown_form": gettext_lazy("The QR code names a form this municipality does not have."),
     "no_marks": gettext_lazy("The registration marks could not be found."),
     "ocr_failed": gettext_lazy("The text recognition failed."),

@@ -66,6 +66,9 @@ class ScanPage(TenantModel):
     procedure_version = models.ForeignKey(
         ProcedureVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # A page without a form QR code: the title read at its top (and, as ``procedure_version`` with
+    # the reason "title_match", the published form it names; idx.intake.titles).
+    title_read = models.CharField(max_length=200, blank=True)
     form_serial = models.CharField(max_length=16, blank=True)
     form_page = models.PositiveIntegerField(null=True, blank=True)
     form_pages = models.PositiveIntegerField(null=True, blank=True)

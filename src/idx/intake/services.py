@@ -38,11 +38,12 @@ from idx.intake import selectors
 from idx.intake.layout import FormLayout
 from idx.intake.models import FormVerification, ScanBatch, ScanPage
 from idx.intake.paper import FormStamp, form_layout, value_at
-from idx.intake.reading import DPI, PageError, read_page
+from idx.intake.reading import DPI, PageError, gray_array, read_page
 from idx.intake.selectors import PaperForm
+from idx.intake.titles import best_title_match, read_title
 from idx.intake.verification import corrections
 from idx.procedures.definition import validate_answers
-from idx.procedures.models import ProcedureVersion
+from idx.procedures.models import Procedure, ProcedureVersion
 from idx.procedures.rendering import identity_fact_paths
 
 logger = logging.getLogger(__name__)
@@ -295,6 +296,8 @@ def scan_page_read(page_id: int) -> str:
             error.code, ScanPage.Outcome.MANUAL if error.code == "unknown_form" else ScanPage.Outcome.FAILED
         )
         update = {"outcome": outcome, "reason": error.code}
+        if error.code == "no_form":
+            update.update(_title_guess(page))
     except Exception:  # one bad page never stops the batch: it is marked and the clerk told why
         logger.exception("intake: page %s could not be read", page_id)
         update = {"outcome": ScanPage.Outcome.FAILED, "reason": "error"}
@@ -302,6 +305,24 @@ def scan_page_read(page_id: int) -> str:
     ScanPage.objects.filter(pk=page.pk, outcome=ScanPage.Outcome.QUEUED).update(**update)
     _finish_if_read(page.batch_id)
     return str(update["outcome"])
+
+
+def _title_guess(page: ScanPage) -> dict[str, Any]:
+    """For a page without a form QR code: the title read at its top and, when it names one of the
+    municipality's published procedures, that procedure's form as the clerk's starting point."""
+    try:
+        with page.image.open("rb") as handle, Image.open(handle) as image:
+            text = read_title(gray_array(image))
+    except Exception:  # a guess is a help, never a reason for the page to fail
+        logger.exception("intake: the title of page %s could not be read", page.pk)
+        return {}
+    published = Procedure.objects.filter(
+        municipality_id=page.municipality_id, published_version__isnull=False
+    ).values_list("published_version_id", "names")
+    guess = best_title_match(text, ((version_id, names.get("ja", "")) for version_id, names in published))
+    if guess is None:
+        return {"title_read": text[:200]}
+    return {"title_read": text[:200], "reason": "title_match", "procedure_version_id": guess.key}
 
 
 def _finish_if_read(batch_id: int) -> None:
