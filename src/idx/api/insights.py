@@ -4,9 +4,10 @@ Added to the API by ``idx.api.v1`` after its own routers.
 
 Public (no sign-in): the KPIs the city marked public, with their current value and series.
 Staff (VIEW_DASHBOARDS, narrowed to the department scope like the pages): KPIs, a KPI's series
-by month / quarter / fiscal year with filters, the channel mix, the intervention log and an
-intervention's estimated effect on a KPI. Staff with EDIT_KPIS create KPIs and log interventions;
-a refusal answers 422 (403 outside their departments) with the field it concerns.
+by month / quarter / fiscal year with filters, the channel mix, staff time per case and
+channel, the intervention log and an intervention's estimated effect on a KPI. Staff with
+EDIT_KPIS create KPIs and log interventions; a refusal answers 422 (403 outside their
+departments) with the field it concerns.
 """
 
 from __future__ import annotations
@@ -97,6 +98,31 @@ class ChannelOut(Schema):
     counter: int
     paper: int
     online_share: Decimal | None
+
+
+class StaffTimeOut(Schema):
+    channel: Literal["online", "counter", "paper", "imported"]
+    label: str = Field(description="the channel in words, in the language asked for")
+    applications: int = Field(description="submitted in the period through this channel")
+    reading_seconds_per_form: Decimal | None = Field(
+        description="the machine's seconds reading one paper form; null where nothing is read"
+    )
+    forms_read: int
+    keying_minutes_per_application: Decimal | None = Field(
+        description=(
+            "a clerk's minutes putting one application in (verifying a read paper form, filling it "
+            "in at the counter); null for online and imported applications or when not measured"
+        )
+    )
+    applications_keyed: int
+    review_to_decision_seconds: int | None = Field(
+        description=(
+            "average seconds from the first opening for review to the decision (wall-clock time, "
+            "not working time); null when no decided case was reviewed"
+        )
+    )
+    review_to_decision: str = Field(description="the same in words (2時間15分), an em dash when unknown")
+    decided_after_review: int
 
 
 class InterventionOut(Schema):
@@ -282,6 +308,44 @@ def staff_kpi_series(
         procedure=procedure,
     )
     return _series_out(kpi_detail_for_staff(staff=user, kpi=kpi, filters=filters))
+
+
+@staff.get("/insights/staff-time", response=list[StaffTimeOut])
+def staff_staff_time(
+    request: ApiRequest,
+    start: str | None = None,
+    end: str | None = None,
+    department: int | None = None,
+    procedure: str | None = None,
+) -> Any:
+    """Staff time per case over the months from ``start`` to ``end``, one row per channel:
+    machine reading, keying or verifying by staff, review to decision."""
+    from idx.insights.presentation import duration_text
+
+    user = _dashboard_staff(request)
+    filters = filters_parse(
+        start=start,
+        end=end,
+        granularity="month",
+        department=str(department) if department is not None else None,
+        procedure=procedure,
+    )
+    board = dashboard_for_staff(staff=user, filters=filters)
+    return [
+        {
+            "channel": row.channel,
+            "label": row.label,
+            "applications": row.applications,
+            "reading_seconds_per_form": row.reading_per_form,
+            "forms_read": row.read,
+            "keying_minutes_per_application": row.keying_minutes,
+            "applications_keyed": row.keyed,
+            "review_to_decision_seconds": row.deciding_average_seconds,
+            "review_to_decision": duration_text(row.deciding_average_seconds),
+            "decided_after_review": row.deciding_count,
+        }
+        for row in board.staff_times
+    ]
 
 
 @staff.get("/insights/channels", response=list[ChannelOut])

@@ -143,6 +143,50 @@ class LeadRow:
 
 
 @dataclass(frozen=True)
+class StaffTimeRow:
+    """Staff time per case through one channel: the sums behind each average, None where the
+    step does not apply to the channel (nothing is read or keyed of an online application)."""
+
+    channel: str
+    applications: int
+    reading_seconds: int | None
+    read: int
+    keying_seconds: int | None
+    keyed: int
+    deciding_seconds: int
+    deciding_count: int
+
+    @property
+    def label(self) -> str:
+        return str(Channel(self.channel).label)
+
+    @property
+    def reading_per_form(self) -> Decimal | None:
+        """Seconds of machine reading per paper form."""
+        return (
+            None if self.reading_seconds is None else ratio(self.reading_seconds, self.read, Kpi.Unit.COUNT)
+        )
+
+    @property
+    def keying_minutes(self) -> Decimal | None:
+        """Minutes a clerk spent putting one application in, where known."""
+        if self.keying_seconds is None:
+            return None
+        return ratio(self.keying_seconds, self.keyed * 60, Kpi.Unit.MINUTES)
+
+    @property
+    def deciding_average_seconds(self) -> int | None:
+        """Seconds from the first opening for review to the decision, on average."""
+        return round(self.deciding_seconds / self.deciding_count) if self.deciding_count else None
+
+
+# The steps each channel has: paper forms are read by machine and verified by a clerk; a clerk
+# fills in a counter application; online and imported applications are not keyed by staff.
+READ_CHANNELS = {Channel.PAPER}
+KEYED_CHANNELS = {Channel.PAPER, Channel.COUNTER}
+
+
+@dataclass(frozen=True)
 class WaitRow:
     period: Period
     tickets: int
@@ -167,6 +211,7 @@ class Dashboard:
     channels: list[ChannelRow] = field(default_factory=list)
     lead_times: list[LeadRow] = field(default_factory=list)
     waits: list[WaitRow] = field(default_factory=list)
+    staff_times: list[StaffTimeRow] = field(default_factory=list)
     sign_ins: list[SignInRow] = field(default_factory=list)
     last_refresh: FactsRefresh | None = None
     whole: Period | None = None
@@ -223,7 +268,17 @@ def _channels(cube: Cube, filters: Filters, periods: list[Period]) -> list[Chann
 
 def _lead_times(cube: Cube, municipality: Municipality, filters: Filters) -> list[LeadRow]:
     sums: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for _month, code, department_id, _channel, _submitted, decided, within, lead in cube.applications:
+    for (
+        _month,
+        code,
+        department_id,
+        _channel,
+        _submitted,
+        decided,
+        within,
+        lead,
+        *_times,
+    ) in cube.applications:
         if filters.procedure_code and code != filters.procedure_code:
             continue
         if filters.department_id is not None and department_id != filters.department_id:
@@ -249,6 +304,37 @@ def _lead_times(cube: Cube, municipality: Municipality, filters: Filters) -> lis
             )
         )
     return sorted(rows, key=lambda row: (row.department_name, row.procedure_code))
+
+
+def _staff_times(cube: Cube, filters: Filters) -> list[StaffTimeRow]:
+    """Staff time per case over the whole span, one row per channel (online, counter, paper,
+    imported)."""
+    sums: dict[str, list[int]] = defaultdict(lambda: [0] * 7)
+    for row in cube.applications:
+        _month, code, department_id, channel, submitted = row[:5]
+        if filters.procedure_code and code != filters.procedure_code:
+            continue
+        if filters.department_id is not None and department_id != filters.department_id:
+            continue
+        values = sums[channel]
+        for index, value in enumerate((submitted, *row[8:14])):
+            values[index] += value
+    rows = []
+    for channel in (Channel.ONLINE, Channel.COUNTER, Channel.PAPER, Channel.IMPORTED):
+        submitted, reading, read, keying, keyed, deciding, deciding_count = sums[channel.value]
+        rows.append(
+            StaffTimeRow(
+                channel=channel.value,
+                applications=submitted,
+                reading_seconds=reading if channel in READ_CHANNELS else None,
+                read=read,
+                keying_seconds=keying if channel in KEYED_CHANNELS else None,
+                keyed=keyed,
+                deciding_seconds=deciding,
+                deciding_count=deciding_count,
+            )
+        )
+    return rows
 
 
 def _waits(cube: Cube, filters: Filters, periods: list[Period]) -> list[WaitRow]:
@@ -307,6 +393,7 @@ def dashboard_for_staff(*, staff: User, filters: Filters) -> Dashboard:
     board.channels = _channels(cube, filters, periods)
     board.lead_times = _lead_times(cube, municipality, filters)
     board.waits = _waits(cube, filters, periods)
+    board.staff_times = _staff_times(cube, filters)
     board.sign_ins = _sign_ins(cube, periods)
     board.last_refresh = facts_last_refresh(municipality=municipality)
     return board

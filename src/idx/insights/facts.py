@@ -14,6 +14,14 @@ Definitions (docs/statistics.md):
   standard period* (標準処理期間): decided on or before the case's due date, which submission sets
   to the procedure version's ``processing_days`` after the day of submission (moved to the next
   day the city hall is open); *lead days*: calendar days from submission to decision.
+- *staff time per step* (whole seconds, each sum with the number of applications it covers):
+  *reading*, the machine's time reading a paper form's pages, and *keying*, a clerk's time
+  verifying what was read (opening the form's screen to accepting it), both from the intake's
+  records (``idx.intake.selectors.handling_times``, in the month and procedure of the case the
+  form became); *keying* at the counter (書かない窓口), from the clerk starting the draft to its
+  submission; online and imported applications are not keyed by staff. *Deciding*: from the
+  first opening for review to the decision, for decided applications that were reviewed. All
+  are wall-clock times, not working time: a case left open over lunch counts the lunch.
 - *counter waits*: minutes from joining the queue to being called (or served, when the call was
   not recorded), for tickets served (being served or done).
 - *events*: questions to the assistant per category (the assistant's daily tally), disaster
@@ -25,6 +33,7 @@ Definitions (docs/statistics.md):
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -36,12 +45,14 @@ from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
 from idx.applications.models import Application, Status
+from idx.applications.models import Channel as ApplicationChannel
 from idx.assist.selectors import question_counts_by_month
 from idx.audit.models import AuditEntry
 from idx.booking.models import Service, Ticket, TicketStatus
 from idx.common.models import Municipality
 from idx.identity.models import IdentityProvider, ProviderKind
-from idx.insights.models import ApplicationMonthFact, CounterDayFact, EventMonthFact, FactsRefresh
+from idx.insights.models import ApplicationMonthFact, Channel, CounterDayFact, EventMonthFact, FactsRefresh
+from idx.intake.selectors import handling_times
 from idx.notifications.models import Alert, AlertMode
 from idx.procedures.models import Procedure
 
@@ -127,12 +138,41 @@ def _as_date(value: dt.date | dt.datetime) -> dt.date:
     return timezone.localdate(value) if isinstance(value, dt.datetime) else value
 
 
+def _seconds_between(end: str, start: str) -> Any:
+    """Seconds from ``start`` to ``end`` as SQL: SQLite's own ``julianday`` (Django's duration
+    functions call Python for every row there), an interval elsewhere."""
+    if connection.vendor == "sqlite":
+        return Func(
+            F(end),
+            F(start),
+            template="((julianday(%(expressions)s)) * 86400.0)",
+            arg_joiner=") - julianday(",
+            output_field=FloatField(),
+        )
+    return ExpressionWrapper(F(end) - F(start), output_field=DurationField())
+
+
+def _seconds(value: dt.timedelta | float | None) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, dt.timedelta):
+        return max(0, round(value.total_seconds()))
+    return max(0, round(value))
+
+
 def application_facts(municipality: Municipality, first_month: dt.date | None) -> list[ApplicationMonthFact]:
-    """One row per month of submission × procedure × channel, counted by the database."""
+    """One row per month of submission × procedure × channel, counted by the database (the
+    paper forms' reading and verifying times added from the intake's records)."""
     rows = Application.objects.filter(municipality=municipality, submitted_at__isnull=False)
     if first_month is not None:
         rows = rows.filter(submitted_at__gte=local_midnight(first_month))
     decided = Q(status__in=DECIDED_STATUSES, decided_at__isnull=False)
+    reviewed = decided & Q(review_started_at__isnull=False, decided_at__gte=F("review_started_at"))
+    keyed = Q(
+        channel=ApplicationChannel.COUNTER,
+        assisted_by__isnull=False,
+        submitted_at__gte=F("created_at"),
+    )
     month, decided_day, lead = _application_expressions()
     grouped = (
         rows.annotate(month=month, decided_day=decided_day)
@@ -142,12 +182,16 @@ def application_facts(municipality: Municipality, first_month: dt.date | None) -
             decided=Count("id", filter=decided),
             within=Count("id", filter=decided & Q(due_date__isnull=False, decided_day__lte=F("due_date"))),
             lead=Sum(lead, filter=decided),
+            keyed=Count("id", filter=keyed),
+            keying=Sum(_seconds_between("submitted_at", "created_at"), filter=keyed),
+            deciding_count=Count("id", filter=reviewed),
+            deciding=Sum(_seconds_between("decided_at", "review_started_at"), filter=reviewed),
         )
         .order_by()
     )
     departments = dict(Procedure.objects.filter(municipality=municipality).values_list("id", "department_id"))
-    return [
-        ApplicationMonthFact(
+    facts = {
+        (month_start(_as_date(row["month"])), row["procedure_id"], row["channel"]): ApplicationMonthFact(
             municipality=municipality,
             month=month_start(_as_date(row["month"])),
             procedure_id=row["procedure_id"],
@@ -157,9 +201,53 @@ def application_facts(municipality: Municipality, first_month: dt.date | None) -
             decided=row["decided"],
             decided_within_standard=row["within"],
             lead_days_sum=max(0, _days(row["lead"])),
+            keying_seconds_sum=_seconds(row["keying"]),
+            keyed=row["keyed"],
+            deciding_seconds_sum=_seconds(row["deciding"]),
+            deciding_count=row["deciding_count"],
         )
         for row in grouped
-    ]
+    }
+    _add_paper_times(municipality, first_month, facts, departments)
+    return list(facts.values())
+
+
+def _add_paper_times(
+    municipality: Municipality,
+    first_month: dt.date | None,
+    facts: dict[tuple[dt.date, int, str], ApplicationMonthFact],
+    departments: dict[int, int],
+) -> None:
+    """The reading and verifying times of paper forms, per month of verification and procedure
+    (a paper case is submitted when its form is verified, so the month is its submission's)."""
+    since = local_midnight(first_month) if first_month is not None else dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    procedures = dict(Procedure.objects.filter(municipality=municipality).values_list("code", "id"))
+    sums: dict[tuple[dt.date, int], list[float]] = defaultdict(lambda: [0.0, 0, 0.0, 0])
+    for record in handling_times(municipality, since):
+        procedure_id = procedures.get(record.procedure)
+        if procedure_id is None:
+            continue
+        slot = sums[(month_start(timezone.localdate(record.verified_at)), procedure_id)]
+        if record.reading_seconds is not None:
+            slot[0] += max(0.0, record.reading_seconds)
+            slot[1] += 1
+        if record.verifying_seconds is not None:
+            slot[2] += max(0.0, record.verifying_seconds)
+            slot[3] += 1
+    for (month, procedure_id), (reading, read, keying, keyed) in sums.items():
+        fact = facts.get((month, procedure_id, Channel.PAPER))
+        if fact is None:  # verified just after midnight at a month's end, submitted just before
+            fact = facts[(month, procedure_id, Channel.PAPER)] = ApplicationMonthFact(
+                municipality=municipality,
+                month=month,
+                procedure_id=procedure_id,
+                department_id=departments[procedure_id],
+                channel=Channel.PAPER,
+            )
+        fact.reading_seconds_sum += round(reading)
+        fact.read += int(read)
+        fact.keying_seconds_sum += round(keying)
+        fact.keyed += int(keyed)
 
 
 def counter_facts(municipality: Municipality, first_day: dt.date | None) -> list[CounterDayFact]:

@@ -25,6 +25,7 @@ class Channel(models.TextChoices):
     ONLINE = "online", _("Online")
     COUNTER = "counter", _("At the counter")
     PAPER = "paper", _("On paper")
+    IMPORTED = "imported", pgettext_lazy("application channel", "Imported")
 
 
 class ApplicationMonthFact(TenantModel):
@@ -40,6 +41,16 @@ class ApplicationMonthFact(TenantModel):
     decided = models.PositiveIntegerField(default=0)
     decided_within_standard = models.PositiveIntegerField(default=0)
     lead_days_sum = models.PositiveBigIntegerField(default=0)
+    # Staff time per step (whole seconds; each sum with the number of applications it covers):
+    # the machine reading a paper form; a clerk putting the application in (verifying a read
+    # paper form, filling it in at the counter until it is submitted); review to decision (from
+    # the first opening for review to the decision, wall-clock time, not working time).
+    reading_seconds_sum = models.PositiveBigIntegerField(default=0)
+    read = models.PositiveIntegerField(default=0)
+    keying_seconds_sum = models.PositiveBigIntegerField(default=0)
+    keyed = models.PositiveIntegerField(default=0)
+    deciding_seconds_sum = models.PositiveBigIntegerField(default=0)
+    deciding_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -122,9 +133,15 @@ class Measure(models.TextChoices):
     APPLICATIONS_ONLINE = "applications_online", _("Applications made online")
     APPLICATIONS_COUNTER = "applications_counter", _("Applications made at the counter")
     APPLICATIONS_PAPER = "applications_paper", _("Applications made on paper")
+    APPLICATIONS_IMPORTED = "applications_imported", _("Applications imported from another system")
     DECIDED = "decided", _("Applications decided")
     DECIDED_WITHIN_STANDARD = "decided_within_standard", _("Decided within the standard processing period")
     LEAD_DAYS = "lead_days", _("Days from submission to decision (sum)")
+    # Staff time in minutes (the facts keep seconds; a KPI's unit has minutes, not seconds).
+    KEYING_MINUTES = "keying_minutes", _("Minutes staff spent putting applications in (sum)")
+    KEYED = "keyed", _("Applications put in by staff")
+    DECIDING_MINUTES = "deciding_minutes", _("Minutes from review to decision (sum)")
+    DECIDING_COUNT = "deciding_count", _("Applications decided after a review")
     TICKETS = "tickets", _("Counter tickets")
     SERVED = "served", _("Residents served at the counter")
     WAIT_MINUTES = "wait_minutes", _("Minutes waited at the counter (sum)")

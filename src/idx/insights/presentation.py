@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from idx.insights.models import Kpi
 from idx.insights.selectors import KpiValue, fiscal_year_label
@@ -36,6 +37,52 @@ def with_unit(value: Decimal | int | float | None, unit: str) -> str:
     if unit == Kpi.Unit.MINUTES:
         return _("%(value)s minutes") % {"value": text}
     return _("%(value)s cases") % {"value": text}
+
+
+def seconds_text(value: Decimal | None) -> str:
+    """12.5秒 / 12.5 seconds; an em dash when nothing was measured."""
+    if value is None:
+        return "—"
+    return _("%(value)s seconds") % {"value": number(value)}
+
+
+def minutes_text(value: Decimal | None) -> str:
+    """4.5分 / 4.5 minutes; an em dash when nothing was measured."""
+    if value is None:
+        return "—"
+    return _("%(value)s minutes") % {"value": number(value)}
+
+
+def duration_text(seconds: int | None) -> str:
+    """A span of time in words, to the minute, in its two largest units: 2時間15分 /
+    2 hours 15 minutes, 3日4時間 / 3 days 4 hours, 1分未満; an em dash when unknown."""
+    if seconds is None:
+        return "—"
+    total = round(seconds / 60)
+    if total < 1:
+        return _("less than a minute")
+    days, rest = divmod(total, 1440)
+    hours, minutes = divmod(rest, 60)
+
+    def unit(count: int, kind: str) -> str:
+        if kind == "day":
+            return ngettext("%(count)s day", "%(count)s days", count) % {"count": f"{count:,}"}
+        if kind == "hour":
+            return ngettext("%(count)s hour", "%(count)s hours", count) % {"count": count}
+        return ngettext("%(count)s minute", "%(count)s minutes", count) % {"count": count}
+
+    if days:
+        larger, smaller = unit(days, "day"), unit(hours, "hour") if hours else ""
+    elif hours:
+        larger, smaller = unit(hours, "hour"), unit(minutes, "minute") if minutes else ""
+    else:
+        return unit(minutes, "minute")
+    if not smaller:
+        return larger
+    return pgettext("a span of time in two units", "%(larger)s %(smaller)s") % {
+        "larger": larger,
+        "smaller": smaller,
+    }
 
 
 def target_text(kpi: Kpi) -> str:

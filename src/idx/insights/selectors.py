@@ -60,9 +60,26 @@ APPLICATION_MEASURES = {
     Measure.APPLICATIONS_ONLINE,
     Measure.APPLICATIONS_COUNTER,
     Measure.APPLICATIONS_PAPER,
+    Measure.APPLICATIONS_IMPORTED,
     Measure.DECIDED,
     Measure.DECIDED_WITHIN_STANDARD,
     Measure.LEAD_DAYS,
+    Measure.KEYING_MINUTES,
+    Measure.KEYED,
+    Measure.DECIDING_MINUTES,
+    Measure.DECIDING_COUNT,
+}
+# The application measures kept in seconds by the facts and given in minutes.
+MINUTE_MEASURES = {Measure.KEYING_MINUTES, Measure.DECIDING_MINUTES}
+# The column of ``Cube.applications`` each application measure sums (submitted by default).
+APPLICATION_COLUMNS = {
+    Measure.DECIDED: 5,
+    Measure.DECIDED_WITHIN_STANDARD: 6,
+    Measure.LEAD_DAYS: 7,
+    Measure.KEYING_MINUTES: 10,
+    Measure.KEYED: 11,
+    Measure.DECIDING_MINUTES: 12,
+    Measure.DECIDING_COUNT: 13,
 }
 COUNTER_MEASURES = {Measure.TICKETS, Measure.SERVED, Measure.WAIT_MINUTES, Measure.WAITED_OVER_30}
 EVENT_MEASURES = {Measure.ASSISTANT_QUESTIONS, Measure.ALERTS, Measure.SIGN_INS, Measure.CARD_SIGN_INS}
@@ -189,6 +206,8 @@ def fiscal_year_to_date(today: dt.date | None = None) -> Period:
 
 # ---- the cube: the facts of a period, loaded once ----------------------------------------------
 
+ApplicationRow = tuple[dt.date, str, int, str, int, int, int, int, int, int, int, int, int, int]
+
 
 @dataclass
 class Cube:
@@ -196,8 +215,9 @@ class Cube:
 
     start: dt.date
     end: dt.date
-    # (month, procedure code, department id, channel, submitted, decided, within standard, lead days)
-    applications: list[tuple[dt.date, str, int, str, int, int, int, int]] = field(default_factory=list)
+    # (month, procedure code, department id, channel, submitted, decided, within standard, lead days,
+    #  reading seconds, read, keying seconds, keyed, deciding seconds, deciding count)
+    applications: list[ApplicationRow] = field(default_factory=list)
     # (month, service key, department id, tickets, served, wait minutes, waited over 30)
     counters: list[tuple[dt.date, str, int, int, int, int, int]] = field(default_factory=list)
     # (month, kind, key, count)
@@ -226,10 +246,9 @@ class Cube:
                 Measure.APPLICATIONS_ONLINE: Channel.ONLINE,
                 Measure.APPLICATIONS_COUNTER: Channel.COUNTER,
                 Measure.APPLICATIONS_PAPER: Channel.PAPER,
+                Measure.APPLICATIONS_IMPORTED: Channel.IMPORTED,
             }.get(Measure(measure))
-            column = {Measure.DECIDED: 5, Measure.DECIDED_WITHIN_STANDARD: 6, Measure.LEAD_DAYS: 7}.get(
-                Measure(measure), 4
-            )
+            column = APPLICATION_COLUMNS.get(Measure(measure), 4)
             for row in self.applications:
                 if codes and row[1] not in codes:
                     continue
@@ -238,6 +257,8 @@ class Cube:
                 if channel is not None and row[3] != channel:
                     continue
                 sums[row[0]] += int(row[column])  # type: ignore[arg-type]
+            if measure in MINUTE_MEASURES:
+                return {month: round(seconds / 60) for month, seconds in sums.items()}
         elif measure in COUNTER_MEASURES:
             column = {Measure.TICKETS: 3, Measure.SERVED: 4, Measure.WAIT_MINUTES: 5}.get(Measure(measure), 6)
             for counter in self.counters:
@@ -290,7 +311,22 @@ def cube_load(
     if wanted is not None and not wanted & COUNTER_MEASURES:
         counters = counters.none()
     cube.applications = [
-        (row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7])
+        (
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            row[4],
+            row[5],
+            row[6],
+            row[7],
+            row[8],
+            row[9],
+            row[10],
+            row[11],
+            row[12],
+            row[13],
+        )
         for row in applications.values_list(
             "month",
             "procedure__code",
@@ -300,6 +336,12 @@ def cube_load(
             "decided",
             "decided_within_standard",
             "lead_days_sum",
+            "reading_seconds_sum",
+            "read",
+            "keying_seconds_sum",
+            "keyed",
+            "deciding_seconds_sum",
+            "deciding_count",
         )
     ]
     cube.counters = [
