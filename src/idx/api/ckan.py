@@ -14,12 +14,13 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
+from idx.common.files import serve_private_file
 from idx.identity.models import Department
 from idx.opendata import selectors
 from idx.opendata.licenses import LICENSES
@@ -548,8 +549,8 @@ def resource_download(request: IdxRequest, name: str, resource_id: str, filename
         raise Http404 from exc
     if resource.dataset.name != name or resource.filename != filename:
         raise Http404
-    response = FileResponse(
-        resource.file.open("rb"), content_type=resource.media_type, as_attachment=True, filename=filename
+    response = serve_private_file(
+        resource.file, content_type=resource.media_type, as_attachment=True, filename=filename
     )
     response["Access-Control-Allow-Origin"] = "*"
     response["X-Content-Type-Options"] = "nosniff"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from idx.common.files import serve_private_file
 from idx.opendata import selectors
 from idx.opendata.models import ResourceVersion
 from idx.opendata.selectors import NotInCatalog
@@ -40,8 +41,8 @@ def version_download(
     version = resource.versions.filter(number=number).first()
     if resource.dataset.name != name or version is None or version.filename != filename:
         raise Http404
-    response = FileResponse(
-        version.file.open("rb"), content_type=resource.media_type, as_attachment=True, filename=filename
+    response = serve_private_file(
+        version.file, content_type=resource.media_type, as_attachment=True, filename=filename
     )
     response["Access-Control-Allow-Origin"] = "*"
     response["X-Content-Type-Options"] = "nosniff"

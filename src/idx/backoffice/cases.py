@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponseRedirect, QueryDict
+from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -34,6 +34,7 @@ from idx.applications.workflow import Actor, Event, InvalidTransition, allowed_e
 from idx.audit.selectors import audit_entries_for_target
 from idx.backoffice.checks import case_checks_context
 from idx.common import dates, my_number
+from idx.common.files import serve_private_file
 from idx.common.i18n import pick
 from idx.identity.models import User
 from idx.identity.policy import Action, can, is_city_wide
@@ -656,11 +657,14 @@ def case_attachment(request: IdxRequest, public_id: str, attachment_id: str) -> 
         raise Http404
     services.case_record_view(application=application, staff=request.user, what="attachment")
     inline = request.GET.get("inline") == "1" and attachment.content_type in PREVIEWABLE
-    response = FileResponse(
-        attachment.file.open("rb"),
+    # Shown in the case page: streamed (a redirect to the object storage's origin would leave the
+    # page's Content-Security-Policy); downloaded: possibly a redirect to a presigned address.
+    response = serve_private_file(
+        attachment.file,
         content_type=attachment.content_type if inline else "application/octet-stream",
         as_attachment=not inline,
         filename=safe_filename(attachment.original_name),
+        stream=inline,
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"

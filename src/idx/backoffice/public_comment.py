@@ -9,13 +9,14 @@ from uuid import UUID
 
 from django import forms
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from idx.common.files import serve_private_file
 from idx.identity.models import Department
 from idx.identity.policy import Action, can
 from idx.public_comment import selectors, services
@@ -499,7 +500,9 @@ def document_download(request: IdxRequest, uid: UUID, document: UUID) -> HttpRes
     found = next((item for item in consultation.documents.all() if item.uid == document), None)
     if found is None:
         raise Http404
-    response = FileResponse(found.file.open("rb"), content_type="application/pdf", filename=found.filename)
+    response = serve_private_file(
+        found.file, content_type="application/pdf", as_attachment=False, filename=found.filename
+    )
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

@@ -20,6 +20,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from idx.common.files import storage_check
 from idx.operations.metrics import exposition
 
 logger = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ def _storage() -> None:
         if not os.access(folder, os.W_OK):
             raise PermissionError("the storage folder is not writable")
     else:
-        storage.exists("idx-readyz")  # asks the object storage itself
+        storage_check(storage)  # asks the object storage itself (a HEAD on the bucket for S3)
 
 
 CHECKS: dict[str, Callable[[], None]] = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from idx.applications.models import Application, Status
 from idx.applications.presentation import answer_rows, attachment_names
 from idx.applications.selectors import application_get_for_resident, applications_for_resident
 from idx.applications.workflow import InvalidTransition
+from idx.common.files import serve_private_file
 from idx.common.i18n import pick
 from idx.identity.contrib.oidc.pages import allow_forms_to, card_provider_origins
 from idx.payments.selectors import application_has_payments, fee_paid_for, paid_for
@@ -246,8 +247,8 @@ def attachment_download(request: IdxRequest, public_id: str, attachment_id: str)
     attachment = application.attachments.filter(public_id=attachment_id).first()
     if attachment is None:
         raise Http404
-    return FileResponse(
-        attachment.file.open("rb"),
+    return serve_private_file(
+        attachment.file,
         content_type=attachment.content_type,
         as_attachment=True,
         filename=attachment.original_name,

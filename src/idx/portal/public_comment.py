@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from django import forms
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from idx.common import ratelimit
+from idx.common.files import serve_private_file
 from idx.common.i18n import pick
 from idx.public_comment import selectors, services
 from idx.public_comment.limits import opinion_flood_wait
@@ -104,8 +105,8 @@ def document_download(request: IdxRequest, uid: UUID, document: UUID) -> HttpRes
     )
     if found is None:
         raise Http404
-    response = FileResponse(
-        found.file.open("rb"), content_type="application/pdf", as_attachment=False, filename=found.filename
+    response = serve_private_file(
+        found.file, content_type="application/pdf", as_attachment=False, filename=found.filename
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response

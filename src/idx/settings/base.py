@@ -203,11 +203,26 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Files browsers ask for at the root of every site (/favicon.ico, /apple-touch-icon.png), on every page.
 WHITENOISE_ROOT = BASE_DIR / "public"
 MEDIA_ROOT = DATA_DIR / "media"
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     # Uploads live outside the web root and are only served through access-checked views.
     "default": {"BACKEND": env_str("IDX_FILE_STORAGE", "django.core.files.storage.FileSystemStorage")},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# IDX_STORAGE=s3: uploads, scans and open data files in an S3-compatible object storage, private,
+# configured by IDX_S3_* (idx.common.files; docs/operations.md; docs/decisions/0033-object-storage.md).
+# Downloads redirect to a presigned address valid IDX_S3_URL_SECONDS, or stream through IDX
+# (IDX_S3_DOWNLOADS=stream) where browsers cannot reach the object storage.
+IDX_STORAGE = env_str("IDX_STORAGE", "local")
+IDX_S3_URL_SECONDS = env_int("IDX_S3_URL_SECONDS", 60)
+IDX_S3_DOWNLOADS = env_str("IDX_S3_DOWNLOADS", "redirect")
+if IDX_STORAGE not in ("local", "s3") or IDX_S3_DOWNLOADS not in ("redirect", "stream"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("IDX_STORAGE must be local or s3, IDX_S3_DOWNLOADS redirect or stream")
+if IDX_STORAGE == "s3":
+    from idx.common.files import S3_BACKEND, s3_storage_options
+
+    STORAGES["default"] = {"BACKEND": S3_BACKEND, "OPTIONS": s3_storage_options()}
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 IDX_ATTACHMENT_MAX_BYTES = env_int("IDX_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
