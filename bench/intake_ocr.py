@@ -3,13 +3,15 @@
 The 児童手当 認定請求's printed form is rendered, filled by script with the definition's example
 answers in three fonts (Noto Sans CJK, Noto Serif CJK, Noto Sans CJK Bold), "scanned" at 200 dpi
 (turned by up to ±5°, Gaussian noise, every fifth page upside down) and read by
-``idx.intake.reading.read_page`` — QR code, registration marks, rectification, Tesseract, ticks —
-in one process and then in two worker processes. No database: the layout comes from the YAML.
+``idx.intake.reading.read_page`` — QR code, registration marks, rectification, the digit-box
+classifier, Tesseract (katakana, free text), ticks — in one process and then in two worker
+processes. No database: the layout comes from the YAML.
 
     .venv/bin/python bench/intake_ocr.py --forms 6
 
 Prints the accuracy per kind of item (boxes: digits and katakana; ticks; free text), the time per
-page (p50/p95), the pages per minute with two workers, and the peak memory of a worker.
+page (p50/p95), the pages per minute with two workers, and the peak memory of a worker; digit boxes
+also per font, the font kept out of the digit classifier's training marked.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "idx.settings.test")
 ROOT = Path(__file__).resolve().parent.parent
 DEFINITION = ROOT / "src/idx/procedures/definitions/child-allowance-certification.yaml"
 DPI = 200
+HELD_OUT = ("NotoSerifCJK-Regular",)  # idx.intake.digits.HELD_OUT_FONTS
 
 
 def _setup() -> tuple[Any, Any, dict[str, Any]]:
@@ -71,7 +74,7 @@ def make_pages(forms: int, out: Path) -> list[tuple[Path, int]]:
         for index, blank in enumerate(blanks):
             filled = fill_page(blank, layout.pages[index], answers, dpi=DPI, font_name=font, rng=rng)
             page = scan(filled, angle=rng.uniform(-5, 5), noise=12, seed=number, upside_down=number % 5 == 4)
-            path = out / f"page-{number:04d}.png"
+            path = out / f"page-{number:04d}-{font.split('.')[0]}.png"
             page.save(path)
             files.append((path, index))
             number += 1
@@ -109,7 +112,7 @@ def read_one(job: tuple[Path, int]) -> dict[str, Any]:
         right = same_value(zone, _STATE["expected"][item.path], item.value)
         results.append((kind, right, item.confidence))
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"seconds": seconds, "results": results, "rss_mb": rss_mb, "font": path.name}
+    return {"seconds": seconds, "results": results, "rss_mb": rss_mb, "font": path.stem.split("-", 2)[-1]}
 
 
 def report(title: str, outcomes: list[dict[str, Any]], wall: float) -> None:
@@ -128,6 +131,14 @@ def report(title: str, outcomes: list[dict[str, Any]], wall: float) -> None:
     for kind, values in sorted(kinds.items()):
         print(f"  {kind:10s} {sum(values)}/{len(values)} = {100 * sum(values) / len(values):.1f} %")
     print(f"  all items  {sum(total)}/{len(total)} = {100 * sum(total) / len(total):.1f} %")
+    by_font: dict[str, list[bool]] = {}
+    for outcome in outcomes:
+        by_font.setdefault(outcome["font"], []).extend(
+            r for kind, r, _c in outcome["results"] if kind == "digits"
+        )
+    for font, values in sorted(by_font.items()):
+        held_out = " (held out of the digit classifier's training)" if font in HELD_OUT else ""
+        print(f"  digits, {font}{held_out}: {sum(values)}/{len(values)}")
     print(f"  wrong items read with confidence >= 0.9: {confident_wrong}")
     print(f"  peak memory of a worker: {max(outcome['rss_mb'] for outcome in outcomes):.0f} MB")
 

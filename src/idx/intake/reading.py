@@ -7,10 +7,11 @@ The steps, each with an outcome a clerk can act on:
    otherwise ``no_form`` (the manual queue);
 2. the four registration marks (or, when a corner is missing, the QR code's own corners) give the
    perspective that maps the scan onto the layout (OpenCV), at ``DPI``;
-3. each zone is cut from the rectified page: boxes are read by Tesseract 5 (digits with a digits
-   whitelist, フリガナ with a katakana whitelist, free text in Japanese), all zones of a kind in one
-   Tesseract call (a strip of the cut boxes, words mapped back by their position); checkboxes by
-   the share of dark pixels inside them;
+3. each zone is cut from the rectified page: digit boxes are read one by one by a small classifier
+   (``idx.intake.digits``: the box's ink normalised, a neural network on its gradients and pixels);
+   フリガナ boxes and free text by Tesseract 5 in Japanese, all zones of a kind in one Tesseract call
+   (a strip of the cut boxes, words mapped back by their position, look-alikes mapped to what the
+   box allows); checkboxes by the share of dark pixels inside them;
 4. each item gets a value, the text read and a confidence (0-1).
 
 Everything here works on one page in memory (about 4 MB at 200 dpi); pages are never held together.
@@ -348,15 +349,14 @@ def read_zones(page: np.ndarray, zones: list[Zone]) -> list[ItemReading]:
     threshold, _binary = cv2.threshold(page, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
     threshold = int(min(max(threshold, 90), 200))
     cell_px = round(6.5 * PX_PER_MM)
-    digits = _Strip(lang="eng", allowed=DIGITS, psm=6, cell=cell_px)
     kana = _Strip(lang="jpn", allowed=KATAKANA, psm=6, cell=cell_px)
     rows: dict[str, tuple[_Strip, int, list[bool]]] = {}
+    digit_rows: dict[str, tuple[list[bool], list[tuple[int, np.ndarray]]]] = {}
     texts = _TextStrip()
     text_rows: dict[str, int] = {}
     readings: dict[str, ItemReading] = {}
     for zone in zones:
         if zone.kind in ("digits", "kana"):
-            strip = digits if zone.kind == "digits" else kana
             filled: list[bool] = []
             cuts: list[tuple[int, np.ndarray]] = []
             for column, cell in enumerate(zone.cells):
@@ -365,7 +365,10 @@ def read_zones(page: np.ndarray, zones: list[Zone]) -> list[ItemReading]:
                 filled.append(ink)
                 if ink:
                     cuts.append((column, _binarise(_cut(page, cell, 0.55), threshold)))
-            rows[zone.path] = (strip, strip.add_row(cuts) if cuts else -1, filled)
+            if zone.kind == "digits":
+                digit_rows[zone.path] = (filled, cuts)
+            else:
+                rows[zone.path] = (kana, kana.add_row(cuts) if cuts else -1, filled)
         elif zone.kind == "choice":
             readings[zone.path] = _read_choice(page, zone, threshold)
         else:
@@ -374,20 +377,37 @@ def read_zones(page: np.ndarray, zones: list[Zone]) -> list[ItemReading]:
                 readings[zone.path] = ItemReading(zone.path, None, "", 1.0, zone.frame)
             else:
                 text_rows[zone.path] = texts.add_row(_binarise(cut, threshold))
-    digit_chars = digits.read()
+    digit_chars = _read_digit_rows(digit_rows)
     kana_chars = kana.read()
     text_words = texts.read()
     for zone in zones:
-        if zone.path in rows:
-            strip, row_index, filled = rows[zone.path]
-            chars = digit_chars if strip is digits else kana_chars
-            readings[zone.path] = _assemble_boxes(zone, row_index, filled, chars)
+        if zone.path in digit_rows:
+            readings[zone.path] = _assemble_boxes(zone, 0, digit_rows[zone.path][0], digit_chars[zone.path])
+        elif zone.path in rows:
+            _strip, row_index, filled = rows[zone.path]
+            readings[zone.path] = _assemble_boxes(zone, row_index, filled, kana_chars)
         elif zone.path in text_rows:
             words = text_words.get(text_rows[zone.path], [])
             text = _join_words(words, one_line=zone.lines == 1)
             confidence = min((conf for *_box, conf, _text in words), default=0.0)
             readings[zone.path] = ItemReading(zone.path, text or None, text, round(confidence, 3), zone.frame)
     return [readings[zone.path] for zone in zones if zone.path in readings]
+
+
+def _read_digit_rows(
+    digit_rows: dict[str, tuple[list[bool], list[tuple[int, np.ndarray]]]],
+) -> dict[str, dict[tuple[int, int], tuple[str, float]]]:
+    """Every filled digit box of the page read by the classifier in one batch, back to its zone and
+    column (row 0). A box the classifier finds empty after specks are taken out (what a blur or a
+    border left) is read as a blank the clerk should look at."""
+    from idx.intake.digits import read_digits
+
+    keys = [(path, column) for path, (_filled, cuts) in digit_rows.items() for column, _cut in cuts]
+    read = read_digits([cut for _filled, cuts in digit_rows.values() for _column, cut in cuts])
+    found: dict[str, dict[tuple[int, int], tuple[str, float]]] = {path: {} for path in digit_rows}
+    for (path, column), (char, confidence) in zip(keys, read, strict=True):
+        found[path][(0, column)] = (char, 0.5) if char == " " else (char, confidence)
+    return found
 
 
 class _TextStrip:
