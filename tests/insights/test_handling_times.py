@@ -113,6 +113,9 @@ def cases(iga, resident, clerk, watarai_resident, clerk_other_municipality):
         review_started_at=base + dt.timedelta(hours=1),
         decided_at=base + dt.timedelta(hours=1, minutes=30),
     )
+    # At the counter but started and submitted at the same moment (a loaded record): not keyed here.
+    loaded = make_submitted(resident)
+    _set(loaded, channel="counter", assisted_by=clerk, created_at=base, submitted_at=base)
     # Two paper forms: read by the machine in 3.4 s and 2.8 s, verified in 5 and 3 minutes.
     _paper(resident, clerk, base, reading=3.4, verifying=5 * MINUTE)
     _paper(resident, clerk, base, reading=2.8, verifying=3 * MINUTE)
@@ -167,6 +170,7 @@ def test_facts_sum_staff_time_per_channel_and_step(iga, cases):
         "deciding_seconds_sum": 135 * 60,
         "deciding_count": 1,
     }
+    assert sums[Channel.COUNTER]["submitted"] == 2
     assert sums[Channel.COUNTER]["keying_seconds_sum"] == 12 * 60
     assert sums[Channel.COUNTER]["keyed"] == 1
     assert sums[Channel.COUNTER]["deciding_seconds_sum"] == 30 * 60

@@ -171,7 +171,7 @@ def application_facts(municipality: Municipality, first_month: dt.date | None) -
     keyed = Q(
         channel=ApplicationChannel.COUNTER,
         assisted_by__isnull=False,
-        submitted_at__gte=F("created_at"),
+        submitted_at__gt=F("created_at"),  # a draft started and submitted at once was not keyed here
     )
     month, decided_day, lead = _application_expressions()
     grouped = (
