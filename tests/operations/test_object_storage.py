@@ -337,6 +337,30 @@ def test_a_scanned_page_is_stored_in_the_bucket_and_shown_from_it(
     assert stranger.get(image_url).status_code == 404
 
 
+def test_a_published_open_data_file_is_redirected_through_its_view_and_gone_when_withdrawn(
+    bucket, iga, supervisor, city_admin
+):
+    from idx.demo.opendata import load_open_data
+    from idx.opendata import services as opendata
+    from idx.opendata.models import Resource
+
+    load_open_data(iga, author=supervisor, reviewer=city_admin)
+    resource = Resource.objects.get(dataset__name="events", format="CSV")
+    assert resource.file.name in bucket.names()
+    url = f"/dataset/events/resource/{resource.uid}/download/{resource.filename}"
+    anyone = Client(HTTP_HOST=IGA_HOST)
+    download = anyone.get(url)
+    assert download.status_code == 302
+    assert download["Access-Control-Allow-Origin"] == "*"
+    fetched = _follow(download["Location"], bucket.server)
+    assert fetched.content == bucket.read(resource.file.name)
+    assert fetched.headers["Content-Type"] == resource.media_type
+    opendata.dataset_withdraw(dataset=resource.dataset, actor=city_admin, reason="日付の誤り")
+    withdrawn = anyone.get(url)
+    assert withdrawn.status_code == 404
+    _no_address_given(withdrawn)
+
+
 def test_readyz_asks_the_bucket(bucket, s3_server, iga):
     client = Client(HTTP_HOST="unknown.localhost")
     ready = client.get("/readyz")
