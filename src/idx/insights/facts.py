@@ -17,8 +17,9 @@ Definitions (docs/statistics.md):
 - *staff time per step* (whole seconds, each sum with the number of applications it covers):
   *reading*, the machine's time reading a paper form's pages, and *keying*, a clerk's time
   verifying what was read (opening the form's screen to accepting it), both from the intake's
-  records (``idx.intake.selectors.handling_times``, in the month and procedure of the case the
-  form became); *keying* at the counter (書かない窓口), from the clerk starting the draft to its
+  verification records (``FormVerification``: the times ``idx.intake.selectors.handling_times``
+  lists per form, summed here by the database), in the month and procedure of the case the form
+  became; *keying* at the counter (書かない窓口), from the clerk starting the draft to its
   submission; online and imported applications are not keyed by staff. *Deciding*: from the
   first opening for review to the decision, for decided applications that were reviewed. All
   are wall-clock times, not working time: a case left open over lunch counts the lunch.
@@ -33,7 +34,6 @@ Definitions (docs/statistics.md):
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -52,7 +52,7 @@ from idx.booking.models import Service, Ticket, TicketStatus
 from idx.common.models import Municipality
 from idx.identity.models import IdentityProvider, ProviderKind
 from idx.insights.models import ApplicationMonthFact, Channel, CounterDayFact, EventMonthFact, FactsRefresh
-from idx.intake.selectors import handling_times
+from idx.intake.models import FormVerification
 from idx.notifications.models import Alert, AlertMode
 from idx.procedures.models import Procedure
 
@@ -212,29 +212,46 @@ def application_facts(municipality: Municipality, first_month: dt.date | None) -
     return list(facts.values())
 
 
+def _local_month(field: str) -> Any:
+    """The first day of the month of ``field`` in the city's time zone, as SQL."""
+    offset = sqlite_local_offset()
+    if offset is None:
+        return TruncMonth(field, output_field=DateField())
+    return Func(
+        F(field), template=f"strftime('%%Y-%%m-01', %(expressions)s, {offset})", output_field=DateField()
+    )
+
+
 def _add_paper_times(
     municipality: Municipality,
     first_month: dt.date | None,
     facts: dict[tuple[dt.date, int, str], ApplicationMonthFact],
     departments: dict[int, int],
 ) -> None:
-    """The reading and verifying times of paper forms, per month of verification and procedure
-    (a paper case is submitted when its form is verified, so the month is its submission's)."""
-    since = local_midnight(first_month) if first_month is not None else dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-    procedures = dict(Procedure.objects.filter(municipality=municipality).values_list("code", "id"))
-    sums: dict[tuple[dt.date, int], list[float]] = defaultdict(lambda: [0.0, 0, 0.0, 0])
-    for record in handling_times(municipality, since):
-        procedure_id = procedures.get(record.procedure)
-        if procedure_id is None:
-            continue
-        slot = sums[(month_start(timezone.localdate(record.verified_at)), procedure_id)]
-        if record.reading_seconds is not None:
-            slot[0] += max(0.0, record.reading_seconds)
-            slot[1] += 1
-        if record.verifying_seconds is not None:
-            slot[2] += max(0.0, record.verifying_seconds)
-            slot[3] += 1
-    for (month, procedure_id), (reading, read, keying, keyed) in sums.items():
+    """The reading and verifying times of paper forms (the intake's verification records, the
+    times ``idx.intake.selectors.handling_times`` lists per form), summed by the database per
+    month of verification and procedure: a paper case is submitted when its form is verified,
+    so the month is its submission's."""
+    records = FormVerification.objects.filter(
+        municipality=municipality, application__isnull=False, verified_at__isnull=False
+    )
+    if first_month is not None:
+        records = records.filter(verified_at__gte=local_midnight(first_month))
+    read = Q(reading_seconds__isnull=False)
+    verified = Q(started_at__isnull=False, verified_at__gte=F("started_at"))
+    grouped = (
+        records.annotate(month=_local_month("verified_at"))
+        .values("month", "application__procedure_id")
+        .annotate(
+            read=Count("id", filter=read),
+            reading=Sum("reading_seconds", filter=read),
+            keyed=Count("id", filter=verified),
+            keying=Sum(_seconds_between("verified_at", "started_at"), filter=verified),
+        )
+        .order_by()
+    )
+    for row in grouped:
+        month, procedure_id = month_start(_as_date(row["month"])), row["application__procedure_id"]
         fact = facts.get((month, procedure_id, Channel.PAPER))
         if fact is None:  # verified just after midnight at a month's end, submitted just before
             fact = facts[(month, procedure_id, Channel.PAPER)] = ApplicationMonthFact(
@@ -244,10 +261,10 @@ def _add_paper_times(
                 department_id=departments[procedure_id],
                 channel=Channel.PAPER,
             )
-        fact.reading_seconds_sum += round(reading)
-        fact.read += int(read)
-        fact.keying_seconds_sum += round(keying)
-        fact.keyed += int(keyed)
+        fact.reading_seconds_sum += _seconds(row["reading"])
+        fact.read += row["read"]
+        fact.keying_seconds_sum += _seconds(row["keying"])
+        fact.keyed += row["keyed"]
 
 
 def counter_facts(municipality: Municipality, first_day: dt.date | None) -> list[CounterDayFact]:
