@@ -97,6 +97,7 @@ class ChannelOut(Schema):
     online: int
     counter: int
     paper: int
+    imported: int = Field(description="rows of another system's file taken in by a bulk import")
     online_share: Decimal | None
 
 
@@ -357,7 +358,7 @@ def staff_channels(
     department: int | None = None,
     procedure: str | None = None,
 ) -> Any:
-    """Applications per period and channel (online, at the counter, on paper)."""
+    """Applications per period and channel (online, at the counter, on paper, imported)."""
     user = _dashboard_staff(request)
     filters = filters_parse(
         start=start,
@@ -374,6 +375,7 @@ def staff_channels(
             "online": row.online,
             "counter": row.counter,
             "paper": row.paper,
+            "imported": row.imported,
             "online_share": row.online_share,
         }
         for row in board.channels

@@ -134,6 +134,7 @@ def _channel_chart(board: Dashboard) -> str:
             (str(Channel.ONLINE.label), "ins-bar-online", [row.online for row in board.channels]),
             (str(Channel.COUNTER.label), "ins-bar-counter", [row.counter for row in board.channels]),
             (str(Channel.PAPER.label), "ins-bar-paper", [row.paper for row in board.channels]),
+            (str(Channel.IMPORTED.label), "ins-bar-imported", [row.imported for row in board.channels]),
         ],
     )
 
@@ -229,10 +230,19 @@ def _table(board: Dashboard, name: str) -> tuple[list[str], list[list[object]]]:
             _("Online"),
             _("At the counter"),
             _("On paper"),
+            str(Channel.IMPORTED.label),
             _("Total"),
             _("Online share (%)"),
         ], [
-            [row.period.label, row.online, row.counter, row.paper, row.total, _number(row.online_share)]
+            [
+                row.period.label,
+                row.online,
+                row.counter,
+                row.paper,
+                row.imported,
+                row.total,
+                _number(row.online_share),
+            ]
             for row in board.channels
         ]
     if name == "lead_times":

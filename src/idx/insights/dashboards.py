@@ -121,10 +121,11 @@ class ChannelRow:
     online: int
     counter: int
     paper: int
+    imported: int = 0  # rows of another system's file (idx.imports)
 
     @property
     def total(self) -> int:
-        return self.online + self.counter + self.paper
+        return self.online + self.counter + self.paper + self.imported
 
     @property
     def online_share(self) -> Decimal | None:
@@ -261,7 +262,13 @@ def _channels(cube: Cube, filters: Filters, periods: list[Period]) -> list[Chann
             for channel in Channel.values
         }
         rows.append(
-            ChannelRow(period, counts[Channel.ONLINE], counts[Channel.COUNTER], counts[Channel.PAPER])
+            ChannelRow(
+                period,
+                counts[Channel.ONLINE],
+                counts[Channel.COUNTER],
+                counts[Channel.PAPER],
+                counts[Channel.IMPORTED],
+            )
         )
     return rows
 
