@@ -40,7 +40,9 @@ def test_a_clerk_uploads_a_scan_and_sees_what_was_read(
     page = client.get(batch_url)
     text = page.content.decode()
     assert page.status_code == 200
-    assert "5180873" in text and "19880615" in text  # the postal code and birth date, read from boxes
+    # The postal code and birth date, read from boxes, shown as people write them.
+    assert ("5180873" in text or "518-0873" in text) and "1988年6月15日" in text and "19880615" not in text
+    assert "claimant." not in text  # items by their labels, not their paths
     assert "counter-scan.png" in client.get("/staff/intake/").content.decode()
     # Nothing crosses municipalities: Watarai's clerk does not find Iga's batch.
     other = signed_in(clerk_other_municipality, host="watarai.localhost")

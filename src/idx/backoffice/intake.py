@@ -28,7 +28,7 @@ from idx.intake.models import ScanBatch, ScanPage
 from idx.intake.paper import form_pdf, new_serial
 from idx.intake.reading import PX_PER_MM
 from idx.intake.verification import general_problems, typed_answers, verify_items
-from idx.procedures.rendering import html_id, html_name
+from idx.procedures.rendering import html_id, html_name, item_label
 from idx.procedures.selectors import procedure_catalog, procedure_get_published
 from idx.web.errors import form_add_domain_error
 from idx.web.http import IdxRequest, staff_required
@@ -135,10 +135,13 @@ def intake_batch(request: IdxRequest, public_id: str) -> HttpResponseBase:
     verifications = {record.first_page: record for record in selectors.verification_list(batch=batch)}
     paper_forms = []
     for paper_form in selectors.paper_forms(pages=pages):
-        items = sorted(
-            (item for page in paper_form.pages for item in page.readings if item["value"] is not None),
-            key=lambda item: item["confidence"],
-        )
+        # Least sure first, each item by its label and its value as people write it.
+        items = [
+            {"label": item.label, "shown": _shown(item), "confidence": item.confidence}
+            for item in sorted(verify_items(paper_form), key=lambda item: item.confidence)
+            if item.value_read is not None
+        ]
+        definition = paper_form.version.parsed
         paper_forms.append(
             {
                 "name": pick(paper_form.version.definition["name"]),
@@ -146,7 +149,11 @@ def intake_batch(request: IdxRequest, public_id: str) -> HttpResponseBase:
                 "verification": verifications.get(paper_form.first_page),
                 "serial": paper_form.serial,
                 "items": items,
-                "problems": [problem.path for problem in paper_form.problems],
+                "problems": [
+                    label
+                    for problem in paper_form.problems
+                    if (label := item_label(definition, definition.item(problem.path), problem.path))
+                ],
                 "missing_pages": paper_form.missing_pages,
             }
         )
@@ -161,6 +168,13 @@ def intake_batch(request: IdxRequest, public_id: str) -> HttpResponseBase:
             "outcomes": ScanPage.Outcome,
         },
     )
+
+
+def _shown(item: Any) -> str:
+    """A value read, as the form's option label for a choice (はい, not true)."""
+    if item.choice:
+        return dict(item.options).get(item.shown, item.shown)
+    return str(item.shown)
 
 
 def _procedure_choices(request: IdxRequest) -> list[tuple[str, str]]:
