@@ -168,3 +168,14 @@ def test_saved_filters_do_not_cross_municipalities(clerk, clerk_other_municipali
     other = signed_in(clerk_other_municipality, host=WATARAI_HOST)
     assert "伊賀の絞り込み" not in other.get("/staff/").content.decode()
     assert other.post(f"/staff/cases/filters/{mine.pk}/delete/").status_code == 404
+
+
+def test_an_applicant_without_an_account_is_told_by_post(iga, clerk_client, clerk):
+    from idx.identity.services import offline_applicant
+
+    on_paper = offline_applicant(
+        municipality=iga, full_name="紙野 ふみ", birthdate=None, actor=clerk, source="paper"
+    )
+    make_submitted(on_paper)
+    page = clerk_client.get("/staff/").content.decode()
+    assert page.count("日本語・郵送</td>") == 1  # the others have accounts: the portal's inbox at least

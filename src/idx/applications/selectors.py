@@ -6,6 +6,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
+from django.contrib.auth.hashers import is_password_usable
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
@@ -155,16 +156,21 @@ def saved_case_filters_for(*, staff: User) -> QuerySet[SavedCaseFilter]:
 
 def applicant_contacts(*, applications: list[Application]) -> dict[int, tuple[str, list[str]]]:
     """Per applicant of the listed cases: their preferred language and the external channels they
-    chose (e-mail, LINE, browser notifications; the portal inbox always receives). Two queries,
+    chose (e-mail, LINE, browser notifications; the portal inbox always receives; "post" for an
+    applicant who has no account to sign in to). Two queries,
     however many cases: the queue shows this in its 連絡 column."""
     from idx.notifications.models import Subscription
 
     ids = {application.applicant_id for application in applications}
     if not ids:
         return {}
-    languages = dict(User.objects.filter(pk__in=ids).values_list("pk", "preferred_language"))
+    people = User.objects.filter(pk__in=ids).values_list("pk", "preferred_language", "email", "password")
     channels = dict(Subscription.objects.filter(user_id__in=ids).values_list("user_id", "channels"))
-    return {
-        pk: (language, [str(channel) for channel in channels.get(pk) or []])
-        for pk, language in languages.items()
-    }
+    contacts: dict[int, tuple[str, list[str]]] = {}
+    for pk, language, email, password in people:
+        if not email and not is_password_usable(password):
+            # A paper or imported applicant with no account to sign in to: told by post.
+            contacts[pk] = (language, ["post"])
+        else:
+            contacts[pk] = (language, [str(channel) for channel in channels.get(pk) or []])
+    return contacts

@@ -127,7 +127,7 @@ def queue(request: IdxRequest) -> HttpResponseBase:
 
 
 def _channel_words() -> dict[str, str]:
-    return {"email": _("E-mail"), "line": "LINE", "webpush": _("Browser notifications")}
+    return {"email": _("E-mail"), "line": "LINE", "webpush": _("Browser notifications"), "post": _("By post")}
 
 
 def _contact(language: str, channels: list[str]) -> str:
