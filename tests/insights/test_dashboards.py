@@ -87,7 +87,13 @@ def test_csv_is_the_table_with_bom_and_japanese_headers(city_admin_client, kpis)
     lines = body.lstrip("\ufeff").splitlines()
     assert lines[0].startswith("対象期間,オンライン,窓口")
     assert len(lines) == 13
-    assert lines[1].split(",")[1:6] == ["90", "80", "30", "0", "200"]  # online, counter, paper, imported, total
+    assert lines[1].split(",")[1:6] == [
+        "90",
+        "80",
+        "30",
+        "0",
+        "200",
+    ]  # online, counter, paper, imported, total
     assert city_admin_client.get(reverse("backoffice:insights_csv", args=["nope"])).status_code == 404
 
 
