@@ -30,6 +30,15 @@ def text_lang(value: object) -> str:
     return ""
 
 
+@register.filter(is_safe=True)
+def lang_attr(value: object) -> str:
+    """`` lang="ja"`` for an element holding Japanese text on a page in another language, else ""
+    (``<td{{ value|lang_attr }}>{{ value }}</td>``)."""
+    from django.utils.safestring import mark_safe
+
+    return mark_safe(' lang="ja"') if text_lang(value) else ""  # noqa: S308  # nosec B308, B703
+
+
 @register.simple_tag
 def translation_coverage(record: object) -> list[dict[str, object]]:
     """For staff edit screens: per language, its fallback order and the texts that fall back."""
