@@ -18,12 +18,12 @@ from idx.applications.services import (
     NotPermitted,
     application_submit,
     new_draft,
+    require_clerk_for,
     require_owner,
     validate_for_submission,
 )
 from idx.audit.services import audit_record
 from idx.identity.models import User
-from idx.identity.policy import Action, can
 from idx.procedures.models import Procedure
 
 COUNTER_CONFIRMATION_MINUTES = 10
@@ -39,15 +39,7 @@ def assisted_application_start(
     *, staff: User, resident: User, procedure: Procedure, language: str = "ja"
 ) -> Application:
     """A draft a clerk fills in for ``resident`` at the counter (prefilled from verified facts)."""
-    if (
-        not staff.is_staff_member
-        or not resident.is_resident
-        or resident.municipality_id != staff.municipality_id
-        or procedure.municipality_id != staff.municipality_id
-        or procedure.published_version_id is None
-        or not can(staff, Action.WORK_CASE, procedure.department)
-    ):
-        raise NotPermitted()
+    require_clerk_for(staff=staff, applicant=resident, procedure=procedure)
     with transaction.atomic():
         application = new_draft(
             resident=resident,

@@ -15,10 +15,15 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from idx.applications.models import Application, Attachment, Channel
-from idx.applications.services import NotPermitted, application_save_answers, application_submit, new_draft
+from idx.applications.services import (
+    NotPermitted,
+    application_save_answers,
+    application_submit,
+    new_draft,
+    require_clerk_for,
+)
 from idx.audit.services import audit_record
 from idx.identity.models import User
-from idx.identity.policy import Action, can
 from idx.procedures.models import Procedure
 
 # The ``field_path`` of a scanned page: not an item of any definition, so no answer points at it.
@@ -40,15 +45,7 @@ def paper_application_submit(
     is submitted in the applicant's name: the signed paper form stands for the declaration and
     the signature. The caller holds the transaction and has checked the answers.
     """
-    if (
-        not staff.is_staff_member
-        or not applicant.is_resident
-        or applicant.municipality_id != staff.municipality_id
-        or procedure.municipality_id != staff.municipality_id
-        or procedure.published_version_id is None
-        or not can(staff, Action.WORK_CASE, procedure.department)
-    ):
-        raise NotPermitted()
+    require_clerk_for(staff=staff, applicant=applicant, procedure=procedure)
     with transaction.atomic():
         application = new_draft(
             resident=applicant,

@@ -177,6 +177,21 @@ def _require_staff(application: Application, staff: User, action: Action) -> Non
         raise NotPermitted()
 
 
+def require_clerk_for(*, staff: User, applicant: User, procedure: Procedure) -> None:
+    """A clerk may start an application in a resident's name (at the counter, from a paper form)
+    only for a resident of their own municipality, on a published procedure of a department whose
+    cases they work."""
+    if (
+        not staff.is_staff_member
+        or not applicant.is_resident
+        or applicant.municipality_id != staff.municipality_id
+        or procedure.municipality_id != staff.municipality_id
+        or procedure.published_version_id is None
+        or not can(staff, Action.WORK_CASE, procedure.department)
+    ):
+        raise NotPermitted()
+
+
 def application_start(
     *, resident: User, procedure: Procedure, language: str = "ja", idempotency_key: str | None = None
 ) -> Application:
