@@ -1,12 +1,14 @@
 """A 児童手当 claim on paper becomes a case: the blank form is filled in by script, turned and
 noised like a scan, uploaded as a batch and read by the machine; a clerk (password and TOTP)
 opens the verification screen, corrects an item with the keyboard, accepts with Enter, and finds
-the case in the queue marked as made on paper, with the scanned pages attached."""
+the case in the queue marked as made on paper, with the scanned pages attached. Approved, it goes
+to the core system in one hand-over file, once, however often the hand-over runs."""
 
 from __future__ import annotations
 
 import copy
 import io
+import json
 import random
 import re
 from typing import Any
@@ -17,6 +19,7 @@ from e2e_support import RECEIPT_PATTERN, assert_accessible, click_and_wait, scre
 pytestmark = pytest.mark.e2e
 
 CLERK = "kodomo-katei@staff.iga.example.jp"
+ADMIN = "admin@staff.iga.example.jp"  # sets up the hand-over to the core system
 PROCEDURE = "child-allowance-certification"
 WRITTEN_KANA = "イガ タロオ"  # what the claimant wrote; the clerk corrects it to the registered reading
 CORRECT_KANA = "イガ タロウ"
@@ -54,7 +57,7 @@ def _retype(page: Any, field_id: str, text: str) -> None:
     page.keyboard.type(text)
 
 
-def test_a_paper_claim_is_read_verified_and_becomes_a_case(new_context: Any) -> None:
+def test_a_paper_claim_is_read_verified_and_becomes_a_case(new_context: Any, server: Any) -> None:
     from idx.intake.paper import value_at
     from idx.intake.verification import input_value
     from idx.procedures.rendering import html_id
@@ -121,6 +124,45 @@ def test_a_paper_claim_is_read_verified_and_becomes_a_case(new_context: Any) -> 
     scans = clerk.locator(".case-attachments a[download]")
     assert scans.count() >= 2 and re.search(r"paper-form-.+-page-1\.png", main), main
     assert_accessible(clerk, "paper-intake-03-case")
+
+    # The clerk approves it; the hand-over to the core system carries it once, even run twice.
+    click_and_wait(clerk, clerk.locator("form[action$='/start-review/'] button"))
+    click_and_wait(clerk, clerk.locator("a[href*='decision=approve']"))
+    click_and_wait(clerk, clerk.locator("main form button[type=submit]"))
+    assert clerk.locator("#case-status .status-approved").count() == 1
+    folder = server.data_dir / "handover" / "e2e-paper"
+    folder.mkdir(parents=True, exist_ok=True)
+    admin = new_context(width=1280, height=800, language="ja").new_page()
+    staff_sign_in(admin, ADMIN)
+    admin.goto("/staff/handover/new/")
+    admin.fill("#id_name", "児童手当 紙の申請の連携（e2e）")
+    option = admin.locator(
+        "#id_procedure option", has_text="児童手当の額についての認定請求"
+    ).first.get_attribute("value")
+    admin.select_option("#id_procedure", option)
+    admin.select_option("#id_destination", "folder")
+    admin.fill("#id_folder", "e2e-paper")
+    click_and_wait(admin, admin.locator("main form button[type=submit]"))
+    # A new target first hands over the earlier decided cases too (at most 5,000 a run); it runs
+    # until nothing is new, and then once more.
+    for _run in range(6):
+        click_and_wait(admin, admin.locator("main a", has_text="今すぐ実行"))
+        nothing_new = "新しい案件はありません" in admin.locator("main").inner_text()
+        click_and_wait(admin, admin.locator("main form button[type=submit]"))
+        if nothing_new:
+            break
+    else:
+        raise AssertionError("the hand-over still found new cases after six runs")
+    handed_over = [
+        number
+        for manifest in sorted(folder.glob("*.manifest.json"))
+        for number in json.loads(manifest.read_text(encoding="utf-8"))["receipts"]
+    ]
+    assert handed_over.count(receipt.group(0)) == 1, handed_over
+    data_files = [
+        path for path in folder.glob("*.csv") if receipt.group(0) in path.read_text(encoding="utf-8")
+    ]
+    assert len(data_files) == 1
 
 
 def _zones(definition: Any) -> list[Any]:
