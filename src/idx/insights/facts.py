@@ -17,8 +17,8 @@ Definitions (docs/statistics.md):
 - *staff time per step* (whole seconds, each sum with the number of applications it covers):
   *reading*, the machine's time reading a paper form's pages, and *keying*, a clerk's time
   verifying what was read (opening the form's screen to accepting it), both from the intake's
-  verification records (``FormVerification``: the times ``idx.intake.selectors.handling_times``
-  lists per form, summed here by the database), in the month and procedure of the case the form
+  verification records (``FormVerification``, its reading and verifying times per
+  form, summed here by the database), in the month and procedure of the case the form
   became; *keying* at the counter (書かない窓口), from the clerk starting the draft to its
   submission; online and imported applications are not keyed by staff. *Deciding*: from the
   first opening for review to the decision, for decided applications that were reviewed. All
@@ -229,7 +229,7 @@ def _add_paper_times(
     departments: dict[int, int],
 ) -> None:
     """The reading and verifying times of paper forms (the intake's verification records, the
-    times ``idx.intake.selectors.handling_times`` lists per form), summed by the database per
+    times kept per form), summed by the database per
     month of verification and procedure: a paper case is submitted when its form is verified,
     so the month is its submission's."""
     records = FormVerification.objects.filter(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -174,44 +173,6 @@ def forms_waiting(*, staff: User, batches: int = 100) -> list[WaitingForm]:
                 continue
             waiting.append(WaitingForm(batch, form, record.started_at if record else None))
     return waiting
-
-
-@dataclass(frozen=True)
-class HandlingTime:
-    """The time one paper application took per step: the machine reading it, a clerk verifying it."""
-
-    application: uuid.UUID
-    receipt_number: str
-    procedure: str
-    verified_at: dt.datetime
-    reading_seconds: float | None
-    verifying_seconds: float | None
-
-
-def handling_times(municipality: Municipality, since: dt.datetime) -> list[HandlingTime]:
-    """Reading and verifying seconds per application made from a paper form verified since ``since``."""
-    records = (
-        FormVerification.objects.filter(
-            municipality=municipality, verified_at__gte=since, application__isnull=False
-        )
-        .select_related("application__procedure")
-        .order_by("verified_at", "id")
-    )
-    times: list[HandlingTime] = []
-    for record in records:
-        application = record.application
-        assert application is not None and record.verified_at is not None
-        times.append(
-            HandlingTime(
-                application=application.public_id,
-                receipt_number=application.receipt_number or "",
-                procedure=application.procedure.code,
-                verified_at=record.verified_at,
-                reading_seconds=record.reading_seconds,
-                verifying_seconds=record.verifying_seconds,
-            )
-        )
-    return times
 
 
 def answers_from_readings(readings: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
