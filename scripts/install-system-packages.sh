@@ -14,6 +14,11 @@ command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
 # pg_dump and pg_restore for `idx backup` and `idx restore` on PostgreSQL.
 command -v pg_dump >/dev/null || missing+=(postgresql-client)
+# The reference topology (deploy/topology.py) and its fault tests: a load balancer, and a
+# PostgreSQL server and a Redis server of their own that they can stop and start.
+command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
+command -v redis-server >/dev/null || missing+=(redis-server)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 if [ "${#missing[@]}" -eq 0 ]; then
   exit 0
 fi

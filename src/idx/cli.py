@@ -38,9 +38,10 @@ Main environment variables (docs/configuration.md describes every one):
   DATABASE_URL             the database, such as postgres://idx@db.example.jp/idx
   IDX_SECRET_KEY           a long random value (production)
   IDX_CACHE_URL            the cache shared by all workers: redis://... (default: the database)
-  IDX_ROLE                 portal, backoffice or all (default all)
+  IDX_ROLE                 portal, backoffice, worker or all (default all)
   IDX_DEBUG                true shows Django's debug pages (development only; default false)
   IDX_WEB_WORKERS          web server processes (default 3)
+  IDX_WEB_MAX_REQUESTS     recycle a web worker after this many requests (default 0: never)
   DJANGO_SETTINGS_MODULE   idx.settings.production (default) or idx.settings.dev; in a folder
                            where "idx demo" has run, commands use the demo's settings
 """
@@ -174,6 +175,23 @@ def control_socket_args(bind: str) -> list[str]:
     return ["--control-socket", str(path)]
 
 
+def _max_requests_args() -> list[str]:
+    """Recycle each worker after IDX_WEB_MAX_REQUESTS requests (default 0: never).
+
+    A recycled worker drops the requests it was about to take for a second or two; at 2,000 a
+    surge of submissions saw 39 such dips in 30 s. The workers' memory stays flat without it
+    (docs/performance.md, target C), so recycling is for a deployment that finds a leak.
+    """
+    from django.core.exceptions import ImproperlyConfigured
+
+    value = os.environ.get("IDX_WEB_MAX_REQUESTS", "0")
+    if not value.isdigit():
+        raise ImproperlyConfigured(f"IDX_WEB_MAX_REQUESTS must be a whole number of requests, not {value!r}")
+    if int(value) == 0:
+        return []
+    return ["--max-requests", value, "--max-requests-jitter", str(max(1, int(value) // 10))]
+
+
 def serve_command(argv: list[str]) -> list[str]:
     """The gunicorn command line of ``idx serve ARGV``."""
     from django.core.exceptions import ImproperlyConfigured
@@ -206,10 +224,7 @@ def serve_command(argv: list[str]) -> list[str]:
         # the request id that idx.operations returns in X-Request-ID ties the line to the app's logs.
         "--access-logformat",
         ACCESS_LOG_FORMAT,
-        "--max-requests",
-        "2000",
-        "--max-requests-jitter",
-        "200",
+        *_max_requests_args(),
         *argv,
     ]
 

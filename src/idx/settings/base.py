@@ -30,12 +30,12 @@ ALLOWED_HOSTS = env_list(
 CSRF_TRUSTED_ORIGINS = env_list("IDX_CSRF_TRUSTED_ORIGINS", public_origins())
 
 # Which front doors this process mounts (三層の対策): the internet-facing resident portal,
-# the internal back office, or both (the demo).
+# the internal back office, both (the demo, a small town), or none (a task worker).
 IDX_ROLE = env_str("IDX_ROLE", "all")
-if IDX_ROLE not in ("portal", "backoffice", "all"):
+if IDX_ROLE not in ("portal", "backoffice", "worker", "all"):
     from django.core.exceptions import ImproperlyConfigured
 
-    raise ImproperlyConfigured("IDX_ROLE must be portal, backoffice or all")
+    raise ImproperlyConfigured("IDX_ROLE must be portal, backoffice, worker or all")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -151,6 +151,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+# A read replica (PostgreSQL streaming replication) for dashboards and exports: code that only
+# reads and may lag a few seconds asks for it with idx.common.replica.reading_from_replica().
+IDX_DATABASE_REPLICA_URL = env_secret("IDX_DATABASE_REPLICA_URL", "")
+if IDX_DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        IDX_DATABASE_REPLICA_URL, conn_max_age=env_int("IDX_DB_CONN_MAX_AGE", 60), conn_health_checks=True
+    )
+    # Tests see the primary through the replica's alias (there is no second server to copy to).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["idx.common.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "identity.User"
@@ -331,10 +341,13 @@ _TASK_BACKENDS = {
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
 }
 IDX_TASK_BACKEND = env_str("IDX_TASK_BACKEND", "database")
-TASKS = {"default": {"BACKEND": _TASK_BACKENDS[IDX_TASK_BACKEND], "QUEUES": ["default", "email"]}}
+# One queue per purpose, so that a slow purpose (OCR, a large export) never holds up another
+# (e-mail), and workers can be added for one purpose: `idx worker --queues ocr`.
+IDX_TASK_QUEUES = ["default", "email", "push", "line", "fanout", "ocr", "exports"]
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[IDX_TASK_BACKEND], "QUEUES": IDX_TASK_QUEUES}}
 if IDX_TASK_BACKEND == "rq":
     RQ_QUEUES = {
-        name: {"URL": env_str("IDX_REDIS_URL", "redis://127.0.0.1:6379/0")} for name in ("default", "email")
+        name: {"URL": env_str("IDX_REDIS_URL", "redis://127.0.0.1:6379/0")} for name in IDX_TASK_QUEUES
     }
     INSTALLED_APPS.append("django_rq")
 
