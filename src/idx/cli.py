@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 HELP = """\
 usage: idx COMMAND [ARGUMENTS]
@@ -18,7 +19,7 @@ Commands:
                 and serve it on http://127.0.0.1:8000, or on the address in IDX_BIND;
                 idx demo --help lists its options
   serve         run the web server (gunicorn) with the configured settings
-  worker        run the background task worker
+  worker        run the background task worker (every queue, or --queues email,push)
   backup FILE   write an encrypted backup (database, stored files, public keys, manifest)
                 to the municipality's age recipients (IDX_BACKUP_RECIPIENTS); idx backup_keygen
                 makes a key pair; docs/operations.md
@@ -65,6 +66,11 @@ _PRODUCTION_SETTINGS = "idx.settings.production"
 
 class ConfigurationProblem(Exception):
     """A setting is missing or wrong: reported in one line, never as a traceback."""
+
+
+class BindRefused(ConfigurationProblem):
+    """The server would listen where its role must not be reached (the back office on a public
+    address): one line, without the hint about the demo's settings."""
 
 
 def _data_dir() -> Path:
@@ -192,6 +198,44 @@ def _max_requests_args() -> list[str]:
     return ["--max-requests", value, "--max-requests-jitter", str(max(1, int(value) // 10))]
 
 
+def backoffice_bind_problem(bind: str) -> str | None:
+    """Why a back-office server must not listen on ``bind``, or None (三層の対策: the back office
+    is reached from the internal network only). Loopback and private addresses are fine; every
+    interface (0.0.0.0, ::) counts as public unless IDX_BACKOFFICE_BIND_ANY=true says that the
+    host's firewall keeps the internet out."""
+    import ipaddress
+    import socket
+
+    from idx.common.env import env_bool
+
+    if bind.startswith(("unix:", "fd://")):
+        return None
+    host = bind.rpartition(":")[0].strip("[]") if ":" in bind else bind
+    try:
+        addresses = [ipaddress.ip_address(host)] if host else [ipaddress.ip_address("0.0.0.0")]  # noqa: S104
+    except ValueError:  # a host name: every address it stands for
+        try:
+            infos = socket.getaddrinfo(host, None)
+        except OSError:
+            return f"the back office cannot listen on {bind}: {host} does not resolve"
+        addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
+    if any(address.is_unspecified for address in addresses):
+        if env_bool("IDX_BACKOFFICE_BIND_ANY", False):
+            return None
+        return (
+            f"the back office listens on the internal network only, not on every interface ({bind}); "
+            "bind a private or loopback address, or set IDX_BACKOFFICE_BIND_ANY=true where the "
+            "host's firewall keeps the internet out"
+        )
+    public = [str(address) for address in addresses if not (address.is_private or address.is_loopback)]
+    if public:
+        return (
+            f"the back office listens on the internal network only, not on the public address "
+            f"{', '.join(public)} ({bind}); bind a private or loopback address"
+        )
+    return None
+
+
 def serve_command(argv: list[str]) -> list[str]:
     """The gunicorn command line of ``idx serve ARGV``."""
     from django.core.exceptions import ImproperlyConfigured
@@ -208,6 +252,10 @@ def serve_command(argv: list[str]) -> list[str]:
     bind = os.environ.get("IDX_BIND") or DEFAULT_BIND
     if given_bind is None:
         bind_address(bind)  # a wrong IDX_BIND is a configuration problem, said before gunicorn starts
+    if os.environ.get("IDX_ROLE", "").strip() == "backoffice":
+        problem = backoffice_bind_problem(given_bind or bind)
+        if problem:
+            raise BindRefused(problem)
     socket_given = any(arg.startswith(("--control-socket", "--no-control-socket")) for arg in argv)
     return [
         sys.executable,
@@ -245,16 +293,90 @@ def serve(argv: list[str]) -> int:
     return subprocess.call(command)  # noqa: S603
 
 
+WORKER_HELP = """\
+usage: idx worker [--queues NAME,NAME] [--no-sealer] [WORKER OPTIONS]
+
+Runs the background task worker on the queues named (default: every queue, IDX_TASK_QUEUES in
+the settings: default, email, push, line, fanout, ocr, exports), with django-rq's rqworker when
+IDX_TASK_BACKEND=rq and django-tasks' db_worker otherwise; further options go to that command.
+A worker for one slow purpose only: idx worker --queues ocr.
+Each worker also seals the audit log in a background thread (--no-sealer turns it off).
+"""
+
+
+RQ_JOB_CLASS = "django_tasks_rq.backend.Job"
+
+
+def worker_queues(value: str | None, known: list[str]) -> list[str]:
+    """The queues of ``--queues a,b`` (every known queue when not given); an unknown name is a
+    configuration problem, said in one line."""
+    if value is None:
+        return list(known)
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    unknown = [name for name in names if name not in known]
+    if not names or unknown:
+        raise ConfigurationProblem(
+            f"--queues takes names from {', '.join(known)} separated by commas, not {value!r}"
+        )
+    return list(dict.fromkeys(names))
+
+
+def worker_command(
+    backend: str, queues: list[str], known: list[str], extra: list[str]
+) -> tuple[str, list[str]]:
+    """The management command and its arguments that work on ``queues``."""
+    if backend == "rq":
+        # django-tasks' own job class: it runs the task function and records the task's result.
+        job_class = (
+            [] if any(arg.startswith("--job-class") for arg in extra) else ["--job-class", RQ_JOB_CLASS]
+        )
+        return "rqworker", [*queues, *job_class, *extra]
+    if set(queues) == set(known):
+        # "*" also takes a task left on a queue no longer named in the settings.
+        return "db_worker", ["--queue-name", "*", *extra]
+    return "db_worker", ["--queue-name", ",".join(queues), *extra]
+
+
+def _start_sealer() -> Any:
+    """The audit sealer in a daemon thread; returns its stop event (None when not available)."""
+    import logging
+    import threading
+
+    try:
+        from idx.audit.sealer import run_sealer  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        logging.getLogger("idx.cli").info("the audit sealer is not available in this version")
+        return None
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=run_sealer, args=(stop,), kwargs={"every": 1.0}, name="audit-sealer", daemon=True
+    )
+    thread.start()
+    return stop
+
+
 def worker(argv: list[str]) -> int:
+    if argv and argv[0] in ("-h", "--help"):
+        print(WORKER_HELP, end="")
+        return 0
+    parser = argparse.ArgumentParser(prog="idx worker", add_help=False)
+    parser.add_argument("--queues", default=None)
+    parser.add_argument("--no-sealer", action="store_true")
+    options, extra = parser.parse_known_args(argv)
     _settings_for_this_folder()
     _settings_load()
     from django.conf import settings
     from django.core.management import call_command
 
-    if settings.IDX_TASK_BACKEND == "rq":
-        call_command("rqworker", "default", "email", *argv)
-    else:
-        call_command("db_worker", "--queue-name", "*", *argv)
+    known = list(settings.IDX_TASK_QUEUES)
+    queues = worker_queues(options.queues, known)
+    command, arguments = worker_command(settings.IDX_TASK_BACKEND, queues, known, extra)
+    stop = None if options.no_sealer else _start_sealer()
+    try:
+        call_command(command, *arguments)
+    finally:
+        if stop is not None:
+            stop.set()
     return 0
 
 
@@ -291,6 +413,9 @@ def main() -> None:
         if command in handlers:
             sys.exit(handlers[command](rest))
         sys.exit(manage(argv))
+    except BindRefused as exc:
+        print(f"idx: {exc}", file=sys.stderr)
+        sys.exit(2)
     except (ConfigurationProblem, ImproperlyConfigured) as exc:
         print(_problem_line(str(exc)), file=sys.stderr)
         sys.exit(2)
