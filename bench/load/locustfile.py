@@ -43,6 +43,7 @@ from locust import HttpUser, between, constant_pacing, events, task
 DATA_PATH = Path(os.environ.get("IDX_LOAD_DATA", "var/load/data.json"))
 SCENARIO = os.environ.get("IDX_LOAD_SCENARIO", "mixed")
 SURGE_PACING = float(os.environ.get("IDX_LOAD_SURGE_PACING", "1.0"))
+ACCEPTED_PATH = os.environ.get("IDX_LOAD_ACCEPTED", "")  # surge: write the accepted ids here
 ONLY = os.environ.get("IDX_LOAD_ONLY", "")  # one user class alone (run.py --isolate)
 DATA: dict[str, Any] = json.loads(DATA_PATH.read_text(encoding="utf-8")) if DATA_PATH.exists() else {}
 PORTAL = DATA.get("portal_url", "http://127.0.0.1:8000")
@@ -56,6 +57,7 @@ _residents = itertools.cycle(DATA.get("residents") or [""])
 _households = iter(DATA.get("surge_residents") or [])
 _staff = itertools.cycle(DATA.get("staff_tokens") or [""])
 _pending = iter((DATA.get("webhook") or {}).get("payments") or [])
+_accepted: list[str] = []  # surge applications whose submission was answered 200
 
 
 def _weight(scenario: str, weight: int, name: str) -> int:
@@ -358,8 +360,18 @@ class SurgeApplicant(ApiUser):
             return  # every household has applied
         spec = DATA["surge"]
         application = self.start_draft(spec["procedure"], "surge")
-        if application and self.save_answers(application, spec["answers"], "surge"):
-            self.submit(application, "surge")
+        if (
+            application
+            and self.save_answers(application, spec["answers"], "surge")
+            and self.submit(application, "surge")
+        ):
+            _accepted.append(application)
+
+
+@events.test_stop.add_listener
+def _write_accepted(environment: Any, **_kwargs: Any) -> None:
+    if ACCEPTED_PATH and SCENARIO == "surge":
+        Path(ACCEPTED_PATH).write_text(json.dumps(_accepted), encoding="utf-8")
 
 
 @events.test_start.add_listener
