@@ -21,6 +21,7 @@ from ninja.errors import HttpError
 
 from idx.api.base import ApiRequest, ErrorOut, domain_error, require_staff
 from idx.common.i18n import pick
+from idx.common.replica import reading_from_replica
 from idx.identity.models import Department
 from idx.identity.policy import Action, can
 from idx.insights.dashboards import (
@@ -247,9 +248,10 @@ def _intervention_out(intervention: Intervention) -> dict[str, Any]:
 @router.get("/insights/kpis", response=list[KpiOut], auth=None)
 def public_kpis(request: ApiRequest) -> Any:
     """The KPIs the city publishes, each with its value over the current fiscal year to date."""
-    kpis = list(kpis_for_public(municipality=request.municipality))
-    values = kpi_current_values(municipality=request.municipality, kpis=kpis)
-    return [_kpi_out(kpi, values) for kpi in kpis]
+    with reading_from_replica():
+        kpis = list(kpis_for_public(municipality=request.municipality))
+        values = kpi_current_values(municipality=request.municipality, kpis=kpis)
+        return [_kpi_out(kpi, values) for kpi in kpis]
 
 
 @router.get("/insights/kpis/{code}/series", response={200: SeriesOut, 404: ErrorOut}, auth=None)
@@ -261,11 +263,14 @@ def public_kpi_series(
     granularity: Literal["month", "quarter", "fiscal_year"] = "month",
 ) -> Any:
     """A public KPI per month (or fiscal quarter or year) over ``start`` to ``end`` (``2026-06``)."""
-    kpi = kpi_get_public(municipality=request.municipality, code=code)
-    if kpi is None:
-        raise HttpError(404, "No such KPI.")
-    filters = filters_parse(start=start, end=end, granularity=granularity, department=None, procedure=None)
-    return _series_out(kpi_detail_public(municipality=request.municipality, kpi=kpi, filters=filters))
+    with reading_from_replica():
+        kpi = kpi_get_public(municipality=request.municipality, code=code)
+        if kpi is None:
+            raise HttpError(404, "No such KPI.")
+        filters = filters_parse(
+            start=start, end=end, granularity=granularity, department=None, procedure=None
+        )
+        return _series_out(kpi_detail_public(municipality=request.municipality, kpi=kpi, filters=filters))
 
 
 # ---- staff ------------------------------------------------------------------------------------
@@ -281,10 +286,11 @@ def _dashboard_staff(request: ApiRequest) -> Any:
 @staff.get("/insights/kpis", response=list[StaffKpiOut])
 def staff_kpis(request: ApiRequest) -> Any:
     """The KPIs in the staff member's sight, with their value over the fiscal year to date."""
-    user = _dashboard_staff(request)
-    kpis = list(kpis_for_staff(staff=user))
-    values = kpi_current_values(municipality=user.municipality, kpis=kpis)
-    return [_staff_kpi_out(kpi, values) for kpi in kpis]
+    with reading_from_replica():
+        user = _dashboard_staff(request)
+        kpis = list(kpis_for_staff(staff=user))
+        values = kpi_current_values(municipality=user.municipality, kpis=kpis)
+        return [_staff_kpi_out(kpi, values) for kpi in kpis]
 
 
 @staff.get("/insights/kpis/{kpi_id}/series", response={200: SeriesOut, 404: ErrorOut})
@@ -297,18 +303,19 @@ def staff_kpi_series(
     department: int | None = None,
     procedure: str | None = None,
 ) -> Any:
-    user = _dashboard_staff(request)
-    kpi = kpi_get_for_staff(staff=user, pk=kpi_id)
-    if kpi is None:
-        raise HttpError(404, "No such KPI.")
-    filters = filters_parse(
-        start=start,
-        end=end,
-        granularity=granularity,
-        department=str(department) if department is not None else None,
-        procedure=procedure,
-    )
-    return _series_out(kpi_detail_for_staff(staff=user, kpi=kpi, filters=filters))
+    with reading_from_replica():
+        user = _dashboard_staff(request)
+        kpi = kpi_get_for_staff(staff=user, pk=kpi_id)
+        if kpi is None:
+            raise HttpError(404, "No such KPI.")
+        filters = filters_parse(
+            start=start,
+            end=end,
+            granularity=granularity,
+            department=str(department) if department is not None else None,
+            procedure=procedure,
+        )
+        return _series_out(kpi_detail_for_staff(staff=user, kpi=kpi, filters=filters))
 
 
 @staff.get("/insights/staff-time", response=list[StaffTimeOut])
@@ -321,32 +328,33 @@ def staff_staff_time(
 ) -> Any:
     """Staff time per case over the months from ``start`` to ``end``, one row per channel:
     machine reading, keying or verifying by staff, review to decision."""
-    from idx.insights.presentation import duration_text
+    with reading_from_replica():
+        from idx.insights.presentation import duration_text
 
-    user = _dashboard_staff(request)
-    filters = filters_parse(
-        start=start,
-        end=end,
-        granularity="month",
-        department=str(department) if department is not None else None,
-        procedure=procedure,
-    )
-    board = dashboard_for_staff(staff=user, filters=filters)
-    return [
-        {
-            "channel": row.channel,
-            "label": row.label,
-            "applications": row.applications,
-            "reading_seconds_per_form": row.reading_per_form,
-            "forms_read": row.read,
-            "keying_minutes_per_application": row.keying_minutes,
-            "applications_keyed": row.keyed,
-            "review_to_decision_seconds": row.deciding_average_seconds,
-            "review_to_decision": duration_text(row.deciding_average_seconds),
-            "decided_after_review": row.deciding_count,
-        }
-        for row in board.staff_times
-    ]
+        user = _dashboard_staff(request)
+        filters = filters_parse(
+            start=start,
+            end=end,
+            granularity="month",
+            department=str(department) if department is not None else None,
+            procedure=procedure,
+        )
+        board = dashboard_for_staff(staff=user, filters=filters)
+        return [
+            {
+                "channel": row.channel,
+                "label": row.label,
+                "applications": row.applications,
+                "reading_seconds_per_form": row.reading_per_form,
+                "forms_read": row.read,
+                "keying_minutes_per_application": row.keying_minutes,
+                "applications_keyed": row.keyed,
+                "review_to_decision_seconds": row.deciding_average_seconds,
+                "review_to_decision": duration_text(row.deciding_average_seconds),
+                "decided_after_review": row.deciding_count,
+            }
+            for row in board.staff_times
+        ]
 
 
 @staff.get("/insights/channels", response=list[ChannelOut])
@@ -359,34 +367,36 @@ def staff_channels(
     procedure: str | None = None,
 ) -> Any:
     """Applications per period and channel (online, at the counter, on paper, imported)."""
-    user = _dashboard_staff(request)
-    filters = filters_parse(
-        start=start,
-        end=end,
-        granularity=granularity,
-        department=str(department) if department is not None else None,
-        procedure=procedure,
-    )
-    board = dashboard_for_staff(staff=user, filters=filters)
-    return [
-        {
-            "period": row.period.label,
-            "start": row.period.start,
-            "online": row.online,
-            "counter": row.counter,
-            "paper": row.paper,
-            "imported": row.imported,
-            "online_share": row.online_share,
-        }
-        for row in board.channels
-    ]
+    with reading_from_replica():
+        user = _dashboard_staff(request)
+        filters = filters_parse(
+            start=start,
+            end=end,
+            granularity=granularity,
+            department=str(department) if department is not None else None,
+            procedure=procedure,
+        )
+        board = dashboard_for_staff(staff=user, filters=filters)
+        return [
+            {
+                "period": row.period.label,
+                "start": row.period.start,
+                "online": row.online,
+                "counter": row.counter,
+                "paper": row.paper,
+                "imported": row.imported,
+                "online_share": row.online_share,
+            }
+            for row in board.channels
+        ]
 
 
 @staff.get("/insights/interventions", response=list[InterventionOut])
 def staff_interventions(request: ApiRequest) -> Any:
-    user = _dashboard_staff(request)
-    interventions = interventions_for_staff(staff=user).prefetch_related("kpis")
-    return [_intervention_out(intervention) for intervention in interventions[:500]]
+    with reading_from_replica():
+        user = _dashboard_staff(request)
+        interventions = interventions_for_staff(staff=user).prefetch_related("kpis")
+        return [_intervention_out(intervention) for intervention in interventions[:500]]
 
 
 @staff.get(
@@ -395,38 +405,39 @@ def staff_interventions(request: ApiRequest) -> Any:
 )
 def staff_intervention_effect(request: ApiRequest, intervention_id: int, kpi: str) -> Any:
     """The intervention's estimated effect on one KPI (by code), with its interval and caveats."""
-    from idx.insights.effects import effect_estimate
+    with reading_from_replica():
+        from idx.insights.effects import effect_estimate
 
-    user = _dashboard_staff(request)
-    intervention = intervention_get_for_staff(staff=user, pk=intervention_id)
-    chosen = kpis_for_staff(staff=user).filter(code=kpi).first()
-    if intervention is None or chosen is None:
-        raise HttpError(404, "No such intervention or KPI.")
-    report = effect_estimate(kpi=chosen, intervention=intervention)
+        user = _dashboard_staff(request)
+        intervention = intervention_get_for_staff(staff=user, pk=intervention_id)
+        chosen = kpis_for_staff(staff=user).filter(code=kpi).first()
+        if intervention is None or chosen is None:
+            raise HttpError(404, "No such intervention or KPI.")
+        report = effect_estimate(kpi=chosen, intervention=intervention)
 
-    def estimate(value: Any) -> dict[str, Any] | None:
-        if value is None:
-            return None
+        def estimate(value: Any) -> dict[str, Any] | None:
+            if value is None:
+                return None
+            return {
+                "method": value.method,
+                "effect": round(value.effect, 2),
+                "low": round(value.low, 2),
+                "high": round(value.high, 2),
+                "p_value": round(value.p_value, 4),
+            }
+
         return {
-            "method": value.method,
-            "effect": round(value.effect, 2),
-            "low": round(value.low, 2),
-            "high": round(value.high, 2),
-            "p_value": round(value.p_value, 4),
+            "kpi": chosen.code,
+            "intervention": intervention.pk,
+            "start_month": report.start_month,
+            "months_before": report.months_before,
+            "months_after": report.months_after,
+            "reliable": report.reliable,
+            "interrupted_time_series": estimate(report.its),
+            "difference_in_differences": estimate(report.did),
+            "explanation": report.explanations,
+            "caveats": report.caveats_by_language,
         }
-
-    return {
-        "kpi": chosen.code,
-        "intervention": intervention.pk,
-        "start_month": report.start_month,
-        "months_before": report.months_before,
-        "months_after": report.months_after,
-        "reliable": report.reliable,
-        "interrupted_time_series": estimate(report.its),
-        "difference_in_differences": estimate(report.did),
-        "explanation": report.explanations,
-        "caveats": report.caveats_by_language,
-    }
 
 
 def _department(user: Any, code: str) -> Department | None:

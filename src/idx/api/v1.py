@@ -58,6 +58,7 @@ from idx.applications.workflow import Event, InvalidTransition
 from idx.audit.services import audit_record
 from idx.common.errors import DomainError
 from idx.common.i18n import pick
+from idx.common.replica import chunks_from_replica
 from idx.identity.policy import Action, can
 from idx.identity.reauth import has_recent_reauth
 from idx.payments.selectors import fee_paid_for
@@ -607,13 +608,17 @@ def export_cases(
     layout = ExportLayout(headers=headers, values=values)
     if format == "csv":
         return StreamingHttpResponse(
-            export_csv_rows(cases, definition, layout=layout), content_type="text/csv; charset=utf-8"
+            chunks_from_replica(export_csv_rows(cases, definition, layout=layout)),
+            content_type="text/csv; charset=utf-8",
         )
     if format == "zip":
         return StreamingHttpResponse(
-            export_zip_chunks(cases, definition, layout=layout), content_type="application/zip"
+            chunks_from_replica(export_zip_chunks(cases, definition, layout=layout)),
+            content_type="application/zip",
         )
-    return StreamingHttpResponse(export_json_chunks(cases, definition), content_type="application/json")
+    return StreamingHttpResponse(
+        chunks_from_replica(export_json_chunks(cases, definition)), content_type="application/json"
+    )
 
 
 # ---- disaster alerts -------------------------------------------------------------------------

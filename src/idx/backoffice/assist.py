@@ -20,6 +20,7 @@ from idx.assist.services import gaps as gap_services
 from idx.assist.services import inquiries as inquiry_services
 from idx.backoffice.disaster_guide import may_set_inquiry_desk
 from idx.common.language import html_lang
+from idx.common.replica import replica_reads
 from idx.identity.policy import Action, can
 from idx.procedures.models import Procedure
 from idx.web.csv import csv_download, csv_lines
@@ -191,6 +192,7 @@ def _city_wide(request: IdxRequest) -> bool:
 
 
 @staff_required
+@replica_reads
 def faq_export(request: IdxRequest) -> HttpResponseBase:
     _require(request, Action.EDIT_FAQ)
     stamp = timezone.localtime().strftime("%Y%m%d")

@@ -25,6 +25,7 @@ from idx.audit.selectors import audit_entries_for_period
 from idx.audit.services import audit_export_record, audit_record
 from idx.common import my_number
 from idx.common.i18n import pick
+from idx.common.replica import replica_reads
 from idx.identity.models import User
 from idx.identity.policy import Action, can, is_city_wide
 from idx.identity.reauth import has_recent_reauth, reauth_required
@@ -39,6 +40,7 @@ OUTPUTS = ("csv", "zip", "codes", "json")
 @staff_required
 @permitted(Action.EXPORT_CASES)
 @reauth_required
+@replica_reads
 def export(request: IdxRequest) -> HttpResponseBase:
     staff: User = request.user
     if not can(staff, Action.EXPORT_CASES):
@@ -135,6 +137,7 @@ def export(request: IdxRequest) -> HttpResponseBase:
 @staff_required
 @permitted(Action.EXPORT_AUDIT)
 @reauth_required
+@replica_reads
 def audit_export(request: IdxRequest) -> HttpResponseBase:
     """Auditors and city administrators download the audit log of a period as CSV (the download is audited)."""
     staff: User = request.user

@@ -21,6 +21,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from idx.common.replica import replica_reads
 from idx.identity.models import Department
 from idx.identity.policy import Action, Scope, can
 from idx.insights import charts, presentation
@@ -155,6 +156,7 @@ def _cards(board: Dashboard) -> list[dict[str, Any]]:
 
 @staff_required
 @permitted(Action.VIEW_DASHBOARDS)
+@replica_reads
 def insights_home(request: IdxRequest) -> HttpResponseBase:
     filters, form = _filters(request)
     board = dashboard_for_staff(staff=request.user, filters=filters)
@@ -317,6 +319,7 @@ TABLES = ("kpis", "channels", "lead_times", "waits", "staff_times", "sign_ins")
 
 @staff_required
 @permitted(Action.VIEW_DASHBOARDS)
+@replica_reads
 def insights_csv(request: IdxRequest, table: str) -> HttpResponseBase:
     if table not in TABLES:
         raise Http404
@@ -336,6 +339,7 @@ def _kpi(request: IdxRequest, pk: int) -> Kpi:
 
 @staff_required
 @permitted(Action.VIEW_DASHBOARDS)
+@replica_reads
 def insights_kpi(request: IdxRequest, pk: int) -> HttpResponseBase:
     from idx.insights.effects import effect_estimate
 
@@ -398,6 +402,7 @@ def insights_kpi(request: IdxRequest, pk: int) -> HttpResponseBase:
 
 @staff_required
 @permitted(Action.VIEW_DASHBOARDS)
+@replica_reads
 def insights_kpi_csv(request: IdxRequest, pk: int) -> HttpResponseBase:
     kpi = _kpi(request, pk)
     filters, _form = _filters(request, months_back=24)
@@ -570,6 +575,7 @@ def insights_kpi_edit(request: IdxRequest, pk: int) -> HttpResponseBase:
 
 @staff_required
 @permitted(Action.VIEW_DASHBOARDS)
+@replica_reads
 def insights_interventions(request: IdxRequest) -> HttpResponseBase:
     interventions = interventions_for_staff(staff=request.user).prefetch_related("kpis")
     return render(

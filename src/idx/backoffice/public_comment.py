@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from idx.common.files import serve_private_file
+from idx.common.replica import replica_reads
 from idx.identity.models import Department
 from idx.identity.policy import Action, can
 from idx.public_comment import selectors, services
@@ -273,6 +274,7 @@ def comments(request: IdxRequest, uid: UUID) -> HttpResponseBase:
 
 @staff_required
 @permitted(Action.MANAGE_PUBLIC_COMMENT)
+@replica_reads
 def comments_csv(request: IdxRequest, uid: UUID) -> HttpResponseBase:
     """Every opinion as CSV (UTF-8 with BOM for Excel; cells that look like formulas are kept as text)."""
     consultation = _consultation(request, uid)

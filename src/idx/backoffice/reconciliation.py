@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from idx.common.replica import replica_reads
 from idx.identity.policy import Action, can
 from idx.identity.reauth import reauth_required
 from idx.payments import reconciliation
@@ -192,6 +193,7 @@ def settlement_resolve(request: IdxRequest, line_id: int) -> HttpResponseBase:
 @staff_required
 @reconciler_only
 @reauth_required
+@replica_reads
 def finance_export(request: IdxRequest) -> HttpResponseBase:
     """The day's payments and refunds for 財務会計 (the download is audited)."""
     if "day" not in request.GET:

@@ -20,6 +20,7 @@ from django.utils.translation import pgettext_lazy
 
 from idx.backoffice import survey_builder
 from idx.common.i18n import pick
+from idx.common.replica import replica_reads
 from idx.common.spreadsheet import csv_chunks
 from idx.identity.models import Department
 from idx.identity.policy import Action, can
@@ -397,6 +398,7 @@ def survey_confirm(request: IdxRequest, code: str, step: str) -> HttpResponseBas
 
 
 @staff_required
+@replica_reads
 def survey_csv(request: IdxRequest, code: str) -> HttpResponseBase:
     survey = _survey(request, code)
     response = StreamingHttpResponse(
