@@ -2,12 +2,14 @@
 
 Per process: request latency by view, method and status class (a histogram). At scrape time, from
 the database: submissions per municipality, task queue depth and the age of the oldest waiting
-task per queue, failed deliveries per channel. Under gunicorn, set PROMETHEUS_MULTIPROC_DIR to an
+task per queue, failed deliveries per channel, the progress of each disaster alert's fan-out, the
+paper pages waiting to be read (OCR), and the audit entries waiting to be sealed. Under gunicorn, set PROMETHEUS_MULTIPROC_DIR to an
 empty folder so that every worker's histograms are added up (prometheus_client's multiprocess mode).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 from collections.abc import Iterator
@@ -114,6 +116,134 @@ class DatabaseCollector(Collector):
             return
         up.add_metric([], 1)
         yield from (up, submitted, failed, queue_depth, queue_age)
+        # Each further group is read on its own: one that fails is left out (and logged), the
+        # others still answer.
+        for group in (_alert_fan_out, _ocr_backlog, _audit_seal_backlog):
+            try:
+                families = list(group())
+            except Exception as exc:  # noqa: BLE001 - one group never hides the others
+                logger.warning("metrics: %s could not be read (%s)", group.__name__, type(exc).__name__)
+                continue
+            yield from families
+
+
+# Alerts whose fan-out is shown: sent in the last day, or sent and still being written.
+ALERT_WINDOW = dt.timedelta(days=1)
+
+
+def _alert_fan_out() -> Iterator[Metric]:
+    """Per disaster alert being fanned out (or fanned out in the last day): the residents it is
+    for, those with a message written, and its messages by status."""
+    from django.db.models import Q
+
+    from idx.notifications.models import Alert, AlertMode, Message, MessageStatus
+    from idx.notifications.selectors import alert_subscriptions
+
+    labels = ["municipality", "alert"]
+    recipients = GaugeMetricFamily(
+        "idx_alert_fanout_recipients",
+        "Residents subscribed to an area of the alert (whom the fan-out writes messages for).",
+        labels=labels,
+    )
+    written = GaugeMetricFamily(
+        "idx_alert_fanout_recipients_written",
+        "Residents of the alert with at least one message written.",
+        labels=labels,
+    )
+    messages = GaugeMetricFamily(
+        "idx_alert_fanout_messages",
+        "Messages of the alert by status: queued (waiting to be sent), sending, delivered (sent), "
+        "failed, bounced.",
+        labels=[*labels, "status"],
+    )
+    complete = GaugeMetricFamily(
+        "idx_alert_fanout_written",
+        "1 once every message of the alert is written (the senders may still be sending).",
+        labels=labels,
+    )
+    since = timezone.now() - ALERT_WINDOW
+    alerts = (
+        Alert.objects.filter(sent_at__isnull=False)
+        .exclude(mode=AlertMode.TEST)
+        .filter(Q(sent_at__gte=since) | Q(fanned_out_at__isnull=True))
+        .select_related("municipality")
+        .order_by("sent_at")[:50]
+    )
+    for alert in alerts:
+        key = [alert.municipality.code, alert.identifier]
+        recipients.add_metric(key, alert_subscriptions(alert.municipality_id, alert.areas.all()).count())
+        by_status = dict.fromkeys(MessageStatus.values, 0)
+        for status, total in (
+            Message.objects.filter(alert=alert).values_list("status").annotate(total=Count("id")).order_by()
+        ):
+            by_status[status] = total
+        for status, total in by_status.items():
+            messages.add_metric([*key, status], total)
+        written.add_metric(
+            key, Message.objects.filter(alert=alert).values("recipient_id").distinct().order_by().count()
+        )
+        complete.add_metric(key, 1 if alert.fanned_out_at else 0)
+    yield from (recipients, written, messages, complete)
+
+
+def _ocr_backlog() -> Iterator[Metric]:
+    """Paper intake: pages waiting to be read and uploaded files waiting to be split into pages."""
+    from idx.intake.models import ScanBatch, ScanPage
+
+    now = timezone.now()
+    pages = GaugeMetricFamily(
+        "idx_ocr_pages_waiting", "Scanned pages waiting to be read, by municipality.", labels=["municipality"]
+    )
+    age = GaugeMetricFamily(
+        "idx_ocr_pages_oldest_age_seconds",
+        "Age of the oldest scanned page waiting to be read, by municipality.",
+        labels=["municipality"],
+    )
+    batches = GaugeMetricFamily(
+        "idx_ocr_batches_waiting",
+        "Uploaded scan files not yet split into pages, by municipality.",
+        labels=["municipality"],
+    )
+    for row in (
+        ScanPage.objects.filter(outcome=ScanPage.Outcome.QUEUED)
+        .values("municipality__code")
+        .annotate(waiting=Count("id"), oldest=Min("created_at"))
+        .order_by()
+    ):
+        pages.add_metric([row["municipality__code"]], row["waiting"])
+        age.add_metric([row["municipality__code"]], max(0.0, (now - row["oldest"]).total_seconds()))
+    for code, total in (
+        ScanBatch.objects.filter(status__in=[ScanBatch.Status.RECEIVED, ScanBatch.Status.SPLITTING])
+        .values_list("municipality__code")
+        .annotate(total=Count("id"))
+        .order_by()
+    ):
+        batches.add_metric([code], total)
+    yield from (pages, age, batches)
+
+
+def _audit_seal_backlog() -> Iterator[Metric]:
+    """Audit entries not yet sealed into the chain, per municipality (idx.audit.selectors.seal_backlog;
+    left out while the audit app has no sealer)."""
+    from idx.audit import selectors
+
+    backlog = getattr(selectors, "seal_backlog", None)
+    if backlog is None:
+        return
+    waiting = GaugeMetricFamily(
+        "idx_audit_seal_backlog",
+        "Audit entries waiting to be sealed, by municipality.",
+        labels=["municipality"],
+    )
+    age = GaugeMetricFamily(
+        "idx_audit_seal_oldest_age_seconds",
+        "Age of the oldest audit entry waiting to be sealed, by municipality.",
+        labels=["municipality"],
+    )
+    for code, unsealed, oldest_seconds in backlog():
+        waiting.add_metric([str(code)], unsealed)
+        age.add_metric([str(code)], float(oldest_seconds or 0))
+    yield from (waiting, age)
 
 
 _database_registry = CollectorRegistry(auto_describe=False)

@@ -1,5 +1,7 @@
 """The request id follows a request into the tasks it enqueues: kept for a day in the shared cache
-under the task's id, and set again while a worker runs the task."""
+under the task's id, and set again while a worker runs the task (every backend sends django-tasks'
+signals: the database worker, RQ's, and the immediate one of the tests). A task a task enqueues
+carries the same id on."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.dispatch import receiver
+from django_tasks import signals as task_signals
 from django_tasks.signals import task_enqueued, task_finished, task_started
 
 from idx.operations.context import request_id, request_id_reset, request_id_set
@@ -44,3 +47,9 @@ def _forget_request(sender: Any, task_result: Any, **kwargs: Any) -> None:
     token = _tokens.pop(str(task_result.id), None)
     if token is not None:
         request_id_reset(token)
+
+
+# django-tasks logs "Task id=… state=RUNNING" from its own receiver, connected before ours: put it
+# after ours so that the worker's line for the start of a task carries the request's id too.
+if task_started.disconnect(task_signals.log_task_started):
+    task_started.connect(task_signals.log_task_started)
