@@ -303,6 +303,7 @@ def summarise(
             "requests": entry["requests"],
             "web_ms_per_request": round(1000 * cpu.get("web", 0.0) * share / count, 2),
             "db_ms_per_request": round(1000 * cpu.get("postgres", 0.0) * share / count, 2),
+            "worker_ms_per_request": round(1000 * cpu.get("worker", 0.0) * share / count, 2),
             "server_ms_per_request": round(1000 * server * share / count, 2),
         }
     return {
@@ -537,6 +538,10 @@ def main() -> int:  # noqa: C901 - one straight script
                         "server_ms_per_request": alone["cpu_ms_per_request"]["server"],
                         "web_ms_per_request": alone["cpu_ms_per_request"]["web"],
                         "db_ms_per_request": alone["cpu_ms_per_request"]["postgres"],
+                        "worker_ms_per_request": alone["cpu_ms_per_request"]["worker"],
+                        "p50": alone["p50"],
+                        "p95": alone["p95"],
+                        "cpu_seconds": alone["cpu"]["cpu_seconds"],
                     }
                 mixed["classes_measured"] = measured
             results["runs"].append(mixed)
