@@ -55,6 +55,8 @@ S3_SECRET_KEY = "idx-topology-secret-access-key"  # noqa: S105 - moto's stand-in
 S3_REGION = "ap-northeast-1"
 DEMO_PASSWORD = "idx-demo-2026"  # noqa: S105 - the demo accounts' published password
 STATE_FILE = "state.json"
+# Migrated (and seeded) databases kept between runs: a start from the cache takes seconds.
+CACHE_ROOT = Path(os.environ.get("IDX_TOPOLOGY_CACHE", REPO / "var" / "topology-cache"))
 
 # Offsets from the base port.
 PORTAL_LB, BACKOFFICE_LB, STATS = 0, 1, 2
@@ -208,6 +210,7 @@ class Topology:
         email_port: int | None = None,
         settings: str = "idx.settings.dev",
         extra_env: dict[str, str] | None = None,
+        use_cache: bool = True,
     ) -> None:
         self.workdir = Path(workdir).resolve()
         self.base_port = base_port
@@ -216,6 +219,7 @@ class Topology:
         self.email_port = email_port
         self.settings = settings
         self.extra_env = dict(extra_env or {})
+        self.use_cache = use_cache
         self.nodes: dict[str, Node] = {}
         self.secret_key = ""
         self._processes: dict[str, subprocess.Popen[bytes]] = {}
@@ -506,6 +510,10 @@ class Topology:
     def _initdb(self) -> None:
         if (self.pg_dir / "PG_VERSION").exists():
             return
+        self._pg_dir_prepare()
+        self._run_initdb()
+
+    def _pg_dir_prepare(self) -> None:
         if os.geteuid() == 0:
             import pwd
 
@@ -518,6 +526,11 @@ class Topology:
                 if self.pg_dir.is_symlink():
                     self.pg_dir.unlink()
                 self.pg_dir.symlink_to(target)
+        else:
+            self.pg_dir.mkdir(parents=True, exist_ok=True)
+            self.pg_dir.chmod(0o700)
+
+    def _run_initdb(self) -> None:
         log = self.logs / "initdb.log"
         with log.open("wb") as out:
             result = subprocess.run(  # noqa: S603
@@ -682,7 +695,9 @@ backend backoffice
                     )
             self._define_nodes()
             self._save_state()
-            self._initdb()
+            restored = self.use_cache and self._cache_restore_files()
+            if not restored:
+                self._initdb()
             for name in ("postgres", "redis", "s3"):
                 self._spawn(name)
             for name in ("postgres", "redis", "s3"):
@@ -690,12 +705,21 @@ backend backoffice
             self._create_database()
             self._create_bucket()
             self.timings["backing_services"] = time.monotonic() - began
-            self._idx("manage", "migrate", "--verbosity", "0", log_name="setup")
-            self._idx("manage", "collectstatic", "--no-input", "--verbosity", "0", log_name="setup")
-            self.timings["migrate"] = time.monotonic() - began
-            if self.seed:
-                self._idx("manage", "demo_load", "--applications", str(self.applications), log_name="setup")
-                self.timings["seed"] = time.monotonic() - began
+            if restored:
+                self._cache_restore_data()
+                self.timings["restored"] = time.monotonic() - began
+            else:
+                self._idx("manage", "migrate", "--verbosity", "0", log_name="setup")
+                self._idx("manage", "collectstatic", "--no-input", "--verbosity", "0", log_name="setup")
+                self.timings["migrate"] = time.monotonic() - began
+                if self.seed:
+                    self._idx(
+                        "manage", "demo_load", "--applications", str(self.applications), log_name="setup"
+                    )
+                    self.timings["seed"] = time.monotonic() - began
+                if self.use_cache:
+                    self._cache_save()
+                    self.timings["cached"] = time.monotonic() - began
             web = [name for name, node in self.nodes.items() if node.role in ("portal", "backoffice")]
             workers = [name for name, node in self.nodes.items() if node.role == "worker"]
             for name in web + workers:
@@ -711,6 +735,93 @@ backend backoffice
         except BaseException:
             self.stop()
             raise
+
+    # ---- the cache of a migrated (and seeded) database ---------------------------------------
+
+    def _cache_key(self) -> str:
+        """Changes with every migration, the demo's data and code, the seed's size and PostgreSQL."""
+        import hashlib
+
+        digest = hashlib.sha256()
+        source = REPO / "src" / "idx"
+        files = sorted(source.glob("*/migrations/*.py"))
+        if self.seed:
+            files += sorted((source / "demo").rglob("*"))
+            files += sorted((source / "procedures" / "definitions").rglob("*"))
+        for path in files:
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(source)).encode())
+                digest.update(path.read_bytes())
+        digest.update(f"{self.seed}:{self.applications}:{self.settings}:{_pg_bin()}".encode())
+        return digest.hexdigest()[:16]
+
+    def _cache_dir(self) -> Path:
+        return CACHE_ROOT / self._cache_key()
+
+    def _cache_restore_files(self) -> bool:
+        """Start from the cached database cluster and data folder instead of migrating and seeding
+        again; the stored files and this base port follow once the servers run."""
+        cache = self._cache_dir()
+        if not (cache / "complete").exists():
+            return False
+        if self.pg_dir.exists():
+            shutil.rmtree(self.pg_dir.resolve(), ignore_errors=True)
+        self._pg_dir_prepare()
+        subprocess.run(["cp", "-a", f"{cache / 'pg'}/.", str(self.pg_dir.resolve())], check=True)  # noqa: S603, S607
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+        shutil.copytree(cache / "data", self.data_dir, symlinks=True)
+        shutil.copy2(cache / "secret-key", self.workdir / "secret-key")
+        self.secret_key = (self.workdir / "secret-key").read_text().strip()
+        self._define_nodes()  # with that secret key
+        return True
+
+    def _cache_restore_data(self) -> None:
+        import psycopg
+
+        cache = self._cache_dir()
+        old_port = int(json.loads((cache / "complete").read_text())["base_port"])
+        if old_port != self.base_port:  # the demo's addresses name the base port
+            with psycopg.connect(
+                self.database_url.replace("postgres://", "postgresql://"), autocommit=True
+            ) as db:
+                db.execute(
+                    "UPDATE common_municipality SET public_url = replace(public_url, %s, %s)",
+                    (f":{old_port}", f":{self.base_port}"),
+                )
+        client = self.s3_client()
+        objects = cache / "s3"
+        for path in sorted(objects.rglob("*")) if objects.exists() else []:
+            if path.is_file():
+                client.upload_file(str(path), self.bucket, str(path.relative_to(objects)))
+
+    def _cache_save(self) -> None:
+        """Keep this run's migrated (and seeded) state for the next start (the newest key only)."""
+        cache = self._cache_dir()
+        if (cache / "complete").exists():
+            return
+        CACHE_ROOT.mkdir(parents=True, exist_ok=True)
+        building = Path(tempfile.mkdtemp(prefix=".building-", dir=CACHE_ROOT))
+        try:
+            self.kill("postgres", signal.SIGINT)  # a clean shutdown: the copy starts without recovery
+            subprocess.run(["cp", "-a", str(self.pg_dir.resolve()), str(building / "pg")], check=True)  # noqa: S603, S607
+            self.start_node("postgres")
+            shutil.copytree(self.data_dir, building / "data", symlinks=True)
+            shutil.copy2(self.workdir / "secret-key", building / "secret-key")
+            client = self.s3_client()
+            paginator = client.get_paginator("list_objects_v2")
+            for page in paginator.paginate(Bucket=self.bucket):
+                for item in page.get("Contents", []):
+                    target = building / "s3" / item["Key"]
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    client.download_file(self.bucket, item["Key"], str(target))
+            (building / "complete").write_text(json.dumps({"base_port": self.base_port}))
+            for old in CACHE_ROOT.iterdir():
+                if old.is_dir() and not old.name.startswith(".") and old.name != cache.name:
+                    shutil.rmtree(old, ignore_errors=True)
+            with contextlib.suppress(OSError):  # another run may have cached the same state meanwhile
+                building.rename(cache)
+        finally:
+            shutil.rmtree(building, ignore_errors=True)
 
     def _wait_balancer(self, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
@@ -916,6 +1027,11 @@ def main(argv: list[str] | None = None) -> int:
         "--applications", type=int, default=20, help="demo applications with --seed (default 20)"
     )
     parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="migrate (and seed) afresh, and keep nothing for the next start",
+    )
+    parser.add_argument(
         "--email-port", type=int, default=None, help="send e-mail to an SMTP server on this port"
     )
     options = parser.parse_args(argv)
@@ -943,6 +1059,7 @@ def main(argv: list[str] | None = None) -> int:
         options.seed,
         applications=options.applications,
         email_port=options.email_port,
+        use_cache=not options.no_cache,
     )
     with _signals_raise():
         try:
