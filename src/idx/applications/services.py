@@ -1,7 +1,9 @@
 """Writes to applications. Every state change goes through ``_transition`` and the workflow table.
 
-Each service owns its transaction, writes its audit entry inside it, and defers e-mail to
-``transaction.on_commit`` so that nothing is sent for a change that did not commit.
+Each service owns its transaction and writes its audit entry inside it. The status e-mail is a
+task: with the database task backend its row is written in the same transaction (one commit, and
+it exists exactly when the change does); with any other backend it is enqueued by
+``transaction.on_commit``, so that nothing is sent for a change that did not commit.
 """
 
 from __future__ import annotations
@@ -509,10 +511,7 @@ def _transition(
     for name, value in changes.items():
         setattr(application, name, value)
     application.row_version = version + 1
-    application_id = application.pk
-    new_version = version + 1
-    if not _muted.get():
-        transaction.on_commit(lambda: _enqueue_status_notice(application_id, target, new_version))
+    _status_notice(application.pk, target, version + 1)
     return application
 
 
@@ -538,16 +537,40 @@ def _enqueue_status_notice(application_id: int, status: str, row_version: int) -
     notify_status.enqueue(application_id, status, row_version)
 
 
-def _lock(application: Application) -> None:
-    """Lock the row for the transaction and refresh the state the workflow checks."""
-    status, row_version = (
+def _enqueues_into_this_database() -> bool:
+    """Whether the task backend writes its queue rows through the default database connection."""
+    from django_tasks_db.backend import DatabaseBackend
+
+    from idx.applications.tasks import notify_status
+
+    return isinstance(notify_status.get_backend(), DatabaseBackend)
+
+
+def _status_notice(application_id: int, status: str, row_version: int) -> None:
+    """Enqueue the status notice of a change the caller's transaction is making.
+
+    A queue row in this database goes into the same transaction (no second commit; it commits
+    or rolls back with the change). A queue elsewhere (Redis, or the immediate backend of the
+    tests, which runs the task at once) is only told after the commit.
+    """
+    if _muted.get():
+        return
+    if _enqueues_into_this_database():
+        _enqueue_status_notice(application_id, status, row_version)
+    else:
+        transaction.on_commit(lambda: _enqueue_status_notice(application_id, status, row_version))
+
+
+def _lock(application: Application, *also: str) -> None:
+    """Lock the row for the transaction and refresh the state the workflow checks (and ``also``)."""
+    row = (
         Application.objects.select_for_update()
         .filter(pk=application.pk)
-        .values_list("status", "row_version")
+        .values("status", "row_version", *also)
         .get()
     )
-    application.status = status
-    application.row_version = row_version
+    for name, value in row.items():
+        setattr(application, name, value)
 
 
 def application_check_ready(*, application: Application, actor: User, declaration_accepted: bool) -> None:
@@ -599,14 +622,16 @@ def application_submit(
     due = fee_checks().due_before_submission(application)
     if due:
         raise PaymentRequired(due)
+    days = int(application.procedure_version.parsed.data["processing_days"])
+    validated_from = (application.answers, application.updated_at)
     with transaction.atomic():
         now = timezone.now()
-        _lock(application)
+        # Lock the row and read the state the workflow checks, when the row last changed and, for
+        # a signature, the answers it must cover (answers saved after signing void the signature).
+        _lock(application, "updated_at", *(("answers",) if signature is not None else ()))
         if application.status != Status.DRAFT:
             raise InvalidTransition(Event.SUBMIT, application.status)
         if signature is not None:
-            # Read again under the lock: answers saved after signing void the signature.
-            application.answers = Application.objects.values_list("answers", flat=True).get(pk=application.pk)
             if not signature_still_covers(application, signature.digest_sha256):
                 raise SignatureRefused("answers_changed")
             ApplicationSignature.objects.create(
@@ -618,10 +643,18 @@ def application_submit(
                 certificate_issuer=signature.issuer,
                 signer_name=signature.signer_name[:100],
             )
-        receipt_number = _next_receipt_number(application, now)
-        days = int(application.procedure_version.parsed.data["processing_days"])
-        audit_extra: dict[str, Any] = {"receipt_number": receipt_number}
-        updates: dict[str, Any] = {}
+        audit_extra: dict[str, Any] = {}
+        updates: dict[str, Any] = {
+            "submitted_at": now,
+            "declaration_accepted_at": now,
+            # The standard processing period never ends on a day the city hall is closed.
+            "due_date": next_office_day(timezone.localdate(now) + dt.timedelta(days=days)),
+        }
+        if (answers, application.updated_at) != validated_from:
+            # The answers validated above are what is submitted. The JSON is written only when
+            # they differ from the row's (answers of hidden items dropped) or the row changed
+            # since it was read; otherwise the row already holds them.
+            updates["answers"] = answers
         if signature is not None:
             audit_extra["signature"] = evidence_summary(signature)
         if counter_confirmation is not None:
@@ -630,22 +663,57 @@ def application_submit(
             updates["resident_confirmed_at"] = now
         if paper_verified_by is not None:
             audit_extra["verified_on_paper_by"] = paper_verified_by.pk
-        return _transition(
-            application=application,
-            event=Event.SUBMIT,
-            actor=actor,
-            actor_kind=Actor.RESIDENT,
-            updates={
-                "answers": answers,
-                "receipt_number": receipt_number,
-                "submitted_at": now,
-                "declaration_accepted_at": now,
-                # The standard processing period never ends on a day the city hall is closed.
-                "due_date": next_office_day(timezone.localdate(now) + dt.timedelta(days=days)),
-                **updates,
-            },
-            audit_extra=audit_extra,
+        return _submit_transition(
+            application=application, actor=actor, now=now, updates=updates, audit_extra=audit_extra
         )
+
+
+def _submit_transition(
+    *,
+    application: Application,
+    actor: User,
+    now: dt.datetime,
+    updates: dict[str, Any],
+    audit_extra: dict[str, Any],
+) -> Application:
+    """Draft → submitted under the row lock the caller holds, with the receipt number taken last.
+
+    The municipality's receipt sequence is one row every submission of the city locks; it is
+    locked from its ``UPDATE`` to the commit. So everything else (the status history, the
+    e-mail task row) is written first, and only the number, the application row that carries
+    it and the audit entry that names it come between that ``UPDATE`` and the commit.
+    """
+    target = workflow.next_status(Event.SUBMIT, application.status, Actor.RESIDENT)
+    version = application.row_version
+    StatusChange.objects.create(
+        application=application, from_status=application.status, to_status=target, actor=actor, reason=""
+    )
+    _status_notice(application.pk, target, version + 1)
+    receipt_number = _next_receipt_number(application, now)
+    changes: dict[str, Any] = {
+        "status": target,
+        "updated_at": now,
+        "receipt_number": receipt_number,
+        **updates,
+    }
+    count = Application.objects.filter(
+        pk=application.pk, row_version=version, status=application.status
+    ).update(row_version=F("row_version") + 1, **changes)
+    if count != 1:
+        raise ChangedMeanwhile()
+    audit_record(
+        municipality=application.municipality,
+        actor=actor,
+        action=f"application.{Event.SUBMIT.value}",
+        target_type="application",
+        target_id=application.public_id,
+        before={"status": application.status, "row_version": version},
+        after={"status": target, "receipt_number": receipt_number, **audit_extra},
+    )
+    for name, value in changes.items():
+        setattr(application, name, value)
+    application.row_version = version + 1
+    return application
 
 
 def application_resubmit(*, application: Application, actor: User) -> Application:

@@ -17,6 +17,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.cache.backends.locmem import LocMemCache
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -86,16 +89,57 @@ def token_permits(scopes: list[str] | None, *, method: str, path: str) -> str | 
     return need.scope
 
 
+# Recently checked tokens of this process, by hash: the bearer token of an API client (a LINE
+# bot, a kiosk) comes with every request, and its row, its user and the user's department are the
+# same each time. An entry lives IDX_API_TOKEN_CACHE_SECONDS (default 30); any save or delete of a
+# token or a user in this process empties the cache, so a revocation or a deactivation here takes
+# effect at once, and one made in another process within that many seconds. The entries are
+# pickled (LocMemCache), so a request never shares a User object with another request.
+_recent = LocMemCache("idx-api-tokens", {"TIMEOUT": 30, "OPTIONS": {"MAX_ENTRIES": 10_000}})
+LAST_USED_EVERY = dt.timedelta(minutes=5)
+
+
+def _cache_seconds() -> int:
+    return int(getattr(settings, "IDX_API_TOKEN_CACHE_SECONDS", 30))
+
+
+def forget_recent_tokens(**_kwargs: object) -> None:
+    """Empty this process's cache of checked tokens (connected to saves of tokens and users)."""
+    _recent.clear()
+
+
+for _model in (ApiToken, User):
+    post_save.connect(
+        forget_recent_tokens, sender=_model, dispatch_uid=f"idx-api-tokens-{_model.__name__}-save"
+    )
+    post_delete.connect(
+        forget_recent_tokens, sender=_model, dispatch_uid=f"idx-api-tokens-{_model.__name__}-delete"
+    )
+
+
+def _token_record(token_hash: str) -> ApiToken | None:
+    seconds = _cache_seconds()
+    if seconds > 0:
+        record = _recent.get(token_hash)
+        if record is not None:
+            return record
+    record = (
+        ApiToken.objects.select_related("user", "user__department")
+        .filter(token_hash=token_hash, revoked_at__isnull=True)
+        .first()
+    )
+    if record is not None and seconds > 0:
+        _recent.set(token_hash, record, timeout=seconds)
+    return record
+
+
 def token_authenticate(*, raw: str, municipality_id: int | None, method: str, path: str) -> User | None:
     """The user a bearer token stands for, or ``None`` (unknown, revoked, expired, other city).
 
     Raises :class:`InsufficientScope` when the token is valid but lacks the scope.
     """
-    record = (
-        ApiToken.objects.select_related("user", "user__department")
-        .filter(token_hash=ApiToken.hash(raw), revoked_at__isnull=True)
-        .first()
-    )
+    token_hash = ApiToken.hash(raw)
+    record = _token_record(token_hash)
     now = timezone.now()
     if record is None or municipality_id is None or record.municipality_id != municipality_id:
         return None
@@ -104,8 +148,12 @@ def token_authenticate(*, raw: str, municipality_id: int | None, method: str, pa
     lacking = token_permits(record.scopes, method=method, path=path)
     if lacking is not None:
         raise InsufficientScope(lacking)
-    if record.last_used_at is None or now - record.last_used_at > dt.timedelta(minutes=5):
+    if record.last_used_at is None or now - record.last_used_at > LAST_USED_EVERY:
+        # .update() sends no post_save: the cached entry is refreshed rather than dropped.
         ApiToken.objects.filter(pk=record.pk).update(last_used_at=now)
+        record.last_used_at = now
+        if _cache_seconds() > 0:
+            _recent.set(token_hash, record, timeout=_cache_seconds())
     return record.user
 
 
