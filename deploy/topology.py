@@ -497,6 +497,7 @@ class Topology:
         if (self.workdir / STATE_FILE).exists():
             stop_workdir(self.workdir)  # a previous run left processes or state behind
         self.workdir.mkdir(parents=True, exist_ok=True)
+        self.workdir.chmod(0o711)  # PostgreSQL's user passes through to its cluster (pg/)
         for folder in (self.logs, self.run_dir, self.data_dir):
             folder.mkdir(parents=True, exist_ok=True)
         for old in self.logs.glob("*.log"):
@@ -567,6 +568,7 @@ class Topology:
         else:
             return self.pg_dir
         link_target = Path(tempfile.mkdtemp(prefix="idx-topology-pg-"))
+        link_target.chmod(0o711)
         (self.workdir / "pg-outside").write_text(str(link_target))
         return link_target / "data"
 
@@ -603,6 +605,25 @@ class Topology:
             aws_access_key_id=S3_ACCESS_KEY,
             aws_secret_access_key=S3_SECRET_KEY,
         )
+
+    def _compile_messages(self) -> None:
+        """The translations' compiled catalogues (build output, not in git) when any is missing or old."""
+        catalogues = list((REPO / "src" / "idx" / "locale").glob("*/LC_MESSAGES/*.po"))
+        stale = [
+            po
+            for po in catalogues
+            if not po.with_suffix(".mo").exists()
+            or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
+        ]
+        if stale:
+            self._idx(
+                "manage",
+                "compilemessages",
+                "--verbosity",
+                "0",
+                log_name="setup",
+                env=self._plain_env() | {"DJANGO_SETTINGS_MODULE": "idx.settings.test"},
+            )
 
     def _write_haproxy_config(self) -> None:
         B = self.base_port  # noqa: N806
@@ -695,6 +716,7 @@ backend backoffice
                     )
             self._define_nodes()
             self._save_state()
+            self._compile_messages()
             restored = self.use_cache and self._cache_restore_files()
             if not restored:
                 self._initdb()
