@@ -56,6 +56,10 @@ if [ "$processes" -gt 0 ]; then
   parallel=(-n "$processes" --dist worksteal)
 fi
 echo "== tests on SQLite ($processes processes)"
-env -u DATABASE_URL $venv/python -m pytest -q "${parallel[@]}" --durations=25 "$@"
+env -u DATABASE_URL $venv/python -m pytest -q -m "not topology" "${parallel[@]}" --durations=25 "$@"
 echo "== tests on PostgreSQL ($pg_url, $processes processes)"
-DATABASE_URL=$pg_url $venv/python -m pytest -q -m "not e2e" "${parallel[@]}" --durations=25 "$@"
+DATABASE_URL=$pg_url $venv/python -m pytest -q -m "not e2e and not topology" "${parallel[@]}" --durations=25 "$@"
+echo "== reference topology (journey through the balancer, fault tests)"
+# deploy/topology.py started once (its own PostgreSQL, Redis, S3 server, HAProxy, web nodes and
+# workers on free loopback ports) for every test marked topology; in one process, no xdist.
+$venv/python -m pytest -q -m topology -p no:xdist --durations=10 tests/topology
