@@ -74,7 +74,7 @@ def inputs(result: dict[str, Any]) -> dict[str, Any]:
             "other": max(0.0, float(entry["server_ms_per_request"]) - web - db - worker),
         }
     info = surge["surge"]
-    cpu = surge["cpu"]["cpu_seconds"]
+    cpu = surge["cpu"].get("net_cpu_seconds") or surge["cpu"]["cpu_seconds"]
     accepted = max(1, int(info["accepted"]))
     application = {
         "web": 1000 * cpu.get("web", 0.0) / accepted,

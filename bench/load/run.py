@@ -111,6 +111,7 @@ class CpuSampler:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
         self._busy0 = self._busy1 = (0.0, 0.0)
+        self._t0 = self._t1 = 0.0
         self._own = os.getpid()
 
     def classify(self, pid: int, pgid: int) -> str:
@@ -168,6 +169,7 @@ class CpuSampler:
             self.sample()
 
     def start(self) -> None:
+        self._t0 = time.monotonic()
         self._busy0 = _busy()
         self.sample(first=True)
         self._thread.start()
@@ -177,6 +179,7 @@ class CpuSampler:
         self._thread.join()
         self.sample()
         self._busy1 = _busy()
+        self._t1 = time.monotonic()
 
     def report(self) -> dict[str, Any]:
         """CPU seconds per group. A process that ended was reaped by its parent (a postmaster, a
@@ -184,8 +187,11 @@ class CpuSampler:
         one counts only through its parent, minus what it had used before the run began."""
         cpu: dict[str, float] = {}
         for known in self.seen.values():
-            value = known.children - known.children0
-            value += (known.own - known.own0) if known.alive else -known.own0
+            if known.alive:
+                value = (known.own - known.own0) + (known.children - known.children0)
+            else:
+                # Its parent's children's CPU grew by all it and its own reaped children ever used.
+                value = -(known.own0 + known.children0)
             cpu[known.group] = cpu.get(known.group, 0.0) + value
         busy = self._busy1[0] - self._busy0[0]
         total = self._busy1[1] - self._busy0[1]
@@ -193,6 +199,7 @@ class CpuSampler:
             "cpu_seconds": {group: round(max(0.0, value), 2) for group, value in sorted(cpu.items())},
             "machine_busy_pct": round(100 * busy / total, 1) if total else None,
             "machine_cpu_seconds": round(busy, 1),
+            "seconds": round(self._t1 - self._t0, 2),
         }
 
 
@@ -280,14 +287,34 @@ def endpoint_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def net_of_idle(report: dict[str, Any], idle: dict[str, float] | None) -> dict[str, float]:
+    """The run's CPU seconds per group less what the idle topology uses in as long (health checks,
+    workers polling, the audit sealer): what the requests cost."""
+    gross: dict[str, float] = report["cpu_seconds"]
+    if not idle:
+        return dict(gross)
+    return {
+        group: round(max(0.0, value - idle.get(group, 0.0) * report["seconds"]), 2)
+        if group in SERVER_GROUPS
+        else value
+        for group, value in gross.items()
+    }
+
+
 def summarise(
-    label: str, rows: list[dict[str, Any]], report: dict[str, Any], elapsed: float, seconds: int
+    label: str,
+    rows: list[dict[str, Any]],
+    report: dict[str, Any],
+    elapsed: float,
+    seconds: int,
+    idle: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     endpoints = endpoint_rows(rows)
     total = next((row for row in rows if row["Name"] == "Aggregated"), None)
     requests = sum(row["requests"] for row in endpoints)
     failures = sum(row["failures"] for row in endpoints)
-    cpu = report["cpu_seconds"]
+    cpu = net_of_idle(report, idle)
+    report = {**report, "net_cpu_seconds": cpu, "idle_cpu_per_s": idle or {}}
     server = sum(cpu.get(group, 0.0) for group in SERVER_GROUPS)
     per_class: dict[str, dict[str, float]] = {}
     weight_total = sum(row["avg"] * row["requests"] for row in endpoints) or 1.0
@@ -348,11 +375,15 @@ def markdown(result: dict[str, Any]) -> str:
             f"{row['p50']:.0f} | {row['p95']:.0f} | {row['p99']:.0f} |"
         )
     cpu = result["cpu"]["cpu_seconds"]
+    net = result["cpu"].get("net_cpu_seconds", cpu)
     lines += [
         "",
         "CPU seconds: "
         + ", ".join(f"{group} {value:.1f}" for group, value in cpu.items())
         + f"; machine busy {result['cpu']['machine_busy_pct']} %",
+        "",
+        "less the idle topology's: "
+        + ", ".join(f"{group} {net[group]:.1f}" for group in SERVER_GROUPS if group in net),
         "",
         "| CPU ms per request | server (all tiers) | web | PostgreSQL | workers | HAProxy+Redis+S3 |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",
@@ -457,6 +488,10 @@ def main() -> int:  # noqa: C901 - one straight script
     parser.add_argument(
         "--isolate", type=int, default=0, metavar="S", help="also run each mixed class alone S s"
     )
+    parser.add_argument("--warmup", type=int, default=15, help="seconds of uncounted load first (0: none)")
+    parser.add_argument(
+        "--idle", type=int, default=20, help="seconds of idle CPU measured and subtracted (0: none)"
+    )
     parser.add_argument("--surge-rate", type=float, default=15.0, help="applications (households) per second")
     parser.add_argument("--surge-users", type=int, default=60)
     parser.add_argument("--surge-duration", type=int, default=90)
@@ -503,6 +538,30 @@ def main() -> int:  # noqa: C901 - one straight script
             "runs": [],
         }
         print(f"context: {results['context']}")
+        idle: dict[str, float] | None = None
+        if args.warmup:
+            # Every web worker imports and caches what it needs before anything is measured (a
+            # node in production is warm; a cold one is slow for its first requests).
+            print(f"warm-up: {args.warmup} s of the mixed workload, not counted ...")
+            locust(
+                data_path,
+                out / "warmup",
+                scenario="mixed",
+                users=max(4, args.users // 4),
+                spawn_rate=2,
+                seconds=args.warmup,
+                sampler=CpuSampler(groups=dict(groups)),
+            )
+        if args.idle:
+            print(f"idle: {args.idle} s without requests (the topology's own CPU, subtracted below) ...")
+            sampler = CpuSampler(groups=dict(groups))
+            sampler.start()
+            time.sleep(args.idle)
+            sampler.stop()
+            quiet = sampler.report()
+            idle = {group: quiet["cpu_seconds"].get(group, 0.0) / quiet["seconds"] for group in SERVER_GROUPS}
+            results["idle_cpu_per_s"] = {group: round(value, 4) for group, value in idle.items()}
+            print(f"  idle CPU per second: {results['idle_cpu_per_s']}")
 
         if args.scenario in ("mixed", "both"):
             print(f"mixed: {args.users} users, {args.time} s ...")
@@ -515,23 +574,23 @@ def main() -> int:  # noqa: C901 - one straight script
                 seconds=args.time,
                 sampler=CpuSampler(groups=dict(groups)),
             )
-            mixed = summarise(f"mixed workload, {args.users} users", rows, report, elapsed, args.time)
+            mixed = summarise(f"mixed workload, {args.users} users", rows, report, elapsed, args.time, idle)
             if args.isolate:
                 measured = {}
                 for user_class in MIXED_CLASSES:
                     print(f"  {user_class} alone, {args.isolate} s ...")
-                    users = max(2, args.users // 4)
+                    users = args.users
                     rows, report, elapsed = locust(
                         data_path,
                         out / f"alone-{user_class}",
                         scenario="mixed",
                         users=users,
-                        spawn_rate=users,
+                        spawn_rate=args.spawn_rate,
                         seconds=args.isolate,
                         sampler=CpuSampler(groups=dict(groups)),
                         extra_env={"IDX_LOAD_ONLY": user_class},
                     )
-                    alone = summarise(user_class, rows, report, elapsed, args.isolate)
+                    alone = summarise(user_class, rows, report, elapsed, args.isolate, idle)
                     measured[CLASS_OF_USER[user_class]] = {
                         "requests": alone["requests"],
                         "failures": alone["failures"],
@@ -541,7 +600,7 @@ def main() -> int:  # noqa: C901 - one straight script
                         "worker_ms_per_request": alone["cpu_ms_per_request"]["worker"],
                         "p50": alone["p50"],
                         "p95": alone["p95"],
-                        "cpu_seconds": alone["cpu"]["cpu_seconds"],
+                        "cpu_seconds": alone["cpu"]["net_cpu_seconds"],
                     }
                 mixed["classes_measured"] = measured
             results["runs"].append(mixed)
@@ -565,8 +624,14 @@ def main() -> int:  # noqa: C901 - one straight script
                 extra_env={"IDX_LOAD_SURGE_PACING": f"{pacing:.4f}", "IDX_LOAD_ACCEPTED": str(accepted_path)},
             )
             surge = summarise(
-                f"surge, {args.surge_rate}/s applications offered", rows, report, elapsed, args.surge_duration
+                f"surge, {args.surge_rate}/s applications offered",
+                rows,
+                report,
+                elapsed,
+                args.surge_duration,
+                idle,
             )
+            net = surge["cpu"]["net_cpu_seconds"]
             submit = next((row for row in surge["endpoints"] if row["name"].endswith("/submit")), None)
             time.sleep(1)
             checks = verify(env, data["run_id"], accepted_path)
@@ -579,17 +644,12 @@ def main() -> int:  # noqa: C901 - one straight script
                 "submit_p95": submit["p95"] if submit else None,
                 "submit_p99": submit["p99"] if submit else None,
                 "server_cpu_ms_per_application": round(
-                    1000
-                    * sum(report["cpu_seconds"].get(group, 0.0) for group in SERVER_GROUPS)
-                    / max(1, accepted),
+                    1000 * sum(net.get(group, 0.0) for group in SERVER_GROUPS) / max(1, accepted),
                     1,
                 ),
-                "web_cpu_ms_per_application": round(
-                    1000 * report["cpu_seconds"].get("web", 0.0) / max(1, accepted), 1
-                ),
-                "db_cpu_ms_per_application": round(
-                    1000 * report["cpu_seconds"].get("postgres", 0.0) / max(1, accepted), 1
-                ),
+                "web_cpu_ms_per_application": round(1000 * net.get("web", 0.0) / max(1, accepted), 1),
+                "db_cpu_ms_per_application": round(1000 * net.get("postgres", 0.0) / max(1, accepted), 1),
+                "worker_cpu_ms_per_application": round(1000 * net.get("worker", 0.0) / max(1, accepted), 1),
                 "check": checks,
             }
             results["runs"].append(surge)
