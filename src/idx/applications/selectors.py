@@ -34,13 +34,14 @@ def application_get_for_resident(*, resident: User, public_id: object) -> Applic
     key = _uuid(public_id)
     if key is None:
         return None
-    return (
+    # public_id is unique: a slice, not .first(), which would compile an ORDER BY for nothing
+    # (this runs on every API request about an application).
+    found = list(
         Application.objects.filter(
             municipality_id=resident.municipality_id, applicant=resident, public_id=key
-        )
-        .select_related("procedure", "procedure_version", "department", "municipality")
-        .first()
+        ).select_related("procedure", "procedure_version", "department", "municipality")[:1]
     )
+    return found[0] if found else None
 
 
 @dataclass(frozen=True)

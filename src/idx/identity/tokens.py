@@ -123,11 +123,13 @@ def _token_record(token_hash: str) -> ApiToken | None:
         record = _recent.get(token_hash)
         if record is not None:
             return record
-    record = (
-        ApiToken.objects.select_related("user", "user__department")
-        .filter(token_hash=token_hash, revoked_at__isnull=True)
-        .first()
+    # The hash is unique: a slice, not .first(), which would compile an ORDER BY for nothing.
+    found = list(
+        ApiToken.objects.select_related("user", "user__department").filter(
+            token_hash=token_hash, revoked_at__isnull=True
+        )[:1]
     )
+    record = found[0] if found else None
     if record is not None and seconds > 0:
         _recent.set(token_hash, record, timeout=seconds)
     return record
