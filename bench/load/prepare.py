@@ -180,6 +180,11 @@ def prepare(args: argparse.Namespace) -> dict[str, Any]:
         raise SystemExit("no clerks of shimin-seikatsu or jumin: load the demo data first (demo_load)")
     staff_tokens = [api_token_issue(user=clerk, name=f"load {run_id}") for clerk in clerks]
     hosted = ProviderConfig.objects.get(municipality=municipality, provider="hosted")
+    expected = f"{args.portal_url.rstrip('/')}/demo-pay/api/v1"
+    if args.fix_payment_url and hosted.config.get("api_base") != expected:
+        print(f"the demo payment service's api_base was {hosted.config.get('api_base')}; now {expected}")
+        hosted.config = {**hosted.config, "api_base": expected}
+        hosted.save(update_fields=["config"])
     secret = hosted.config.get("webhook_secret")
     if isinstance(secret, list):
         secret = secret[0]
@@ -271,6 +276,11 @@ def main() -> int:
     parser.add_argument("--residents", type=int, default=300)
     parser.add_argument("--surge-residents", type=int, default=0)
     parser.add_argument("--webhooks", type=int, default=1000, help="pending payments for webhooks to settle")
+    parser.add_argument(
+        "--fix-payment-url",
+        action="store_true",
+        help="point the demo payment service's api_base at --portal-url when it names another address",
+    )
     parser.add_argument("--verify", metavar="RUN", help="check a finished surge run instead")
     parser.add_argument(
         "--accepted", default="", help="with --verify: the file of the ids whose submission was answered 200"

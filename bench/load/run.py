@@ -436,6 +436,7 @@ def prepare(
         str(args.surge_households),
         "--webhooks",
         str(args.webhooks),
+        "--fix-payment-url",
     ]
     subprocess.run(command, env=env, check=True, cwd=REPO)  # noqa: S603
     data: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
