@@ -5,7 +5,8 @@ from __future__ import annotations
 from django_tasks import task
 
 
-@task(queue_name="email")
+# Words the status message; its sending is a task of its own on the channel's queue.
+@task(queue_name="default")
 def notify_status(application_id: int, status: str, row_version: int) -> int:
     from idx.applications.messages import notify_application_status
 

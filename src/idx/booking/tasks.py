@@ -5,7 +5,8 @@ from __future__ import annotations
 from django_tasks import task
 
 
-@task(queue_name="email")
+# Words the message; its sending is a task of its own on the channel's queue.
+@task(queue_name="default")
 def notify_booking(booking_id: int, kind: str, sequence: int) -> int:
     from idx.booking.messages import booking_notify
 

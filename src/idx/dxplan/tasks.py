@@ -5,7 +5,7 @@ from __future__ import annotations
 from django_tasks import task
 
 
-@task()
+@task(queue_name="exports")  # writes the open dataset
 def plan_dataset_refresh(municipality_id: int) -> bool:
     """Regenerate the plan's open dataset after progress was published; True when there is one.
 

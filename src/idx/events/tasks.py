@@ -5,7 +5,8 @@ from __future__ import annotations
 from django_tasks import task
 
 
-@task(queue_name="email")
+# Words the messages; their sending is a task of its own on the channel's queue.
+@task(queue_name="default")
 def notify_registrations(registration_ids: list[int], kind: str) -> int:
     from idx.events.messages import registration_notify
 

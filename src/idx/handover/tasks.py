@@ -10,7 +10,7 @@ from __future__ import annotations
 from django_tasks import task
 
 
-@task()
+@task(queue_name="exports")  # builds the hand-over file
 def handover_target_run(target_id: int, actor_id: int | None = None) -> str:
     """Run one target now; returns the run's status."""
     from idx.handover.models import HandoverTarget

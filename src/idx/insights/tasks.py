@@ -5,7 +5,7 @@ from __future__ import annotations
 from django_tasks import task
 
 
-@task()
+@task(queue_name="exports")  # rebuilds the facts and writes the statistics files
 def insights_refresh(municipality_id: int | None = None) -> int:
     """Rebuild the facts and publish the statistics of one municipality (or of all); the number of
     municipalities refreshed. Idempotent: a second run gives the same facts and publishes nothing

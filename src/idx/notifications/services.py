@@ -90,18 +90,62 @@ def template_problems(purpose: str, *texts: str) -> list[str]:
 
 
 def template_save(
-    *, municipality: Municipality, purpose: str, language: str, subject: str, body: str
+    *,
+    municipality: Municipality,
+    purpose: str,
+    language: str,
+    subject: str,
+    body: str,
+    actor: User | None = None,
 ) -> MessageTemplate:
+    """Save the city's wording of a message; the change is audited (``config.message_template.update``)."""
+    from idx.audit.services import audit_record
+    from idx.common.changes import changed_fields
+
     problems = template_problems(purpose, subject, body)
     if problems:
         raise TemplateInvalid(problems)
-    template, _made = MessageTemplate.objects.update_or_create(
-        municipality=municipality,
-        purpose=purpose,
-        language=language,
-        defaults={"subject": subject, "body": body},
-    )
+    with transaction.atomic():
+        existing = (
+            MessageTemplate.objects.select_for_update()
+            .filter(municipality=municipality, purpose=purpose, language=language)
+            .values("subject", "body")
+            .first()
+        )
+        template, _made = MessageTemplate.objects.update_or_create(
+            municipality=municipality,
+            purpose=purpose,
+            language=language,
+            defaults={"subject": subject, "body": body},
+        )
+        before, after = changed_fields(existing, {"subject": subject, "body": body})
+        if after:
+            audit_record(
+                municipality=municipality,
+                actor=actor,
+                action="config.message_template.update",
+                target_type="message_template",
+                target_id=f"{purpose}:{language}",
+                before=before or None,
+                after=after,
+            )
     return template
+
+
+def template_reset(*, template: MessageTemplate, actor: User | None) -> None:
+    """Go back to the standard wording: the city's own is deleted, and the deletion audited."""
+    from idx.audit.services import audit_record
+
+    with transaction.atomic():
+        audit_record(
+            municipality=template.municipality,
+            actor=actor,
+            action="config.message_template.delete",
+            target_type="message_template",
+            target_id=f"{template.purpose}:{template.language}",
+            before={"subject": template.subject, "body": template.body},
+        )
+        template.delete()
 
 
 def render_for(
@@ -213,14 +257,20 @@ def message_create(
 
 
 def enqueue_delivery(message_id: int, run_after: dt.datetime | None = None) -> None:
-    from idx.notifications.tasks import deliver_message
+    """Enqueue the delivery task; a queue that does not answer loses nothing: the row stays
+    ``queued`` and ``idx notifications requeue`` (cron) enqueues it again."""
+    from idx.notifications.tasks import deliver_message, delivery_queue
 
-    task = deliver_message
+    channel = Message.objects.filter(pk=message_id).values_list("channel", flat=True).first()
+    task = deliver_message.using(queue_name=delivery_queue(channel or "email"))
     if run_after is not None and task.get_backend().supports_defer:
         task = task.using(run_after=run_after)
     elif run_after is not None:
         return  # no deferred tasks here: `idx notifications requeue` picks it up when due
-    task.enqueue(message_id)
+    try:
+        task.enqueue(message_id)
+    except Exception:  # the message is a row already: never fail the request that wrote it
+        logger.warning("message %s not enqueued (the queue did not answer); requeue will", message_id)
 
 
 def enqueue_batch(message_ids: list[int]) -> None:
@@ -300,7 +350,13 @@ def messages_deliver(message_ids: list[int]) -> int:
             claimed_ids = [row[0] for row in cursor.fetchall()]
     delivered = 0
     for message in Message.objects.filter(pk__in=claimed_ids).select_related("municipality").order_by("pk"):
-        delivered += _send_claimed(message) == MessageStatus.DELIVERED
+        # Renew the claim just before sending: a message of a long batch that ``messages_requeue``
+        # took back meanwhile (it looked stuck) is another task's now and is not sent here too.
+        renewed = Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING, updated_at=now).update(
+            updated_at=timezone.now()
+        )
+        if renewed:
+            delivered += _send_claimed(message) == MessageStatus.DELIVERED
     claimed = set(claimed_ids)
     for message_id in message_ids:
         if message_id not in claimed:
@@ -342,9 +398,11 @@ def messages_requeue(*, older_than: dt.timedelta = dt.timedelta(minutes=10)) -> 
     stuck = Message.objects.filter(status=MessageStatus.SENDING, updated_at__lt=now - older_than)
     count = 0
     for message_id in stuck.values_list("pk", flat=True).iterator():
-        Message.objects.filter(pk=message_id, status=MessageStatus.SENDING).update(
-            status=MessageStatus.QUEUED
-        )
+        taken_back = Message.objects.filter(
+            pk=message_id, status=MessageStatus.SENDING, updated_at__lt=now - older_than
+        ).update(status=MessageStatus.QUEUED, updated_at=now)
+        if not taken_back:
+            continue  # its worker renewed the claim meanwhile
         enqueue_delivery(message_id)
         count += 1
     for message_id in due.values_list("pk", flat=True).iterator():

@@ -18,7 +18,7 @@ IDX_RATELIMIT_ENABLED = False
 # them; tests/inclusion/test_phrase_breaks_by_default.py turns them on, as every deployment has them.
 IDX_PHRASE_BREAKS = False
 TASKS = {
-    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default", "email"]}
+    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": IDX_TASK_QUEUES}  # noqa: F405
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 if not IDX_CACHE_URL:  # noqa: F405
