@@ -5,7 +5,10 @@ Each request that matters counts towards one or more *buckets* (``sign_in``, ``s
 account it is about, a limit per account. The counters live in the ``default`` cache, which every
 worker and server shares: Redis when ``IDX_CACHE_URL`` points at one, a table of the database
 otherwise (production refuses a cache local to each process: a recycled worker would forget its
-counts). Keys are hashed, so no e-mail address or token ends up in the cache.
+counts). Keys are hashed, so no e-mail address or token ends up in the cache. While that cache does
+not answer, each process counts in its own memory (a warning a minute says so): the limits are
+looser by the number of processes, never lifted, and nobody is refused for the outage
+(docs/decisions/0035-degraded-modes.md).
 
 Over a limit the request is answered with HTTP 429 and ``Retry-After``: a translated page for the
 portal and the back office, the API's error body (``{"code": "rate_limited", ...}``) for the API.
@@ -26,6 +29,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.base import BaseCache
+from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.urls import ResolverMatch
@@ -148,21 +153,43 @@ def _rates(bucket: str) -> tuple[Rate | None, Rate | None]:
     return parse_rate(configured.get(bucket, "")), parse_rate(configured.get(f"{bucket}_account", ""))
 
 
+# While the shared cache (Redis) is unavailable, each process counts on its own: the limits still
+# hold, loosened by the number of processes, instead of being lifted (docs/decisions/0035).
+local_counts = LocMemCache("idx-ratelimit-local", {"OPTIONS": {"MAX_ENTRIES": 10_000}})
+SHARED_RETRY_SECONDS = 5.0  # how long the shared cache is left alone after it failed
+_shared_down_until: dict[int, float] = {}  # id of the cache -> when to ask it again
+_warned = {"at": -60.0}
+
+
+def _incr(cache: BaseCache, cache_key: str, rate: Rate) -> int:
+    cache.add(cache_key, 0, timeout=rate.period + 1)
+    try:
+        return int(cache.incr(cache_key))
+    except ValueError:  # expired between add and incr
+        cache.set(cache_key, 1, timeout=rate.period + 1)
+        return 1
+
+
 def _count(key: str, rate: Rate, now: float) -> int | None:
     """Count one hit; return the seconds to wait when over the limit, else None."""
     window = int(now // rate.period)
     cache_key = f"idx:rl:{key}:{rate.period}:{window}"
     cache = caches[getattr(settings, "IDX_RATELIMIT_CACHE", "default")]
-    try:
-        cache.add(cache_key, 0, timeout=rate.period + 1)
+    count: int | None = None
+    moment = time.monotonic()
+    if moment >= _shared_down_until.get(id(cache), 0.0):
         try:
-            count = cache.incr(cache_key)
-        except ValueError:  # expired between add and incr
-            cache.set(cache_key, 1, timeout=rate.period + 1)
-            count = 1
-    except Exception:  # a cache outage must not take sign-in down with it; say so loudly
-        logger.warning("rate limit cache unavailable; request let through", exc_info=True)
-        return None
+            count = _incr(cache, cache_key, rate)
+        except Exception as exc:  # noqa: BLE001 - a cache outage must not take sign-in down with it
+            _shared_down_until[id(cache)] = moment + SHARED_RETRY_SECONDS
+            if moment - _warned["at"] >= 60:
+                _warned["at"] = moment
+                logger.warning(
+                    "rate limit cache unavailable (%s); counting in each process until it answers",
+                    type(exc).__name__,
+                )
+    if count is None:
+        count = _incr(local_counts, cache_key, rate)
     if count <= rate.limit:
         return None
     return max(1, math.ceil((window + 1) * rate.period - now))

@@ -83,6 +83,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: the request id (X-Request-ID) and the latency of everything below (idx.operations).
     "idx.operations.middleware.RequestObservabilityMiddleware",
+    # A database that cannot be reached answers 503 with Retry-After, not 500 (idx.operations.unavailable).
+    "idx.operations.unavailable.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "idx.common.security.SecurityHeadersMiddleware",
@@ -285,7 +287,8 @@ CACHES: dict[str, dict[str, Any]]
 if IDX_CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Reads miss and writes are dropped while Redis is away (idx.common.cache).
+            "BACKEND": "idx.common.cache.TolerantRedisCache",
             "LOCATION": IDX_CACHE_URL,
             "KEY_PREFIX": "idx",
         }
@@ -337,7 +340,8 @@ DEFAULT_FROM_EMAIL = env_str("IDX_DEFAULT_FROM_EMAIL", "no-reply@idx.localhost")
 
 _TASK_BACKENDS = {
     "database": "django_tasks_db.DatabaseBackend",
-    "rq": "django_tasks_rq.RQBackend",
+    # RQ that parks a task in the database while Redis is away (idx.common.taskqueue).
+    "rq": "idx.common.taskqueue.ResilientRQBackend",
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
 }
 IDX_TASK_BACKEND = env_str("IDX_TASK_BACKEND", "database")

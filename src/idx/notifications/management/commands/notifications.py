@@ -25,6 +25,9 @@ class Command(BaseCommand):
         )
         requeue = commands.add_parser("requeue", help="enqueue due retries and messages left 'sending'")
         requeue.add_argument("--stuck-minutes", type=int, default=10)
+        requeue.add_argument(
+            "--stuck-seconds", type=int, help="instead of --stuck-minutes (longer than any one send)"
+        )
         commands.add_parser("check", help="list configuration problems of every channel")
         reminders = commands.add_parser("reminders", help="send today's deadline reminders (run daily)")
         reminders.add_argument("--date", help="the day to act as today, YYYY-MM-DD")
@@ -34,8 +37,17 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["subcommand"] == "requeue":
-            count = messages_requeue(older_than=dt.timedelta(minutes=options["stuck_minutes"]))
-            self.stdout.write(f"{count} messages enqueued")
+            from idx.common.taskqueue import tasks_relay
+
+            # Tasks parked in the database while the queue (Redis) was away go to it first.
+            relayed = tasks_relay()
+            stuck = (
+                dt.timedelta(seconds=options["stuck_seconds"])
+                if options["stuck_seconds"]
+                else dt.timedelta(minutes=options["stuck_minutes"])
+            )
+            count = messages_requeue(older_than=stuck)
+            self.stdout.write(f"{count} messages enqueued, {relayed} parked tasks relayed")
             return
         if options["subcommand"] == "reminders":
             from django.utils import timezone
