@@ -112,6 +112,7 @@ class CpuSampler:
         self._thread = threading.Thread(target=self._loop, daemon=True)
         self._busy0 = self._busy1 = (0.0, 0.0)
         self._t0 = self._t1 = 0.0
+        self._lock = threading.Lock()
         self._own = os.getpid()
 
     def classify(self, pid: int, pgid: int) -> str:
@@ -142,7 +143,33 @@ class CpuSampler:
             return "redis"
         return "other"
 
+    def group_cpu(self, group: str) -> float:
+        """The CPU seconds the live processes of ``group`` have used so far (to see it go quiet)."""
+        self.sample()
+        with self._lock:
+            return sum(
+                known.own + known.children
+                for known in self.seen.values()
+                if known.group == group and known.alive
+            )
+
+    def settle(self, group: str = "worker", busy: float = 0.05, longest: float = 30.0) -> float:
+        """Wait until ``group`` uses under ``busy`` cores (the task backlog a run left is done); seconds waited."""
+        began = time.monotonic()
+        before = self.group_cpu(group)
+        while time.monotonic() - began < longest:
+            time.sleep(1.0)
+            now = self.group_cpu(group)
+            if now - before < busy:
+                break
+            before = now
+        return time.monotonic() - began
+
     def sample(self, first: bool = False) -> None:
+        with self._lock:
+            self._sample(first)
+
+    def _sample(self, first: bool = False) -> None:
         alive = set()
         for entry in os.listdir("/proc"):
             if not entry.isdigit():
@@ -255,6 +282,8 @@ def locust(
         sampler.start()
         try:
             process.wait(timeout=seconds + 120)
+            # The tasks the requests enqueued are part of their cost: wait for the workers to finish them.
+            sampler.settle()
         finally:
             sampler.stop()
     elapsed = time.monotonic() - began
@@ -540,6 +569,17 @@ def main() -> int:  # noqa: C901 - one straight script
         }
         print(f"context: {results['context']}")
         idle: dict[str, float] | None = None
+        if args.idle:
+            CpuSampler(groups=dict(groups)).settle(longest=60)
+            print(f"idle: {args.idle} s without requests (the topology's own CPU, subtracted below) ...")
+            sampler = CpuSampler(groups=dict(groups))
+            sampler.start()
+            time.sleep(args.idle)
+            sampler.stop()
+            quiet = sampler.report()
+            idle = {group: quiet["cpu_seconds"].get(group, 0.0) / quiet["seconds"] for group in SERVER_GROUPS}
+            results["idle_cpu_per_s"] = {group: round(value, 4) for group, value in idle.items()}
+            print(f"  idle CPU per second: {results['idle_cpu_per_s']}")
         if args.warmup:
             # Every web worker imports and caches what it needs before anything is measured (a
             # node in production is warm; a cold one is slow for its first requests).
@@ -553,17 +593,6 @@ def main() -> int:  # noqa: C901 - one straight script
                 seconds=args.warmup,
                 sampler=CpuSampler(groups=dict(groups)),
             )
-        if args.idle:
-            print(f"idle: {args.idle} s without requests (the topology's own CPU, subtracted below) ...")
-            sampler = CpuSampler(groups=dict(groups))
-            sampler.start()
-            time.sleep(args.idle)
-            sampler.stop()
-            quiet = sampler.report()
-            idle = {group: quiet["cpu_seconds"].get(group, 0.0) / quiet["seconds"] for group in SERVER_GROUPS}
-            results["idle_cpu_per_s"] = {group: round(value, 4) for group, value in idle.items()}
-            print(f"  idle CPU per second: {results['idle_cpu_per_s']}")
-
         if args.scenario in ("mixed", "both"):
             print(f"mixed: {args.users} users, {args.time} s ...")
             rows, report, elapsed = locust(
