@@ -200,3 +200,127 @@ def test_public_url_is_an_allowed_host_and_a_trusted_origin(tmp_path):
         "'https://*.demo.idx.example.jp'",
     ):
         assert expected in printed, printed
+
+
+# ---- the back office listens on the internal network only ----------------------------------------
+
+
+@pytest.mark.parametrize("bind", ["0.0.0.0:8000", "[::]:8000", "8.8.8.8:8000"])
+def test_backoffice_refuses_a_public_address_in_one_line(tmp_path, bind):
+    result = _idx(
+        ["serve"], tmp_path, IDX_ROLE="backoffice", IDX_BIND=bind, DJANGO_SETTINGS_MODULE="idx.settings.dev"
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("idx: the back office listens on the internal network only"), lines[0]
+    assert "idx demo" not in lines[0]  # not the hint about the demo's settings
+
+
+@pytest.mark.parametrize(
+    "bind", ["127.0.0.1:8000", "10.1.2.3:8000", "192.168.0.5:80", "[::1]:8000", "localhost:8000"]
+)
+def test_backoffice_may_listen_on_private_and_loopback_addresses(bind):
+    assert cli.backoffice_bind_problem(bind) is None
+
+
+def test_backoffice_on_every_interface_only_when_said_explicitly(monkeypatch):
+    assert cli.backoffice_bind_problem("0.0.0.0:8000")
+    assert "IDX_BACKOFFICE_BIND_ANY" in (cli.backoffice_bind_problem("0.0.0.0:8000") or "")
+    monkeypatch.setenv("IDX_BACKOFFICE_BIND_ANY", "true")
+    assert cli.backoffice_bind_problem("0.0.0.0:8000") is None
+    assert cli.backoffice_bind_problem("8.8.8.8:8000")  # a public address stays refused
+
+
+def test_backoffice_bind_given_on_the_command_line_is_checked_too(monkeypatch):
+    monkeypatch.setenv("IDX_ROLE", "backoffice")
+    with pytest.raises(cli.BindRefused):
+        cli.serve_command(["--bind", "0.0.0.0:9000"])
+    monkeypatch.setenv("IDX_ROLE", "portal")
+    assert "0.0.0.0:9000" in cli.serve_command(["--bind", "0.0.0.0:9000"])
+
+
+# ---- the worker: queues and the audit sealer -------------------------------------------------------
+
+QUEUES = ["default", "email", "push", "line", "fanout", "ocr", "exports"]
+
+
+def test_worker_takes_every_queue_by_default():
+    assert cli.worker_queues(None, QUEUES) == QUEUES
+    assert cli.worker_command("rq", QUEUES, QUEUES, []) == (
+        "rqworker",
+        [*QUEUES, "--job-class", cli.RQ_JOB_CLASS],
+    )
+    # The database backend takes "*": also a task left on a queue no longer configured.
+    assert cli.worker_command("database", QUEUES, QUEUES, []) == ("db_worker", ["--queue-name", "*"])
+
+
+def test_worker_on_some_queues():
+    queues = cli.worker_queues("ocr,exports", QUEUES)
+    assert queues == ["ocr", "exports"]
+    assert cli.worker_command("rq", queues, QUEUES, ["--burst"]) == (
+        "rqworker",
+        ["ocr", "exports", "--job-class", cli.RQ_JOB_CLASS, "--burst"],
+    )
+    assert cli.worker_command("database", queues, QUEUES, []) == (
+        "db_worker",
+        ["--queue-name", "ocr,exports"],
+    )
+
+
+def test_worker_refuses_an_unknown_queue_in_one_line(tmp_path):
+    result = _idx(["worker", "--queues", "email,faxes"], tmp_path, DJANGO_SETTINGS_MODULE="idx.settings.dev")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "--queues" in result.stderr and "'email,faxes'" in result.stderr
+
+
+def test_worker_help_names_the_options(tmp_path):
+    result = _idx(["worker", "--help"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "--queues" in result.stdout and "--no-sealer" in result.stdout
+
+
+def test_every_task_is_on_a_configured_queue():
+    from django.conf import settings
+
+    from idx.applications.tasks import notify_status
+    from idx.identity.tasks import send_verification_email
+    from idx.intake.tasks import read_page, split_batch
+    from idx.notifications.tasks import delivery_queue, fan_out_alert
+
+    assert send_verification_email.queue_name == "email"
+    assert {split_batch.queue_name, read_page.queue_name} == {"ocr"}
+    assert fan_out_alert.queue_name == "fanout"
+    assert notify_status.queue_name == "default"
+    assert [delivery_queue(channel) for channel in ("email", "push", "line")] == ["email", "push", "line"]
+    assert {"default", "email", "push", "line", "fanout", "ocr", "exports"} <= set(settings.IDX_TASK_QUEUES)
+
+
+def test_worker_runs_the_queued_tasks_of_every_queue(tmp_path):
+    """`idx worker` with the database backend takes a task from a queue other than default and email."""
+    env = {
+        "DJANGO_SETTINGS_MODULE": "idx.settings.dev",
+        "IDX_DATA_DIR": str(tmp_path),
+        "IDX_TASK_BACKEND": "database",
+    }
+    assert _idx(["migrate", "-v", "0"], tmp_path, **env).returncode == 0
+    enqueue = (
+        "from idx.dxplan.tasks import plan_dataset_refresh; print(plan_dataset_refresh.enqueue(123456).id)"
+    )
+    queued = _idx(["shell", "-c", enqueue], tmp_path, **env)
+    assert queued.returncode == 0, queued.stderr
+    ran = _idx(["worker", "--no-sealer", "--batch", "--no-startup-delay", "--no-reload"], tmp_path, **env)
+    assert ran.returncode == 0, ran.stderr
+    status = _idx(
+        [
+            "shell",
+            "-c",
+            "from django_tasks_db.models import DBTaskResult; print(DBTaskResult.objects.get().status)",
+        ],
+        tmp_path,
+        **env,
+    )
+    assert status.stdout.strip().splitlines()[-1] == "SUCCESSFUL", status.stdout + status.stderr
