@@ -653,8 +653,9 @@ defaults
     timeout http-request 10s
     # Health checks on /readyz: down after 2 failures 1 s apart, up again after 1 success.
     default-server inter 1s fall 2 rise 1
-    # A request that found its node dead (refused, reset, no answer in time) goes to the other node;
-    # HAProxy retries only what is safe to send twice (never a POST it already sent).
+    # A request that found its node dead (refused, reset, no answer in time) goes to the other node.
+    # Past the connection, only safe methods are sent again (disable-l7-retry in each backend):
+    # a POST that reached a node that then died is answered 502, never submitted twice.
     retries 2
     option redispatch 1
     retry-on conn-failure empty-response response-timeout
@@ -678,6 +679,7 @@ backend portal
     option httpchk
     http-check send meth GET uri /readyz ver HTTP/1.1 hdr Host 127.0.0.1
     http-check expect status 200
+    http-request disable-l7-retry unless {{ method GET HEAD OPTIONS }}
 {portals}
 
 backend backoffice
@@ -685,6 +687,7 @@ backend backoffice
     option httpchk
     http-check send meth GET uri /readyz ver HTTP/1.1 hdr Host 127.0.0.1
     http-check expect status 200
+    http-request disable-l7-retry unless {{ method GET HEAD OPTIONS }}
 {backoffices}
 """
         (self.workdir / "haproxy.cfg").write_text(config)

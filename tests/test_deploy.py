@@ -97,6 +97,7 @@ def test_haproxy_accepts_the_reference_configuration():
     text = (DEPLOY / "haproxy.cfg").read_text(encoding="utf-8")
     assert "retry-on conn-failure empty-response response-timeout" in text
     assert "uri /readyz" in text
+    assert "disable-l7-retry unless { method GET HEAD OPTIONS }" in text  # a POST is never sent twice
     # The telework path: client certificates of the municipality's devices, staff paths only.
     assert "verify required" in text and "/api/v1/staff/" in text
 
