@@ -569,17 +569,6 @@ def main() -> int:  # noqa: C901 - one straight script
         }
         print(f"context: {results['context']}")
         idle: dict[str, float] | None = None
-        if args.idle:
-            CpuSampler(groups=dict(groups)).settle(longest=60)
-            print(f"idle: {args.idle} s without requests (the topology's own CPU, subtracted below) ...")
-            sampler = CpuSampler(groups=dict(groups))
-            sampler.start()
-            time.sleep(args.idle)
-            sampler.stop()
-            quiet = sampler.report()
-            idle = {group: quiet["cpu_seconds"].get(group, 0.0) / quiet["seconds"] for group in SERVER_GROUPS}
-            results["idle_cpu_per_s"] = {group: round(value, 4) for group, value in idle.items()}
-            print(f"  idle CPU per second: {results['idle_cpu_per_s']}")
         if args.warmup:
             # Every web worker imports and caches what it needs before anything is measured (a
             # node in production is warm; a cold one is slow for its first requests).
@@ -593,6 +582,17 @@ def main() -> int:  # noqa: C901 - one straight script
                 seconds=args.warmup,
                 sampler=CpuSampler(groups=dict(groups)),
             )
+        if args.idle:
+            CpuSampler(groups=dict(groups)).settle(longest=60)
+            print(f"idle: {args.idle} s without requests (the topology's own CPU, subtracted below) ...")
+            sampler = CpuSampler(groups=dict(groups))
+            sampler.start()
+            time.sleep(args.idle)
+            sampler.stop()
+            quiet = sampler.report()
+            idle = {group: quiet["cpu_seconds"].get(group, 0.0) / quiet["seconds"] for group in SERVER_GROUPS}
+            results["idle_cpu_per_s"] = {group: round(value, 4) for group, value in idle.items()}
+            print(f"  idle CPU per second: {results['idle_cpu_per_s']}")
         if args.scenario in ("mixed", "both"):
             print(f"mixed: {args.users} users, {args.time} s ...")
             rows, report, elapsed = locust(
@@ -630,7 +630,7 @@ def main() -> int:  # noqa: C901 - one straight script
                         "worker_ms_per_request": alone["cpu_ms_per_request"]["worker"],
                         "p50": alone["p50"],
                         "p95": alone["p95"],
-                        "cpu_seconds": alone["cpu"]["net_cpu_seconds"],
+                        "cpu": alone["cpu"],
                     }
                 mixed["classes_measured"] = measured
             results["runs"].append(mixed)
