@@ -1,0 +1,10 @@
+"""WSGI entry of the ceiling server: ``gunicorn --pythonpath bench ceiling.wsgi:application``."""
+
+from __future__ import annotations
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ceiling.settings")
+application = get_wsgi_application()
