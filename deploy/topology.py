@@ -1012,16 +1012,17 @@ def remove_workdir(workdir: Path) -> None:
 
 @contextlib.contextmanager
 def _signals_raise() -> Iterator[None]:
-    """SIGTERM behaves like Ctrl-C, so `up` stops everything either way."""
+    """SIGTERM and SIGINT (also when a shell started us with SIGINT ignored) stop everything."""
 
     def handler(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, handler)
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 def _print_summary(topo: Topology) -> None:
