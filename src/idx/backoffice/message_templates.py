@@ -353,6 +353,7 @@ def template_edit(request: IdxRequest, purpose: str, language: str) -> HttpRespo
                     language=language,
                     subject=values["subject"],
                     body=values["body"],
+                    actor=request.user,
                 )
             except services.TemplateInvalid as exc:
                 errors = {"body": exc.problems}
@@ -385,7 +386,7 @@ def template_reset(request: IdxRequest, purpose: str, language: str) -> HttpResp
     if existing is None:
         raise Http404
     if request.method == "POST":
-        existing.delete()
+        services.template_reset(template=existing, actor=request.user)
         messages.success(request, _("The standard wording is used again."))
         return redirect("backoffice:template_list")
     return render(

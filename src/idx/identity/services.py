@@ -101,24 +101,43 @@ def staff_create(
     role: Role,
     department: Department | None,
 ) -> User:
-    user = User.objects.create_user(
-        municipality=municipality,
-        email=email,
-        password=password,
-        full_name=full_name,
-        role=role,
-        department=department,
-        email_verified_at=timezone.now(),
-    )
+    with transaction.atomic():
+        user = User.objects.create_user(
+            municipality=municipality,
+            email=email,
+            password=password,
+            full_name=full_name,
+            role=role,
+            department=department,
+            email_verified_at=timezone.now(),
+        )
+        audit_record(
+            municipality=municipality,
+            actor=None,
+            action="config.staff.create",
+            target_type="user",
+            target_id=user.pk,
+            after={"role": str(role), "department": department.code if department else ""},
+        )
     return user
 
 
-def api_token_issue(*, user: User, name: str) -> str:
-    """Create a token and return it once; only its hash is kept."""
+def api_token_issue(*, user: User, name: str, actor: User | None = None) -> str:
+    """Create a token and return it once; only its hash is kept (and the issue is audited: by
+    ``actor``, or by nobody for the ``api_token_issue`` command)."""
     raw = ApiToken.new_raw_token()
-    ApiToken.objects.create(
-        municipality_id=user.municipality_id, user=user, name=name, token_hash=ApiToken.hash(raw)
-    )
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            municipality_id=user.municipality_id, user=user, name=name, token_hash=ApiToken.hash(raw)
+        )
+        audit_record(
+            municipality=user.municipality,
+            actor=actor,
+            action="api_token.create",
+            target_type="api_token",
+            target_id=token.pk,
+            after={"name": name, "user": user.pk, "role": user.role},
+        )
     return raw
 
 

@@ -127,6 +127,11 @@ def import_source_save(
         raise SourceInvalid(message=_("Name: another source of this procedure has this name."), field="name")
     with transaction.atomic(durable=True):
         made = source is None
+        before = (
+            None
+            if source is None
+            else {"name": source.name, "mapping": dict(source.mapping), "columns": len(source.mapping)}
+        )
         if source is None:
             source = ImportSource(
                 municipality_id=staff.municipality_id, procedure=procedure, created_by=staff
@@ -142,7 +147,13 @@ def import_source_save(
             action="import_source.create" if made else "import_source.change",
             target_type="import_source",
             target_id=source.pk,
-            after={"procedure": procedure.code, "name": source.name, "columns": len(mapping)},
+            before=before,
+            after={
+                "procedure": procedure.code,
+                "name": source.name,
+                "mapping": mapping,
+                "columns": len(mapping),
+            },
         )
     return source
 

@@ -80,6 +80,10 @@ def hours_replace(
         if not 0 <= weekday <= 6 or closes <= opens:
             raise BookingRefused("invalid_hours", _("Each period must end after it begins."))
     with transaction.atomic(durable=True):
+        previous = [
+            [hour.weekday, f"{hour.opens:%H:%M}", f"{hour.closes:%H:%M}"]
+            for hour in OpeningHours.objects.filter(service=service).order_by("weekday", "opens", "closes")
+        ]
         OpeningHours.objects.filter(service=service).delete()
         made = OpeningHours.objects.bulk_create(
             OpeningHours(
@@ -97,6 +101,7 @@ def hours_replace(
             action="booking.hours_replace",
             target_type="booking_service",
             target_id=service.code,
+            before={"hours": previous},
             after={
                 "hours": [[weekday, f"{opens:%H:%M}", f"{closes:%H:%M}"] for weekday, opens, closes in rows]
             },
