@@ -53,45 +53,75 @@ PLACES = [
 ]
 
 
-def inputs(result: dict[str, Any]) -> dict[str, Any]:
-    """CPU ms per request of each class and tier, and per surge application, from run.py's JSON."""
+TIERS = {"web": ("web",), "db": ("postgres",), "worker": ("worker",), "other": ("haproxy", "redis", "s3")}
+
+
+def tier_ms(cpu: dict[str, Any], count: int, idle: dict[str, float] | None) -> dict[str, float]:
+    """CPU ms per unit of each tier from a sampler report (gross CPU seconds over ``seconds``),
+    less the idle topology's CPU over as long."""
+    gross = cpu["cpu_seconds"]
+    seconds = float(cpu.get("seconds") or 0.0)
+    out = {}
+    for tier, groups in TIERS.items():
+        value = 0.0
+        for group in groups:
+            base = (idle or {}).get(group, 0.0) * seconds
+            value += max(0.0, float(gross.get(group, 0.0)) - base)
+        out[tier] = 1000 * value / max(1, count)
+    return out
+
+
+def inputs(result: dict[str, Any], idle_override: dict[str, float] | None = None) -> dict[str, Any]:
+    """CPU ms per request of each class and tier, and per surge application, from run.py's JSON.
+
+    Recomputed from the gross CPU seconds of each run, less the idle CPU (``idle_override`` or the
+    run's own idle measurement). A class whose run alone failed more than 5 % of its requests is
+    priced from the mixed run instead (its CPU alone measured an overload, not the class)."""
+    idle = idle_override or result.get("idle_cpu_per_s") or {}
     runs = {("surge" if run.get("surge") else "mixed"): run for run in result["runs"]}
     mixed = runs.get("mixed")
     surge = runs.get("surge")
     if mixed is None or surge is None:
         raise SystemExit("the result needs both a mixed and a surge run (run.py --scenario both)")
-    classes = mixed.get("classes_measured") or mixed["classes_apportioned"]
-    worker_per_request = mixed["cpu_ms_per_request"]["worker"]
-    per_class = {}
-    for name, entry in classes.items():
-        # Workers: measured per class when the class ran alone; else the mixed run's, spread evenly.
-        worker = float(entry.get("worker_ms_per_request", worker_per_request))
-        web, db = float(entry["web_ms_per_request"]), float(entry["db_ms_per_request"])
-        per_class[name] = {
-            "web": web,
-            "db": db,
-            "worker": worker,
-            "other": max(0.0, float(entry["server_ms_per_request"]) - web - db - worker),
-        }
+    average = tier_ms(mixed["cpu"], mixed["requests"], idle)
+    per_class: dict[str, dict[str, float]] = {}
+    fallback = []
+    for name, entry in (mixed.get("classes_measured") or {}).items():
+        healthy = entry.get("failures", 0) <= 0.05 * max(1, entry["requests"])
+        if healthy and "cpu" in entry:
+            per_class[name] = tier_ms(entry["cpu"], entry["requests"], idle)
+        elif healthy:
+            # An older result without the class's gross CPU: its web and PostgreSQL figures as
+            # recorded (net of that run's idle measurement), the workers' from the mixed run.
+            web, db = float(entry["web_ms_per_request"]), float(entry["db_ms_per_request"])
+            per_class[name] = {
+                "web": web,
+                "db": db,
+                "worker": average["worker"],
+                "other": max(
+                    0.0,
+                    float(entry["server_ms_per_request"])
+                    - web
+                    - db
+                    - float(entry.get("worker_ms_per_request", 0.0)),
+                ),
+            }
+        else:
+            per_class[name] = dict(average)
+            fallback.append(name)
+    for name in mixed["classes_apportioned"]:
+        if name not in per_class:
+            per_class[name] = dict(average)
+            fallback.append(name)
     info = surge["surge"]
-    cpu = surge["cpu"].get("net_cpu_seconds") or surge["cpu"]["cpu_seconds"]
-    accepted = max(1, int(info["accepted"]))
-    application = {
-        "web": 1000 * cpu.get("web", 0.0) / accepted,
-        "db": 1000 * cpu.get("postgres", 0.0) / accepted,
-        "worker": 1000 * cpu.get("worker", 0.0) / accepted,
-        "other": 1000 * sum(cpu.get(group, 0.0) for group in ("haproxy", "redis", "s3")) / accepted,
-    }
-    average = {
-        "web": float(mixed["cpu_ms_per_request"]["web"]),
-        "db": float(mixed["cpu_ms_per_request"]["postgres"]),
-        "worker": float(worker_per_request),
-    }
+    application = tier_ms(surge["cpu"], max(1, int(info["accepted"])), idle)
     return {
         "average": average,
         "per_class": per_class,
         "application": application,
         "measured_classes": bool(mixed.get("classes_measured")),
+        "fallback": fallback,
+        "idle": idle,
     }
 
 
@@ -205,18 +235,72 @@ def tables(measured: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def measured_table(result: dict[str, Any], measured: dict[str, Any]) -> str:
+    """The measured inputs: per class and tier, the mixed run overall, the surge per application."""
+    runs = {("surge" if run.get("surge") else "mixed"): run for run in result["runs"]}
+    mixed, surge = runs["mixed"], runs["surge"]
+    after = result.get("context_after", {}).get("loadavg", "?").split()[0]
+    lines = [
+        f"Measured {result['context']['date']} on {result['context']['cpus']} cores shared with other work "
+        f"(load average {result['context']['loadavg'].split()[0]} at the start, {after} at the end).",
+        "",
+        "| class | requests | failures | p50 / p95 ms | web ms/req | PostgreSQL ms/req | worker ms/req | LB+Redis+S3 ms/req |",
+        "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for name, entry in (mixed.get("classes_measured") or {}).items():
+        cost = measured["per_class"][name]
+        note = " (priced as the mixed run)" if name in measured["fallback"] else ""
+        lines.append(
+            f"| {name}, alone{note} | {entry['requests']} | {entry.get('failures', 0)} | "
+            f"{entry.get('p50', 0):.0f} / {entry.get('p95', 0):.0f} | {cost['web']:.1f} | {cost['db']:.1f} | "
+            f"{cost['worker']:.1f} | {cost['other']:.1f} |"
+        )
+    per = measured["average"]
+    lines.append(
+        f"| **mixed** ({mixed['rps']} req/s for {mixed['seconds']} s) | {mixed['requests']} | {mixed['failures']} | "
+        f"{mixed['p50']:.0f} / {mixed['p95']:.0f} | {per['web']:.1f} | {per['db']:.1f} | {per['worker']:.1f} | "
+        f"{per['other']:.1f} |"
+    )
+    info = surge["surge"]
+    app = measured["application"]
+    check = info["check"]
+    lines += [
+        "",
+        f"Surge: {info['offered_per_s']} applications/s offered for {surge['seconds']} s, **{info['accepted_per_s']}/s "
+        f"accepted** ({info['accepted']}), {surge['failures']} failed requests; submission p50 {info['submit_p50']:.0f} / "
+        f"p95 {info['submit_p95']:.0f} / p99 {info['submit_p99']:.0f} ms. CPU per application (start, answers, submit, "
+        f"and the tasks after): web {app['web']:.0f} ms, PostgreSQL {app['db']:.0f} ms, workers {app['worker']:.0f} ms, "
+        f"LB+Redis+S3 {app['other']:.0f} ms. Database check: "
+        f"{'every 200 is exactly one submitted application' if check['exactly_once'] else 'FAILED'} "
+        f"({check['submit_200']} answers 200, {check['submitted_in_db']} submitted, "
+        f"{check['submitted_without_200']} submitted without a 200, at most "
+        f"{check['most_applications_per_household']} application per household).",
+    ]
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("result", help="run.py's --json file")
+    parser.add_argument(
+        "--idle",
+        default="",
+        help="idle CPU (cores) per group to subtract instead of the run's, e.g. web=0.019,postgres=0.036",
+    )
     args = parser.parse_args()
     result = json.loads(Path(args.result).read_text(encoding="utf-8"))
-    measured = inputs(result)
+    idle = {key: float(value) for key, value in (item.split("=") for item in args.idle.split(",") if item)}
+    measured = inputs(result, idle or None)
     how = "each class measured alone" if measured["measured_classes"] else "apportioned by response time"
     print(
         f"Inputs: {args.result} ({result['context']['date']}, load {result['context']['loadavg']}; {how})\n"
     )
+    print(
+        f"Idle CPU subtracted (cores): {measured['idle']}; priced from the mixed run: {measured['fallback'] or 'none'}\n"
+    )
+    print(measured_table(result, measured) + "\n")
     print(tables(measured))
     return 0
 

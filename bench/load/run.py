@@ -122,6 +122,10 @@ class CpuSampler:
             return self.groups[pgid]
         if pid == self._own:
             return "load generator"  # this script
+        if self.groups:
+            # The topology's processes are known by their process groups: anything else (another
+            # server, another PostgreSQL on this machine) is not the system under test.
+            return "other"
         command = _read(f"/proc/{pid}/cmdline").replace("\0", " ")
         comm = _read(f"/proc/{pid}/comm").strip()
         if "locust" in command:
