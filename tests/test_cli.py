@@ -297,30 +297,3 @@ def test_every_task_is_on_a_configured_queue():
     assert notify_status.queue_name == "default"
     assert [delivery_queue(channel) for channel in ("email", "push", "line")] == ["email", "push", "line"]
     assert {"default", "email", "push", "line", "fanout", "ocr", "exports"} <= set(settings.IDX_TASK_QUEUES)
-
-
-def test_worker_runs_the_queued_tasks_of_every_queue(tmp_path):
-    """`idx worker` with the database backend takes a task from a queue other than default and email."""
-    env = {
-        "DJANGO_SETTINGS_MODULE": "idx.settings.dev",
-        "IDX_DATA_DIR": str(tmp_path),
-        "IDX_TASK_BACKEND": "database",
-    }
-    assert _idx(["migrate", "-v", "0"], tmp_path, **env).returncode == 0
-    enqueue = (
-        "from idx.dxplan.tasks import plan_dataset_refresh; print(plan_dataset_refresh.enqueue(123456).id)"
-    )
-    queued = _idx(["shell", "-c", enqueue], tmp_path, **env)
-    assert queued.returncode == 0, queued.stderr
-    ran = _idx(["worker", "--no-sealer", "--batch", "--no-startup-delay", "--no-reload"], tmp_path, **env)
-    assert ran.returncode == 0, ran.stderr
-    status = _idx(
-        [
-            "shell",
-            "-c",
-            "from django_tasks_db.models import DBTaskResult; print(DBTaskResult.objects.get().status)",
-        ],
-        tmp_path,
-        **env,
-    )
-    assert status.stdout.strip().splitlines()[-1] == "SUCCESSFUL", status.stdout + status.stderr
