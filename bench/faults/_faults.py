@@ -480,7 +480,7 @@ class Load:
             self.submit_one(tokens[number % len(tokens)], key, time.monotonic() + 30)
 
     def _browser(self, index: int) -> None:
-        paths = ["/", "/procedures/", "/api/v1/procedures"]
+        paths = ["/", "/procedures/event-registration/", "/api/v1/procedures"]
         rng = random.Random(index)
         while not self.stopping.is_set():
             answer = call(self.base, "GET", rng.choice(paths))

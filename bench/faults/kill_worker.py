@@ -93,8 +93,8 @@ def main() -> int:
             topo,
             sink,
             messages=args.messages,
-            submitters=min(args.submitters, 3),
-            browsers=min(args.browsers, 2),
+            submitters=min(args.submitters, 1),
+            browsers=min(args.browsers, 1),
         )
     return f.report("kill_worker", " ".join(sys.argv), figures, extra, problems, args.json)
 

@@ -39,7 +39,7 @@ def run(
     stopping = threading.Event()
 
     def ask_nodes() -> None:
-        paths = ["/", "/procedures/", "/api/v1/procedures"]
+        paths = ["/", "/procedures/event-registration/", "/api/v1/procedures"]
         index = 0
         while not stopping.is_set():
             direct.record(f.call(node_urls[index % 2], "GET", paths[index % 3]))
@@ -70,7 +70,7 @@ def run(
         nonlocal last_cron, relayed, requeued
         if time.monotonic() - last_cron >= CRON_SECONDS:
             last_cron = time.monotonic()
-            moved, again = f.cron_requeue(600)
+            moved, again = f.cron_requeue(60)
             relayed += moved
             requeued += again
         return sink.counts(addresses)[0] >= len(addresses)
@@ -86,7 +86,7 @@ def run(
     time.sleep(3)
     load.stop()
     load.finish()
-    f.cron_requeue(600)
+    f.cron_requeue(60)
     time.sleep(3)
     arrived, repeated = sink.counts(addresses)
     states = f.message_states(addresses)

@@ -146,8 +146,18 @@ def test_a_message_written_while_redis_is_away_stays_queued_and_is_requeued(
     with _rq_settings(redis_url):
         call_command("notifications", "requeue", stdout=open("/dev/null", "w"))  # noqa: SIM115
         jobs = django_rq.get_queue("email").get_jobs()  # the e-mail channel's queue
-    # One job relayed from the database and one enqueued from the row: the claim makes the
-    # second a no-op, so the message is still sent once.
+    # The parked task is relayed; the row, written a moment ago, is not enqueued a second time.
+    assert [list(job.args) for job in jobs] == [[message.pk]]
+    # A row whose task was lost (Redis restarted empty) is enqueued once it is old enough.
+    import datetime as dt
+
+    from django.utils import timezone
+
+    Message.objects.filter(pk=message.pk).update(updated_at=timezone.now() - dt.timedelta(minutes=11))
+    with _rq_settings(redis_url):
+        call_command("notifications", "requeue", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        jobs = django_rq.get_queue("email").get_jobs()
+    # Two jobs for one message: the claim makes the second a no-op, so it is still sent once.
     assert [list(job.args) for job in jobs] == [[message.pk], [message.pk]]
 
 

@@ -392,9 +392,16 @@ def _send_claimed(message: Message) -> str:
 
 def messages_requeue(*, older_than: dt.timedelta = dt.timedelta(minutes=10)) -> int:
     """Enqueue again what is due and not final: retries whose time has come, and messages left
-    ``sending`` by a worker that stopped (the channel's retry key prevents a double send)."""
+    ``sending`` by a worker that stopped (the channel's retry key prevents a double send).
+
+    Only rows untouched for ``older_than`` count: a message written a moment ago has its task on
+    the queue still (or parked in the database while the queue is away), and enqueueing it again at
+    every run of cron would pile up thousands of jobs behind a large fan-out. A row whose task was
+    lost (a queue restarted without persistence) is picked up once it is that old."""
     now = timezone.now()
-    due = Message.objects.filter(status=MessageStatus.QUEUED).exclude(not_before__gt=now)
+    due = Message.objects.filter(status=MessageStatus.QUEUED, updated_at__lt=now - older_than).exclude(
+        not_before__gt=now
+    )
     stuck = Message.objects.filter(status=MessageStatus.SENDING, updated_at__lt=now - older_than)
     count = 0
     for message_id in stuck.values_list("pk", flat=True).iterator():
