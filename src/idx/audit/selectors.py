@@ -1,4 +1,4 @@
-"""Reading the audit log: entries of a target, entries of a period, and the chain check."""
+"""Reading the audit log: entries of a target, entries of a period, the chain check, the sealer's backlog."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Count, F, Min, QuerySet
 from django.utils import timezone
 
 from idx.audit.chain import GENESIS_HASH, compute_entry_hash
@@ -25,6 +25,7 @@ _CHAIN_FIELDS = (
     "before",
     "after",
     "created_at",
+    "sequence",
     "previous_hash",
     "entry_hash",
 )
@@ -45,20 +46,24 @@ def _day_start(day: dt.date) -> dt.datetime:
 def audit_entries_for_period(
     *, municipality: Municipality, date_from: dt.date, date_to: dt.date
 ) -> QuerySet[AuditEntry]:
-    """Entries of one municipality from ``date_from`` to ``date_to`` inclusive (local dates), in chain order."""
+    """Entries of one municipality from ``date_from`` to ``date_to`` inclusive (local dates), in chain
+    order; entries not yet sealed come last, in id order."""
     return AuditEntry.objects.filter(
         municipality=municipality,
         created_at__gte=_day_start(date_from),
         created_at__lt=_day_start(date_to + dt.timedelta(days=1)),
-    ).order_by("id")
+    ).order_by(F("sequence").asc(nulls_last=True), "id")
 
 
 def audit_export_rows(entries: QuerySet[AuditEntry]) -> Iterator[dict[str, Any]]:
-    """Plain rows for JSON Lines and CSV exports, read in chunks (memory stays flat)."""
+    """Plain rows for JSON Lines and CSV exports, read in chunks (memory stays flat).
+
+    An entry not yet sealed has ``sequence`` None and empty hashes."""
     rows = entries.values(*_CHAIN_FIELDS, "actor__email", "actor__role")
     for row in rows.iterator(chunk_size=2000):
         yield {
             "id": row["id"],
+            "sequence": row["sequence"],
             "created_at": row["created_at"].isoformat(timespec="microseconds"),
             "actor_id": row["actor_id"],
             "actor_email": row["actor__email"] or "",
@@ -75,6 +80,8 @@ def audit_export_rows(entries: QuerySet[AuditEntry]) -> Iterator[dict[str, Any]]
 
 # ---- verification -----------------------------------------------------------------------------
 
+UNSEALED_LISTED = 20
+
 
 @dataclass(frozen=True)
 class ChainProblem:
@@ -85,13 +92,30 @@ class ChainProblem:
 
 @dataclass(frozen=True)
 class ChainReport:
+    """One municipality's chain: the sealed entries checked, and those not yet sealed counted.
+
+    ``entries`` counts the sealed entries walked; ``unsealed`` the entries the sealer has not
+    chained yet (their ids, the first few, in ``unsealed_ids``), which no hash protects yet.
+    ``lag`` is the age in seconds of the oldest of them when the check ran (0 when none).
+    """
+
     municipality: Municipality
     entries: int
     problem: ChainProblem | None
+    unsealed: int = 0
+    unsealed_ids: tuple[int, ...] = ()
+    oldest_unsealed_at: dt.datetime | None = None
+    checked_at: dt.datetime | None = None
 
     @property
     def intact(self) -> bool:
         return self.problem is None
+
+    @property
+    def lag(self) -> float:
+        if self.oldest_unsealed_at is None or self.checked_at is None:
+            return 0.0
+        return max((self.checked_at - self.oldest_unsealed_at).total_seconds(), 0.0)
 
 
 def _hash_of(row: dict[str, Any]) -> str:
@@ -116,12 +140,14 @@ def _with_next(rows: Iterator[dict[str, Any]]) -> Iterator[tuple[dict[str, Any],
         current = following
 
 
-def _walk(municipality: Municipality) -> ChainReport:
-    head = AuditChainHead.objects.filter(pk=municipality.pk).first()
+def _check_sealed(municipality: Municipality, head: AuditChainHead | None) -> tuple[int, ChainProblem | None]:
+    """Walk the sealed entries in sequence order from the anchor; the count and the first problem."""
     expected = head.anchor_hash if head else GENESIS_HASH
+    expected_sequence = (head.anchor_sequence if head else 0) + 1
+    head_sequence = head.last_sequence if head else 0
     rows = (
-        AuditEntry.objects.filter(municipality_id=municipality.pk)
-        .order_by("id")
+        AuditEntry.objects.filter(municipality_id=municipality.pk, sequence__isnull=False)
+        .order_by("sequence")
         .values(*_CHAIN_FIELDS)
         .iterator(chunk_size=2000)
     )
@@ -129,66 +155,98 @@ def _walk(municipality: Municipality) -> ChainReport:
     previous: dict[str, Any] | None = None
     first_beyond_head: int | None = None
 
-    def report(kind: str, entry_id: int | None, detail: str) -> ChainReport:
-        return ChainReport(municipality, count, ChainProblem(kind, entry_id, detail))
+    def found(kind: str, entry_id: int | None, detail: str) -> tuple[int, ChainProblem]:
+        return count, ChainProblem(kind, entry_id, detail)
 
     for row, following in _with_next(rows):
         count += 1
         entry_id = row["id"]
         # Skipping this row restores the chain: it was never part of it.
         skipped_restores = following is not None and following["previous_hash"] == expected
-        beyond_head = head is not None and head.last_id is not None and entry_id > head.last_id
+        beyond_head = row["sequence"] > head_sequence
         if _hash_of(row) != row["entry_hash"]:
             if skipped_restores or beyond_head:
-                return report("inserted", entry_id, f"entry {entry_id} was inserted into the chain")
-            return report(
+                return found("inserted", entry_id, f"entry {entry_id} was inserted into the chain")
+            return found(
                 "altered", entry_id, f"entry {entry_id} was altered: its contents do not match its hash"
             )
         if row["previous_hash"] != expected:
             if skipped_restores:
-                return report("inserted", entry_id, f"entry {entry_id} was inserted into the chain")
+                return found("inserted", entry_id, f"entry {entry_id} was inserted into the chain")
             if previous is not None and row["previous_hash"] == previous["previous_hash"]:
-                return report(
+                return found(
                     "inserted",
                     previous["id"],
                     f"entry {previous['id']} was inserted into the chain (entry {entry_id} follows its predecessor)",
                 )
             after = f"after entry {previous['id']}" if previous is not None else "at the start of the chain"
-            return report(
+            return found(
                 "deleted",
                 entry_id,
                 f"entry {entry_id} does not follow its predecessor: entries were deleted {after} "
                 "(or the preceding entry was altered and re-hashed)",
             )
+        if row["sequence"] != expected_sequence:
+            # The hashes link up, so only the positions (which are not hashed) were changed.
+            return found(
+                "altered",
+                entry_id,
+                f"entry {entry_id} was renumbered: it is at position {row['sequence']}, "
+                f"its predecessor's successor is position {expected_sequence}",
+            )
         if beyond_head and first_beyond_head is None:
             first_beyond_head = entry_id
         expected = row["entry_hash"]
+        expected_sequence += 1
         previous = row
 
     if head is None:
         if count:
-            return report("deleted", None, "the chain head is missing")
-        return ChainReport(municipality, 0, None)
-    last_id = previous["id"] if previous is not None else head.anchor_id
-    if head.last_hash == expected and head.last_id == last_id:
-        return ChainReport(municipality, count, None)
+            return found("deleted", None, "the chain head is missing")
+        return 0, None
+    last_sequence = previous["sequence"] if previous is not None else head.anchor_sequence
+    if head.last_hash == expected and head.last_sequence == last_sequence:
+        return count, None
     if first_beyond_head is not None:
-        return report(
-            "inserted", first_beyond_head, f"entry {first_beyond_head} was appended outside the audit service"
+        return found(
+            "inserted", first_beyond_head, f"entry {first_beyond_head} was appended outside the audit sealer"
         )
-    return report(
+    return found(
         "deleted",
-        head.last_id,
-        f"entries at the end were deleted: the chain head records entry {head.last_id} as the last, "
-        f"the log ends at entry {last_id}",
+        None,
+        f"entries at the end were deleted: the chain head records position {head.last_sequence} as the "
+        f"last sealed, the log ends at position {last_sequence}",
+    )
+
+
+def _walk(municipality: Municipality) -> ChainReport:
+    checked_at = timezone.now()
+    head = AuditChainHead.objects.filter(pk=municipality.pk).first()
+    count, problem = _check_sealed(municipality, head)
+    unsealed = AuditEntry.objects.filter(municipality_id=municipality.pk, sequence__isnull=True)
+    backlog = unsealed.aggregate(count=Count("id"), oldest=Min("created_at"))
+    listed = (
+        tuple(unsealed.order_by("id").values_list("id", flat=True)[:UNSEALED_LISTED])
+        if backlog["count"]
+        else ()
+    )
+    return ChainReport(
+        municipality,
+        count,
+        problem,
+        unsealed=backlog["count"],
+        unsealed_ids=listed,
+        oldest_unsealed_at=backlog["oldest"],
+        checked_at=checked_at,
     )
 
 
 def audit_chain_verify(*, municipality: Municipality) -> ChainReport:
-    """Walk one municipality's chain in id order and report the first altered, inserted or deleted entry.
+    """Walk one municipality's sealed chain in sequence order and report the first altered,
+    inserted or deleted entry; count the entries not yet sealed and the age of the oldest.
 
     Runs in one snapshot (REPEATABLE READ on PostgreSQL when not already inside a transaction),
-    so appends that commit meanwhile are neither half-seen nor mistaken for tampering.
+    so what the sealer commits meanwhile is neither half-seen nor mistaken for tampering.
     """
     if connection.in_atomic_block:
         return _walk(municipality)
@@ -197,3 +255,23 @@ def audit_chain_verify(*, municipality: Municipality) -> ChainReport:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         return _walk(municipality)
+
+
+# ---- the sealer's backlog ---------------------------------------------------------------------
+
+
+def seal_backlog() -> list[tuple[str, int, float]]:
+    """(municipality code, entries not yet sealed, age in seconds of the oldest of them) for each
+    municipality with a backlog, by code; for the metrics gauge. Small and fast while the sealer
+    keeps up (a partial index holds only the unsealed entries)."""
+    now = timezone.now()
+    rows = (
+        AuditEntry.objects.filter(sequence__isnull=True)
+        .values("municipality__code")
+        .annotate(count=Count("id"), oldest=Min("created_at"))
+        .order_by("municipality__code")
+    )
+    return [
+        (row["municipality__code"], row["count"], max((now - row["oldest"]).total_seconds(), 0.0))
+        for row in rows
+    ]

@@ -22,6 +22,7 @@ from PIL import Image
 from idx.applications import services
 from idx.applications.models import Application
 from idx.applications.signing import requires_signature
+from idx.audit.services import audit_seal_all
 from idx.common.addresses import public_base_url, sibling_url
 from idx.common.models import Municipality, MunicipalityHost
 from idx.demo.opendata import load_open_data
@@ -450,4 +451,5 @@ def load_demo(applications: int = 200) -> DemoSummary:
         from idx.demo.surveys import load_surveys  # an open and a published survey (伊賀市, docs/surveys.md)
 
         load_surveys(municipality)
+    audit_seal_all()  # chain what the loading wrote; the running demo's worker seals from here on
     return DemoSummary(municipalities=municipalities, accounts=accounts, applications=made)

@@ -1,4 +1,8 @@
-"""``idx audit verify | export | prune``: check, export and prune the hash-chained audit log."""
+"""``idx audit verify | export | prune``: check, export and prune the hash-chained audit log.
+
+``verify`` exits 1 when a chain is broken, 3 when it is whole but entries wait longer than
+``--max-lag`` seconds to be sealed (is a worker running the sealer?), 0 otherwise.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,12 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from idx.audit.exports import audit_jsonl_lines
-from idx.audit.selectors import audit_chain_verify, audit_entries_for_period
+from idx.audit.selectors import ChainReport, audit_chain_verify, audit_entries_for_period
 from idx.audit.services import audit_export_record, audit_prune
 from idx.common.models import Municipality
+
+BROKEN = 1
+LAGGING = 3
 
 
 def _date(value: str) -> dt.date:
@@ -27,6 +34,13 @@ class Command(BaseCommand):
         commands = parser.add_subparsers(dest="subcommand", required=True, metavar="{verify,export,prune}")
         verify = commands.add_parser("verify", help="report the first altered, inserted or deleted entry")
         verify.add_argument("--municipality", help="全国地方公共団体コード; every municipality when left out")
+        verify.add_argument(
+            "--max-lag",
+            type=float,
+            default=60.0,
+            metavar="SECONDS",
+            help="entries waiting longer than this to be sealed are a problem (exit 3); default 60",
+        )
         export = commands.add_parser(
             "export", help="stream one municipality's entries of a period as JSON Lines"
         )
@@ -48,20 +62,37 @@ class Command(BaseCommand):
         getattr(self, f"_{options['subcommand']}")(options)
 
     def _verify(self, options: dict[str, Any]) -> None:
-        total = 0
+        max_lag: float = options["max_lag"]
+        if max_lag < 0:
+            raise CommandError("--max-lag must be 0 seconds or more")
+        sealed = unsealed = 0
+        broken: list[str] = []
+        lagging: list[str] = []
         for municipality in self._municipalities(options.get("municipality")):
             report = audit_chain_verify(municipality=municipality)
+            name = f"{municipality.code} {municipality.name}"
             if report.problem is not None:
-                raise CommandError(
-                    f"{municipality.code} {municipality.name}: {report.problem.kind} entry "
-                    f"{report.problem.entry_id}: {report.problem.detail}",
-                    returncode=1,
+                what = f"{report.problem.kind} entry {report.problem.entry_id}"
+                if report.problem.entry_id is None:
+                    what = f"{report.problem.kind} entries"
+                broken.append(f"{name}: {what}: {report.problem.detail}")
+            else:
+                self.stdout.write(f"{name}: {report.entries} entries sealed, chain intact{_backlog(report)}")
+            if report.unsealed:
+                self.stdout.write(f"  {name}: not yet sealed: {_listed(report)}")
+            if report.lag > max_lag:
+                lagging.append(
+                    f"{name}: sealing lags {report.lag:.0f} s behind (more than {max_lag:g} s): "
+                    f"{report.unsealed} entries not yet sealed; is a worker (the sealer) running?"
                 )
-            total += report.entries
-            self.stdout.write(
-                f"{municipality.code} {municipality.name}: {report.entries} entries, chain intact"
-            )
-        self.stdout.write(self.style.SUCCESS(f"audit log intact: {total} entries verified"))
+            sealed += report.entries
+            unsealed += report.unsealed
+        if broken:
+            raise CommandError("\n".join(broken + lagging), returncode=BROKEN)
+        if lagging:
+            raise CommandError("\n".join(lagging), returncode=LAGGING)
+        waiting = f", {unsealed} not yet sealed" if unsealed else ""
+        self.stdout.write(self.style.SUCCESS(f"audit log intact: {sealed} entries verified{waiting}"))
 
     def _export(self, options: dict[str, Any]) -> None:
         municipality = self._municipalities(options["municipality"])[0]
@@ -79,3 +110,15 @@ class Command(BaseCommand):
         for municipality in self._municipalities(options.get("municipality")):
             deleted = audit_prune(municipality=municipality)
             self.stdout.write(f"{municipality.code} {municipality.name}: {deleted} entries pruned")
+
+
+def _backlog(report: ChainReport) -> str:
+    if not report.unsealed:
+        return ""
+    return f"; {report.unsealed} not yet sealed (the oldest for {report.lag:.1f} s)"
+
+
+def _listed(report: ChainReport) -> str:
+    ids = ", ".join(str(entry_id) for entry_id in report.unsealed_ids)
+    more = report.unsealed - len(report.unsealed_ids)
+    return f"entries {ids}" + (f" and {more} more" if more > 0 else "")

@@ -1,0 +1,32 @@
+"""One entry per chain position, an index of the unsealed entries, and head positions never NULL."""
+
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("audit", "0005_number_existing_entries")]
+
+    operations = [
+        migrations.AlterField(
+            model_name="auditchainhead",
+            name="last_sequence",
+            field=models.BigIntegerField(default=0),
+        ),
+        migrations.AlterField(
+            model_name="auditchainhead",
+            name="anchor_sequence",
+            field=models.BigIntegerField(default=0),
+        ),
+        migrations.AddIndex(
+            model_name="auditentry",
+            index=models.Index(
+                condition=models.Q(("sequence__isnull", True)),
+                fields=["municipality", "id"],
+                name="audit_unsealed_idx",
+            ),
+        ),
+        migrations.AddConstraint(
+            model_name="auditentry",
+            constraint=models.UniqueConstraint(fields=("municipality", "sequence"), name="audit_sequence_unique"),
+        ),
+    ]
