@@ -413,8 +413,13 @@ def messages_requeue(*, older_than: dt.timedelta = dt.timedelta(minutes=10)) -> 
         enqueue_delivery(message_id)
         count += 1
     for message_id in due.values_list("pk", flat=True).iterator():
-        enqueue_delivery(message_id)
-        count += 1
+        # Touched when enqueued again: the next runs leave it alone for ``older_than`` again.
+        touched = Message.objects.filter(
+            pk=message_id, status=MessageStatus.QUEUED, updated_at__lt=now - older_than
+        ).update(updated_at=now)
+        if touched:
+            enqueue_delivery(message_id)
+            count += 1
     return count
 
 
