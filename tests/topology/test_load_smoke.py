@@ -49,6 +49,7 @@ def test_mixed_workload_runs_without_a_failure(topo: Any, tmp_path: Path) -> Non
             "20",
             "--webhooks",
             "60",
+            "--fix-payment-url",
         ],
         env=topo.env(),
         cwd=REPO,
@@ -71,7 +72,7 @@ def test_mixed_workload_runs_without_a_failure(topo: Any, tmp_path: Path) -> Non
             "-u",
             "12",
             "-r",
-            "12",
+            "3",  # one after another: a cold node's first requests are slow
             "-t",
             "15s",
             "--stop-timeout",
