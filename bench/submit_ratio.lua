@@ -29,8 +29,9 @@ end
 function request()
   local line = jobs[position]
   if line == nil then
+    -- Out of drafts: repeat the last one (answered 409, counted as bad) and say so.
     exhausted = exhausted + 1
-    line = jobs[#jobs]
+    line = jobs[#jobs] or "- -"
   end
   position = position + step
   local id, token = line:match("^(%S+) (%S+)$")

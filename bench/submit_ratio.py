@@ -306,6 +306,8 @@ def main() -> int:
     def jobs_file(count: int) -> Path:
         nonlocal cursor
         chosen = pairs[cursor : cursor + count]
+        if not chosen:
+            raise SystemExit("ran out of drafts; raise --drafts")
         cursor += count
         path = workdir / f"full_{cursor}.txt"
         path.write_text("".join(f"{public_id} {token}\n" for public_id, token in chosen))
@@ -337,6 +339,8 @@ def main() -> int:
         full = closed_round(
             "full", args.full_url, full_path, jobs_file(budget_per_round), full_master, database, args
         )
+        # The next rounds take three times what this one used (at least 2,000): fewer drafts to prepare.
+        budget_per_round = min(budget_per_round, max(2000, int(3 * full["ok"]) + 500))
         total_ok += full["ok"]
         ceiling = closed_round(
             "ceiling", args.ceiling_url, ceiling_path, ceiling_jobs, ceiling_master, database, args
