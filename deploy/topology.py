@@ -454,6 +454,7 @@ class Topology:
         """(Re)start one process; a process of the same name still running is killed first."""
         if not self.nodes:
             self._load_state()
+        self._refresh_pids()
         node = self.nodes[name]
         if node.pid and _group_alive(node.pid):
             self.kill(name, signal.SIGKILL)
@@ -464,10 +465,23 @@ class Topology:
             self._wait_ready(name)
         return node
 
+    def _refresh_pids(self) -> None:
+        """The pid files are the truth: another process (a fault script attached to this workdir)
+        may have restarted a node since this object started it."""
+        for name, node in self.nodes.items():
+            try:
+                pid = int((self.run_dir / f"{name}.pid").read_text().split()[0])
+            except (OSError, ValueError, IndexError):
+                continue
+            if pid != node.pid:
+                node.pid = pid
+                self._processes.pop(name, None)
+
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
         """Send a signal to one process's whole group (its gunicorn workers, postgres' backends)."""
         if not self.nodes:
             self._load_state()
+        self._refresh_pids()
         node = self.nodes[name]
         if not node.pid:
             return
@@ -885,6 +899,7 @@ backend backoffice
     def status(self) -> dict[str, Any]:
         if not self.nodes:
             self._load_state()
+        self._refresh_pids()
         return {
             "nodes": {
                 name: {"pid": node.pid, "alive": bool(node.pid and _group_alive(node.pid))}
@@ -940,6 +955,7 @@ backend backoffice
 
     def stop(self) -> None:
         """Stop every process (web nodes and workers first, PostgreSQL last)."""
+        self._refresh_pids()
         order = [
             "haproxy",
             "portal-1",

@@ -7,6 +7,7 @@ topology is a dozen processes, started once.
 
 from __future__ import annotations
 
+import signal
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -45,6 +46,8 @@ def topology_mailbox() -> Iterator[Mailbox]:
 
 @pytest.fixture(scope="session")
 def topology(topology_mailbox: Mailbox) -> Iterator[Topology]:
+    # A run stopped with SIGTERM (a CI time limit) still stops the topology's processes.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     workdir = Path(tempfile.mkdtemp(prefix="idx-topology-"))
     topo = Topology(workdir=workdir, base_port=free_base_port(), seed=True, email_port=topology_mailbox.port)
     try:
@@ -52,6 +55,11 @@ def topology(topology_mailbox: Mailbox) -> Iterator[Topology]:
             yield topo
     finally:
         remove_workdir(workdir)
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 @pytest.fixture(scope="session")
