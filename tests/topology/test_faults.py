@@ -74,7 +74,7 @@ def test_a_killed_portal_node_is_routed_around(topology: Any, tmp_path: Path) ->
 def test_a_worker_killed_mid_batch_delivers_every_message_once(
     topology: Any, topology_mailbox: Any, tmp_path: Path
 ) -> None:
-    figures = _run(topology, "kill_worker", "--messages", "300", tmp_path=tmp_path, timeout=300)
+    figures = _run(topology, "kill_worker", "--messages", "300", tmp_path=tmp_path, timeout=480)
     _arrived_once(topology_mailbox, figures["message_prefix"], 300)
 
 
@@ -96,5 +96,5 @@ def test_a_postgresql_restart_answers_503_and_recovers_alone(topology: Any, tmp_
 def test_redis_away_for_a_minute_loses_no_message(
     topology: Any, topology_mailbox: Any, tmp_path: Path
 ) -> None:
-    figures = _run(topology, "redis_outage", "--seconds", "60", tmp_path=tmp_path, timeout=420)
+    figures = _run(topology, "redis_outage", "--seconds", "60", tmp_path=tmp_path, timeout=600)
     _arrived_once(topology_mailbox, figures["message_prefix"], 400)
