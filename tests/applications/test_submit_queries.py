@@ -48,7 +48,8 @@ def database_tasks(settings):
     }
 
 
-def test_one_api_submission_statements(resident, client, database_tasks):
+def test_one_api_submission_statements(resident, client, database_tasks, settings):
+    settings.IDX_API_TOKEN_CACHE_SECONDS = 30  # a deployment's choice; off by default
     token = api_token_issue(user=resident, name="bot")
     client.defaults["HTTP_HOST"] = IGA_HOST
     # A first submission warms what a worker keeps (the token, the procedure's parsed schema).

@@ -91,16 +91,18 @@ def token_permits(scopes: list[str] | None, *, method: str, path: str) -> str | 
 
 # Recently checked tokens of this process, by hash: the bearer token of an API client (a LINE
 # bot, a kiosk) comes with every request, and its row, its user and the user's department are the
-# same each time. An entry lives IDX_API_TOKEN_CACHE_SECONDS (default 30); any save or delete of a
-# token or a user in this process empties the cache, so a revocation or a deactivation here takes
-# effect at once, and one made in another process within that many seconds. The entries are
-# pickled (LocMemCache), so a request never shares a User object with another request.
+# same each time. An entry lives IDX_API_TOKEN_CACHE_SECONDS (default 0: off); any save or delete
+# of a token or a user in this process empties the cache, so a revocation or a deactivation through
+# a service takes effect here at once, and in other processes within that many seconds. A change
+# made with a queryset's update() sends no signal and is seen only when the entry expires, which is
+# why the cache is off unless a deployment sets the setting. The entries are pickled (LocMemCache),
+# so a request never shares a User object with another request.
 _recent = LocMemCache("idx-api-tokens", {"TIMEOUT": 30, "OPTIONS": {"MAX_ENTRIES": 10_000}})
 LAST_USED_EVERY = dt.timedelta(minutes=5)
 
 
 def _cache_seconds() -> int:
-    return int(getattr(settings, "IDX_API_TOKEN_CACHE_SECONDS", 30))
+    return int(getattr(settings, "IDX_API_TOKEN_CACHE_SECONDS", 0))
 
 
 def forget_recent_tokens(**_kwargs: object) -> None:
