@@ -63,6 +63,12 @@ def run(
     topo.start_node("redis")
     back_at = time.monotonic()
     load.stop()  # the fan-out queue is served last: let the workers reach it (README)
+
+    def balancer_serves() -> bool:
+        return f.call(topo.portal_url, "GET", "/api/v1/procedures").status == 200
+
+    lb_back = f.wait_until(balancer_serves, timeout=30, every=0.2)
+    lb_back_at = time.monotonic()
     addresses = before + during
     last_cron = 0.0
     relayed = requeued = 0
@@ -79,11 +85,6 @@ def run(
     complete = f.wait_until(all_there, timeout=300, every=0.5)
     delivered_at = time.monotonic()
 
-    def balancer_serves() -> bool:
-        return f.call(topo.portal_url, "GET", "/api/v1/procedures").status == 200
-
-    lb_back = f.wait_until(balancer_serves, timeout=30, every=0.2)
-    lb_back_at = time.monotonic()
     time.sleep(3)
     load.finish()
     f.cron_requeue(60)
@@ -133,7 +134,7 @@ def main() -> int:
             topo,
             sink,
             seconds=args.seconds,
-            submitters=min(args.submitters, 4),
+            submitters=min(args.submitters, 1),
             browsers=min(args.browsers, 2),
         )
     return f.report(

@@ -96,5 +96,7 @@ def test_a_postgresql_restart_answers_503_and_recovers_alone(topology: Any, tmp_
 def test_redis_away_for_a_minute_loses_no_message(
     topology: Any, topology_mailbox: Any, tmp_path: Path
 ) -> None:
-    figures = _run(topology, "redis_outage", "--seconds", "60", tmp_path=tmp_path, timeout=600)
+    figures = _run(
+        topology, "redis_outage", "--seconds", "60", "--submitters", "1", tmp_path=tmp_path, timeout=600
+    )
     _arrived_once(topology_mailbox, figures["message_prefix"], 400)
