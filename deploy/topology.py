@@ -61,6 +61,8 @@ CACHE_ROOT = Path(os.environ.get("IDX_TOPOLOGY_CACHE", REPO / "var" / "topology-
 # Offsets from the base port.
 PORTAL_LB, BACKOFFICE_LB, STATS = 0, 1, 2
 POSTGRES, REDIS, S3 = 5, 6, 7
+# gunicorn workers of each web node (also each node's maxconn at the balancer).
+WEB_WORKERS = 2
 PORTAL_NODES = (11, 12)
 BACKOFFICE_NODES = (21,)
 ALL_OFFSETS = (PORTAL_LB, BACKOFFICE_LB, STATS, POSTGRES, REDIS, S3, *PORTAL_NODES, *BACKOFFICE_NODES)
@@ -278,7 +280,7 @@ class Topology:
                 "IDX_S3_ACCESS_KEY_ID": S3_ACCESS_KEY,
                 "IDX_S3_SECRET_ACCESS_KEY": S3_SECRET_KEY,
                 "IDX_LOG_FORMAT": "json",
-                "IDX_WEB_WORKERS": "2",
+                "IDX_WEB_WORKERS": str(WEB_WORKERS),
                 "PYTHONUNBUFFERED": "1",
                 **GENEROUS_LIMITS,
             }
@@ -665,8 +667,12 @@ defaults
     timeout server 30s
     timeout queue 10s
     timeout http-request 10s
-    # Health checks on /readyz: down after 2 failures 1 s apart, up again after 1 success.
-    default-server inter 1s fall 2 rise 1
+    timeout check 5s
+    # Health checks on /readyz every second: down after 3 failures, up again after 2 successes.
+    # maxconn = the node's gunicorn workers: the balancer queues what the node cannot take at once,
+    # so a node busy for a moment is not taken for a dead one (the check never waits behind a
+    # backlog inside the node) and requests go to whichever node frees a worker first.
+    default-server inter 1s fall 3 rise 2 maxconn {WEB_WORKERS}
     # A request that found its node dead (refused, reset, no answer in time) goes to the other node.
     # Past the connection, only safe methods are sent again (disable-l7-retry in each backend):
     # a POST that reached a node that then died is answered 502, never submitted twice.
@@ -689,7 +695,7 @@ frontend stats
     stats refresh 5s
 
 backend portal
-    balance roundrobin
+    balance leastconn
     option httpchk
     http-check send meth GET uri /readyz ver HTTP/1.1 hdr Host 127.0.0.1
     http-check expect status 200
@@ -697,7 +703,7 @@ backend portal
 {portals}
 
 backend backoffice
-    balance roundrobin
+    balance leastconn
     option httpchk
     http-check send meth GET uri /readyz ver HTTP/1.1 hdr Host 127.0.0.1
     http-check expect status 200
@@ -816,17 +822,33 @@ backend backoffice
 
     def _cache_restore_data(self) -> None:
         import psycopg
+        from psycopg import sql
 
         cache = self._cache_dir()
         old_port = int(json.loads((cache / "complete").read_text())["base_port"])
-        if old_port != self.base_port:  # the demo's addresses name the base port
+        if old_port != self.base_port:
+            # The demo's stored addresses (municipalities, the payment service, the identity
+            # providers and their clients) name the base port: move every one of them, except in
+            # the audit log, whose entries are hashed as they were written.
+            pattern, replacement = rf":{old_port}(?![0-9])", f":{self.base_port}"
             with psycopg.connect(
                 self.database_url.replace("postgres://", "postgresql://"), autocommit=True
             ) as db:
-                db.execute(
-                    "UPDATE common_municipality SET public_url = replace(public_url, %s, %s)",
-                    (f":{old_port}", f":{self.base_port}"),
+                columns = db.execute(
+                    "SELECT table_name, column_name, data_type FROM information_schema.columns "
+                    "WHERE table_schema = 'public' AND table_name NOT LIKE 'audit%%' "
+                    "AND data_type IN ('text', 'character varying', 'jsonb')"
+                ).fetchall()
+                update_text = sql.SQL("UPDATE {t} SET {c} = regexp_replace({c}, %s, %s, 'g') WHERE {c} ~ %s")
+                update_json = sql.SQL(
+                    "UPDATE {t} SET {c} = regexp_replace({c}::text, %s, %s, 'g')::jsonb WHERE {c}::text ~ %s"
                 )
+                for table, column, data_type in columns:
+                    update = update_json if data_type == "jsonb" else update_text
+                    db.execute(
+                        update.format(t=sql.Identifier(table), c=sql.Identifier(column)),
+                        (pattern, replacement, pattern),
+                    )
         client = self.s3_client()
         objects = cache / "s3"
         for path in sorted(objects.rglob("*")) if objects.exists() else []:
