@@ -239,9 +239,10 @@ def test_receipt_year_and_due_date_follow_japan_time(draft_application, resident
 def test_a_processing_period_never_ends_on_a_closed_day(draft_application, resident):
     from freezegun import freeze_time
 
-    with freeze_time("2026-12-04T01:00:00Z"):  # 30 days on is 2027-01-03, inside 年末年始
+    # A day after the demo card was issued (a frozen day before it would refuse the signature).
+    with freeze_time("2027-12-04T01:00:00Z"):  # 30 days on is 2028-01-03, inside 年末年始
         application = submit(application=draft_application, actor=resident, declaration_accepted=True)
-    assert application.due_date == dt.date(2027, 1, 4)
+    assert application.due_date == dt.date(2028, 1, 4)
 
 
 def test_submit_without_declaration_is_refused(draft_application, resident):
