@@ -361,6 +361,9 @@ IDX_DEMO = env_bool("IDX_DEMO", False)
 # for the in-project fictional 住民記録 (demo and test settings only; production refuses it).
 IDX_CORE_SYSTEM_ADAPTER = env_str("IDX_CORE_SYSTEM_ADAPTER", "")
 IDX_API_PAGE_SIZE_MAX = 200
+# Seconds a process remembers a checked API token (idx.identity.tokens): 0 checks every request
+# in the database; a revocation reaches other processes only after this many seconds.
+IDX_API_TOKEN_CACHE_SECONDS = env_int("IDX_API_TOKEN_CACHE_SECONDS", 0)
 # The largest file a department may publish as open data (megabytes).
 IDX_OPENDATA_MAX_UPLOAD_MB = env_int("IDX_OPENDATA_MAX_UPLOAD_MB", 100)
 
