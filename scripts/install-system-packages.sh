@@ -19,6 +19,8 @@ command -v pg_dump >/dev/null || missing+=(postgresql-client)
 command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
 command -v redis-server >/dev/null || missing+=(redis-server)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+# The load generator of bench/submit_ratio.py.
+command -v wrk >/dev/null || missing+=(wrk)
 if [ "${#missing[@]}" -eq 0 ]; then
   exit 0
 fi
