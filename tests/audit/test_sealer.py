@@ -347,6 +347,7 @@ def test_run_sealer_logs_a_failed_round_once_and_goes_on(caplog):
     with (
         mock.patch("idx.audit.sealer.audit_seal", seal),
         mock.patch("idx.audit.sealer.connections") as connections,
+        mock.patch("idx.audit.sealer.close_old_connections"),
         caplog.at_level(logging.DEBUG, logger="idx.audit.sealer"),
     ):
         run_sealer(stop, every=0.01)
@@ -374,6 +375,10 @@ def test_run_sealer_goes_again_at_once_after_a_full_round():
             stop.set()
         return value
 
-    with mock.patch("idx.audit.sealer.audit_seal", seal), mock.patch("idx.audit.sealer.connections"):
+    with (
+        mock.patch("idx.audit.sealer.audit_seal", seal),
+        mock.patch("idx.audit.sealer.connections"),
+        mock.patch("idx.audit.sealer.close_old_connections"),
+    ):
         run_sealer(stop, every=2.0)
     assert stop.waits == [2.0]  # only after the round that was not full
