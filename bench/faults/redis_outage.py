@@ -14,6 +14,7 @@ the API must have been served by the nodes while Redis was away (asked directly,
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -63,6 +64,15 @@ def run(
     topo.start_node("redis")
     back_at = time.monotonic()
     load.stop()  # the fan-out queue is served last: let the workers reach it (README)
+    # rq's worker quits when Redis disappears under a running job; a supervisor (systemd's
+    # Restart=always) starts it again. Counted, then done here as the supervisor would.
+    exited = []
+    for name in ("worker-1", "worker-2"):
+        try:
+            os.kill(topo.nodes[name].pid, 0)
+        except (OSError, TypeError):
+            exited.append(name)
+            topo.start_node(name)
 
     def balancer_serves() -> bool:
         return f.call(topo.portal_url, "GET", "/api/v1/procedures").status == 200
@@ -109,6 +119,7 @@ def run(
     extra = {
         "message_prefix": f"{run_id}-",
         "redis_down_seconds": seconds,
+        "workers_exited_and_restarted": exited,
         "messages_expected": len(addresses),
         "messages_arrived": arrived,
         "messages_duplicated": repeated,
