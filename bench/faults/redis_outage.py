@@ -14,7 +14,6 @@ the API must have been served by the nodes while Redis was away (asked directly,
 
 from __future__ import annotations
 
-import os
 import sys
 import threading
 import time
@@ -68,9 +67,9 @@ def run(
     # Restart=always) starts it again. Counted, then done here as the supervisor would.
     exited = []
     for name in ("worker-1", "worker-2"):
-        try:
-            os.kill(topo.nodes[name].pid, 0)
-        except (OSError, TypeError):
+        stat = Path(f"/proc/{topo.nodes[name].pid}/stat")
+        state = stat.read_text().rsplit(")", 1)[-1].split()[0] if stat.exists() else "gone"
+        if state in ("Z", "X", "gone"):  # exited (a zombie until its parent, this script, reaps it)
             exited.append(name)
             topo.start_node(name)
 
