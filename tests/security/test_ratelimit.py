@@ -345,3 +345,75 @@ def test_anonymous_survey_answers_are_limited_per_address(ratelimits, iga):
     assert SurveyResponse.objects.filter(survey=survey).count() == 5
     # Another address still answers.
     assert _client("192.0.2.61").post("/surveys/homepage/", answer).status_code == 302
+
+
+# ---- Redis: one round trip a request ---------------------------------------------------------
+
+
+@pytest.fixture
+def redis_counts(ratelimits):
+    """The rate limits counted in a real Redis (a database of the local server kept for this test)."""
+    redis = pytest.importorskip("redis")
+    url = "redis://127.0.0.1:6379/12"
+    try:
+        server = redis.Redis.from_url(url, socket_connect_timeout=1)
+        server.flushdb()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    counting = {
+        "BACKEND": "idx.common.cache.TolerantRedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": "idx-test",
+    }
+    from django.conf import settings
+
+    with override_settings(
+        CACHES={**settings.CACHES, "ratelimit_redis": counting}, IDX_RATELIMIT_CACHE="ratelimit_redis"
+    ):
+        yield server
+    server.flushdb()
+
+
+def test_every_bucket_of_a_request_is_counted_in_one_round_trip_to_redis(
+    redis_counts, ratelimits, resident, monkeypatch
+):
+    from redis.connection import Connection
+
+    sent: list[object] = []
+    original = Connection.send_packed_command
+
+    def counting_send(self, command, check_health=True):
+        sent.append(command)
+        return original(self, command, check_health)
+
+    monkeypatch.setattr(Connection, "send_packed_command", counting_send)
+    draft = make_draft(resident)
+    url = f"/api/v1/applications/{draft.public_id}/submit"
+    limits = {
+        **ratelimits,
+        "api": "100/m",
+        "api_account": "100/m",
+        "submit": "100/m",
+        "submit_account": "2/m",
+    }
+    with override_settings(IDX_RATELIMITS=limits):
+        for attempt in range(2):
+            sent.clear()
+            response = signed_in(resident).post(
+                url, {"declaration_accepted": False}, content_type="application/json"
+            )
+            assert response.status_code == 422
+            if attempt:  # (the first request also opens the connection)
+                # api per address and per account, submit per address and per account: one pipeline.
+                assert len(sent) == 1, sent
+        limited = signed_in(resident).post(
+            url, {"declaration_accepted": True}, content_type="application/json"
+        )
+    assert limited.status_code == 429
+    assert 1 <= int(limited["Retry-After"]) <= 60
+    # Four counters in Redis, each with an expiry, and no personal data in their names.
+    keys = [key.decode() for key in redis_counts.keys("*")]
+    assert len(keys) == 4
+    assert all(0 < redis_counts.ttl(key) <= 61 for key in keys)
+    assert sorted(int(redis_counts.get(key)) for key in keys) == [3, 3, 3, 3]
+    assert not any(resident.email in key for key in keys)
