@@ -682,10 +682,14 @@ defaults
 
 frontend portal
     bind 127.0.0.1:{B + PORTAL_LB}
+    # The balancer's own 503 (no node ready) says when to come back, as the nodes' own 503 does.
+    http-after-response set-header Retry-After 5 if {{ status 503 }} !{{ res.hdr(Retry-After) -m found }}
     default_backend portal
 
 frontend backoffice
     bind 127.0.0.1:{B + BACKOFFICE_LB}
+    # The balancer's own 503 (no node ready) says when to come back, as the nodes' own 503 does.
+    http-after-response set-header Retry-After 5 if {{ status 503 }} !{{ res.hdr(Retry-After) -m found }}
     default_backend backoffice
 
 frontend stats

@@ -297,3 +297,28 @@ def test_every_task_is_on_a_configured_queue():
     assert notify_status.queue_name == "default"
     assert [delivery_queue(channel) for channel in ("email", "push", "line")] == ["email", "push", "line"]
     assert {"default", "email", "push", "line", "fanout", "ocr", "exports"} <= set(settings.IDX_TASK_QUEUES)
+
+
+def test_a_worker_that_loses_redis_starts_again_and_a_stop_ends_it(monkeypatch):
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    import idx.cli as cli
+
+    runs: list[str] = []
+
+    def rqworker(*args, **kwargs):
+        runs.append("run")
+        if len(runs) < 3:
+            raise RedisConnectionError("Connection refused")
+
+    monkeypatch.setattr("django.core.management.call_command", rqworker)
+    monkeypatch.setattr(cli, "WORKER_RECONNECT_SECONDS", 0.0)
+    cli._work_until_stopped("rqworker", ["email"])
+    assert runs == ["run", "run", "run"]  # two losses, then a clean stop
+
+    def broken(*args, **kwargs):
+        raise ValueError("a bug is not an outage")
+
+    monkeypatch.setattr("django.core.management.call_command", broken)
+    with pytest.raises(ValueError, match="not an outage"):
+        cli._work_until_stopped("rqworker", ["email"])

@@ -366,18 +366,48 @@ def worker(argv: list[str]) -> int:
     _settings_for_this_folder()
     _settings_load()
     from django.conf import settings
-    from django.core.management import call_command
 
     known = list(settings.IDX_TASK_QUEUES)
     queues = worker_queues(options.queues, known)
     command, arguments = worker_command(settings.IDX_TASK_BACKEND, queues, known, extra)
     stop = None if options.no_sealer else _start_sealer()
     try:
-        call_command(command, *arguments)
+        _work_until_stopped(command, arguments)
     finally:
         if stop is not None:
             stop.set()
     return 0
+
+
+WORKER_RECONNECT_SECONDS = 5.0
+
+
+def _work_until_stopped(command: str, arguments: list[str]) -> None:
+    """Run the worker; when Redis goes away under it (RQ gives up on a connection error while it
+    watches a job), wait and start again instead of exiting. A stop (SIGTERM, Ctrl-C) returns."""
+    import logging
+    import time
+
+    from django.core.management import call_command
+
+    while True:
+        try:
+            call_command(command, *arguments)
+            return
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as exc:
+            from redis.exceptions import ConnectionError as RedisConnectionError
+            from redis.exceptions import TimeoutError as RedisTimeoutError
+
+            if not isinstance(exc, RedisConnectionError | RedisTimeoutError):
+                raise
+            logging.getLogger("idx.cli").warning(
+                "worker lost its queue (%s); starting again in %.0f s",
+                type(exc).__name__,
+                WORKER_RECONNECT_SECONDS,
+            )
+            time.sleep(WORKER_RECONNECT_SECONDS)
 
 
 def manage(argv: list[str]) -> int:

@@ -75,11 +75,17 @@ CHECKS: dict[str, Callable[[], None]] = {
 }
 
 
+# Without these a node cannot serve; without the others (Redis as cache and queue) it serves in
+# the degraded modes of decision 0035, so the balancer must keep sending it requests.
+ESSENTIAL = ("database", "storage")
+
+
 @never_cache
 @require_safe
 def readyz(request: HttpRequest) -> JsonResponse:
-    """200 when the database, the cache, the task queue and the file storage answer; otherwise
-    503 naming the ones that did not (never why: error texts may hold addresses or credentials)."""
+    """200 when the database and the file storage answer ("degraded" when the cache or the task
+    queue does not: the node still serves, decision 0035); otherwise 503. The failed checks are
+    named, never why (error texts may hold addresses or credentials)."""
     results = {}
     for name, check in CHECKS.items():
         try:
@@ -89,11 +95,12 @@ def readyz(request: HttpRequest) -> JsonResponse:
             logger.warning("readiness: %s failed (%s)", name, type(exc).__name__)
             results[name] = "failed"
     failed = [name for name, result in results.items() if result != "ok"]
+    not_ready = any(name in ESSENTIAL for name in failed)
+    status = "not ready" if not_ready else "degraded" if failed else "ready"
     response = JsonResponse(
-        {"status": "not ready" if failed else "ready", "checks": results, "failed": failed},
-        status=503 if failed else 200,
+        {"status": status, "checks": results, "failed": failed}, status=503 if not_ready else 200
     )
-    if failed:
+    if not_ready:
         response["Retry-After"] = "5"
     return response
 

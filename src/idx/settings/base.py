@@ -346,8 +346,9 @@ _TASK_BACKENDS = {
 }
 IDX_TASK_BACKEND = env_str("IDX_TASK_BACKEND", "database")
 # One queue per purpose, so that a slow purpose (OCR, a large export) never holds up another
-# (e-mail), and workers can be added for one purpose: `idx worker --queues ocr`.
-IDX_TASK_QUEUES = ["default", "email", "push", "line", "fanout", "ocr", "exports"]
+# (e-mail), and workers can be added for one purpose: `idx worker --queues ocr`. In order of
+# urgency, which is the order a worker takes them in: a disaster alert's fan-out first.
+IDX_TASK_QUEUES = ["fanout", "email", "push", "line", "default", "ocr", "exports"]
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[IDX_TASK_BACKEND], "QUEUES": IDX_TASK_QUEUES}}
 if IDX_TASK_BACKEND == "rq":
     RQ_QUEUES = {
