@@ -61,5 +61,7 @@ echo "== tests on PostgreSQL ($pg_url, $processes processes)"
 DATABASE_URL=$pg_url $venv/python -m pytest -q -m "not e2e and not topology" "${parallel[@]}" --durations=25 "$@"
 echo "== reference topology (journey through the balancer, fault tests)"
 # deploy/topology.py started once (its own PostgreSQL, Redis, S3 server, HAProxy, web nodes and
-# workers on free loopback ports) for every test marked topology; in one process, no xdist.
-$venv/python -m pytest -q -m topology -p no:xdist --durations=10 tests/topology
+# workers on free loopback ports) for every test marked topology; in one process, no xdist. The
+# journey and the load check run first, on a topology no fault has touched; then the faults.
+$venv/python -m pytest -q -m topology -p no:xdist --durations=10 \
+  tests/topology/test_journey_through_balancer.py tests/topology/test_load_smoke.py tests/topology/test_faults.py
