@@ -287,7 +287,7 @@ def cron_requeue(stuck_seconds: int) -> tuple[int, int]:
     from idx.common.taskqueue import tasks_relay
     from idx.notifications.services import messages_requeue
 
-    relayed = tasks_relay()
+    relayed = tasks_relay(limit=None)
     return relayed, messages_requeue(older_than=dt.timedelta(seconds=stuck_seconds))
 
 

@@ -219,3 +219,20 @@ def test_a_cached_page_is_served_while_redis_is_away(closed_url, iga):
     assert ready.status_code == 200
     assert ready.json()["status"] == "degraded"
     assert ready.json()["failed"] == ["cache"]
+
+
+def test_cron_relays_every_parked_task_however_many(redis_url, iga, resident, monkeypatch):
+    from django_tasks_db.models import DBTaskResult
+
+    from idx.notifications.tasks import deliver_message
+
+    closed = f"redis://127.0.0.1:{free_port()}/0"
+    with _rq_settings(closed):
+        for number in range(5):
+            deliver_message.enqueue(number)
+    monkeypatch.setattr(taskqueue, "RELAY_BATCH", 2)
+    with _rq_settings(redis_url):
+        # A request's relay on its way takes a batch; cron's takes what is left, all of it.
+        assert taskqueue.tasks_relay(limit=2) == 2
+        assert taskqueue.tasks_relay(limit=None) == 3
+        assert DBTaskResult.objects.count() == 0

@@ -90,8 +90,11 @@ def _backend() -> ResilientRQBackend | None:
     return backend if isinstance(backend, ResilientRQBackend) else None
 
 
-def tasks_relay(*, limit: int = RELAY_BATCH) -> int:
+def tasks_relay(*, limit: int | None = RELAY_BATCH) -> int:
     """Move tasks parked in the database to Redis, oldest first; returns how many moved.
+
+    A request relays at most ``RELAY_BATCH`` on its way; cron's ``idx notifications requeue``
+    relays every parked task (``limit=None``), however many a long outage left.
 
     Each row is locked (``SKIP LOCKED``, so two relays share the work), enqueued on Redis and
     deleted in one transaction: a crash between the enqueue and the commit leaves the row to be
@@ -106,7 +109,7 @@ def tasks_relay(*, limit: int = RELAY_BATCH) -> int:
     with _lock:
         _state["last_relay"] = time.monotonic()
         moved = 0
-        while moved < limit:
+        while limit is None or moved < limit:
             with transaction.atomic():
                 row = (
                     DBTaskResult.objects.ready()

@@ -40,7 +40,7 @@ class Command(BaseCommand):
             from idx.common.taskqueue import tasks_relay
 
             # Tasks parked in the database while the queue (Redis) was away go to it first.
-            relayed = tasks_relay()
+            relayed = tasks_relay(limit=None)
             stuck = (
                 dt.timedelta(seconds=options["stuck_seconds"])
                 if options["stuck_seconds"]
