@@ -313,8 +313,17 @@ def test_a_worker_that_loses_redis_starts_again_and_a_stop_ends_it(monkeypatch):
 
     monkeypatch.setattr("django.core.management.call_command", rqworker)
     monkeypatch.setattr(cli, "WORKER_RECONNECT_SECONDS", 0.0)
+    monkeypatch.setattr(cli, "_queue_answers", lambda: True)
     cli._work_until_stopped("rqworker", ["email"])
     assert runs == ["run", "run", "run"]  # two losses, then a clean stop
+
+    # RQ also returns as after a stop when it quits on a lost connection: then Redis is away.
+    runs.clear()
+    answers = iter([False, False, True])
+    monkeypatch.setattr("django.core.management.call_command", lambda *a, **k: runs.append("run"))
+    monkeypatch.setattr(cli, "_queue_answers", lambda: next(answers))
+    cli._work_until_stopped("rqworker", ["email"])
+    assert runs == ["run", "run", "run"]
 
     def broken(*args, **kwargs):
         raise ValueError("a bug is not an outage")
@@ -322,3 +331,18 @@ def test_a_worker_that_loses_redis_starts_again_and_a_stop_ends_it(monkeypatch):
     monkeypatch.setattr("django.core.management.call_command", broken)
     with pytest.raises(ValueError, match="not an outage"):
         cli._work_until_stopped("rqworker", ["email"])
+
+
+def test_the_worker_asks_redis_whether_its_queue_answers(settings):
+    import socket
+
+    import idx.cli as cli
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    settings.IDX_TASK_BACKEND = "rq"
+    settings.RQ_QUEUES = {"default": {"URL": f"redis://127.0.0.1:{closed}/0"}}
+    assert cli._queue_answers() is False
+    settings.IDX_TASK_BACKEND = "database"
+    assert cli._queue_answers() is True

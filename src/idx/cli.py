@@ -382,9 +382,27 @@ def worker(argv: list[str]) -> int:
 WORKER_RECONNECT_SECONDS = 5.0
 
 
+def _queue_answers() -> bool:
+    """Whether the task queue's Redis answers a PING (the RQ backend only)."""
+    from django.conf import settings
+
+    if settings.IDX_TASK_BACKEND != "rq":
+        return True
+    import redis
+
+    url = next(iter(settings.RQ_QUEUES.values()))["URL"]
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2).ping())
+    except redis.exceptions.RedisError:
+        return False
+
+
 def _work_until_stopped(command: str, arguments: list[str]) -> None:
-    """Run the worker; when Redis goes away under it (RQ gives up on a connection error while it
-    watches a job), wait and start again instead of exiting. A stop (SIGTERM, Ctrl-C) returns."""
+    """Run the worker; when Redis goes away under it, wait and start again instead of exiting.
+
+    RQ gives up when Redis disappears while it watches a job: it raises a connection error, or
+    logs "found an unhandled exception, quitting" and returns as after a stop. So a return is taken
+    for a stop (SIGTERM, Ctrl-C) only while Redis answers."""
     import logging
     import time
 
@@ -393,7 +411,9 @@ def _work_until_stopped(command: str, arguments: list[str]) -> None:
     while True:
         try:
             call_command(command, *arguments)
-            return
+            if _queue_answers():
+                return
+            reason = "its queue does not answer"
         except (KeyboardInterrupt, SystemExit):
             raise
         except Exception as exc:
@@ -402,12 +422,11 @@ def _work_until_stopped(command: str, arguments: list[str]) -> None:
 
             if not isinstance(exc, RedisConnectionError | RedisTimeoutError):
                 raise
-            logging.getLogger("idx.cli").warning(
-                "worker lost its queue (%s); starting again in %.0f s",
-                type(exc).__name__,
-                WORKER_RECONNECT_SECONDS,
-            )
-            time.sleep(WORKER_RECONNECT_SECONDS)
+            reason = type(exc).__name__
+        logging.getLogger("idx.cli").warning(
+            "worker stopped (%s); starting again in %.0f s", reason, WORKER_RECONNECT_SECONDS
+        )
+        time.sleep(WORKER_RECONNECT_SECONDS)
 
 
 def manage(argv: list[str]) -> int:
