@@ -212,7 +212,9 @@ def backoffice_bind_problem(bind: str) -> str | None:
         return None
     host = bind.rpartition(":")[0].strip("[]") if ":" in bind else bind
     try:
-        addresses = [ipaddress.ip_address(host)] if host else [ipaddress.ip_address("0.0.0.0")]  # noqa: S104
+        # An empty host means every interface: checked here so that it is refused.
+        everywhere = "0.0.0.0"  # noqa: S104  # nosec B104
+        addresses = [ipaddress.ip_address(host or everywhere)]
     except ValueError:  # a host name: every address it stands for
         try:
             infos = socket.getaddrinfo(host, None)
