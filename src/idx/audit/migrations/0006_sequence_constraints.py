@@ -2,6 +2,11 @@
 
 from django.db import migrations, models
 
+# Not a rolling upgrade: a node of the previous release chains entries itself, under the head's old
+# columns, which this release renames. Stop every node and worker, migrate, start the new release
+# (docs/operations.md, "Upgrades without stopping").
+CONTRACT = "the audit chain's head changes shape: upgrade with every node stopped"
+
 
 class Migration(migrations.Migration):
     dependencies = [("audit", "0005_number_existing_entries")]
