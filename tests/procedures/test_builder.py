@@ -292,3 +292,16 @@ def test_note_is_shown_between_questions_and_holds_no_answer():
         builder.add_item(
             data, item_type="note", step_id="items", group="items", label={"ja": "注", "en": "Note"}
         )
+
+
+def test_a_step_is_never_left_with_notes_alone():
+    # The confirm step's one question, with a note added before it: the note asks nothing, so the
+    # question can neither be deleted nor moved out (a step of notes alone is not a valid step).
+    data, _ = builder.add_item(
+        load(), item_type="note", step_id="confirm", position=0, label={"ja": "注意", "en": "Note"}
+    )
+    with pytest.raises(builder.BuilderError, match="ステップごと削除"):
+        builder.delete_item(data, "confirm_no_recycling_items")
+    with pytest.raises(builder.BuilderError, match="ステップごと削除"):
+        builder.move_item(data, "confirm_no_recycling_items", step_id="schedule", position=0)
+    parse(data)

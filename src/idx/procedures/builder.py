@@ -789,6 +789,11 @@ def dependants(data: Mapping[str, Any], path: str) -> list[Place]:
     ]
 
 
+def _questions(items: list[Any]) -> list[Any]:
+    """The items of a step that ask something: a step of notes alone is no step."""
+    return [item for item in items if not (isinstance(item, Mapping) and item.get("widget") == "note")]
+
+
 def delete_item(data: Mapping[str, Any], path: str) -> Data:
     """Remove the item with its schema property, required entry, standard names and example answer."""
     result = copy.deepcopy(dict(data))
@@ -802,7 +807,7 @@ def delete_item(data: Mapping[str, Any], path: str) -> Data:
             _("%(labels)s is shown depending on this question. Change that condition first.")
             % {"labels": labels}
         )
-    if not place.group_path and len(place.items) == 1:
+    if not place.group_path and not _questions(place.items[: place.index] + place.items[place.index + 1 :]):
         raise BuilderError(_("This is the only question of its step. Delete the step instead."))
     fee = result.get("fee")
     if isinstance(fee, dict) and not place.group_path and fee.get("per_item") == name:
@@ -867,7 +872,7 @@ def move_item(data: Mapping[str, Any], path: str, *, step_id: str | None = None,
     else:
         target = result["steps"][step_index(result, step_id)]["items"]
     target.insert(max(0, min(position, len(target))), spec)
-    if not place.group_path and not result["steps"][place.step_index]["items"]:
+    if not place.group_path and not _questions(result["steps"][place.step_index]["items"]):
         raise BuilderError(_("This is the only question of its step. Delete the step instead."))
     _check_order(result)
     return result
