@@ -14,6 +14,18 @@ import json
 from typing import Any
 
 GENESIS_HASH = "0" * 64
+# The columns an entry's hash is computed from, with its id to keep the chain in order by.
+HASHED_FIELDS = (
+    "id",
+    "municipality_id",
+    "actor_id",
+    "action",
+    "target_type",
+    "target_id",
+    "before",
+    "after",
+    "created_at",
+)
 
 
 def normalize_json(value: Any) -> Any:

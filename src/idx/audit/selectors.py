@@ -11,24 +11,11 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Min, QuerySet
 from django.utils import timezone
 
-from idx.audit.chain import GENESIS_HASH, compute_entry_hash
+from idx.audit.chain import GENESIS_HASH, HASHED_FIELDS, compute_entry_hash
 from idx.audit.models import AuditChainHead, AuditEntry
 from idx.common.models import Municipality
 
-_CHAIN_FIELDS = (
-    "id",
-    "municipality_id",
-    "actor_id",
-    "action",
-    "target_type",
-    "target_id",
-    "before",
-    "after",
-    "created_at",
-    "sequence",
-    "previous_hash",
-    "entry_hash",
-)
+_CHAIN_FIELDS = (*HASHED_FIELDS, "sequence", "previous_hash", "entry_hash")
 
 
 def audit_entries_for_target(

@@ -24,24 +24,13 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import router, transaction
 from django.utils import timezone
 
-from idx.audit.chain import compute_entry_hash, normalize_json
+from idx.audit.chain import HASHED_FIELDS, compute_entry_hash, normalize_json
 from idx.audit.models import AuditChainHead, AuditEntry
 from idx.common.models import Municipality
 
 SEAL_LIMIT = 5000
 # Rows per UPDATE statement when sealing (the CASE … WHEN lists stay a reasonable size).
 _UPDATE_BATCH = 500
-_HASHED_FIELDS = (
-    "id",
-    "municipality_id",
-    "actor_id",
-    "action",
-    "target_type",
-    "target_id",
-    "before",
-    "after",
-    "created_at",
-)
 
 
 def _locked_head(municipality_id: int) -> AuditChainHead:
@@ -93,7 +82,7 @@ def _seal_chain(municipality_id: int, limit: int) -> int:
         rows = list(
             AuditEntry.objects.filter(municipality_id=municipality_id, sequence__isnull=True)
             .order_by("id")
-            .values(*_HASHED_FIELDS)[:limit]
+            .values(*HASHED_FIELDS)[:limit]
         )
         if not rows:
             return 0
